@@ -1,0 +1,122 @@
+"""The local AWS launcher: free port, health check, PID file, stop by PID, clear failures."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from infrarep import local_aws
+from infrarep.errors import LocalAwsError
+
+pytestmark = pytest.mark.e2e
+
+
+def _gone(pid: int, deadline: float = 10.0) -> bool:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it if it is our own zombie child
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_up_serves_aws_and_down_stops_it_by_pid(tmp_path, aws_for):
+    started = local_aws.up(tmp_path)
+    try:
+        assert local_aws.healthy(started.port)
+        record = json.loads((tmp_path / local_aws.STATE_FILE).read_text())
+        assert record["pid"] == started.pid and record["port"] == started.port
+        assert local_aws.up(tmp_path) == started, "a second `up` reuses the running server"
+        sqs = aws_for(started, "sqs", "us-west-2")
+        sqs.create_queue(QueueName="probe")
+        assert sqs.list_queues()["QueueUrls"][0].endswith("/probe")
+    finally:
+        stopped = local_aws.down(tmp_path)
+    assert stopped == started
+    assert _gone(started.pid)
+    assert not (tmp_path / local_aws.STATE_FILE).exists()
+    assert local_aws.down(tmp_path) is None
+
+
+def test_taken_port_is_refused_before_anything_starts(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(LocalAwsError, match=f"127.0.0.1:{port} is already in use"):
+            local_aws.up(tmp_path, port=port)
+    assert not (tmp_path / local_aws.STATE_FILE).exists()
+
+
+def test_server_that_dies_during_start_up_is_reported_with_its_log(tmp_path, monkeypatch):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        # Lose the race on purpose: the port looks free, the server then cannot bind it.
+        monkeypatch.setattr(local_aws, "port_in_use", lambda _port: False)
+        with pytest.raises(LocalAwsError, match="exited during start-up") as caught:
+            local_aws.up(tmp_path, port=port, start_timeout=30)
+    assert "full log" in (caught.value.hint or "")
+    assert not (tmp_path / local_aws.STATE_FILE).exists()
+
+
+def test_a_server_that_died_is_forgotten_and_named_when_required(tmp_path):
+    started = local_aws.up(tmp_path)
+    os.kill(started.pid, signal.SIGKILL)
+    assert _gone(started.pid)
+    assert local_aws.status(tmp_path) is None
+    assert not (tmp_path / local_aws.STATE_FILE).exists()
+    with pytest.raises(LocalAwsError, match="not running"):
+        local_aws.require(tmp_path)
+
+
+def test_a_recycled_pid_is_never_signalled(tmp_path):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / local_aws.STATE_FILE).write_text(
+            json.dumps({"pid": bystander.pid, "port": 1, "log": "x"})
+        )
+        assert local_aws.down(tmp_path) is not None
+        assert bystander.poll() is None, "down() signalled a process that is not our server"
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_cli_local_up_status_down(tmp_path):
+    env = {**os.environ, "INFRAREP_STATE_DIR": str(tmp_path)}
+    cli = [sys.executable, "-m", "infrarep.cli"]
+    up = subprocess.run([*cli, "local", "up", "--json"], env=env, capture_output=True, text=True, check=False)
+    assert up.returncode == 0, up.stderr
+    started = json.loads(up.stdout)
+    assert started["endpoint"] == f"http://127.0.0.1:{started['port']}"
+    try:
+        status = subprocess.run(
+            [*cli, "local", "status", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert status.returncode == 0
+        assert json.loads(status.stdout)["pid"] == started["pid"]
+    finally:
+        down = subprocess.run([*cli, "local", "down"], env=env, capture_output=True, text=True, check=False)
+    assert down.returncode == 0
+    assert f"pid {started['pid']}" in down.stderr
+    assert _gone(started["pid"])
+    after = subprocess.run([*cli, "local", "status"], env=env, capture_output=True, text=True, check=False)
+    assert after.returncode == 1
+    assert "not running" in after.stderr

@@ -1,0 +1,43 @@
+"""Exit codes and error shape of the CLI, the same for every command."""
+
+from __future__ import annotations
+
+import pytest
+from infrarep import cli
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return int(exited.value.code), out, err
+
+
+def test_usage_errors_exit_1_not_clicks_2(capsys):
+    code, _, err = _run(capsys, "local", "up", "--port", "not-a-number")
+    assert code == 1
+    assert err.startswith("error: Invalid value for '--port'")
+    assert "hint: see `infrarep local up --help`" in err
+
+
+def test_unknown_command_exits_1(capsys):
+    code, _, err = _run(capsys, "frobnicate")
+    assert code == 1
+    assert "No such command 'frobnicate'" in err
+
+
+def test_help_lists_exit_codes_and_exits_0(capsys):
+    code, out, _ = _run(capsys, "--help")
+    assert code == 0
+    assert "130 interrupted" in out
+
+
+def test_infrarep_errors_are_one_line_with_a_hint(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("INFRAREP_STATE_DIR", str(tmp_path))
+    code, out, err = _run(capsys, "local", "status")
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        "error: the local AWS is not running (target local)",
+        "hint: run `infrarep local up`",
+    ]

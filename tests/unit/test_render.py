@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from infrarep import render
+from infrarep.local_aws import ENDPOINT_SERVICES
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain", '"plain"'),
+        ('say "hi"', r'"say \"hi\""'),
+        ("C:\\path", r'"C:\\path"'),
+        ('${file("/etc/passwd")}', r'"$${file(\"/etc/passwd\")}"'),
+        ("%{ if true }x%{ endif }", '"%%{ if true }x%%{ endif }"'),
+        ("two\nlines", r'"two\nlines"'),
+        (True, "true"),
+        (3, "3"),
+        (0.05, "0.05"),
+        (None, "null"),
+        (["a", 1], '["a", 1]'),
+        ({"Team": "pay${x}"}, '{"Team" = "pay$${x}"}'),
+    ],
+)
+def test_hcl_literals_cannot_inject_configuration(value, expected):
+    assert render.hcl(value) == expected
+
+
+def test_hcl_refuses_what_it_cannot_express():
+    with pytest.raises(TypeError, match="set"):
+        render.hcl({1, 2})
+
+
+def test_local_override_points_every_service_of_every_alias_at_the_variable():
+    text = render.local_override(["", "replica"], ENDPOINT_SERVICES)
+    assert text.count('provider "aws" {') == 2
+    assert text.count('alias = "replica"') == 1
+    for service in ENDPOINT_SERVICES:
+        assert text.count(f"    {service:<14} = var.local_aws_endpoint") == 2
+    assert "s3_use_path_style           = true" in text
+    assert "skip_credentials_validation = true" in text
+    assert "access_key" not in text and "secret_key" not in text
+
+
+def test_backend_config_is_local_only_when_asked():
+    real = render.backend_config("state", "dev/terraform.tfstate", "us-east-1", local=False)
+    local = render.backend_config("state", "dev/terraform.tfstate", "us-east-1", local=True)
+    assert 'bucket       = "state"' in real
+    assert "use_lockfile = true" in real
+    assert "use_path_style" not in real
+    assert local.startswith(real.rstrip("\n"))
+    assert "use_path_style              = true" in local
+
+
+def test_rendering_is_deterministic():
+    assert render.local_override([""], ENDPOINT_SERVICES) == render.local_override([""], ENDPOINT_SERVICES)

@@ -1,0 +1,188 @@
+"""The `infrarep` command line: parse, call the core, print. No logic lives here.
+
+Results go to stdout, progress and errors to stderr. Heavy modules (boto3, terraform,
+moto) are imported inside commands so that `infrarep --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+
+from .errors import ExitCode, InfrarepError
+
+EXIT_CODES_EPILOG = (
+    "Exit codes: 0 ok, nothing found; 1 error (bad input, usage, unreadable file, terraform "
+    "or AWS failure); 2 found something (drift, stale render, pending changes); 3 a promotion "
+    "gate refused; 130 interrupted."
+)
+STATE_DIR_SETTING = "INFRAREP_STATE_DIR"
+
+app = typer.Typer(
+    help="Keep one AWS stack consistent across dev, staging and prod.",
+    epilog=EXIT_CODES_EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+local_app = typer.Typer(
+    help="Start, stop and inspect the local AWS (moto server on 127.0.0.1).",
+    epilog=EXIT_CODES_EPILOG,
+    no_args_is_help=True,
+)
+app.add_typer(local_app, name="local")
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def emit_json(document: object) -> None:
+    print(json.dumps(document, indent=2, sort_keys=True))
+
+
+def state_dir() -> Path:
+    """Where per-checkout runtime state (the local AWS PID file, plans) lives."""
+    configured = os.environ.get(STATE_DIR_SETTING)
+    return Path(configured) if configured else Path.cwd() / ".infrarep"
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Keep one AWS stack consistent across dev, staging and prod."""
+    del debug  # main() reads --debug before parsing, so errors during parsing honour it too
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def setup(
+    provider_mirror: Annotated[
+        Path | None,
+        typer.Option(
+            "--provider-mirror",
+            help="A filesystem mirror that already holds the hashicorp/aws provider; skips the build.",
+            file_okay=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the toolchain as JSON.")] = False,
+) -> None:
+    """Find terraform and make the AWS provider available (builds it offline, once)."""
+    from . import toolchain
+
+    found = toolchain.setup(os.environ, progress, provider_mirror=provider_mirror)
+    if as_json:
+        emit_json(asdict(found))
+    else:
+        progress(
+            f"setup: ready ({found.flavour} {found.terraform_version}, provider from {found.provider_mode})"
+        )
+
+
+TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures")
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def fmt(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only list unformatted files; exit 2 if there are any.")
+    ] = False,
+) -> None:
+    """Format the project's Terraform files with the terraform that setup found."""
+    from . import toolchain
+    from .terraform import TerraformRoot
+
+    tools = toolchain.load(toolchain.CachePaths.from_env(os.environ))
+    root = TerraformRoot(tools.binary(), Path.cwd(), env=tools.terraform_env())
+    targets = [target for target in TERRAFORM_DIRS if Path(target).is_dir()]
+    listed = root.fmt(targets, check=check)
+    for path in listed:
+        print(path)
+    if check and listed:
+        progress(f"fmt: {len(listed)} file(s) need `make fmt`")
+        raise typer.Exit(int(ExitCode.FOUND))
+
+
+@local_app.command("up", epilog=EXIT_CODES_EPILOG)
+def local_up(
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1; default: a free one.", min=1, max=65535)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print pid, port and endpoint as JSON.")] = False,
+) -> None:
+    """Start the local AWS (idempotent: prints the running one if it is up)."""
+    from . import local_aws
+
+    local = local_aws.up(state_dir(), port=port)
+    _print_local(local, as_json)
+
+
+@local_app.command("down", epilog=EXIT_CODES_EPILOG)
+def local_down() -> None:
+    """Stop the local AWS by its PID."""
+    from . import local_aws
+
+    stopped = local_aws.down(state_dir())
+    progress(f"local AWS stopped (pid {stopped.pid})" if stopped else "local AWS was not running")
+
+
+@local_app.command("status", epilog=EXIT_CODES_EPILOG)
+def local_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Say whether the local AWS runs, and where. Exit 0 if it runs, 1 if not."""
+    from . import local_aws
+
+    local = local_aws.require(state_dir())
+    _print_local(local, as_json)
+
+
+def _print_local(local: object, as_json: bool) -> None:
+    from .local_aws import LocalAws
+
+    assert isinstance(local, LocalAws)
+    if as_json:
+        emit_json({"pid": local.pid, "port": local.port, "endpoint": local.endpoint, "log": local.log})
+    else:
+        print(f"local AWS running: pid {local.pid}, endpoint {local.endpoint}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry: one exit-code scheme, one-line errors, no tracebacks without --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="infrarep", standalone_mode=False)
+    except InfrarepError as err:
+        if debug:
+            raise
+        print(f"error: {err.message}", file=sys.stderr)
+        if err.hint:
+            print(f"hint: {err.hint}", file=sys.stderr)
+        sys.exit(int(err.exit_code))
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except TyperException as err:
+        # Usage errors: click's convention is exit 2, but 2 means "found something" here.
+        message = err.format_message()
+        if message:  # empty when the command's help was just shown for missing arguments
+            print(f"error: {message}", file=sys.stderr)
+            context = getattr(err, "ctx", None)
+            if context is not None:
+                print(f"hint: see `{context.command_path} --help`", file=sys.stderr)
+        sys.exit(int(ExitCode.ERROR))
+    except (KeyboardInterrupt, typer.Abort):
+        print("interrupted", file=sys.stderr)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    sys.exit(int(ExitCode.OK))
+
+
+if __name__ == "__main__":
+    main()

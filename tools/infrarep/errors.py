@@ -1,0 +1,57 @@
+"""One exception family and one exit-code scheme for every command."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Shaped like terraform's -detailed-exitcode; the same for every command."""
+
+    OK = 0
+    ERROR = 1
+    FOUND = 2
+    GATE_REFUSED = 3
+    INTERRUPTED = 130
+
+
+class InfrarepError(Exception):
+    """An error a user can act on: one line naming where and what, plus an optional hint."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(InfrarepError):
+    """A file, field or env in the user's input is wrong."""
+
+
+class ToolchainError(InfrarepError):
+    """terraform, go or the AWS provider is missing or unusable."""
+
+
+class TerraformFailed(InfrarepError):
+    """A terraform command exited non-zero."""
+
+    def __init__(self, command: list[str], returncode: int, stderr_tail: str) -> None:
+        shown = " ".join(command)
+        super().__init__(
+            f"`{shown}` failed with exit code {returncode}: {stderr_tail.strip() or '(no output)'}"
+        )
+        self.command = command
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+
+class LocalAwsError(InfrarepError):
+    """The local AWS (moto server) could not be started, reached or stopped."""
+
+
+class Interrupted(InfrarepError):
+    """The user pressed Ctrl-C; whatever was running has stopped cleanly."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -1,0 +1,225 @@
+"""Start, find and stop the local AWS (moto's server on 127.0.0.1), by PID."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import LocalAwsError
+from .files import write_atomic
+
+HOST = "127.0.0.1"
+STATE_FILE = "local-aws.json"
+LOG_FILE = "local-aws.log"
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+_SERVER_MODULE = "infrarep.local_aws_server"
+
+# Every AWS service the stack's Terraform talks to (provider `endpoints` keys); the rendered
+# local override points each one at the local AWS.
+ENDPOINT_SERVICES = (
+    "apigateway",
+    "appautoscaling",
+    "cloudwatch",
+    "codebuild",
+    "codepipeline",
+    "dynamodb",
+    "ec2",
+    "events",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sfn",
+    "sns",
+    "sqs",
+    "sts",
+    "wafv2",
+    "xray",
+)
+
+
+@dataclass(frozen=True)
+class LocalAws:
+    pid: int
+    port: int
+    log: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def terraform_env(self) -> dict[str, str]:
+        """What terraform needs to use this local AWS: the endpoint for the rendered provider
+        override (a variable) and for the S3 backend (which cannot read variables), and dummy
+        credentials so nothing real is ever picked up."""
+        return {
+            "TF_VAR_local_aws_endpoint": self.endpoint,
+            "AWS_ENDPOINT_URL_S3": self.endpoint,
+            **DUMMY_CREDENTIALS,
+        }
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def healthy(port: int, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/", timeout=timeout) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) -> LocalAws:
+    """Start the local AWS, or return the one already running for this state dir."""
+    running = status(state_dir)
+    if running is not None:
+        if port is not None and port != running.port:
+            raise LocalAwsError(
+                f"the local AWS already runs on port {running.port} (pid {running.pid}), not {port}",
+                hint="run `infrarep local down` first",
+            )
+        return running
+    if port is not None and port_in_use(port):
+        raise LocalAwsError(
+            f"{HOST}:{port} is already in use",
+            hint="choose another --port, or leave --port out to take a free one",
+        )
+    chosen = port if port is not None else free_port()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log = state_dir / LOG_FILE
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", _SERVER_MODULE, "-H", HOST, "-p", str(chosen)],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **DUMMY_CREDENTIALS},
+        )
+    deadline = time.monotonic() + start_timeout
+    while not healthy(chosen, timeout=1.0):
+        if process.poll() is not None:
+            raise LocalAwsError(
+                f"the local AWS exited during start-up (code {process.returncode}): {_tail(log)}",
+                hint=f"full log: {log}",
+            )
+        if time.monotonic() > deadline:
+            _stop_pid(process.pid)
+            raise LocalAwsError(f"the local AWS did not answer on port {chosen} within {start_timeout:.0f}s")
+        time.sleep(0.2)
+    local = LocalAws(pid=process.pid, port=chosen, log=str(log))
+    _write_state(state_dir, local)
+    return local
+
+
+def status(state_dir: Path) -> LocalAws | None:
+    """The running local AWS of this state dir; a stale record (dead pid) is removed."""
+    record = state_dir / STATE_FILE
+    try:
+        local = LocalAws(**json.loads(record.read_text()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as err:
+        raise LocalAwsError(
+            f"{record}: unreadable ({err})", hint="delete it and run `infrarep local up`"
+        ) from err
+    if _is_our_server(local.pid) and healthy(local.port):
+        return local
+    if _is_our_server(local.pid):
+        _stop_pid(local.pid)
+    record.unlink(missing_ok=True)
+    return None
+
+
+def require(state_dir: Path) -> LocalAws:
+    local = status(state_dir)
+    if local is None:
+        raise LocalAwsError("the local AWS is not running (target local)", hint="run `infrarep local up`")
+    return local
+
+
+def down(state_dir: Path) -> LocalAws | None:
+    """Stop the local AWS by its PID; returns what was stopped, None if nothing ran."""
+    record = state_dir / STATE_FILE
+    try:
+        local = LocalAws(**json.loads(record.read_text()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError):
+        record.unlink(missing_ok=True)
+        return None
+    if _is_our_server(local.pid):
+        _stop_pid(local.pid)
+    record.unlink(missing_ok=True)
+    return local
+
+
+def _write_state(state_dir: Path, local: LocalAws) -> None:
+    write_atomic(state_dir / STATE_FILE, json.dumps(asdict(local)))
+
+
+def _is_our_server(pid: int) -> bool:
+    """True only for a live moto server started by us: a recycled PID is never signalled."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return _SERVER_MODULE.encode() in cmdline
+
+
+def _stop_pid(pid: int, grace: float = 10.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _tail(log: Path, lines: int = 3) -> str:
+    try:
+        with log.open(errors="replace") as handle:
+            return " | ".join(line.strip() for line in deque(handle, maxlen=lines))
+    except OSError:
+        return "(no log)"

@@ -1,0 +1,59 @@
+"""Every pinned external version infrarep builds or expects, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProviderPin:
+    """A Terraform provider built from the Go module proxy when the registry is unreachable.
+
+    The provider repository tags releases as v5.x/v6.x, which are not valid Go versions for
+    its module path, so the build uses the pseudo-version of a commit; `version` is the
+    registry release that commit belongs to, and names the filesystem-mirror entry.
+    """
+
+    source: str
+    version: str
+    go_module: str
+    go_version: str
+    commit: str
+
+    @property
+    def binary_name(self) -> str:
+        return f"terraform-provider-{self.source.rsplit('/', 1)[1]}_v{self.version}_x5"
+
+
+@dataclass(frozen=True)
+class GoToolPin:
+    """A CLI built from the Go module proxy (`go mod download`, copy, `go build`)."""
+
+    go_module: str
+    go_version: str
+    package: str
+    binary: str
+
+
+# Commit 5f2286d6d836 (2026-06-02) sits on main after 6.47.0 (2026-05-27); its CHANGELOG
+# heads "6.48.0 (Unreleased)", so it ships in 6.48.0. The issue's February 2025 5.x commit
+# is refused by the Go module proxy reachable here ("This module version is not available").
+AWS_PROVIDER = ProviderPin(
+    source="registry.terraform.io/hashicorp/aws",
+    version="6.48.0",
+    go_module="github.com/hashicorp/terraform-provider-aws",
+    go_version="v1.60.1-0.20260602190131-5f2286d6d836",
+    commit="5f2286d6d836",
+)
+
+# Built only when no terraform >= MIN_TERRAFORM (or tofu) is on PATH. hashicorp/terraform's
+# module zips miss the nested modules its `replace` directives name; OpenTofu builds cleanly
+# and writes the same plan JSON.
+OPENTOFU = GoToolPin(
+    go_module="github.com/opentofu/opentofu",
+    go_version="v1.10.6",
+    package="./cmd/tofu",
+    binary="tofu",
+)
+
+MIN_TERRAFORM = (1, 9, 0)

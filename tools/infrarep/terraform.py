@@ -1,0 +1,216 @@
+"""The one place that runs terraform (or tofu).
+
+python-terraform builds the argument lists. Its own runner is not used: it only inherits
+`os.environ` (no explicit env), streams nothing, and turns unknown keywords into flags, so
+commands run here through `subprocess` with an explicit cwd and env, output streamed to a
+callback, and Ctrl-C forwarded to terraform so it can save state and release the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from python_terraform import IsFlagged, Terraform
+
+from .errors import Interrupted, TerraformFailed, ToolchainError
+
+LineSink = Callable[[str], None]
+
+_STDERR_TAIL_LINES = 12
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PlanOutcome(Enum):
+    NO_CHANGES = "no_changes"
+    CHANGES = "changes"
+
+
+@dataclass(frozen=True)
+class TerraformBinary:
+    path: Path
+    flavour: str  # "terraform" or "tofu"
+    version: tuple[int, int, int]
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(str(part) for part in self.version)
+
+
+def binary_version(path: Path) -> TerraformBinary:
+    """Ask a terraform or tofu binary for its version (`version -json`)."""
+    try:
+        done = subprocess.run(
+            [str(path), "version", "-json"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env=_base_env({}),
+        )
+    except OSError as err:
+        raise ToolchainError(f"{path}: cannot run: {err.strerror}") from err
+    if done.returncode != 0:
+        raise ToolchainError(f"{path}: `version -json` failed: {done.stderr.decode()[-300:]}")
+    try:
+        text = json.loads(done.stdout)["terraform_version"]
+    except (ValueError, KeyError) as err:
+        raise ToolchainError(f"{path}: unexpected `version -json` output") from err
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+    if match is None:
+        raise ToolchainError(f"{path}: cannot read version {text!r}")
+    major, minor, patch = (int(part) for part in match.groups())
+    flavour = "tofu" if "tofu" in path.name else "terraform"
+    return TerraformBinary(path=path, flavour=flavour, version=(major, minor, patch))
+
+
+def _base_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """PATH and HOME from the caller, automation settings, then the caller's extras."""
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "TMPDIR", "LANG") if key in os.environ}
+    env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
+    env.update(extra)
+    return env
+
+
+@dataclass
+class TerraformRoot:
+    """Runs one terraform binary in one working directory with one environment."""
+
+    binary: TerraformBinary
+    workdir: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    on_line: LineSink | None = None
+
+    def _argv(self, command: str, *args: str, **options: object) -> list[str]:
+        builder = Terraform(working_dir=str(self.workdir), terraform_bin_path=str(self.binary.path))
+        options.setdefault("no_color", IsFlagged)
+        return builder.generate_cmd_string(command, *args, **options)
+
+    def init(self, backend_config: Path | None = None, reconfigure: bool = False) -> None:
+        options: dict[str, object] = {"input": False}
+        if backend_config is not None:
+            options["backend_config"] = [str(backend_config)]
+        else:
+            options["backend"] = False
+        if reconfigure:
+            options["reconfigure"] = IsFlagged
+        self._run(self._argv("init", **options))
+
+    def fmt(self, targets: Iterable[str], check: bool) -> list[str]:
+        """Format (or with check, only list) the .tf files under `targets` that need it."""
+        options: dict[str, object] = {"recursive": IsFlagged, "list": True}
+        if check:
+            options["check"] = IsFlagged
+        listed: list[str] = []
+        self._run(self._argv("fmt", *targets, **options), ok_codes=(0, 3), capture=listed.append)
+        return [line for line in listed if line.strip()]
+
+    def validate(self) -> None:
+        self._run(self._argv("validate"))
+
+    def plan(
+        self,
+        out: Path,
+        *,
+        destroy: bool = False,
+        refresh_only: bool = False,
+        var_files: Iterable[Path] = (),
+    ) -> PlanOutcome:
+        """Plan into a saved plan file; terraform's -detailed-exitcode says if anything changes."""
+        options: dict[str, object] = {
+            "input": False,
+            "out": str(out),
+            "detailed_exitcode": IsFlagged,
+            "var_file": [str(path) for path in var_files] or None,
+        }
+        if destroy:
+            options["destroy"] = IsFlagged
+        if refresh_only:
+            options["refresh_only"] = IsFlagged
+        code = self._run(self._argv("plan", **options), ok_codes=(0, 2))
+        return PlanOutcome.CHANGES if code == 2 else PlanOutcome.NO_CHANGES
+
+    def show_json(self, plan_file: Path, out: Path) -> Path:
+        """Write `terraform show -json PLAN` to `out` without holding it in memory."""
+        argv = self._argv("show", str(plan_file), json=IsFlagged)
+        partial = out.with_name(out.name + ".partial")
+        with partial.open("wb") as sink:
+            self._run(argv, stdout=sink)
+        partial.replace(out)
+        return out
+
+    def apply(self, plan_file: Path) -> None:
+        """Apply exactly the saved plan; never re-plans."""
+        self._run(self._argv("apply", str(plan_file), input=False))
+
+    def output_json(self) -> dict[str, object]:
+        argv = self._argv("output", json=IsFlagged)
+        chunks: list[str] = []
+        self._run(argv, capture=chunks.append)
+        return json.loads("".join(chunks) or "{}")
+
+    def _run(
+        self,
+        argv: list[str],
+        *,
+        ok_codes: tuple[int, ...] = (0,),
+        stdout: object | None = None,
+        capture: LineSink | None = None,
+    ) -> int:
+        shown = [Path(argv[0]).name, *argv[1:]]
+        tail: deque[str] = deque(maxlen=_STDERR_TAIL_LINES)
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=self.workdir,
+                env=_base_env(self.env),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout if stdout is not None else subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                # Own process group: a terminal's Ctrl-C reaches only us; we forward it once.
+                start_new_session=True,
+            )
+        except OSError as err:
+            raise ToolchainError(f"{argv[0]}: cannot run: {err.strerror}") from err
+
+        def pump_stderr() -> None:
+            assert process.stderr is not None
+            for raw in process.stderr:
+                line = _ANSI.sub("", raw.decode(errors="replace").rstrip())
+                if line.strip():
+                    tail.append(line)
+                if self.on_line is not None:
+                    self.on_line(line)
+
+        reader = threading.Thread(target=pump_stderr, daemon=True)
+        reader.start()
+        try:
+            if process.stdout is not None and stdout is None:
+                for raw in process.stdout:
+                    line = raw.decode(errors="replace").rstrip("\n")
+                    if capture is not None:
+                        capture(line)
+                    elif self.on_line is not None:
+                        self.on_line(_ANSI.sub("", line))
+            returncode = process.wait()
+        except KeyboardInterrupt:
+            # terraform stops gracefully on one SIGINT: it finishes in-flight calls,
+            # writes state and releases the lock. A second one would abandon the state.
+            process.send_signal(signal.SIGINT)
+            process.wait()
+            reader.join(timeout=5)
+            raise Interrupted(
+                f"interrupted `{' '.join(shown[:2])}` in {self.workdir}; terraform saved its state"
+            ) from None
+        reader.join(timeout=5)
+        if returncode not in ok_codes:
+            raise TerraformFailed(shown, returncode, "\n".join(tail))
+        return returncode
