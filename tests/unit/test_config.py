@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infrarep import config
+from infrarep.errors import ConfigError
+
+SOURCE = Path("envs/environments.yaml")
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        config.parse(text, SOURCE)
+    return caught.value.message
+
+
+def test_the_real_file_declares_dev_staging_prod_in_promotion_order(config_text):
+    settings = config.parse(config_text(), SOURCE)
+    assert [env.name for env in settings.ordered()] == ["dev", "staging", "prod"]
+    assert [env.region for env in settings.ordered()] == ["us-east-1", "us-west-2", "eu-west-1"]
+
+
+def test_defaults_merge_under_each_environment(config_text):
+    settings = config.parse(config_text(), SOURCE)
+    staging, prod = settings.environments["staging"], settings.environments["prod"]
+    assert staging.az_count == 2 and prod.az_count == 3
+    assert staging.payments.aurora_instance_class == "db.t4g.medium"  # from defaults
+    assert prod.payments.aurora_instance_class == "db.r6g.large"  # overridden
+    assert staging.payments.lambda_timeout_s == 30
+
+
+def test_unknown_region_names_the_field(config_text):
+    message = _error(config_text(staging={"region": "us-west-9"}))
+    assert message == "envs/environments.yaml: environments.staging.region: 'us-west-9' is not an AWS region"
+
+
+def test_missing_required_field_names_the_path(config_text, delete):
+    message = _error(config_text(prod={"vpc_cidr": delete}))
+    assert message == "envs/environments.yaml: environments.prod.vpc_cidr: required field is missing"
+
+
+def test_wrong_type_names_field_and_expected_type(config_text):
+    message = _error(config_text(dev={"payments": {"lambda_memory_mb": "lots"}}))
+    assert message == (
+        "envs/environments.yaml: environments.dev.payments.lambda_memory_mb: expected int, got 'lots'"
+    )
+
+
+def test_unknown_field_is_refused(config_text):
+    assert _error(config_text(dev={"regoin": "us-east-1"})).endswith("environments.dev.regoin: unknown field")
+
+
+def test_duplicate_environment_names_are_refused(config_text):
+    text = config_text().replace("\n  staging:\n", "\n  dev:\n", 1)
+    message = _error(text)
+    assert message.startswith("envs/environments.yaml: line ")
+    assert "duplicate key 'dev'" in message
+
+
+def test_overlapping_cidrs_are_refused(config_text):
+    message = _error(config_text(staging={"vpc_cidr": "10.0.0.0/16"}))
+    assert "environments.staging.vpc_cidr: 10.0.0.0/16 overlaps dev's 10.0.0.0/16" in message
+
+
+def test_tiny_vpc_is_refused(config_text):
+    assert "smaller than /20" in _error(config_text(dev={"vpc_cidr": "10.0.0.0/24"}))
+
+
+def test_promotion_order_must_name_every_env_once(config_text):
+    message = _error(config_text({"promotion": {"order": ["dev", "prod"]}}))
+    assert "promotion.order" in message and "staging" in message
+
+
+def test_capacity_range_must_be_ordered(config_text):
+    message = _error(config_text(prod={"payments": {"table_capacity": {"min": 50, "max": 10}}}))
+    assert "environments.prod.payments.table_capacity: min (50) is larger than max (10)" in message
+
+
+def test_invalid_yaml_names_the_line():
+    assert _error("version: 1\nenvironments: [\n").startswith("envs/environments.yaml: line ")
+
+
+def test_unknown_env_lists_the_known_ones(config_text):
+    settings = config.parse(config_text(), SOURCE)
+    with pytest.raises(ConfigError, match=r"no environment 'qa' \(known: dev, staging, prod\)"):
+        settings.env("qa")
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="environments.yaml: no such file"):
+        config.load(tmp_path / "environments.yaml")

@@ -1,0 +1,246 @@
+"""Load and validate envs/environments.yaml: typed models, precise one-line errors.
+
+Every value here is a declared per-environment variation: `render` writes them as the env
+roots' input variables, and the parity report treats a difference that traces back to one
+of them as expected.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import Enum
+from itertools import combinations
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG = Path("envs/environments.yaml")
+
+# Commercial AWS regions; a typo such as us-west-9 must fail here, not at apply time.
+AWS_REGIONS = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
+        "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
+        "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-central-1",
+        "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+        "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
+        "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    }
+)  # fmt: skip
+
+EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
+
+
+class Target(str, Enum):
+    LOCAL = "local"
+    AWS = "aws"
+
+
+class StorageTier(str, Enum):
+    GP3 = "gp3"
+    IO2 = "io2"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CapacityRange(_Model):
+    min: int = Field(ge=1)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CapacityRange:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class PaymentsSettings(_Model):
+    """The workload's per-env limits (issue: payments workload)."""
+
+    lambda_memory_mb: int = Field(ge=128, le=10240)
+    lambda_timeout_s: int = Field(ge=1, le=900)
+    aurora_instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    aurora_instances: int = Field(ge=1, le=15)
+    aurora_io_optimized: bool
+    waf_rate_limit: int = Field(ge=100, le=2_000_000_000)
+    api_rate_limit: int = Field(ge=1)
+    api_burst_limit: int = Field(ge=1)
+    xray_sampling_rate: float = Field(ge=0, le=1)
+    alarm_error_threshold: int = Field(ge=0)
+    alarm_p99_latency_ms: int = Field(ge=1)
+    table_capacity: CapacityRange
+
+
+class EnvSettings(_Model):
+    name: EnvName
+    region: str
+    vpc_cidr: str
+    az_count: int = Field(ge=2, le=6)
+    instance_class: str = Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+$")
+    storage_tier: StorageTier
+    approval_required: bool
+    deletion_protection: bool
+    alert_emails: tuple[str, ...] = ()
+    payments: PaymentsSettings
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region not in AWS_REGIONS:
+            raise ValueError(f"{region!r} is not an AWS region")
+        return region
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, cidr: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(cidr, strict=True)
+        except ValueError as err:
+            raise ValueError(f"{cidr!r} is not an IPv4 CIDR ({err})") from None
+        if network.prefixlen > 20:
+            raise ValueError(f"{cidr!r} is smaller than /20; subnets are cut from it")
+        return cidr
+
+
+class Promotion(_Model):
+    order: tuple[EnvName, ...]
+    soak_minutes: int = Field(ge=0)
+
+
+class StateSettings(_Model):
+    bucket_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,40}$")
+
+
+class Settings(_Model):
+    """The whole file, after defaults are merged into each environment."""
+
+    version: int
+    system: str = Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    cost_center: str = Field(min_length=1)
+    target: Target
+    control_region: str
+    state: StateSettings
+    promotion: Promotion
+    environments: dict[EnvName, EnvSettings]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.version != 1:
+            raise ValueError(f"version: only version 1 is supported, got {self.version}")
+        if self.control_region not in AWS_REGIONS:
+            raise ValueError(f"control_region: {self.control_region!r} is not an AWS region")
+        if sorted(self.promotion.order) != sorted(self.environments):
+            raise ValueError(
+                f"promotion.order: {list(self.promotion.order)} must name each environment once "
+                f"({', '.join(self.environments)})"
+            )
+        for left, right in combinations(self.environments.values(), 2):
+            if ipaddress.IPv4Network(left.vpc_cidr).overlaps(ipaddress.IPv4Network(right.vpc_cidr)):
+                raise ValueError(
+                    f"environments.{right.name}.vpc_cidr: {right.vpc_cidr} overlaps "
+                    f"{left.name}'s {left.vpc_cidr}"
+                )
+        return self
+
+    def env(self, name: str, source: Path = DEFAULT_CONFIG) -> EnvSettings:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.promotion.order)
+            raise ConfigError(f"{source}: no environment {name!r} (known: {known})") from None
+
+    def ordered(self) -> list[EnvSettings]:
+        return [self.environments[name] for name in self.promotion.order]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise ConfigError(
+                f"line {key_node.start_mark.line + 1}: duplicate key {key!r} (first on line {seen[key] + 1})"
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def _merge(defaults: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse(text: str, source: Path = DEFAULT_CONFIG) -> Settings:
+    """Parse the YAML text of environments.yaml; errors name `source`, the field and the problem."""
+    try:
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except ConfigError as err:
+        raise ConfigError(f"{source}: {err.message}") from None
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f"line {where.line + 1}: " if where is not None else ""
+        raise ConfigError(f"{source}: {line}not valid YAML ({getattr(err, 'problem', err)})") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level")
+    environments = document.get("environments")
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigError(f"{source}: environments: expected a mapping of environment names")
+    defaults = document.pop("defaults", {}) or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{source}: defaults: expected a mapping")
+    document["environments"] = {
+        name: {"name": name, **_merge(defaults, values)} if isinstance(values, dict) else values
+        for name, values in environments.items()
+    }
+    try:
+        return Settings.model_validate(document)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: {_describe(err)}") from None
+
+
+def load(path: Path = DEFAULT_CONFIG) -> Settings:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file", hint="run from the project root or pass --config"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+    return parse(text, path)
+
+
+def _describe(err: ValidationError) -> str:
+    """The first problem as `field.path: what`, in the words a user can act on."""
+    problem = err.errors(include_url=False)[0]
+    location = ".".join(str(part) for part in problem["loc"])
+    kind, message = problem["type"], problem["msg"]
+    received = problem.get("input")
+    if kind == "missing":
+        return f"{location}: required field is missing"
+    if kind == "extra_forbidden":
+        return f"{location}: unknown field"
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        return f"{location}: {message}" if location else message
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{location}: expected {kind.split('_')[0]}, got {received!r}"
+    return f"{location}: {message}, got {received!r}"
