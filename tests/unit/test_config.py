@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from infrarep import config
 from infrarep.errors import ConfigError
 
@@ -89,5 +88,5 @@ def test_unknown_env_lists_the_known_ones(config_text):
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ConfigError, match="environments.yaml: no such file"):
+    with pytest.raises(ConfigError, match=r"environments\.yaml: no such file"):
         config.load(tmp_path / "environments.yaml")

@@ -8,7 +8,7 @@ of them as expected.
 from __future__ import annotations
 
 import ipaddress
-from enum import Enum
+from enum import StrEnum
 from itertools import combinations
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,12 +35,12 @@ AWS_REGIONS = frozenset(
 EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
 
 
-class Target(str, Enum):
+class Target(StrEnum):
     LOCAL = "local"
     AWS = "aws"
 
 
-class StorageTier(str, Enum):
+class StorageTier(StrEnum):
     GP3 = "gp3"
     IO2 = "io2"
 
