@@ -54,3 +54,42 @@ def test_backend_config_is_local_only_when_asked():
 
 def test_rendering_is_deterministic():
     assert render.local_override([""], ENDPOINT_SERVICES) == render.local_override([""], ENDPOINT_SERVICES)
+
+
+def test_env_files_are_the_declared_variations_only(config_text):
+    from infrarep import config
+
+    settings = config.parse(config_text())
+    staging = render.env_files(settings, settings.env("staging"))
+    tfvars = staging[render.TFVARS_FILE]
+    assert 'env                  = "staging"' in tfvars
+    assert 'promotion_source_env = "dev"' in tfvars
+    assert 'state_bucket         = "infrarep-tfstate-us-west-2"' in tfvars
+    first = render.env_files(settings, settings.env("dev"))[render.TFVARS_FILE]
+    assert "promotion_source_env = null" in first
+
+
+def test_real_aws_target_gets_no_local_override(config_text):
+    from infrarep import config
+
+    settings = config.parse(config_text({"target": "aws"}))
+    files = render.env_files(settings, settings.env("prod"))
+    assert files[render.LOCAL_OVERRIDE_FILE] is None
+    assert "use_path_style" not in (files[render.BACKEND_FILE] or "")
+
+
+def test_a_hostile_value_renders_literally(config_text):
+    from infrarep import config
+
+    settings = config.parse(config_text({"cost_center": 'x" \\ ${file("/etc/passwd")} %{ if true }'}))
+    tfvars = render.env_files(settings, settings.env("dev"))[render.TFVARS_FILE]
+    assert r'cost_center          = "x\" \\ $${file(\"/etc/passwd\")} %%{ if true }"' in tfvars
+
+
+def test_plan_changes_writes_stale_and_deletes_unwanted():
+    wanted = {"a": "new", "b": "same", "c": None, "d": None}
+    current = {"a": "old", "b": "same", "c": "leftover", "d": None}
+    assert render.plan_changes(wanted, current) == [
+        render.FileChange("a", "write"),
+        render.FileChange("c", "delete"),
+    ]

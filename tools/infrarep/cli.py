@@ -86,6 +86,43 @@ def setup(
         )
 
 
+ConfigOption = Annotated[
+    Path, typer.Option("--config", help="The per-environment settings file.", dir_okay=False)
+]
+EnvsOption = Annotated[
+    list[str] | None, typer.Option("--env", help="Only this environment (repeatable); default: all.")
+]
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def render(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    envs: EnvsOption = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 2 and list the files that are stale.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the changed files as JSON.")] = False,
+) -> None:
+    """Render each env's tfvars, backend config and local override from environments.yaml."""
+    from . import config
+    from . import render as rendering
+
+    settings = config.load(config_path)
+    selected = [settings.env(name, config_path) for name in envs] if envs else settings.ordered()
+    changes = rendering.sync(settings, selected, config_path.parent, write=not check)
+    if as_json:
+        emit_json({"check": check, "changes": [{"path": c.path, "action": c.action} for c in changes]})
+    else:
+        done = {"write": "written", "delete": "deleted"}
+        for change in changes:
+            print(f"{'stale' if check else done[change.action]:<8} {change.path}")
+    if check and changes:
+        progress(f"render: {len(changes)} file(s) differ from {config_path}; run `infrarep render`")
+        raise typer.Exit(int(ExitCode.FOUND))
+    if not changes:
+        progress("render: everything is up to date")
+
+
 TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures")
 
 
@@ -159,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="infrarep", standalone_mode=False)
+        # Without standalone mode, click returns the code of a `typer.Exit` instead of raising.
+        returned = app(args=args, prog_name="infrarep", standalone_mode=False)
     except InfrarepError as err:
         if debug:
             raise
@@ -181,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         print("interrupted", file=sys.stderr)
         sys.exit(int(ExitCode.INTERRUPTED))
-    sys.exit(int(ExitCode.OK))
+    sys.exit(returned if isinstance(returned, int) else int(ExitCode.OK))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,27 @@
-"""Jinja2 templates to HCL text. Pure: values in, text out."""
+"""environments.yaml -> the files `infrarep render` owns in envs/<env>/.
+
+Text is produced by pure functions (jinja2 templates, values escaped for HCL); `sync` is
+the one place that writes, atomically, and only after every env rendered without error.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import jinja2
+
+from .config import EnvSettings, Settings, Target
+from .files import write_atomic
+from .local_aws import ENDPOINT_SERVICES
+
+TFVARS_FILE = "terraform.auto.tfvars"
+BACKEND_FILE = "backend.hcl"
+LOCAL_OVERRIDE_FILE = "local_override.tf"
+RENDERED_FILES = (TFVARS_FILE, BACKEND_FILE, LOCAL_OVERRIDE_FILE)
 
 
 def hcl(value: object) -> str:
@@ -58,3 +73,80 @@ def local_override(aliases: Sequence[str], services: Sequence[str], max_retries:
 
 def backend_config(bucket: str, key: str, region: str, local: bool) -> str:
     return render_template("backend.hcl.j2", bucket=bucket, key=key, region=region, local=local)
+
+
+def state_bucket(settings: Settings, region: str) -> str:
+    return f"{settings.state.bucket_prefix}-{region}"
+
+
+def env_variables(settings: Settings, env: EnvSettings) -> dict[str, object]:
+    """The env root's input variables: exactly the declared per-env variations."""
+    order = list(settings.promotion.order)
+    position = order.index(env.name)
+    return {
+        "system": settings.system,
+        "cost_center": settings.cost_center,
+        "env": env.name,
+        "region": env.region,
+        "promotion_source_env": order[position - 1] if position > 0 else None,
+        "vpc_cidr": env.vpc_cidr,
+        "az_count": env.az_count,
+        "deletion_protection": env.deletion_protection,
+        "alert_emails": list(env.alert_emails),
+        "state_bucket": state_bucket(settings, env.region),
+        "force_destroy": settings.target is Target.LOCAL,
+    }
+
+
+def env_files(settings: Settings, env: EnvSettings) -> dict[str, str | None]:
+    """Every file render owns in envs/<env>/: its text, or None where it must not exist."""
+    local = settings.target is Target.LOCAL
+    return {
+        TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=env_variables(settings, env)),
+        BACKEND_FILE: backend_config(
+            state_bucket(settings, env.region), f"{env.name}/terraform.tfstate", env.region, local
+        ),
+        LOCAL_OVERRIDE_FILE: local_override([""], ENDPOINT_SERVICES) if local else None,
+    }
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    action: str  # "write" | "delete"
+
+
+def plan_changes(wanted: Mapping[str, str | None], current: Mapping[str, str | None]) -> list[FileChange]:
+    """What must change so that `current` (path -> text, None if absent) becomes `wanted`."""
+    changes = []
+    for path, text in sorted(wanted.items()):
+        if text is None and current.get(path) is not None:
+            changes.append(FileChange(path, "delete"))
+        elif text is not None and current.get(path) != text:
+            changes.append(FileChange(path, "write"))
+    return changes
+
+
+def sync(settings: Settings, envs: Sequence[EnvSettings], envs_dir: Path, write: bool) -> list[FileChange]:
+    """Bring envs_dir/<env>/ in line with the settings; with write=False only report."""
+    wanted: dict[str, str | None] = {}
+    for env in envs:
+        for name, text in env_files(settings, env).items():
+            wanted[f"{env.name}/{name}"] = text
+    current = {path: _read(envs_dir / path) for path in wanted}
+    changes = plan_changes(wanted, current)
+    if write:
+        for change in changes:
+            target = envs_dir / change.path
+            if change.action == "delete":
+                target.unlink()
+            else:
+                write_atomic(target, wanted[change.path] or "")
+    return [FileChange(f"{envs_dir / change.path}", change.action) for change in changes]
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None

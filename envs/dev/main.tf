@@ -1,0 +1,32 @@
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      System       = var.system
+      Environment  = var.env
+      ManagedBy    = "terraform"
+      CostCenter   = var.cost_center
+      Version      = var.release_version
+      SourceCommit = var.source_commit
+    }
+  }
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  system               = var.system
+  env                  = var.env
+  promotion_source_env = var.promotion_source_env
+  vpc_cidr             = var.vpc_cidr
+  az_count             = var.az_count
+  deletion_protection  = var.deletion_protection
+  alert_emails         = var.alert_emails
+  state_bucket         = var.state_bucket
+  force_destroy        = var.force_destroy
+  lambda_packages = {
+    for name in ["deployment_recorder", "drift_validator", "rollback_executor"] :
+    name => "${path.root}/../../dist/lambda/${name}.zip"
+  }
+}

@@ -1,0 +1,66 @@
+# Set by the rendered terraform.auto.tfvars (from envs/environments.yaml) ...
+variable "system" {
+  type        = string
+  description = "Name of the system, the first part of every resource name."
+}
+
+variable "cost_center" {
+  type        = string
+  description = "CostCenter tag of every resource."
+}
+
+variable "env" {
+  type        = string
+  description = "Name of this environment."
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region of this environment."
+}
+
+variable "promotion_source_env" {
+  type        = string
+  description = "The environment this one is promoted from; null for the first."
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "IPv4 range of this environment's VPC."
+}
+
+variable "az_count" {
+  type        = number
+  description = "How many availability zones the private subnets span."
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect stateful resources from deletion."
+}
+
+variable "alert_emails" {
+  type        = list(string)
+  description = "E-mail addresses subscribed to the alert topics."
+}
+
+variable "state_bucket" {
+  type        = string
+  description = "Remote-state bucket of this region."
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let terraform destroy buckets with their objects (the local target only)."
+}
+
+# ... and by the release file `infrarep plan`/`deploy` pass for each run.
+variable "release_version" {
+  type        = string
+  description = "Version being deployed (a git commit or --version); the Version tag."
+}
+
+variable "source_commit" {
+  type        = string
+  description = "Git commit of the configuration being deployed; the SourceCommit tag."
+}

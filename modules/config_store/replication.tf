@@ -1,0 +1,130 @@
+# Cross-region replication: every object and delete marker, KMS-encrypted with each
+# destination's own key, with replication time control (15 minutes) and its metrics.
+
+locals {
+  replicates = length(var.replication_destinations) > 0
+}
+
+data "aws_iam_policy_document" "replication_trust" {
+  count = local.replicates ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "replication" {
+  count = local.replicates ? 1 : 0
+
+  statement {
+    sid       = "ReadSource"
+    actions   = ["s3:GetReplicationConfiguration", "s3:ListBucket"]
+    resources = [aws_s3_bucket.this.arn]
+  }
+
+  statement {
+    sid = "ReadSourceVersions"
+    actions = [
+      "s3:GetObjectVersionForReplication",
+      "s3:GetObjectVersionAcl",
+      "s3:GetObjectVersionTagging",
+    ]
+    resources = ["${aws_s3_bucket.this.arn}/*"]
+  }
+
+  statement {
+    sid       = "WriteReplicas"
+    actions   = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
+    resources = [for d in values(var.replication_destinations) : "${d.bucket_arn}/*"]
+  }
+
+  statement {
+    sid       = "DecryptSource"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid       = "EncryptReplicas"
+    actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [for d in values(var.replication_destinations) : d.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role" "replication" {
+  count = local.replicates ? 1 : 0
+
+  name               = "${var.name}-replication"
+  assume_role_policy = data.aws_iam_policy_document.replication_trust[0].json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "replication" {
+  count = local.replicates ? 1 : 0
+
+  name   = "replicate"
+  role   = aws_iam_role.replication[0].id
+  policy = data.aws_iam_policy_document.replication[0].json
+}
+
+resource "aws_s3_bucket_replication_configuration" "this" {
+  count = local.replicates ? 1 : 0
+
+  bucket = aws_s3_bucket.this.id
+  role   = aws_iam_role.replication[0].arn
+
+  dynamic "rule" {
+    for_each = var.replication_destinations
+
+    content {
+      id       = "to-${rule.key}"
+      priority = index(keys(var.replication_destinations), rule.key) + 1
+      status   = "Enabled"
+
+      filter {}
+
+      delete_marker_replication {
+        status = "Enabled"
+      }
+
+      source_selection_criteria {
+        sse_kms_encrypted_objects {
+          status = "Enabled"
+        }
+      }
+
+      destination {
+        bucket        = rule.value.bucket_arn
+        storage_class = "STANDARD"
+
+        encryption_configuration {
+          replica_kms_key_id = rule.value.kms_key_arn
+        }
+
+        replication_time {
+          status = "Enabled"
+
+          time {
+            minutes = 15
+          }
+        }
+
+        metrics {
+          status = "Enabled"
+
+          event_threshold {
+            minutes = 15
+          }
+        }
+      }
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}

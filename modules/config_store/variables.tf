@@ -1,0 +1,56 @@
+variable "name" {
+  type        = string
+  description = "Bucket name, e.g. \"infrarep-dev-config-us-east-1\". The access-log bucket is <name>-logs."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,56}[a-z0-9]$", var.name))
+    error_message = "name must be a valid S3 bucket name of at most 58 characters (room for \"-logs\"), got \"${var.name}\"."
+  }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "ARN of the customer-managed KMS key for SSE-KMS."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN, got \"${var.kms_key_arn}\"."
+  }
+}
+
+variable "noncurrent_version_days" {
+  type        = number
+  description = "Days a replaced object version is kept before it expires (rollback reaches this far back)."
+  default     = 90
+
+  validation {
+    condition     = var.noncurrent_version_days >= 1
+    error_message = "noncurrent_version_days must be at least 1, got ${var.noncurrent_version_days}."
+  }
+}
+
+variable "replication_destinations" {
+  type = map(object({
+    bucket_arn  = string
+    kms_key_arn = string
+  }))
+  description = "Buckets (by a short name, e.g. the env) this store replicates every object and delete marker to, with replication time control. Empty: no replication."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for d in values(var.replication_destinations) : can(regex("^arn:aws[a-z-]*:s3:::", d.bucket_arn))])
+    error_message = "each replication destination needs an S3 bucket ARN, got ${jsonencode([for d in values(var.replication_destinations) : d.bucket_arn])}."
+  }
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let terraform destroy the buckets with their objects (throwaway environments only)."
+  default     = false
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to the provider's default tags."
+  default     = {}
+}

@@ -1,0 +1,67 @@
+variable "system" {
+  type        = string
+  description = "Name of the system; first part of every resource name, e.g. \"infrarep\"."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.system))
+    error_message = "system must be 2-21 of [a-z0-9-] starting with a letter, got \"${var.system}\"."
+  }
+}
+
+variable "env" {
+  type        = string
+  description = "Name of this environment, e.g. \"staging\"."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.env))
+    error_message = "env must be 2-16 of [a-z0-9-] starting with a letter, got \"${var.env}\"."
+  }
+}
+
+variable "promotion_source_env" {
+  type        = string
+  description = "The environment this one is promoted from (its drift validator compares against it); null for the first."
+  default     = null
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "IPv4 range of this environment's VPC (/20 or larger)."
+}
+
+variable "az_count" {
+  type        = number
+  description = "How many availability zones the private subnets span."
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect stateful resources (ledger, database) from deletion."
+}
+
+variable "alert_emails" {
+  type        = list(string)
+  description = "E-mail addresses subscribed to the drift, validation and rollback topics. Empty by default."
+  default     = []
+}
+
+variable "lambda_packages" {
+  type        = map(string)
+  description = "Zip path of each control function built by `infrarep package`: drift_validator, deployment_recorder, rollback_executor."
+
+  validation {
+    condition     = alltrue([for name in ["drift_validator", "deployment_recorder", "rollback_executor"] : contains(keys(var.lambda_packages), name)])
+    error_message = "lambda_packages needs drift_validator, deployment_recorder and rollback_executor, got ${jsonencode(keys(var.lambda_packages))}."
+  }
+}
+
+variable "state_bucket" {
+  type        = string
+  description = "Remote-state bucket of this environment's region; a change of this env's state object is a stack update."
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let terraform destroy buckets with their objects (throwaway environments only)."
+  default     = false
+}

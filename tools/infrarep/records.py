@@ -1,0 +1,506 @@
+"""The ledger schema, the config manifest format and the deployment event: one definition for all.
+
+The CLI and the three Lambdas (deployment recorder, drift validator, rollback
+executor) read and write the same records through this module. It is pure and
+stdlib only, because `infrarep package` bundles it into every Lambda zip as
+`infrarep/records.py` beside `infrarep/__init__.py`: it must import nothing else
+from `infrarep` and no third-party package.
+
+Ledger: a DynamoDB table named by `$LEDGER_TABLE`, partition key `env` (S),
+sort key `deployed_at` (S), GSI `version-index` (hash `version`, range
+`deployed_at`, projection ALL). `deployed_at` is the time of the event, ISO-8601
+UTC with microseconds and `Z`, then `#` and a suffix derived from the event id,
+so a redelivered event maps to the same key and a conditional put
+(`attribute_not_exists(env)`) records it once.
+
+Config store: a versioned S3 bucket named by `$CONFIG_BUCKET`, keys built by
+`manifest_key`, `parameters_key`, `tfvars_key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+# --- names shared with the stack (env vars, table layout, metrics, events) ---
+
+LEDGER_TABLE_ENV = "LEDGER_TABLE"
+CONFIG_BUCKET_ENV = "CONFIG_BUCKET"
+
+PARTITION_KEY = "env"
+SORT_KEY = "deployed_at"
+VERSION_INDEX = "version-index"
+NEW_ROW_CONDITION = "attribute_not_exists(env)"
+
+UNKNOWN = "unknown"
+"""The version or source commit of an update that did not say (e.g. a state-object write)."""
+
+VERSION_METADATA = "infrarep-version"
+"""S3 user metadata on `parameters/<env>.json` (and tfvars snapshots): the version it belongs to."""
+
+EVENT_SOURCE = "infrarep"
+DETAIL_TYPE = "EnvironmentUpdate"
+
+METRIC_NAMESPACE = "Infrarep"
+METRIC_ENVIRONMENT_UPDATE = "EnvironmentUpdate"  # dimension Env
+METRIC_DRIFT_DETECTED = "DriftDetected"  # dimensions SourceEnv, TargetEnv
+
+STATE_OBJECT_NAME = "terraform.tfstate"
+
+ENV_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SORT_KEY_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)#([0-9a-f]{12})$")
+SUFFIX_LENGTH = 12
+
+
+class InvalidRecord(ValueError):
+    """A ledger item, manifest, event detail or name breaks the format; the message names the field."""
+
+
+class EventType(StrEnum):
+    DEPLOY = "DEPLOY"
+    ROLLBACK = "ROLLBACK"
+    DRIFT_CHECK = "DRIFT_CHECK"
+
+
+class Status(StrEnum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    INTERRUPTED = "INTERRUPTED"
+    ROLLED_BACK = "ROLLED_BACK"
+
+
+VERSION_SETTING_EVENTS = frozenset({EventType.DEPLOY, EventType.ROLLBACK})
+"""Event types whose successful row says which version an env runs now."""
+
+
+# --- names and keys ---
+
+
+def check_env(env: object, where: str = "env") -> str:
+    """Return `env` if it is a usable environment name (it becomes an S3 key segment), else raise."""
+    if not isinstance(env, str) or not ENV_PATTERN.fullmatch(env):
+        raise InvalidRecord(
+            f"{where}: {env!r} is not an environment name (lowercase letters, digits, '-', '_'; at most 64)"
+        )
+    return env
+
+
+def check_version(version: object, where: str = "version") -> str:
+    """Return `version` if it is usable as a version label (it becomes part of an S3 key), else raise."""
+    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
+        raise InvalidRecord(
+            f"{where}: {version!r} is not a version (letters, digits, '.', '_', '+', '-'; at most 128)"
+        )
+    return version
+
+
+def manifest_key(env: str) -> str:
+    """`manifests/<env>/manifest.json`: the env's config manifest (see `Manifest`)."""
+    return f"manifests/{check_env(env)}/manifest.json"
+
+
+def parameters_key(env: str) -> str:
+    """`parameters/<env>.json`: the env's rendered parameters, the object a rollback restores."""
+    return f"parameters/{check_env(env)}.json"
+
+
+def tfvars_key(env: str, version: str) -> str:
+    """`tfvars/<env>/<version>.tfvars.json`: the tfvars snapshot of one deployed version."""
+    return f"tfvars/{check_env(env)}/{check_version(version)}.tfvars.json"
+
+
+def state_key(env: str) -> str:
+    """`<env>/terraform.tfstate`: the env's object in the remote-state bucket."""
+    return f"{check_env(env)}/{STATE_OBJECT_NAME}"
+
+
+def env_from_state_key(key: str) -> str:
+    """The env a state-object key belongs to; raises unless the key is exactly `<env>/terraform.tfstate`."""
+    env, sep, name = key.partition("/")
+    if not sep or name != STATE_OBJECT_NAME:
+        raise InvalidRecord(f"state key {key!r} is not '<env>/{STATE_OBJECT_NAME}'")
+    return check_env(env, where=f"state key {key!r}")
+
+
+# --- timestamps and the ledger key ---
+
+
+def format_timestamp(at: datetime) -> str:
+    """`2026-11-23T10:00:00.000000Z`: UTC, microseconds, `Z`. Fixed width, so it sorts as text."""
+    if at.tzinfo is None:
+        raise InvalidRecord(f"timestamp {at.isoformat()} has no timezone; pass an aware datetime")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: object, where: str = "time") -> datetime:
+    """Parse an ISO-8601 timestamp with a timezone (EventBridge's `2026-11-23T10:00:00Z` included)."""
+    if not isinstance(text, str):
+        raise InvalidRecord(f"{where}: {text!r} is not an ISO-8601 timestamp")
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRecord(f"{where}: {text!r} is not an ISO-8601 timestamp") from None
+    if at.tzinfo is None:
+        raise InvalidRecord(f"{where}: {text!r} has no timezone")
+    return at.astimezone(UTC)
+
+
+def idempotency_suffix(event_id: str) -> str:
+    """12 hex characters derived from the event id: the same event always gets the same suffix."""
+    if not event_id:
+        raise InvalidRecord("event_id: empty")
+    return hashlib.sha256(event_id.encode("utf-8")).hexdigest()[:SUFFIX_LENGTH]
+
+
+def ledger_sort_key(at: datetime, event_id: str) -> str:
+    """`<format_timestamp(at)>#<idempotency_suffix(event_id)>`, the `deployed_at` of a row."""
+    return f"{format_timestamp(at)}#{idempotency_suffix(event_id)}"
+
+
+def ledger_key(env: str, at: datetime, event_id: str) -> dict[str, str]:
+    """The primary key of the row for one event: `{"env": ..., "deployed_at": ...}`."""
+    return {PARTITION_KEY: check_env(env), SORT_KEY: ledger_sort_key(at, event_id)}
+
+
+# --- the ledger row ---
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidRecord(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _optional_text(value: object, where: str) -> str | None:
+    return None if value is None else _text(value, where)
+
+
+def _optional_sha256(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SHA256_PATTERN.fullmatch(value):
+        raise InvalidRecord(f"{where}: {value!r} is not a lowercase hex sha256")
+    return value
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(kind: type[E], value: object, where: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidRecord(f"{where}: {value!r} is not one of {allowed}") from None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the deployment ledger. Build new rows with `LedgerEntry.create`."""
+
+    env: str
+    deployed_at: str
+    version: str
+    source_commit: str
+    event_type: EventType
+    status: Status
+    actor: str
+    event_id: str
+    plan_digest: str | None = None
+    manifest_sha256: str | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        check_env(self.env)
+        if not SORT_KEY_PATTERN.fullmatch(self.deployed_at):
+            raise InvalidRecord(
+                f"deployed_at: {self.deployed_at!r} is not '<YYYY-MM-DDTHH:MM:SS.ffffffZ>#<12 hex>'"
+            )
+        check_version(self.version)
+        _text(self.source_commit, "source_commit")
+        _text(self.actor, "actor")
+        _text(self.event_id, "event_id")
+        _enum(EventType, self.event_type, "event_type")
+        _enum(Status, self.status, "status")
+        _optional_text(self.plan_digest, "plan_digest")
+        _optional_sha256(self.manifest_sha256, "manifest_sha256")
+        _optional_text(self.reason, "reason")
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        env: str,
+        at: datetime,
+        event_id: str,
+        version: str,
+        source_commit: str,
+        event_type: EventType,
+        status: Status,
+        actor: str,
+        plan_digest: str | None = None,
+        manifest_sha256: str | None = None,
+        reason: str | None = None,
+    ) -> LedgerEntry:
+        """A new row for the event `event_id` that happened `at`; its key is stable across redeliveries."""
+        return cls(
+            env=env,
+            deployed_at=ledger_sort_key(at, event_id),
+            version=version,
+            source_commit=source_commit,
+            event_type=event_type,
+            status=status,
+            actor=actor,
+            event_id=event_id,
+            plan_digest=plan_digest,
+            manifest_sha256=manifest_sha256,
+            reason=reason,
+        )
+
+    @property
+    def at(self) -> datetime:
+        """When the event happened (the timestamp part of `deployed_at`)."""
+        return parse_timestamp(self.deployed_at.partition("#")[0], where="deployed_at")
+
+    def key(self) -> dict[str, str]:
+        return {PARTITION_KEY: self.env, SORT_KEY: self.deployed_at}
+
+    def to_item(self) -> dict[str, str]:
+        """Attributes as plain strings (boto3 Table resource); optional attributes left out when None."""
+        item = {
+            "env": self.env,
+            "deployed_at": self.deployed_at,
+            "version": self.version,
+            "source_commit": self.source_commit,
+            "event_type": str(self.event_type),
+            "status": str(self.status),
+            "actor": self.actor,
+            "event_id": self.event_id,
+        }
+        optional = {
+            "plan_digest": self.plan_digest,
+            "manifest_sha256": self.manifest_sha256,
+            "reason": self.reason,
+        }
+        item.update({name: value for name, value in optional.items() if value is not None})
+        return item
+
+    def to_attribute_values(self) -> dict[str, dict[str, str]]:
+        """The same item in the low-level client's shape: `{"env": {"S": "prod"}, ...}`."""
+        return {name: {"S": value} for name, value in self.to_item().items()}
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> LedgerEntry:
+        """Read a row in either shape (plain strings or `{"S": ...}`); unknown attributes are ignored."""
+        plain = {
+            name: value["S"] if isinstance(value, Mapping) and "S" in value else value
+            for name, value in item.items()
+        }
+        where = f"ledger item {plain.get('env')!r}/{plain.get('deployed_at')!r}"
+        try:
+            return cls(
+                env=plain.get("env"),  # type: ignore[arg-type]  # validated in __post_init__
+                deployed_at=_text(plain.get("deployed_at"), "deployed_at"),
+                version=plain.get("version"),  # type: ignore[arg-type]
+                source_commit=plain.get("source_commit"),  # type: ignore[arg-type]
+                event_type=_enum(EventType, plain.get("event_type"), "event_type"),
+                status=_enum(Status, plain.get("status"), "status"),
+                actor=plain.get("actor"),  # type: ignore[arg-type]
+                event_id=plain.get("event_id"),  # type: ignore[arg-type]
+                plan_digest=plain.get("plan_digest"),
+                manifest_sha256=plain.get("manifest_sha256"),
+                reason=plain.get("reason"),
+            )
+        except InvalidRecord as err:
+            raise InvalidRecord(f"{where}: {err}") from None
+
+
+def latest_successful(entries: Iterable[LedgerEntry], env: str | None = None) -> LedgerEntry | None:
+    """The row that says which version `env` runs now: the newest SUCCEEDED DEPLOY or ROLLBACK.
+
+    Drift checks and failed, interrupted or rolled-back deploys never set the current version.
+    With `env=None` the entries are assumed to be one env's already.
+    """
+    candidates = [
+        entry
+        for entry in entries
+        if entry.status is Status.SUCCEEDED
+        and entry.event_type in VERSION_SETTING_EVENTS
+        and (env is None or entry.env == env)
+    ]
+    return max(candidates, key=lambda entry: entry.deployed_at, default=None)
+
+
+# --- the config manifest ---
+
+
+def _canonical(document: object) -> str:
+    try:
+        return json.dumps(
+            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as err:
+        raise InvalidRecord(f"manifest: not canonical JSON ({err})") from None
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """An env's config manifest: the normalised, non-variant config of every resource, by address.
+
+    Stored at `manifest_key(env)` as `canonical_bytes()`. `sha256()` digests the whole
+    document (what the ledger's `manifest_sha256` holds); `resources_sha256()` digests
+    the resources only, so two envs in parity have equal `resources_sha256()`.
+    """
+
+    env: str
+    version: str
+    resources: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        check_env(self.env, "manifest.env")
+        check_version(self.version, "manifest.version")
+        if not isinstance(self.resources, Mapping):
+            raise InvalidRecord(
+                f"manifest.resources: expected an object, got {type(self.resources).__name__}"
+            )
+        _reject_non_finite(self.resources, "manifest.resources")
+        _canonical(self.resources)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"env": self.env, "version": self.version, "resources": dict(self.resources)}
+
+    def canonical_json(self) -> str:
+        """Sorted keys, no whitespace, non-ASCII kept: the same text for the same manifest."""
+        return _canonical(self.to_dict())
+
+    def canonical_bytes(self) -> bytes:
+        """`canonical_json()` encoded as UTF-8: the bytes stored in S3 and digested."""
+        return self.canonical_json().encode("utf-8")
+
+    def sha256(self) -> str:
+        return _sha256_hex(self.canonical_json())
+
+    def resources_sha256(self) -> str:
+        return _sha256_hex(_canonical(dict(self.resources)))
+
+    @classmethod
+    def from_json(cls, data: bytes | str, where: str = "manifest") -> Manifest:
+        """Parse a stored manifest; `where` (e.g. the S3 key) starts every error message."""
+        try:
+            document = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise InvalidRecord(f"{where}: not JSON ({err})") from None
+        if not isinstance(document, dict):
+            raise InvalidRecord(f"{where}: expected an object, got {type(document).__name__}")
+        missing = [name for name in ("env", "version", "resources") if name not in document]
+        if missing:
+            raise InvalidRecord(f"{where}: missing {', '.join(missing)}")
+        try:
+            return cls(env=document["env"], version=document["version"], resources=document["resources"])
+        except InvalidRecord as err:
+            raise InvalidRecord(f"{where}: {err}") from None
+
+
+def _reject_non_finite(value: object, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidRecord(f"{where}: {value!r} has no JSON form")
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            _reject_non_finite(item, f"{where}.{name}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _reject_non_finite(item, f"{where}[{index}]")
+
+
+# --- the deployment event ---
+
+
+@dataclass(frozen=True)
+class EnvironmentUpdate:
+    """The detail of the `infrarep` / `EnvironmentUpdate` event the CLI publishes after an apply."""
+
+    env: str
+    version: str
+    source_commit: str
+    status: Status
+    actor: str
+    plan_digest: str | None = None
+    manifest_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        check_env(self.env, "detail.env")
+        check_version(self.version, "detail.version")
+        _text(self.source_commit, "detail.source_commit")
+        _enum(Status, self.status, "detail.status")
+        _text(self.actor, "detail.actor")
+        _optional_text(self.plan_digest, "detail.plan_digest")
+        _optional_sha256(self.manifest_sha256, "detail.manifest_sha256")
+
+    def to_detail(self) -> dict[str, str]:
+        detail = {
+            "env": self.env,
+            "version": self.version,
+            "source_commit": self.source_commit,
+            "status": str(self.status),
+            "actor": self.actor,
+        }
+        if self.plan_digest is not None:
+            detail["plan_digest"] = self.plan_digest
+        if self.manifest_sha256 is not None:
+            detail["manifest_sha256"] = self.manifest_sha256
+        return detail
+
+    def to_event_entry(self, event_bus_name: str = "default") -> dict[str, str]:
+        """One entry for EventBridge `put_events(Entries=[...])`."""
+        return {
+            "Source": EVENT_SOURCE,
+            "DetailType": DETAIL_TYPE,
+            "Detail": json.dumps(self.to_detail(), sort_keys=True),
+            "EventBusName": event_bus_name,
+        }
+
+    @classmethod
+    def from_detail(cls, detail: object) -> EnvironmentUpdate:
+        """Parse an event's `detail`; errors read `missing detail.env` or `detail.status: 'X' is not ...`."""
+        if not isinstance(detail, Mapping):
+            raise InvalidRecord(f"detail: expected an object, got {type(detail).__name__}")
+        for name in ("env", "version", "source_commit", "status", "actor"):
+            if detail.get(name) in (None, ""):
+                raise InvalidRecord(f"missing detail.{name}")
+        return cls(
+            env=detail["env"],
+            version=detail["version"],
+            source_commit=detail["source_commit"],
+            status=_enum(Status, detail["status"], "detail.status"),
+            actor=detail["actor"],
+            plan_digest=detail.get("plan_digest"),
+            manifest_sha256=detail.get("manifest_sha256"),
+        )
+
+    def to_entry(self, *, at: datetime, event_id: str) -> LedgerEntry:
+        """The DEPLOY row this update is recorded as."""
+        return LedgerEntry.create(
+            env=self.env,
+            at=at,
+            event_id=event_id,
+            version=self.version,
+            source_commit=self.source_commit,
+            event_type=EventType.DEPLOY,
+            status=self.status,
+            actor=self.actor,
+            plan_digest=self.plan_digest,
+            manifest_sha256=self.manifest_sha256,
+        )
