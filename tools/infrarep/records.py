@@ -328,6 +328,8 @@ def latest_successful(entries: Iterable[LedgerEntry], env: str | None = None) ->
     """The row that says which version `env` runs now: the newest SUCCEEDED DEPLOY or ROLLBACK.
 
     Drift checks and failed, interrupted or rolled-back deploys never set the current version.
+    EventBridge times have whole seconds, so a state-object write and the CLI's announcement of
+    the same apply can share a timestamp: within one timestamp a row that knows its version wins.
     With `env=None` the entries are assumed to be one env's already.
     """
     candidates = [
@@ -337,7 +339,12 @@ def latest_successful(entries: Iterable[LedgerEntry], env: str | None = None) ->
         and entry.event_type in VERSION_SETTING_EVENTS
         and (env is None or entry.env == env)
     ]
-    return max(candidates, key=lambda entry: entry.deployed_at, default=None)
+    return max(candidates, key=_recency, default=None)
+
+
+def _recency(entry: LedgerEntry) -> tuple[str, bool, str]:
+    timestamp = entry.deployed_at.partition("#")[0]
+    return (timestamp, entry.version != UNKNOWN, entry.deployed_at)
 
 
 # --- the config manifest ---
