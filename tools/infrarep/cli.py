@@ -123,6 +123,54 @@ def render(
         progress("render: everything is up to date")
 
 
+@app.command(epilog=EXIT_CODES_EPILOG)
+def package(
+    functions: Annotated[
+        list[str] | None, typer.Option("--function", help="Only this function (repeatable); default: all.")
+    ] = None,
+    source: Annotated[Path, typer.Option(help="Folder of the functions' sources.", file_okay=False)] = Path(
+        "lambda_src"
+    ),
+    out: Annotated[Path, typer.Option(help="Where the zips go.", file_okay=False)] = Path("dist/lambda"),
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the inputs are unchanged.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print name, path, size and sha256 as JSON.")
+    ] = False,
+) -> None:
+    """Build each Lambda function into a deterministic arm64 zip (skipped when unchanged)."""
+    from . import package as packaging
+
+    known = packaging.discover(source)
+    unknown = sorted(set(functions or []) - set(known))
+    if unknown:
+        raise InfrarepError(f"{source}: no function {unknown[0]!r} (known: {', '.join(known)})")
+    shared = [
+        packaging.SharedFile(Path(__file__).with_name("__init__.py"), "infrarep/__init__.py"),
+        packaging.SharedFile(Path(__file__).with_name("records.py"), "infrarep/records.py"),
+    ]
+    results = []
+    for name in functions or known:
+        progress(f"package  {name}  building" if force else f"package  {name}")
+        results.append(packaging.build(name, source / name, out, shared, force=force))
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": r.name,
+                    "path": str(r.path),
+                    "size": r.size,
+                    "sha256": r.sha256,
+                    "rebuilt": r.rebuilt,
+                }
+                for r in results
+            ]
+        )
+        return
+    for r in results:
+        state = "built" if r.rebuilt else "unchanged"
+        print(f"{r.name:<22} {state:<9} {r.size / 1024:8.1f} KiB  sha256:{r.sha256}  {r.path}")
+
+
 TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures")
 
 

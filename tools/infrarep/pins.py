@@ -57,3 +57,7 @@ OPENTOFU = GoToolPin(
 )
 
 MIN_TERRAFORM = (1, 9, 0)
+
+# Lambda functions: runtime and the wheel platform their dependencies are resolved for.
+LAMBDA_RUNTIME_PYTHON = "3.12"
+LAMBDA_WHEEL_PLATFORM = "manylinux2014_aarch64"
