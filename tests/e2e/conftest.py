@@ -9,6 +9,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from infrarep import local_aws, toolchain
 from infrarep.errors import ToolchainError
 from infrarep.terraform import TerraformRoot
@@ -42,6 +43,7 @@ def aws_for() -> Callable[..., object]:
             service,
             region_name=region,
             endpoint_url=target.endpoint,
+            verify=target.ca_bundle,
             aws_access_key_id="test",
             aws_secret_access_key="test",
         )

@@ -10,8 +10,10 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+
 from infrarep import local_aws
 from infrarep.errors import LocalAwsError
 
@@ -34,7 +36,7 @@ def _gone(pid: int, deadline: float = 10.0) -> bool:
 def test_up_serves_aws_and_down_stops_it_by_pid(tmp_path, aws_for):
     started = local_aws.up(tmp_path)
     try:
-        assert local_aws.healthy(started.port)
+        assert local_aws.healthy(started.port, Path(started.ca_bundle))
         record = json.loads((tmp_path / local_aws.STATE_FILE).read_text())
         assert record["pid"] == started.pid and record["port"] == started.port
         assert local_aws.up(tmp_path) == started, "a second `up` reuses the running server"
@@ -86,7 +88,7 @@ def test_a_recycled_pid_is_never_signalled(tmp_path):
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         (tmp_path / local_aws.STATE_FILE).write_text(
-            json.dumps({"pid": bystander.pid, "port": 1, "log": "x"})
+            json.dumps({"pid": bystander.pid, "port": 1, "log": "x", "ca_bundle": "x"})
         )
         assert local_aws.down(tmp_path) is not None
         assert bystander.poll() is None, "down() signalled a process that is not our server"
@@ -101,7 +103,7 @@ def test_cli_local_up_status_down(tmp_path):
     up = subprocess.run([*cli, "local", "up", "--json"], env=env, capture_output=True, text=True, check=False)
     assert up.returncode == 0, up.stderr
     started = json.loads(up.stdout)
-    assert started["endpoint"] == f"http://127.0.0.1:{started['port']}"
+    assert started["endpoint"] == f"https://127.0.0.1:{started['port']}"
     try:
         status = subprocess.run(
             [*cli, "local", "status", "--json"],
@@ -120,3 +122,27 @@ def test_cli_local_up_status_down(tmp_path):
     after = subprocess.run([*cli, "local", "status"], env=env, capture_output=True, text=True, check=False)
     assert after.returncode == 1
     assert "not running" in after.stderr
+
+
+def test_tls_only_bucket_policy_allows_tls_requests_and_denies_by_statement(tmp_path, aws_for):
+    started = local_aws.up(tmp_path)
+    try:
+        s3 = aws_for(started, "s3", "us-east-1")
+        s3.create_bucket(Bucket="guarded")
+        arn = "arn:aws:s3:::guarded"
+        tls_only = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        no_deletes = {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"{arn}/*"}
+        s3.put_bucket_policy(Bucket="guarded", Policy=json.dumps({"Statement": [tls_only, no_deletes]}))
+
+        s3.put_object(Bucket="guarded", Key="dev/terraform.tfstate", Body=b"{}")
+        assert s3.get_object(Bucket="guarded", Key="dev/terraform.tfstate")["Body"].read() == b"{}"
+        with pytest.raises(s3.exceptions.ClientError, match=r"AccessDenied|403"):
+            s3.delete_object(Bucket="guarded", Key="dev/terraform.tfstate")
+    finally:
+        local_aws.down(tmp_path)

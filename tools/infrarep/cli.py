@@ -234,7 +234,15 @@ def _print_local(local: object, as_json: bool) -> None:
 
     assert isinstance(local, LocalAws)
     if as_json:
-        emit_json({"pid": local.pid, "port": local.port, "endpoint": local.endpoint, "log": local.log})
+        emit_json(
+            {
+                "pid": local.pid,
+                "port": local.port,
+                "endpoint": local.endpoint,
+                "ca_bundle": local.ca_bundle,
+                "log": local.log,
+            }
+        )
     else:
         print(f"local AWS running: pid {local.pid}, endpoint {local.endpoint}")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import LocalAwsError
@@ -22,6 +25,8 @@ from .files import write_atomic
 HOST = "127.0.0.1"
 STATE_FILE = "local-aws.json"
 LOG_FILE = "local-aws.log"
+CERT_FILE = "local-aws-cert.pem"
+KEY_FILE = "local-aws-key.pem"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 _SERVER_MODULE = "infrarep.local_aws_server"
 
@@ -57,10 +62,11 @@ class LocalAws:
     pid: int
     port: int
     log: str
+    ca_bundle: str
 
     @property
     def endpoint(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"https://{HOST}:{self.port}"
 
     def terraform_env(self) -> dict[str, str]:
         """What terraform needs to use this local AWS: the endpoint for the rendered provider
@@ -69,6 +75,7 @@ class LocalAws:
         return {
             "TF_VAR_local_aws_endpoint": self.endpoint,
             "AWS_ENDPOINT_URL_S3": self.endpoint,
+            "AWS_CA_BUNDLE": self.ca_bundle,
             **DUMMY_CREDENTIALS,
         }
 
@@ -88,12 +95,56 @@ def port_in_use(port: int) -> bool:
     return False
 
 
-def healthy(port: int, timeout: float = 2.0) -> bool:
+def healthy(port: int, ca_bundle: Path, timeout: float = 2.0) -> bool:
+    context = ssl.create_default_context(cafile=str(ca_bundle))
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/", timeout=timeout) as answer:
+        with urllib.request.urlopen(
+            f"https://{HOST}:{port}/moto-api/", timeout=timeout, context=context
+        ) as answer:
             return answer.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def ensure_certificate(state_dir: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, so the local AWS speaks TLS like AWS does
+    (bucket policies that require aws:SecureTransport then behave as they do in AWS)."""
+    cert, key = state_dir / CERT_FILE, state_dir / KEY_FILE
+    if cert.exists() and key.exists():
+        return cert, key
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "infrarep local AWS")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(HOST)), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(private_key, hashes.SHA256())
+    )
+    state_dir.mkdir(parents=True, exist_ok=True)
+    key_bytes = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    write_atomic(key, key_bytes.decode())
+    key.chmod(0o600)
+    write_atomic(cert, certificate.public_bytes(serialization.Encoding.PEM).decode())
+    return cert, key
 
 
 def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) -> LocalAws:
@@ -112,11 +163,23 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
             hint="choose another --port, or leave --port out to take a free one",
         )
     chosen = port if port is not None else free_port()
-    state_dir.mkdir(parents=True, exist_ok=True)
+    cert, key = ensure_certificate(state_dir)
     log = state_dir / LOG_FILE
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", _SERVER_MODULE, "-H", HOST, "-p", str(chosen)],
+            [
+                sys.executable,
+                "-m",
+                _SERVER_MODULE,
+                "-H",
+                HOST,
+                "-p",
+                str(chosen),
+                "-c",
+                str(cert),
+                "-k",
+                str(key),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -124,7 +187,7 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
             env={**os.environ, **DUMMY_CREDENTIALS},
         )
     deadline = time.monotonic() + start_timeout
-    while not healthy(chosen, timeout=1.0):
+    while not healthy(chosen, cert, timeout=1.0):
         if process.poll() is not None:
             raise LocalAwsError(
                 f"the local AWS exited during start-up (code {process.returncode}): {_tail(log)}",
@@ -134,7 +197,7 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
             _stop_pid(process.pid)
             raise LocalAwsError(f"the local AWS did not answer on port {chosen} within {start_timeout:.0f}s")
         time.sleep(0.2)
-    local = LocalAws(pid=process.pid, port=chosen, log=str(log))
+    local = LocalAws(pid=process.pid, port=chosen, log=str(log), ca_bundle=str(cert))
     _write_state(state_dir, local)
     return local
 
@@ -150,7 +213,7 @@ def status(state_dir: Path) -> LocalAws | None:
         raise LocalAwsError(
             f"{record}: unreadable ({err})", hint="delete it and run `infrarep local up`"
         ) from err
-    if _is_our_server(local.pid) and healthy(local.port):
+    if _is_our_server(local.pid) and healthy(local.port, Path(local.ca_bundle)):
         return local
     if _is_our_server(local.pid):
         _stop_pid(local.pid)

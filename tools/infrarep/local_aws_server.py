@@ -1,22 +1,145 @@
-"""The local AWS: moto's server (pinned in pyproject.toml) plus the few APIs the stack needs.
+"""The local AWS: moto's server (pinned in pyproject.toml) plus what the stack needs of it.
 
-Run as `python -m infrarep.local_aws_server -H 127.0.0.1 -p PORT`; `local_aws.up()` does.
-Each extension below fills one gap that would otherwise make the same Terraform fail or
-plan a perpetual diff against the local AWS; each has a test in tests/unit.
+Run as `python -m infrarep.local_aws_server -H 127.0.0.1 -p PORT -c CERT -k KEY`;
+`local_aws.up()` does. Each extension below fills one gap that would otherwise make the
+same Terraform fail, or plan a perpetual diff, against the local AWS. Each is tested in
+tests/unit/test_local_aws_server.py.
 """
 
 from __future__ import annotations
 
+import contextvars
+import json
 import os
+import re
 import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 # AWS-managed IAM policies (e.g. AWSLambdaVPCAccessExecutionRole) exist only when moto
 # loads them at start-up; must be set before moto is imported.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
+# Whether the request being served arrived over TLS (set per request by the WSGI wrapper).
+_secure_transport: contextvars.ContextVar[bool] = contextvars.ContextVar("secure_transport", default=False)
+
+_installed = False
+
+
+# --- S3 bucket policies ---------------------------------------------------------------------
+#
+# moto evaluates bucket policies without their Condition: an unmet condition makes any
+# statement DENY, so the standard TLS-only policy (Deny s3:* if aws:SecureTransport is
+# false) blocks every object call, Terraform state included. Here a statement applies only
+# when its conditions hold for the request, with aws:SecureTransport taken from the real
+# transport (the local AWS serves TLS). Principal "*" statements are evaluated, as moto does.
+
+ALLOWED, DENIED, NEUTRAL = "allowed", "denied", "neutral"
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _glob(pattern: str, value: str) -> bool:
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), value) is not None
+
+
+def _condition_holds(operator: str, expected: Any, actual: str | None) -> bool:
+    """One condition operator over one key; an absent key fails all but the ...IfExists forms."""
+    if_exists = operator.endswith("IfExists")
+    operator = operator.removesuffix("IfExists")
+    if actual is None:
+        return if_exists or (operator == "Null" and str(expected).lower() == "true")
+    wanted = [str(item) for item in _as_list(expected)]
+    if operator == "Bool":
+        return actual.lower() in (item.lower() for item in wanted)
+    if operator in ("StringEquals", "ArnEquals"):
+        return actual in wanted
+    if operator == "StringNotEquals":
+        return actual not in wanted
+    if operator in ("StringLike", "ArnLike"):
+        return any(_glob(item, actual) for item in wanted)
+    if operator == "StringNotLike":
+        return not any(_glob(item, actual) for item in wanted)
+    if operator == "Null":
+        return str(expected).lower() == "false"
+    return False  # an operator this evaluator does not know never grants or denies
+
+
+def statement_effect(
+    statement: Mapping[str, Any], action: str, resource: str, context: Mapping[str, str]
+) -> str:
+    """ALLOWED, DENIED or NEUTRAL for one policy statement and one request."""
+    if statement.get("Principal") not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
+        return NEUTRAL
+    if "Action" in statement and not any(_glob(p, action) for p in _as_list(statement["Action"])):
+        return NEUTRAL
+    if "NotAction" in statement and any(_glob(p, action) for p in _as_list(statement["NotAction"])):
+        return NEUTRAL
+    if "Resource" in statement and not any(_glob(p, resource) for p in _as_list(statement["Resource"])):
+        return NEUTRAL
+    for operator, keys in (statement.get("Condition") or {}).items():
+        for key, expected in keys.items():
+            if not _condition_holds(operator, expected, context.get(key.lower())):
+                return NEUTRAL
+    return DENIED if statement.get("Effect") == "Deny" else ALLOWED
+
+
+def policy_effect(policy: Mapping[str, Any], action: str, resource: str, context: Mapping[str, str]) -> str:
+    """An explicit deny wins, then an allow; otherwise the policy is silent."""
+    effects = {statement_effect(s, action, resource, context) for s in _as_list(policy.get("Statement", []))}
+    return DENIED if DENIED in effects else ALLOWED if ALLOWED in effects else NEUTRAL
+
+
+def request_context() -> dict[str, str]:
+    return {"aws:securetransport": "true" if _secure_transport.get() else "false"}
+
+
+def _patch_bucket_policies() -> None:
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    results = {
+        ALLOWED: PermissionResult.PERMITTED,
+        DENIED: PermissionResult.DENIED,
+        NEUTRAL: PermissionResult.NEUTRAL,
+    }
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy)
+        return results[policy_effect(policy, action, resource, request_context())]
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def _patch_transport_tracking() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
+
+    def call(
+        self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        token = _secure_transport.set(environ.get("wsgi.url_scheme") == "https")
+        try:
+            return original(self, environ, start_response)
+        finally:
+            _secure_transport.reset(token)
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+
 
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
+    global _installed
+    if _installed:
+        return
+    _patch_transport_tracking()
+    _patch_bucket_policies()
+    _installed = True
 
 
 def main(argv: list[str] | None = None) -> None:

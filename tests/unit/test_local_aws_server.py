@@ -1,0 +1,75 @@
+"""The local AWS's bucket-policy evaluation: conditions count, as they do in AWS."""
+
+from __future__ import annotations
+
+import pytest
+
+from infrarep.local_aws_server import ALLOWED, DENIED, NEUTRAL, policy_effect, statement_effect
+
+BUCKET = "arn:aws:s3:::config"
+TLS_ONLY = {
+    "Sid": "DenyInsecureTransport",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": [BUCKET, f"{BUCKET}/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+@pytest.mark.parametrize(("secure", "expected"), [("true", NEUTRAL), ("false", DENIED)])
+def test_tls_only_deny_applies_only_to_plain_http(secure, expected):
+    context = {"aws:securetransport": secure}
+    assert statement_effect(TLS_ONLY, "s3:PutObject", f"{BUCKET}/env/terraform.tfstate", context) == expected
+
+
+def test_unconditional_deny_still_denies_over_tls():
+    deny = {**TLS_ONLY, "Condition": None}
+    assert (
+        policy_effect({"Statement": [deny]}, "s3:GetObject", f"{BUCKET}/a", {"aws:securetransport": "true"})
+        == DENIED
+    )
+
+
+def test_deny_wins_over_allow():
+    allow = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET}/*"}
+    policy = {"Statement": [allow, TLS_ONLY]}
+    assert policy_effect(policy, "s3:GetObject", f"{BUCKET}/a", {"aws:securetransport": "false"}) == DENIED
+    assert policy_effect(policy, "s3:GetObject", f"{BUCKET}/a", {"aws:securetransport": "true"}) == ALLOWED
+
+
+def test_other_actions_and_resources_are_untouched():
+    context = {"aws:securetransport": "false"}
+    narrow = {**TLS_ONLY, "Action": "s3:DeleteObject", "Resource": f"{BUCKET}/locked/*"}
+    assert statement_effect(narrow, "s3:PutObject", f"{BUCKET}/locked/x", context) == NEUTRAL
+    assert statement_effect(narrow, "s3:DeleteObject", f"{BUCKET}/open/x", context) == NEUTRAL
+    assert statement_effect(narrow, "s3:DeleteObject", f"{BUCKET}/locked/x", context) == DENIED
+
+
+def test_service_principal_statements_are_not_evaluated_for_callers():
+    logging = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{BUCKET}/*",
+    }
+    assert statement_effect(logging, "s3:PutObject", f"{BUCKET}/x", {}) == NEUTRAL
+
+
+@pytest.mark.parametrize(
+    ("operator", "expected", "actual", "holds"),
+    [
+        ("StringEquals", "a", "a", True),
+        ("StringEquals", ["a", "b"], "c", False),
+        ("StringLike", "arn:aws:s3:::b*", "arn:aws:s3:::bucket", True),
+        ("ArnLike", "arn:aws:s3:::other", "arn:aws:s3:::bucket", False),
+        ("StringNotEquals", "a", "b", True),
+        ("BoolIfExists", "false", None, True),
+        ("Bool", "false", None, False),
+        ("NumericLessThan", "3", "1", False),  # unknown operators never apply
+    ],
+)
+def test_condition_operators(operator, expected, actual, holds):
+    statement = {**TLS_ONLY, "Condition": {operator: {"aws:SourceArn": expected}}}
+    context = {} if actual is None else {"aws:sourcearn": actual}
+    assert (statement_effect(statement, "s3:GetObject", f"{BUCKET}/x", context) == DENIED) is holds
