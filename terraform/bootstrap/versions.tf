@@ -8,5 +8,7 @@ terraform {
     }
   }
 
-  # Local state on purpose: this root creates the buckets every other root keeps its state in.
+  # Local state on purpose: this root creates the buckets every other root keeps its state
+  # in. infrarep passes the path at init (-backend-config=path=...), outside the repo.
+  backend "local" {}
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from infrarep import config
 from infrarep.errors import ConfigError
 

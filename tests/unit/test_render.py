@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from infrarep import render
 from infrarep.local_aws import ENDPOINT_SERVICES
 

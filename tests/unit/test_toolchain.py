@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from infrarep import toolchain
 from infrarep.errors import ToolchainError
 from infrarep.pins import AWS_PROVIDER

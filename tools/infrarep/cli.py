@@ -54,6 +54,11 @@ def state_dir() -> Path:
     return Path(configured) if configured else Path.cwd() / ".infrarep"
 
 
+def project_root(config_path: Path) -> Path:
+    """envs/environments.yaml sits in the project's envs/ folder."""
+    return config_path.resolve().parent.parent
+
+
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
@@ -109,7 +114,7 @@ def render(
 
     settings = config.load(config_path)
     selected = [settings.env(name, config_path) for name in envs] if envs else settings.ordered()
-    changes = rendering.sync(settings, selected, config_path.parent, write=not check)
+    changes = rendering.sync(settings, selected, project_root(config_path), write=not check)
     if as_json:
         emit_json({"check": check, "changes": [{"path": c.path, "action": c.action} for c in changes]})
     else:

@@ -21,7 +21,7 @@ from .local_aws import ENDPOINT_SERVICES
 TFVARS_FILE = "terraform.auto.tfvars"
 BACKEND_FILE = "backend.hcl"
 LOCAL_OVERRIDE_FILE = "local_override.tf"
-RENDERED_FILES = (TFVARS_FILE, BACKEND_FILE, LOCAL_OVERRIDE_FILE)
+BOOTSTRAP_ROOT = Path("terraform/bootstrap")
 
 
 def hcl(value: object) -> str:
@@ -127,22 +127,50 @@ def plan_changes(wanted: Mapping[str, str | None], current: Mapping[str, str | N
     return changes
 
 
-def sync(settings: Settings, envs: Sequence[EnvSettings], envs_dir: Path, write: bool) -> list[FileChange]:
-    """Bring envs_dir/<env>/ in line with the settings; with write=False only report."""
-    wanted: dict[str, str | None] = {}
+def bootstrap_variables(settings: Settings) -> dict[str, object]:
+    regions = list(dict.fromkeys([settings.control_region, *(env.region for env in settings.ordered())]))
+    return {
+        "system": settings.system,
+        "cost_center": settings.cost_center,
+        "control_region": settings.control_region,
+        "bucket_prefix": settings.state.bucket_prefix,
+        "regions": regions,
+        "force_destroy": settings.target is Target.LOCAL,
+    }
+
+
+def bootstrap_files(settings: Settings) -> dict[str, str | None]:
+    local = settings.target is Target.LOCAL
+    return {
+        TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=bootstrap_variables(settings)),
+        LOCAL_OVERRIDE_FILE: local_override([""], ENDPOINT_SERVICES) if local else None,
+    }
+
+
+def wanted_files(settings: Settings, envs: Sequence[EnvSettings], project: Path) -> dict[Path, str | None]:
+    """Every file render owns for the selected envs (and the bootstrap root): text or None."""
+    wanted: dict[Path, str | None] = {}
     for env in envs:
         for name, text in env_files(settings, env).items():
-            wanted[f"{env.name}/{name}"] = text
-    current = {path: _read(envs_dir / path) for path in wanted}
-    changes = plan_changes(wanted, current)
+            wanted[project / "envs" / env.name / name] = text
+    for name, text in bootstrap_files(settings).items():
+        wanted[project / BOOTSTRAP_ROOT / name] = text
+    return wanted
+
+
+def sync(settings: Settings, envs: Sequence[EnvSettings], project: Path, write: bool) -> list[FileChange]:
+    """Bring the rendered files in line with the settings; with write=False only report."""
+    wanted = wanted_files(settings, envs, project)
+    current = {path: _read(path) for path in wanted}
+    changes = plan_changes({str(k): v for k, v in wanted.items()}, {str(k): v for k, v in current.items()})
     if write:
         for change in changes:
-            target = envs_dir / change.path
+            target = Path(change.path)
             if change.action == "delete":
                 target.unlink()
             else:
-                write_atomic(target, wanted[change.path] or "")
-    return [FileChange(f"{envs_dir / change.path}", change.action) for change in changes]
+                write_atomic(target, wanted[target] or "")
+    return changes
 
 
 def _read(path: Path) -> str | None:
