@@ -176,6 +176,108 @@ def package(
         print(f"{r.name:<22} {state:<9} {r.size / 1024:8.1f} KiB  sha256:{r.sha256}  {r.path}")
 
 
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Stream terraform's own output.")]
+FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+
+
+def _workspace(config_path: Path) -> object:
+    from .workflow import Workspace
+
+    return Workspace(project=project_root(config_path), state_dir=state_dir(), config_path=config_path)
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def bootstrap(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    verbose: VerboseOption = False,
+) -> None:
+    """Create the remote-state bucket of every region (once per account; local state)."""
+    from . import config, workflow
+
+    settings = config.load(config_path)
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, [], workspace)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    root = workspace.project / "terraform" / "bootstrap"
+    run = runner.plan("bootstrap", root, runner.bootstrap_backend(), var_files=[])
+    if run.summary.changes:
+        runner.apply(run)
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def plan(
+    env: Annotated[str, typer.Option("--env", help="The environment to plan.")],
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    version: Annotated[str | None, typer.Option(help="Version to plan; default: the git commit.")] = None,
+    verbose: VerboseOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
+) -> None:
+    """Plan one environment into a saved plan; exit 2 if it would change anything."""
+    from . import config, workflow
+
+    settings = config.load(config_path)
+    target = settings.env(env, config_path)
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, [target], workspace)
+    workflow.require_packages(workspace, FUNCTIONS)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    release = workflow.current_release(workspace.project, version)
+    root = workspace.env_root(env)
+    run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
+    _print_plan(run, as_json)
+    if run.summary.changes:
+        raise typer.Exit(int(ExitCode.FOUND))
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def deploy(
+    env: Annotated[str, typer.Option("--env", help="The environment to deploy.")],
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    version: Annotated[str | None, typer.Option(help="Version to record; default: the git commit.")] = None,
+    verbose: VerboseOption = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the applied plan's summary as JSON.")
+    ] = False,
+) -> None:
+    """Plan one environment, show the summary, and apply exactly that saved plan."""
+    from . import config, workflow
+
+    settings = config.load(config_path)
+    target = settings.env(env, config_path)
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, [target], workspace)
+    workflow.require_packages(workspace, FUNCTIONS)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    release = workflow.current_release(workspace.project, version)
+    root = workspace.env_root(env)
+    run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
+    if run.summary.changes:
+        runner.apply(run)
+    _print_plan(run, as_json)
+
+
+def _print_plan(run: object, as_json: bool) -> None:
+    from .workflow import PlannedRun
+
+    assert isinstance(run, PlannedRun)
+    summary = run.summary
+    if as_json:
+        emit_json(
+            {
+                "name": run.name,
+                "changes": summary.changes,
+                "plan_file": str(run.plan_file),
+                "plan_json": str(run.plan_json),
+                "by_type": summary.by_type(),
+                "actions": [{"address": a.address, "action": a.action.value} for a in summary.actions],
+            }
+        )
+        return
+    print(f"{run.name}: {summary.headline() if summary.changes else 'no changes'}")
+    for kind, counts in summary.by_type().items():
+        print(f"  {kind:<48} " + " ".join(f"{action} {count}" for action, count in counts.items()))
+
+
 TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures")
 
 

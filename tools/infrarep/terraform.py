@@ -94,10 +94,13 @@ class TerraformRoot:
         options.setdefault("no_color", IsFlagged)
         return builder.generate_cmd_string(command, *args, **options)
 
-    def init(self, backend_config: Path | None = None, reconfigure: bool = False) -> None:
+    def init(self, backend_config: Path | list[str] | None = None, reconfigure: bool = False) -> None:
+        """`backend_config`: a backend.hcl file, or key=value settings; None: no backend."""
         options: dict[str, object] = {"input": False}
-        if backend_config is not None:
+        if isinstance(backend_config, Path):
             options["backend_config"] = [str(backend_config)]
+        elif backend_config is not None:
+            options["backend_config"] = list(backend_config)
         else:
             options["backend"] = False
         if reconfigure:

@@ -1,0 +1,167 @@
+"""Plan and apply one Terraform root: the steps plan, deploy, promote and rollback share.
+
+This is where adapters meet: the toolchain, the local AWS and terraform. Decisions (what a
+plan means, whether a gate holds) stay in the pure modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import local_aws, plans, render, toolchain
+from .config import EnvSettings, Settings, Target
+from .errors import ConfigError, InfrarepError
+from .files import write_atomic
+from .terraform import PlanOutcome, TerraformRoot
+
+Progress = Callable[[str], None]
+
+
+class StaleRender(InfrarepError):
+    """A rendered file no longer matches environments.yaml: terraform would run on old inputs."""
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    source_commit: str
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """A saved plan that `apply` applies exactly, never re-planning."""
+
+    name: str
+    root: Path
+    plan_file: Path
+    plan_json: Path
+    summary: plans.PlanSummary
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where the project, its per-run files and the local AWS state live."""
+
+    project: Path
+    state_dir: Path
+    config_path: Path
+
+    def env_root(self, env: str) -> Path:
+        return self.project / "envs" / env
+
+    def run_dir(self, name: str) -> Path:
+        return self.state_dir / "runs" / name
+
+    def lambda_packages(self) -> Path:
+        return self.project / "dist" / "lambda"
+
+
+def require_fresh_render(settings: Settings, envs: list[EnvSettings], workspace: Workspace) -> None:
+    wanted = render.wanted_files(settings, envs, workspace.project)
+    for path, text in wanted.items():
+        current = path.read_text() if path.exists() else None
+        if current != text:
+            raise StaleRender(
+                f"{path.relative_to(workspace.project)}: stale, does not match {workspace.config_path.name}",
+                hint="run `infrarep render` (and commit the result)",
+            )
+
+
+def require_packages(workspace: Workspace, names: list[str]) -> None:
+    for name in names:
+        if not (workspace.lambda_packages() / f"{name}.zip").exists():
+            raise ConfigError(
+                f"{workspace.lambda_packages() / name}.zip: missing Lambda package",
+                hint="run `infrarep package`",
+            )
+
+
+class Runner:
+    """Runs terraform for the roots of one project against the configured target."""
+
+    def __init__(self, settings: Settings, workspace: Workspace, progress: Progress, verbose: bool) -> None:
+        self.settings = settings
+        self.workspace = workspace
+        self.progress = progress
+        self.verbose = verbose
+        self.tools = toolchain.load(toolchain.CachePaths.from_env(_environ()))
+        self.local = local_aws.require(workspace.state_dir) if settings.target is Target.LOCAL else None
+
+    def root(self, path: Path) -> TerraformRoot:
+        env = dict(self.tools.terraform_env())
+        if self.local is not None:
+            env.update(self.local.terraform_env())
+        return TerraformRoot(
+            self.tools.binary(), path, env=env, on_line=self.progress if self.verbose else None
+        )
+
+    def plan(
+        self,
+        name: str,
+        root_dir: Path,
+        backend_config: list[str] | Path,
+        var_files: list[Path],
+        destroy: bool = False,
+        refresh_only: bool = False,
+    ) -> PlannedRun:
+        started = time.monotonic()
+        run_dir = self.workspace.run_dir(name)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        root = self.root(root_dir)
+        self.progress(f"{name:<10} init")
+        root.init(backend_config=backend_config)
+        kind = "destroy" if destroy else "refresh" if refresh_only else "plan"
+        plan_file = run_dir / f"{kind}.tfplan"
+        self.progress(f"{name:<10} {kind}")
+        outcome = root.plan(plan_file, destroy=destroy, refresh_only=refresh_only, var_files=var_files)
+        plan_json = root.show_json(plan_file, run_dir / f"{kind}.json")
+        summary = plans.summarise(plan_json)
+        seconds = time.monotonic() - started
+        changes = summary.headline() if outcome is PlanOutcome.CHANGES else "no changes"
+        self.progress(f"{name:<10} {kind:<7} {changes}  {seconds:.1f}s")
+        return PlannedRun(name, root_dir, plan_file, plan_json, summary, seconds)
+
+    def apply(self, run: PlannedRun) -> float:
+        started = time.monotonic()
+        self.progress(f"{run.name:<10} apply   {run.summary.headline()}")
+        self.root(run.root).apply(run.plan_file)
+        seconds = time.monotonic() - started
+        self.progress(f"{run.name:<10} applied {run.summary.headline()}  {seconds:.1f}s")
+        return seconds
+
+    def release_vars(self, env: str, release: Release) -> Path:
+        path = self.workspace.run_dir(env) / "release.tfvars.json"
+        write_atomic(
+            path,
+            json.dumps({"release_version": release.version, "source_commit": release.source_commit}) + "\n",
+        )
+        return path
+
+    def bootstrap_backend(self) -> list[str]:
+        state = self.workspace.state_dir / "state" / f"bootstrap-{self.settings.target.value}.tfstate"
+        state.parent.mkdir(parents=True, exist_ok=True)
+        return [f"path={state}"]
+
+
+def _environ() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def current_release(project: Path, version: str | None) -> Release:
+    """The version being deployed: --version, else the git commit (marked -dirty if edited)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    source = f"{commit}-dirty" if dirty else commit
+    return Release(version=version or source, source_commit=source)
