@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -52,6 +53,10 @@ def state_dir() -> Path:
     """Where per-checkout runtime state (the local AWS PID file, plans) lives."""
     configured = os.environ.get(STATE_DIR_SETTING)
     return Path(configured) if configured else Path.cwd() / ".infrarep"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def project_root(config_path: Path) -> Path:
@@ -234,13 +239,16 @@ def deploy(
     env: Annotated[str, typer.Option("--env", help="The environment to deploy.")],
     config_path: ConfigOption = Path("envs/environments.yaml"),
     version: Annotated[str | None, typer.Option(help="Version to record; default: the git commit.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Who deploys, for the ledger; default: $USER.")] = None,
     verbose: VerboseOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the applied plan's summary as JSON.")
     ] = False,
 ) -> None:
-    """Plan one environment, show the summary, and apply exactly that saved plan."""
+    """Plan one environment, show the summary, apply exactly that saved plan, record it."""
     from . import config, workflow
+    from .errors import Interrupted
+    from .records import Status
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
@@ -251,8 +259,16 @@ def deploy(
     release = workflow.current_release(workspace.project, version)
     root = workspace.env_root(env)
     run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
-    if run.summary.changes:
+    who = actor or os.environ.get("USER") or "unknown"
+    try:
         runner.apply(run)
+    except Interrupted:
+        workflow.record_deployment(runner, target, release, run, Status.INTERRUPTED, who, _now())
+        raise
+    except InfrarepError:
+        workflow.record_deployment(runner, target, release, run, Status.FAILED, who, _now())
+        raise
+    workflow.record_deployment(runner, target, release, run, Status.SUCCEEDED, who, _now())
     _print_plan(run, as_json)
 
 

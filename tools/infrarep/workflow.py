@@ -6,15 +6,18 @@ plan means, whether a gate holds) stay in the pure modules.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from . import local_aws, plans, render, toolchain
+from . import ledger, local_aws, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError
 from .files import write_atomic
@@ -148,6 +151,55 @@ class Runner:
         state = self.workspace.state_dir / "state" / f"bootstrap-{self.settings.target.value}.tfstate"
         state.parent.mkdir(parents=True, exist_ok=True)
         return [f"path={state}"]
+
+
+def record_deployment(
+    runner: Runner,
+    env: EnvSettings,
+    release: Release,
+    run: PlannedRun,
+    status: records.Status,
+    actor: str,
+    now: datetime,
+) -> records.LedgerEntry | None:
+    """Ledger row, parameters snapshot, metric and event for one apply; None if the env's
+    ledger does not exist yet (a first deploy that failed before creating it)."""
+    outputs = runner.root(run.root).output_json().get("stack", {}).get("value")
+    if not outputs:
+        runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
+        return None
+    where = ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
+    clients = ledger.make_clients(
+        env.region,
+        endpoint=runner.local.endpoint if runner.local else None,
+        ca_bundle=runner.local.ca_bundle if runner.local else None,
+    )
+    digest = hashlib.sha256(run.plan_file.read_bytes()).hexdigest()
+    entry = records.LedgerEntry.create(
+        env=env.name,
+        at=now,
+        event_id=uuid.uuid4().hex,
+        version=release.version,
+        source_commit=release.source_commit,
+        event_type=records.EventType.DEPLOY,
+        status=status,
+        actor=actor,
+        plan_digest=digest,
+    )
+    ledger.record(clients, where, entry)
+    if status is records.Status.SUCCEEDED:
+        ledger.snapshot(clients, where, release.version, render.env_variables(runner.settings, env))
+    update = records.EnvironmentUpdate(
+        env=env.name,
+        version=release.version,
+        source_commit=release.source_commit,
+        status=status,
+        actor=actor,
+        plan_digest=digest,
+    )
+    ledger.publish_update(clients, update)
+    runner.progress(f"{env.name:<10} record  {status} {release.version} by {actor}")
+    return entry
 
 
 def _environ() -> dict[str, str]:

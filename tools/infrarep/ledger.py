@@ -1,0 +1,127 @@
+"""The memory of promotion, in AWS: ledger rows (DynamoDB), config snapshots (S3), the
+EnvironmentUpdate metric and event. Schema and key formats come from `records`, which
+the Lambda functions share.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import records
+from .errors import InfrarepError
+
+
+class LedgerUnavailable(InfrarepError):
+    """The ledger or config store could not be read or written."""
+
+
+@dataclass(frozen=True)
+class EnvResources:
+    """Where one environment keeps its records (the stack's outputs)."""
+
+    env: str
+    region: str
+    ledger_table: str
+    config_bucket: str
+
+
+@dataclass
+class Clients:
+    """boto3 clients for one region, built once by the caller."""
+
+    dynamodb: Any
+    s3: Any
+    cloudwatch: Any
+    events: Any
+
+
+def make_clients(region: str, endpoint: str | None = None, ca_bundle: str | None = None) -> Clients:
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    extra: dict[str, Any] = {}
+    if endpoint is not None:
+        extra = {
+            "endpoint_url": endpoint,
+            "verify": ca_bundle,
+            "aws_access_key_id": "test",
+            "aws_secret_access_key": "test",
+        }
+    return Clients(
+        dynamodb=session.client("dynamodb", **extra),
+        s3=session.client("s3", **extra),
+        cloudwatch=session.client("cloudwatch", **extra),
+        events=session.client("events", **extra),
+    )
+
+
+def record(clients: Clients, where: EnvResources, entry: records.LedgerEntry) -> bool:
+    """Write one ledger row; False if that exact event was recorded already."""
+    try:
+        clients.dynamodb.put_item(
+            TableName=where.ledger_table,
+            Item=entry.to_attribute_values(),
+            ConditionExpression=records.NEW_ROW_CONDITION,
+        )
+    except clients.dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    except Exception as err:  # botocore errors share no useful base beyond this
+        raise LedgerUnavailable(f"ledger {where.ledger_table} ({where.region}): {err}") from err
+    return True
+
+
+def history(clients: Clients, where: EnvResources, limit: int = 100) -> list[records.LedgerEntry]:
+    """The env's newest rows first."""
+    try:
+        answer = clients.dynamodb.query(
+            TableName=where.ledger_table,
+            KeyConditionExpression="#env = :env",
+            ExpressionAttributeNames={"#env": records.PARTITION_KEY},
+            ExpressionAttributeValues={":env": {"S": where.env}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+    except Exception as err:
+        raise LedgerUnavailable(f"ledger {where.ledger_table} ({where.region}): {err}") from err
+    return [records.LedgerEntry.from_item(item) for item in answer.get("Items", [])]
+
+
+def snapshot(clients: Clients, where: EnvResources, version: str, parameters: dict[str, Any]) -> str:
+    """Store the env's rendered parameters for `version`: the current parameters object (what a
+    rollback restores) and an immutable per-version copy. Returns the S3 version id."""
+    body = json.dumps(parameters, sort_keys=True, indent=2).encode()
+    metadata = {records.VERSION_METADATA: version}
+    try:
+        clients.s3.put_object(
+            Bucket=where.config_bucket,
+            Key=records.tfvars_key(where.env, version),
+            Body=body,
+            Metadata=metadata,
+        )
+        answer = clients.s3.put_object(
+            Bucket=where.config_bucket, Key=records.parameters_key(where.env), Body=body, Metadata=metadata
+        )
+    except Exception as err:
+        raise LedgerUnavailable(f"config store {where.config_bucket} ({where.region}): {err}") from err
+    return str(answer.get("VersionId", ""))
+
+
+def publish_update(clients: Clients, update: records.EnvironmentUpdate) -> None:
+    """The EnvironmentUpdate metric and event: dashboards count it, the env's rule reacts to it."""
+    try:
+        clients.cloudwatch.put_metric_data(
+            Namespace=records.METRIC_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": records.METRIC_ENVIRONMENT_UPDATE,
+                    "Dimensions": [{"Name": "Env", "Value": update.env}],
+                    "Value": 1.0,
+                    "Unit": "Count",
+                }
+            ],
+        )
+        clients.events.put_events(Entries=[update.to_event_entry()])
+    except Exception as err:
+        raise LedgerUnavailable(f"EnvironmentUpdate for {update.env}: {err}") from err
