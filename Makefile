@@ -11,7 +11,7 @@ INFRAREP    := $(BIN)/infrarep
 SCAN_DIRS   := modules envs terraform
 REPORTS     := reports
 
-.PHONY: help setup test lint fmt scan local-up local-down clean
+.PHONY: help setup test lint fmt docs scan local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -37,10 +37,15 @@ test: setup lint ## everything CI checks: lint, fmt, unit + lambda + e2e tests, 
 	@$(BIN)/pytest
 	@$(MAKE) --no-print-directory scan
 
-lint: $(BIN)/.installed ## ruff and terraform fmt -check
+lint: $(BIN)/.installed ## ruff, terraform fmt -check, stale rendered files, stale module READMEs
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(INFRAREP) fmt --check
+	@$(INFRAREP) render --check
+	@$(INFRAREP) docs --check
+
+docs: $(BIN)/.installed ## regenerate the inputs/outputs tables of the module READMEs
+	@$(INFRAREP) docs
 
 fmt: $(BIN)/.installed ## format Python and Terraform in place
 	@$(BIN)/ruff format .

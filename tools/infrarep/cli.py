@@ -294,6 +294,32 @@ def _print_plan(run: object, as_json: bool) -> None:
         print(f"  {kind:<48} " + " ".join(f"{action} {count}" for action, count in counts.items()))
 
 
+@app.command(epilog=EXIT_CODES_EPILOG)
+def docs(
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 2 and list the READMEs that are stale.")
+    ] = False,
+) -> None:
+    """Regenerate the inputs/outputs tables in each module's README.md."""
+    from . import docs as module_docs
+    from .files import write_atomic
+
+    stale = []
+    for module in sorted(path for path in Path("modules").iterdir() if path.is_dir()):
+        readme = module / "README.md"
+        current = readme.read_text() if readme.exists() else f"# {module.name}\n"
+        wanted = module_docs.updated_readme(current, module_docs.tables(module))
+        if wanted != current:
+            stale.append(readme)
+            if not check:
+                write_atomic(readme, wanted)
+    for readme in stale:
+        print(f"{'stale' if check else 'written':<8} {readme}")
+    if check and stale:
+        progress(f"docs: {len(stale)} README(s) out of date; run `make docs`")
+        raise typer.Exit(int(ExitCode.FOUND))
+
+
 TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures")
 
 
