@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from recorder import Client, Settings, parse_stack_update, put_update_metric, record
+from recorder import Client, Settings, counts_as_update, parse_stack_update, put_update_metric, record
 
 logger = Logger(service="deployment-recorder")
 
@@ -30,8 +30,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     entry = parse_stack_update(event)  # pure; raises InvalidEvent
     outcome = record(dynamodb(), settings.ledger_table, entry)  # the one write, conditional
     fields = {"env": entry.env, "version": entry.version, "deployed_at": entry.deployed_at}
-    if outcome.recorded:
+    if counts_as_update(outcome):
         put_update_metric(cloudwatch(), entry)
+    if outcome.recorded:
         logger.info("deployment recorded", extra={**fields, "status": str(entry.status)})
     else:
         logger.info("deployment already recorded", extra={**fields, "event_id": entry.event_id})

@@ -7,8 +7,14 @@ Two events are understood, both as delivered by EventBridge:
 - `aws.s3` / `Object Created` for `<env>/terraform.tfstate` in the state
   bucket: a state write nobody announced (version and commit `unknown`).
 
-The row's key comes from the event's `time` and `id`, so a redelivered event
-hits the same key and the conditional put refuses it: "already recorded".
+The row's key comes from the event's `time` and `id` (or, when the publisher
+already wrote the row, from the key it put in the detail), so a redelivered
+event hits the same key and the conditional put refuses it: "already recorded".
+
+Only announced updates count in the EnvironmentUpdate metric: terraform may
+write state several times per apply, and an announced apply would be counted
+twice. Unannounced writes stay visible in the ledger, and the drift validator
+reports an env whose latest row has no version.
 """
 
 from __future__ import annotations
@@ -124,6 +130,11 @@ def record(dynamodb: Client, table: str, entry: LedgerEntry) -> Outcome:
             return Outcome(entry=entry, recorded=False)
         raise
     return Outcome(entry=entry, recorded=True)
+
+
+def counts_as_update(outcome: Outcome) -> bool:
+    """A newly recorded, announced update (not a redelivery, not a bare state write)."""
+    return outcome.recorded and outcome.entry.version != records.UNKNOWN
 
 
 def put_update_metric(cloudwatch: Client, entry: LedgerEntry) -> None:

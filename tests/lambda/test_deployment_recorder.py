@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import recorder
 from botocore.exceptions import ClientError
 
 from infrarep import records
-from infrarep.records import EventType, Status
+from infrarep.records import EventType, LedgerEntry, Status
 
 from .conftest import LEDGER, REGION, ledger_entries
 
@@ -126,6 +127,42 @@ def test_two_events_in_the_same_second_are_two_rows(recorder_handler, ledger, en
     assert records.latest_successful(rows).event_id == "evt-2"
 
 
+def test_an_update_whose_row_the_publisher_wrote_is_not_recorded_twice(
+    recorder_handler, ledger, env_vars, lambda_context, metric_sum
+):
+    # The CLI writes its row, then announces it carrying that row's key.
+    written = LedgerEntry.create(
+        env="prod",
+        at=datetime(2026, 11, 23, 9, 58, 12, 345678, tzinfo=UTC),
+        event_id="cli-7f3a",
+        version="abc123",
+        source_commit="0f1e2d3c",
+        event_type=EventType.DEPLOY,
+        status=Status.SUCCEEDED,
+        actor="alice",
+    )
+    ledger.put_item(TableName=LEDGER, Item=written.to_attribute_values())
+    event = update_event(plan_digest=None, manifest_sha256=None)
+    event["detail"] = records.EnvironmentUpdate.from_entry(written).to_detail()
+
+    result = recorder_handler.handler(event, lambda_context)
+
+    assert result["already_recorded"] is True
+    assert result["deployed_at"] == written.deployed_at
+    assert ledger_entries(ledger, "prod") == [written]
+    assert metric_sum("EnvironmentUpdate", Env="prod") is None  # the CLI counted it already
+
+
+def test_a_publisher_key_is_used_when_its_row_is_missing(recorder_handler, ledger, env_vars, lambda_context):
+    event = update_event()
+    event["detail"].update(event_id="cli-1", deployed_at=f"2026-11-23T09:00:00.000000Z#{'b' * 12}")
+
+    recorder_handler.handler(event, lambda_context)
+
+    (row,) = ledger_entries(ledger, "prod")
+    assert (row.event_id, row.deployed_at) == ("cli-1", f"2026-11-23T09:00:00.000000Z#{'b' * 12}")
+
+
 def test_optional_detail_fields_stay_absent(recorder_handler, ledger, env_vars, lambda_context):
     recorder_handler.handler(update_event(plan_digest=None, manifest_sha256=None), lambda_context)
 
@@ -146,7 +183,8 @@ def test_a_state_object_write_is_recorded_with_an_unknown_version(
     assert row.event_type is EventType.DEPLOY
     assert row.actor == "123456789012"
     assert row.deployed_at.startswith("2026-11-23T09:59:58.000000Z#")
-    assert metric_sum("EnvironmentUpdate", Env="staging") == 1.0
+    # Not counted: an announced apply would count twice (terraform may write state more than once).
+    assert metric_sum("EnvironmentUpdate", Env="staging") is None
 
 
 def test_a_missing_env_is_a_named_error_and_nothing_is_written(
@@ -175,6 +213,14 @@ def test_a_missing_env_is_a_named_error_and_nothing_is_written(
         ),
         (lambda e: e["detail"].update(version="a/b"), r"^detail\.version: 'a/b' is not a version"),
         (lambda e: e.update(detail="prod"), r"^detail: expected an object, got str$"),
+        (
+            lambda e: e["detail"].update(event_id="cli-1"),
+            r"^detail\.event_id and detail\.deployed_at come together",
+        ),
+        (
+            lambda e: e["detail"].update(event_id="cli-1", deployed_at="2026-11-23"),
+            r"^detail\.deployed_at: '2026-11-23' is not",
+        ),
     ],
 )
 def test_bad_update_events_name_the_field(change, message):

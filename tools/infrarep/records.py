@@ -437,7 +437,13 @@ def _reject_non_finite(value: object, where: str) -> None:
 
 @dataclass(frozen=True)
 class EnvironmentUpdate:
-    """The detail of the `infrarep` / `EnvironmentUpdate` event the CLI publishes after an apply."""
+    """The detail of the `infrarep` / `EnvironmentUpdate` event the CLI publishes after an apply.
+
+    `event_id` and `deployed_at` are optional and come together: the key of the ledger row the
+    publisher already wrote (`EnvironmentUpdate.from_entry(entry)`). The deployment recorder then
+    writes that same key, so its conditional put finds the row and nothing is counted twice.
+    Without them the recorder keys the row on the EventBridge event's `time` and `id`.
+    """
 
     env: str
     version: str
@@ -446,6 +452,8 @@ class EnvironmentUpdate:
     actor: str
     plan_digest: str | None = None
     manifest_sha256: str | None = None
+    event_id: str | None = None
+    deployed_at: str | None = None
 
     def __post_init__(self) -> None:
         check_env(self.env, "detail.env")
@@ -455,6 +463,28 @@ class EnvironmentUpdate:
         _text(self.actor, "detail.actor")
         _optional_text(self.plan_digest, "detail.plan_digest")
         _optional_sha256(self.manifest_sha256, "detail.manifest_sha256")
+        if (self.event_id is None) != (self.deployed_at is None):
+            raise InvalidRecord("detail.event_id and detail.deployed_at come together: give both or neither")
+        _optional_text(self.event_id, "detail.event_id")
+        if self.deployed_at is not None and not SORT_KEY_PATTERN.fullmatch(self.deployed_at):
+            raise InvalidRecord(
+                f"detail.deployed_at: {self.deployed_at!r} is not '<YYYY-MM-DDTHH:MM:SS.ffffffZ>#<12 hex>'"
+            )
+
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry) -> EnvironmentUpdate:
+        """The event announcing a DEPLOY row already written, carrying that row's key."""
+        return cls(
+            env=entry.env,
+            version=entry.version,
+            source_commit=entry.source_commit,
+            status=entry.status,
+            actor=entry.actor,
+            plan_digest=entry.plan_digest,
+            manifest_sha256=entry.manifest_sha256,
+            event_id=entry.event_id,
+            deployed_at=entry.deployed_at,
+        )
 
     def to_detail(self) -> dict[str, str]:
         detail = {
@@ -464,10 +494,13 @@ class EnvironmentUpdate:
             "status": str(self.status),
             "actor": self.actor,
         }
-        if self.plan_digest is not None:
-            detail["plan_digest"] = self.plan_digest
-        if self.manifest_sha256 is not None:
-            detail["manifest_sha256"] = self.manifest_sha256
+        optional = {
+            "plan_digest": self.plan_digest,
+            "manifest_sha256": self.manifest_sha256,
+            "event_id": self.event_id,
+            "deployed_at": self.deployed_at,
+        }
+        detail.update({name: value for name, value in optional.items() if value is not None})
         return detail
 
     def to_event_entry(self, event_bus_name: str = "default") -> dict[str, str]:
@@ -495,19 +528,23 @@ class EnvironmentUpdate:
             actor=detail["actor"],
             plan_digest=detail.get("plan_digest"),
             manifest_sha256=detail.get("manifest_sha256"),
+            event_id=detail.get("event_id"),
+            deployed_at=detail.get("deployed_at"),
         )
 
     def to_entry(self, *, at: datetime, event_id: str) -> LedgerEntry:
-        """The DEPLOY row this update is recorded as."""
-        return LedgerEntry.create(
-            env=self.env,
-            at=at,
-            event_id=event_id,
-            version=self.version,
-            source_commit=self.source_commit,
-            event_type=EventType.DEPLOY,
-            status=self.status,
-            actor=self.actor,
-            plan_digest=self.plan_digest,
-            manifest_sha256=self.manifest_sha256,
-        )
+        """The DEPLOY row this update is recorded as: under the publisher's key if it gave one,
+        else under the delivering event's `at` and `event_id`."""
+        fields: dict[str, Any] = {
+            "env": self.env,
+            "version": self.version,
+            "source_commit": self.source_commit,
+            "event_type": EventType.DEPLOY,
+            "status": self.status,
+            "actor": self.actor,
+            "plan_digest": self.plan_digest,
+            "manifest_sha256": self.manifest_sha256,
+        }
+        if self.event_id is not None and self.deployed_at is not None:
+            return LedgerEntry(deployed_at=self.deployed_at, event_id=self.event_id, **fields)
+        return LedgerEntry.create(at=at, event_id=event_id, **fields)
