@@ -73,3 +73,64 @@ def test_condition_operators(operator, expected, actual, holds):
     statement = {**TLS_ONLY, "Condition": {operator: {"aws:SourceArn": expected}}}
     context = {} if actual is None else {"aws:sourcearn": actual}
     assert (statement_effect(statement, "s3:GetObject", f"{BUCKET}/x", context) == DENIED) is holds
+
+
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(e, c):\n    return e\n")
+    return buffer.getvalue()
+
+
+def test_lambda_reports_back_dlq_key_and_logging_like_aws(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        functions = boto3.client("lambda", region_name="us-east-1")
+        functions.create_function(
+            FunctionName="f",
+            Role=role,
+            Runtime="python3.12",
+            Handler="handler.handler",
+            Code={"ZipFile": _zip()},
+            DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"},
+            KMSKeyArn="arn:aws:kms:us-east-1:123456789012:key/k",
+            LoggingConfig={"LogFormat": "JSON", "LogGroup": "/aws/lambda/f"},
+        )
+        config = functions.get_function_configuration(FunctionName="f")
+        assert config["DeadLetterConfig"] == {"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}
+        assert config["KMSKeyArn"] == "arn:aws:kms:us-east-1:123456789012:key/k"
+        assert config["LoggingConfig"] == {
+            "LogFormat": "JSON",
+            "LogGroup": "/aws/lambda/f",
+            "ApplicationLogLevel": "INFO",
+            "SystemLogLevel": "INFO",
+        }
+
+        functions.update_function_configuration(
+            FunctionName="f", TracingConfig={"Mode": "Active"}, LoggingConfig={"LogFormat": "Text"}
+        )
+        updated = functions.get_function_configuration(FunctionName="f")
+        assert updated["TracingConfig"] == {"Mode": "Active"}
+        assert updated["LoggingConfig"]["LogFormat"] == "Text"
+        assert updated["DeadLetterConfig"]["TargetArn"].endswith(":dlq")
+
+
+def test_lambda_defaults_match_aws_when_nothing_is_set():
+    from infrarep.local_aws_server import lambda_settings
+
+    assert lambda_settings({}, "f") == {
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/aws/lambda/f"},
+        "TracingConfig": {"Mode": "PassThrough"},
+    }

@@ -132,6 +132,62 @@ def _patch_transport_tracking() -> None:
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
 
 
+# --- Lambda configuration read-back --------------------------------------------------------
+#
+# moto accepts DeadLetterConfig, KMSKeyArn and LoggingConfig but never returns them (and
+# ignores TracingConfig on update), so every plan would show a diff on each function.
+
+_LAMBDA_SETTINGS = ("DeadLetterConfig", "KMSKeyArn", "LoggingConfig", "TracingConfig")
+
+
+def lambda_settings(spec: Mapping[str, Any], function_name: str) -> dict[str, Any]:
+    """The optional settings AWS reports back, with AWS's defaults where the spec is silent."""
+    settings: dict[str, Any] = {
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"},
+        "TracingConfig": {"Mode": "PassThrough"},
+    }
+    for key in _LAMBDA_SETTINGS:
+        if spec.get(key):
+            settings[key] = dict(spec[key]) if isinstance(spec[key], Mapping) else spec[key]
+    logging = settings["LoggingConfig"]
+    logging.setdefault("LogGroup", f"/aws/lambda/{function_name}")
+    logging.setdefault("LogFormat", "Text")
+    if logging["LogFormat"] == "JSON":
+        logging.setdefault("ApplicationLogLevel", "INFO")
+        logging.setdefault("SystemLogLevel", "INFO")
+    return settings
+
+
+def _patch_lambda_configuration() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def init(self: LambdaFunction, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.infrarep_settings = lambda_settings(spec, self.function_name)
+
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get(self, *args, **kwargs)
+        settings = getattr(self, "infrarep_settings", {})
+        config.update({key: value for key, value in settings.items() if key != "TracingConfig"})
+        return config
+
+    def update_configuration(self: LambdaFunction, updates: dict[str, Any]) -> dict[str, Any]:
+        settings = getattr(self, "infrarep_settings", lambda_settings({}, self.function_name))
+        merged = {**settings, **{key: updates[key] for key in _LAMBDA_SETTINGS if key in updates}}
+        self.infrarep_settings = lambda_settings(merged, self.function_name)
+        if "TracingConfig" in updates:
+            self.tracing_config = updates["TracingConfig"]
+        return original_update(self, updates)
+
+    LambdaFunction.__init__ = init  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -139,6 +195,7 @@ def install_extensions() -> None:
         return
     _patch_transport_tracking()
     _patch_bucket_policies()
+    _patch_lambda_configuration()
     _installed = True
 
 

@@ -1,0 +1,133 @@
+"""The shared stack on the local AWS, through the real CLI: bootstrap, deploy, verify, re-plan clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infrarep import local_aws, package
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch copy of the project's Terraform with packaged functions: runs never touch the repo."""
+    copy = tmp_path_factory.mktemp("project")
+    for folder in ("modules", "envs", "terraform"):
+        shutil.copytree(
+            REPO / folder, copy / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
+        )
+    shared = [
+        package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
+        package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
+    ]
+    for name in FUNCTIONS:
+        package.build(name, REPO / "lambda_src" / name, copy / "dist" / "lambda", shared)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def stack_aws(tmp_path_factory: pytest.TempPathFactory):
+    state_dir = tmp_path_factory.mktemp("stack-state")
+    started = local_aws.up(state_dir)
+    yield state_dir, started
+    local_aws.down(state_dir)
+
+
+def infrarep(project: Path, state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infrarep.cli", *args],
+        cwd=project,
+        env={**os.environ, "INFRAREP_STATE_DIR": str(state_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed_dev(project, stack_aws):
+    state_dir, _ = stack_aws
+    boot = infrarep(project, state_dir, "bootstrap")
+    assert boot.returncode == 0, boot.stderr[-3000:]
+    deploy = infrarep(
+        project, state_dir, "deploy", "--env", "dev", "--version", "e2e-1", "--actor", "ci", "--json"
+    )
+    assert deploy.returncode == 0, deploy.stderr[-3000:]
+    return json.loads(deploy.stdout)
+
+
+def test_dev_deploys_with_the_settings_the_stack_promises(deployed_dev, stack_aws, aws_for):
+    _, target = stack_aws
+    assert deployed_dev["changes"]
+    region = "us-east-1"
+    dynamodb = aws_for(target, "dynamodb", region)
+    table = dynamodb.describe_table(TableName="infrarep-dev-ledger")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    pitr = dynamodb.describe_continuous_backups(TableName="infrarep-dev-ledger")[
+        "ContinuousBackupsDescription"
+    ]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+    s3 = aws_for(target, "s3", region)
+    bucket = "infrarep-dev-config-123456789012"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+
+    functions = aws_for(target, "lambda", region)
+    for name in FUNCTIONS:
+        config = functions.get_function(FunctionName=f"infrarep-dev-{name.replace('_', '-')}")[
+            "Configuration"
+        ]
+        assert config["Architectures"] == ["arm64"]
+        assert config["Handler"] == "handler.handler"
+        assert config["TracingConfig"]["Mode"] == "Active"
+        assert config["VpcConfig"]["SubnetIds"]
+
+    endpoints = aws_for(target, "ec2", region).describe_vpc_endpoints()["VpcEndpoints"]
+    services = {endpoint["ServiceName"].rsplit(".", 1)[1] for endpoint in endpoints}
+    assert {
+        "s3",
+        "dynamodb",
+        "lambda",
+        "sns",
+        "events",
+        "sts",
+        "logs",
+        "states",
+        "kms",
+        "monitoring",
+    } <= services
+
+
+def test_the_deployment_is_in_the_ledger(deployed_dev, stack_aws, aws_for):
+    _, target = stack_aws
+    rows = aws_for(target, "dynamodb", "us-east-1").query(
+        TableName="infrarep-dev-ledger",
+        KeyConditionExpression="#e = :e",
+        ExpressionAttributeNames={"#e": "env"},
+        ExpressionAttributeValues={":e": {"S": "dev"}},
+    )["Items"]
+    assert [(r["version"]["S"], r["status"]["S"], r["actor"]["S"]) for r in rows] == [
+        ("e2e-1", "SUCCEEDED", "ci")
+    ]
+
+
+def test_a_fresh_deploy_plans_clean(deployed_dev, project, stack_aws):
+    state_dir, _ = stack_aws
+    again = infrarep(project, state_dir, "plan", "--env", "dev", "--version", "e2e-1", "--json")
+    assert again.returncode == 0, f"perpetual diff: {again.stdout[-3000:]} {again.stderr[-2000:]}"
+    assert json.loads(again.stdout)["changes"] is False
