@@ -134,3 +134,42 @@ def test_lambda_defaults_match_aws_when_nothing_is_set():
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/aws/lambda/f"},
         "TracingConfig": {"Mode": "PassThrough"},
     }
+
+
+def test_s3_reports_eventbridge_notifications_and_replication_rules_like_aws(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for name in ("source", "replica"):
+            s3.create_bucket(Bucket=name)
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_notification_configuration(
+            Bucket="source", NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
+        assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket="source")
+        assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="replica")
+
+        rule = {
+            "ID": "to-replica",
+            "Priority": 1,
+            "Status": "Enabled",
+            "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+            "Destination": {"Bucket": "arn:aws:s3:::replica"},
+        }
+        s3.put_bucket_replication(
+            Bucket="source",
+            ReplicationConfiguration={"Role": "arn:aws:iam::123456789012:role/r", "Rules": [rule]},
+        )
+        read = s3.get_bucket_replication(Bucket="source")["ReplicationConfiguration"]["Rules"][0]
+        assert read["DeleteMarkerReplication"] == {"Status": "Enabled"}
+        assert read["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+        assert read["Destination"]["Bucket"] == "arn:aws:s3:::replica"

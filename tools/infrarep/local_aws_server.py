@@ -188,6 +188,75 @@ def _patch_lambda_configuration() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
 
 
+# --- S3 read-back ----------------------------------------------------------------------------
+#
+# moto stores a bucket's EventBridge notification switch and each replication rule's
+# DeleteMarkerReplication and SourceSelectionCriteria, but GetBucketNotificationConfiguration
+# leaves the first out and GetBucketReplication reports the others as disabled/absent.
+
+
+def replication_rule_view(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One stored replication rule as GetBucketReplication reports it in AWS."""
+    view: dict[str, Any] = {
+        "ID": rule["ID"],
+        "Priority": rule["Priority"],
+        "Status": rule["Status"],
+        "DeleteMarkerReplication": rule.get("DeleteMarkerReplication") or {"Status": "Disabled"},
+        "Filter": rule.get("Filter") or {"Prefix": ""},
+        "Destination": rule["Destination"],
+    }
+    if rule.get("SourceSelectionCriteria"):
+        view["SourceSelectionCriteria"] = rule["SourceSelectionCriteria"]
+    return view
+
+
+def notification_view(item: Any, arn_key: str) -> dict[str, Any]:
+    view: dict[str, Any] = {"Id": item.id, arn_key: item.arn, "Events": item.events}
+    if item.filters:
+        view["Filter"] = {"Key": {"FilterRules": item.filters["S3Key"]["FilterRule"]}}
+    return view
+
+
+def _patch_s3_read_back() -> None:
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    def get_bucket_notification(self: S3Response) -> Any:
+        from moto.core.responses import EmptyResult
+
+        self.data["Action"] = "GetBucketNotificationConfiguration"
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if not configuration:
+            return self.serialized(EmptyResult())
+        groups = {
+            "TopicConfigurations": ("TopicArn", configuration.topic),
+            "QueueConfigurations": ("QueueArn", configuration.queue),
+            "LambdaFunctionConfigurations": ("LambdaFunctionArn", configuration.cloud_function),
+        }
+        result: dict[str, Any] = {
+            group: [notification_view(item, arn_key) for item in items]
+            for group, (arn_key, items) in groups.items()
+        }
+        if configuration.event_bridge is not None:
+            result["EventBridgeConfiguration"] = {}
+        return self.serialized(ActionResult(result))
+
+    def get_bucket_replication(self: S3Response) -> Any:
+        from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+        self.data["Action"] = "GetBucketReplication"
+        replication = self.backend.get_bucket_replication(self.bucket_name)
+        if not replication:
+            raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+        rules = [replication_rule_view(rule) for rule in replication["Rule"]]
+        return self.serialized(
+            ActionResult({"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}})
+        )
+
+    S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]
+    S3Response.get_bucket_replication = get_bucket_replication  # type: ignore[method-assign]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -196,6 +265,7 @@ def install_extensions() -> None:
     _patch_transport_tracking()
     _patch_bucket_policies()
     _patch_lambda_configuration()
+    _patch_s3_read_back()
     _installed = True
 
 
