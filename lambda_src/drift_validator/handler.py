@@ -63,7 +63,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except Exception as err:
         if job_id is not None:  # the pipeline must not wait for its timeout
             logger.exception("drift check failed", extra={"job_id": job_id})
-            report_failure(codepipeline(), job_id, f"drift validator failed: {err}", context.aws_request_id)
+            fail_job(job_id, f"drift validator failed: {err}", context.aws_request_id)
         raise
     if job_id is not None and not report_to_job(codepipeline(), job_id, result, context.aws_request_id):
         logger.info("job result already reported", extra={"job_id": job_id})
@@ -94,3 +94,11 @@ def announce(result: DriftResult, settings: Settings) -> None:
         fields["message_id"] = publish(sns(), note)
     put_drift_metric(cloudwatch(), result)
     logger.info("drift checked", extra=fields)
+
+
+def fail_job(job_id: str, message: str, execution_id: str) -> None:
+    """Best effort: a failure to report must not hide the error being reported."""
+    try:
+        report_failure(codepipeline(), job_id, message, execution_id)
+    except Exception:
+        logger.exception("could not report the failure to the job", extra={"job_id": job_id})

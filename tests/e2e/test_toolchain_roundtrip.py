@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from infrarep import local_aws, render
 from infrarep.files import write_atomic
 from infrarep.terraform import PlanOutcome

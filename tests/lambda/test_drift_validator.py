@@ -521,3 +521,19 @@ def test_unset_settings_are_named(validator_handler, aws, lambda_context, monkey
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(validator.MissingSetting, match="CONFIG_BUCKET, LEDGER_TABLE, DRIFT_TOPIC_ARN"):
         validator_handler.handler(REQUEST, lambda_context)
+
+
+def test_a_failed_job_report_does_not_hide_the_error(
+    validator_handler, aws, function_env, config_bucket, lambda_context, pipeline
+):
+    function_env(
+        CONFIG_BUCKET=CONFIG_BUCKET,
+        LEDGER_TABLE="no-such-table",
+        DRIFT_TOPIC_ARN="arn:aws:sns:eu-west-1:123456789012:drift",
+        VALIDATION_TOPIC_ARN="arn:aws:sns:eu-west-1:123456789012:validation",
+    )
+    pipeline.add_client_error("put_job_failure_result", service_error_code="JobNotFoundException")
+
+    # The original error surfaces, not the report's.
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        validator_handler.handler(job_event(), lambda_context)

@@ -16,10 +16,6 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-# AWS-managed IAM policies (e.g. AWSLambdaVPCAccessExecutionRole) exist only when moto
-# loads them at start-up; must be set before moto is imported.
-os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-
 # Whether the request being served arrived over TLS (set per request by the WSGI wrapper).
 _secure_transport: contextvars.ContextVar[bool] = contextvars.ContextVar("secure_transport", default=False)
 
@@ -270,6 +266,9 @@ def install_extensions() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # AWS-managed IAM policies (e.g. AWSLambdaVPCAccessExecutionRole) exist only when moto
+    # loads them as its IAM backend starts.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto import server
 
     install_extensions()
