@@ -55,6 +55,7 @@ locals {
       }
       ReadLedger  = local.read_ledger
       WriteLedger = local.write_ledger
+      PutMetrics  = local.put_metrics
       Notify = {
         actions   = ["sns:Publish"]
         resources = [module.notifications.rollback_topic_arn]

@@ -189,14 +189,7 @@ def record_deployment(
     ledger.record(clients, where, entry)
     if status is records.Status.SUCCEEDED:
         ledger.snapshot(clients, where, release.version, render.env_variables(runner.settings, env))
-    update = records.EnvironmentUpdate(
-        env=env.name,
-        version=release.version,
-        source_commit=release.source_commit,
-        status=status,
-        actor=actor,
-        plan_digest=digest,
-    )
+    update = records.EnvironmentUpdate.from_entry(entry)  # carries the row's key: recorded once
     ledger.publish_update(clients, update)
     runner.progress(f"{env.name:<10} record  {status} {release.version} by {actor}")
     return entry
