@@ -173,3 +173,57 @@ def test_s3_reports_eventbridge_notifications_and_replication_rules_like_aws(mon
         assert read["DeleteMarkerReplication"] == {"Status": "Enabled"}
         assert read["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
         assert read["Destination"]["Bucket"] == "arn:aws:s3:::replica"
+
+
+SOAK = {
+    "StartAt": "Soak",
+    "States": {"Soak": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Succeed"}},
+}
+
+
+def test_asl_diagnostics_accept_a_soak_and_name_each_problem():
+    import json
+
+    from infrarep.local_aws_server import asl_diagnostics
+
+    assert asl_diagnostics(json.dumps(SOAK)) == []
+    broken = {
+        "StartAt": "Nowhere",
+        "States": {"Soak": {"Type": "Wait", "Next": "Gone"}, "Odd": {"Type": "Sleep"}},
+    }
+    codes = {(d["code"], d["location"]) for d in asl_diagnostics(json.dumps(broken))}
+    assert codes == {
+        ("MISSING_TRANSITION_TARGET", "/StartAt"),
+        ("MISSING_TRANSITION_TARGET", "/States/Soak"),
+        ("SCHEMA_VALIDATION_FAILED", "/States/Soak"),
+        ("SCHEMA_VALIDATION_FAILED", "/States/Odd/Type"),
+    }
+    assert asl_diagnostics("{")[0]["code"] == "INVALID_JSON_DESCRIPTION"
+
+
+def test_step_functions_validate_and_list_versions(monkeypatch):
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        ok = sfn.validate_state_machine_definition(definition=json.dumps(SOAK), type="STANDARD")
+        assert ok["result"] == "OK" and ok["diagnostics"] == []
+        bad = sfn.validate_state_machine_definition(definition='{"States": {}}', type="STANDARD")
+        assert bad["result"] == "FAIL"
+
+        arn = sfn.create_state_machine(
+            name="soak",
+            definition=json.dumps(SOAK),
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+            publish=True,
+        )["stateMachineArn"]
+        versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+        assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]

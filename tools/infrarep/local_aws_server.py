@@ -253,6 +253,78 @@ def _patch_s3_read_back() -> None:
     S3Response.get_bucket_replication = get_bucket_replication  # type: ignore[method-assign]
 
 
+# --- Step Functions ---------------------------------------------------------------------------
+#
+# The provider validates every state machine definition at plan time
+# (ValidateStateMachineDefinition) and lists versions on every read (ListStateMachineVersions);
+# moto implements neither, so a state machine fails every plan.
+
+_WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
+_STATE_TYPES = {"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
+
+
+def asl_diagnostics(definition: str) -> list[dict[str, str]]:
+    """Structural checks of an Amazon States Language document, as ValidateStateMachineDefinition
+    reports them: valid JSON, StartAt naming a state, known types, reachable Next targets, each
+    non-terminal state with a Next or End, and Wait states with exactly one duration field."""
+
+    def problem(code: str, message: str, location: str = "") -> dict[str, str]:
+        return {"severity": "ERROR", "code": code, "message": message, "location": location}
+
+    try:
+        document = json.loads(definition)
+    except ValueError as err:
+        return [problem("INVALID_JSON_DESCRIPTION", f"definition is not JSON: {err}")]
+    if not isinstance(document, dict) or not isinstance(document.get("States"), dict):
+        return [problem("SCHEMA_VALIDATION_FAILED", "definition needs a States object", "/States")]
+    states: dict[str, Any] = document["States"]
+    found = []
+    if document.get("StartAt") not in states:
+        found.append(problem("MISSING_TRANSITION_TARGET", "StartAt names no state", "/StartAt"))
+    for name, state in states.items():
+        where = f"/States/{name}"
+        kind = state.get("Type") if isinstance(state, dict) else None
+        if kind not in _STATE_TYPES:
+            found.append(problem("SCHEMA_VALIDATION_FAILED", f"unknown state type {kind!r}", f"{where}/Type"))
+            continue
+        if "Next" in state and state["Next"] not in states:
+            found.append(problem("MISSING_TRANSITION_TARGET", f"Next names no state: {state['Next']}", where))
+        terminal = kind in ("Succeed", "Fail", "Choice") or state.get("End") is True
+        if not terminal and "Next" not in state:
+            found.append(problem("SCHEMA_VALIDATION_FAILED", "a non-terminal state needs Next or End", where))
+        if kind == "Wait" and sum(field in state for field in _WAIT_FIELDS) != 1:
+            found.append(
+                problem("SCHEMA_VALIDATION_FAILED", "a Wait state needs exactly one duration", where)
+            )
+    return found
+
+
+def _patch_step_functions() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def validate_state_machine_definition(self: StepFunctionResponse) -> ActionResult:
+        diagnostics = asl_diagnostics(self._get_param("definition") or "")
+        return ActionResult(
+            {"result": "FAIL" if diagnostics else "OK", "diagnostics": diagnostics, "truncated": False}
+        )
+
+    def list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        versions = sorted(getattr(machine, "versions", {}).items(), reverse=True)
+        return ActionResult(
+            {
+                "stateMachineVersions": [
+                    {"stateMachineVersionArn": version.arn, "creationDate": version.creation_date}
+                    for _, version in versions
+                ]
+            }
+        )
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -262,6 +334,7 @@ def install_extensions() -> None:
     _patch_bucket_policies()
     _patch_lambda_configuration()
     _patch_s3_read_back()
+    _patch_step_functions()
     _installed = True
 
 
