@@ -227,3 +227,56 @@ def test_step_functions_validate_and_list_versions(monkeypatch):
         )["stateMachineArn"]
         versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
         assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]
+
+
+def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(monkeypatch):
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        trust = json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "codebuild.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ]
+            }
+        )
+        role = iam.create_role(RoleName="build", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        codebuild = boto3.client("codebuild", region_name="us-east-1")
+        key = "arn:aws:kms:us-east-1:123456789012:key/k"
+        codebuild.create_project(
+            name="deploy",
+            source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+            artifacts={"type": "CODEPIPELINE"},
+            environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+            serviceRole=role,
+            encryptionKey=key,
+        )
+        project = codebuild.batch_get_projects(names=["deploy"])["projects"][0]
+        assert project["encryptionKey"] == key
+        assert "location" not in project["source"]
+
+        codebuild.update_project(name="deploy", timeoutInMinutes=30, description="deploys an env")
+        project = codebuild.batch_get_projects(names=["deploy"])["projects"][0]
+        assert (project["timeoutInMinutes"], project["description"]) == (30, "deploys an env")
+
+        with pytest.raises(codebuild.exceptions.InvalidInputException, match="location is required"):
+            codebuild.create_project(
+                name="s3",
+                source={"type": "S3"},
+                artifacts={"type": "NO_ARTIFACTS"},
+                environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+                serviceRole=role,
+            )

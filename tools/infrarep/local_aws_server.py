@@ -325,6 +325,86 @@ def _patch_step_functions() -> None:
     StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
 
+# --- CodeBuild ----------------------------------------------------------------------------------
+#
+# moto demands a source location even for CODEPIPELINE and NO_SOURCE projects (AWS forbids
+# none and requires none there), forgets the project's encryption key, and has no
+# UpdateProject, so any change to a project fails.
+
+_SOURCES_WITHOUT_LOCATION = {"CODEPIPELINE", "NO_SOURCE"}
+_PROJECT_IMMUTABLE = {"name", "arn", "created"}
+
+
+def codebuild_source_problem(source: Mapping[str, Any] | None) -> str | None:
+    """AWS's rule for a project source, or None when it is acceptable."""
+    if not source or source.get("type") not in {
+        "BITBUCKET", "CODECOMMIT", "CODEPIPELINE", "GITHUB", "GITHUB_ENTERPRISE", "NO_SOURCE", "S3",
+    }:  # fmt: skip
+        return "Invalid type provided: Project source type"
+    if source["type"] not in _SOURCES_WITHOUT_LOCATION and not source.get("location"):
+        return "Project source location is required"
+    return None
+
+
+def codebuild_artifacts_problem(artifacts: Mapping[str, Any] | None) -> str | None:
+    if not artifacts or "type" not in artifacts:
+        return "Invalid artifacts: type is required"
+    if artifacts["type"] == "NO_ARTIFACTS" and artifacts.get("location"):
+        return "Invalid artifacts: artifact type NO_ARTIFACTS should have null location"
+    if artifacts["type"] == "S3" and not artifacts.get("location"):
+        return "Project artifacts location is required"
+    return None
+
+
+def updated_project(metadata: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """UpdateProject: every given field replaces the stored one; identity fields stay."""
+    return {**metadata, **{key: value for key, value in changes.items() if key not in _PROJECT_IMMUTABLE}}
+
+
+def _patch_codebuild() -> None:
+    from moto.codebuild import responses as codebuild_responses
+    from moto.codebuild.exceptions import InvalidInputException, ResourceNotFoundException
+    from moto.codebuild.responses import CodeBuildResponse
+
+    def validate_source(source: dict[str, Any]) -> None:
+        problem = codebuild_source_problem(source)
+        if problem:
+            raise InvalidInputException(problem)
+
+    def validate_artifacts(artifacts: dict[str, Any]) -> None:
+        problem = codebuild_artifacts_problem(artifacts)
+        if problem:
+            raise InvalidInputException(problem)
+
+    codebuild_responses._validate_required_params_source = validate_source
+    codebuild_responses._validate_required_params_artifacts = validate_artifacts
+
+    original_create = CodeBuildResponse.create_project
+
+    def create_project(self: CodeBuildResponse) -> str:
+        created = json.loads(original_create(self))
+        key = self._get_param("encryptionKey")
+        if key:
+            project = self.codebuild_backend.codebuild_projects[self._get_param("name")]
+            project.project_metadata["encryptionKey"] = key
+            created["project"]["encryptionKey"] = key
+        return json.dumps(created)
+
+    def update_project(self: CodeBuildResponse) -> str:
+        name = self._get_param("name")
+        project = self.codebuild_backend.codebuild_projects.get(name)
+        if project is None:
+            raise ResourceNotFoundException(f"Project cannot be found: {name}")
+        changes = json.loads(self.body or "{}")
+        if "source" in changes:
+            validate_source(changes["source"])
+        project.project_metadata = updated_project(project.project_metadata, changes)
+        return json.dumps({"project": project.project_metadata})
+
+    CodeBuildResponse.create_project = create_project  # type: ignore[method-assign]
+    CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -335,6 +415,7 @@ def install_extensions() -> None:
     _patch_lambda_configuration()
     _patch_s3_read_back()
     _patch_step_functions()
+    _patch_codebuild()
     _installed = True
 
 
