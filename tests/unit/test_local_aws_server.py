@@ -280,3 +280,51 @@ def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(monkeypat
                 environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
                 serviceRole=role,
             )
+
+
+def test_xray_sampling_rules_groups_and_tags(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        xray = boto3.client("xray", region_name="eu-west-1")
+        rule = {
+            "RuleName": "payments",
+            "ResourceARN": "*",
+            "Priority": 100,
+            "FixedRate": 0.05,
+            "ReservoirSize": 1,
+            "ServiceName": "*",
+            "ServiceType": "*",
+            "Host": "*",
+            "HTTPMethod": "*",
+            "URLPath": "*",
+            "Version": 1,
+        }
+        created = xray.create_sampling_rule(SamplingRule=rule, Tags=[{"Key": "Env", "Value": "prod"}])
+        arn = created["SamplingRuleRecord"]["SamplingRule"]["RuleARN"]
+        assert arn == "arn:aws:xray:eu-west-1:123456789012:sampling-rule/payments"
+        xray.update_sampling_rule(SamplingRuleUpdate={"RuleName": "payments", "FixedRate": 0.1})
+        rules = xray.get_sampling_rules()["SamplingRuleRecords"]
+        assert [r["SamplingRule"]["FixedRate"] for r in rules] == [0.1]
+        assert xray.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "Env", "Value": "prod"}]
+        with pytest.raises(xray.exceptions.InvalidRequestException):
+            xray.create_sampling_rule(SamplingRule=rule)
+
+        group = xray.create_group(
+            GroupName="payments",
+            FilterExpression='service("payments")',
+            InsightsConfiguration={"InsightsEnabled": True, "NotificationsEnabled": False},
+        )["Group"]
+        fetched = xray.get_group(GroupARN=group["GroupARN"])["Group"]
+        assert fetched["InsightsConfiguration"]["InsightsEnabled"] is True
+        xray.delete_group(GroupName="payments")
+        assert xray.get_groups()["Groups"] == []
+        xray.delete_sampling_rule(RuleName="payments")
+        with pytest.raises(xray.exceptions.ClientError, match="not found"):
+            xray.get_group(GroupName="payments")

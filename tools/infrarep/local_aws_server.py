@@ -9,6 +9,7 @@ tests/unit/test_local_aws_server.py.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import os
 import re
@@ -405,6 +406,184 @@ def _patch_codebuild() -> None:
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
 
 
+# --- X-Ray sampling rules and groups -----------------------------------------------------------
+#
+# moto's X-Ray has traces only: sampling rules, groups and their tags answer 404. This keeps
+# them per account and region with AWS's request and response shapes.
+
+# Request paths as in the X-Ray API (GetGroups is POST /Groups); moto dispatches on the path.
+_XRAY_ACTIONS = (
+    "CreateSamplingRule", "GetSamplingRules", "UpdateSamplingRule", "DeleteSamplingRule",
+    "CreateGroup", "GetGroup", "Groups", "UpdateGroup", "DeleteGroup",
+    "TagResource", "UntagResource", "ListTagsForResource",
+)  # fmt: skip
+
+
+class XRayConfig:
+    """Sampling rules, groups and tags of one account and region."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.prefix = f"arn:aws:xray:{region}:{account_id}"
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, dict[str, str]] = {}
+
+    def _rule_name(self, request: Mapping[str, Any]) -> str:
+        name = request.get("RuleName") or str(request.get("RuleARN", "")).rpartition("/")[2]
+        if name not in self.rules:
+            raise KeyError(f"Sampling rule {name} not found")
+        return name
+
+    def create_rule(self, rule: Mapping[str, Any], tags: list[dict[str, str]], now: float) -> dict[str, Any]:
+        name = rule["RuleName"]
+        if name in self.rules:
+            raise ValueError(f"Sampling rule {name} already exists")
+        arn = f"{self.prefix}:sampling-rule/{name}"
+        record = {"SamplingRule": {**rule, "RuleARN": arn}, "CreatedAt": now, "ModifiedAt": now}
+        self.rules[name] = record
+        self.tags[arn] = {tag["Key"]: tag["Value"] for tag in tags}
+        return record
+
+    def update_rule(self, update: Mapping[str, Any], now: float) -> dict[str, Any]:
+        record = self.rules[self._rule_name(update)]
+        changes = {key: value for key, value in update.items() if key not in ("RuleName", "RuleARN")}
+        record["SamplingRule"] = {**record["SamplingRule"], **changes}
+        record["ModifiedAt"] = now
+        return record
+
+    def delete_rule(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        record = self.rules.pop(self._rule_name(request))
+        self.tags.pop(record["SamplingRule"]["RuleARN"], None)
+        return record
+
+    def group_name(self, request: Mapping[str, Any]) -> str:
+        """From GroupName, or from GroupARN `arn:aws:xray:<region>:<account>:group/<name>/<id>`."""
+        name = (
+            request.get("GroupName") or str(request.get("GroupARN", "")).partition(":group/")[2].split("/")[0]
+        )
+        if name not in self.groups:
+            raise KeyError(f"Group {name} not found")
+        return name
+
+    def create_group(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        name = request["GroupName"]
+        if name in self.groups:
+            raise ValueError(f"Group {name} already exists")
+        arn = f"{self.prefix}:group/{name}/{hashlib.sha256(name.encode()).hexdigest()[:24]}"
+        group = {
+            "GroupName": name,
+            "GroupARN": arn,
+            "FilterExpression": request.get("FilterExpression", ""),
+            "InsightsConfiguration": request.get("InsightsConfiguration")
+            or {"InsightsEnabled": False, "NotificationsEnabled": False},
+        }
+        self.groups[name] = group
+        self.tags[arn] = {tag["Key"]: tag["Value"] for tag in request.get("Tags", [])}
+        return group
+
+    def update_group(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        group = self.groups[self.group_name(request)]
+        for key in ("FilterExpression", "InsightsConfiguration"):
+            if key in request:
+                group[key] = request[key]
+        return group
+
+    def delete_group(self, request: Mapping[str, Any]) -> None:
+        group = self.groups.pop(self.group_name(request))
+        self.tags.pop(group["GroupARN"], None)
+
+    def resource_tags(self, arn: str) -> dict[str, str]:
+        if arn not in self.tags:
+            raise KeyError(f"Resource {arn} not found")
+        return self.tags[arn]
+
+
+_xray_configs: dict[tuple[str, str], XRayConfig] = {}
+
+
+def _patch_xray() -> None:
+    import time
+
+    from moto.xray import urls
+    from moto.xray.responses import XRayResponse
+
+    for action in _XRAY_ACTIONS:
+        urls.url_paths[f"{{0}}/{action}$"] = XRayResponse.dispatch
+
+    def config(self: XRayResponse) -> XRayConfig:
+        key = (self.current_account, self.region)
+        return _xray_configs.setdefault(key, XRayConfig(*key))
+
+    def create_sampling_rule(self: XRayResponse) -> dict[str, Any]:
+        rule, tags = self._get_param("SamplingRule"), self._get_param("Tags", [])
+        return {"SamplingRuleRecord": config(self).create_rule(rule, tags, time.time())}
+
+    def get_sampling_rules(self: XRayResponse) -> dict[str, Any]:
+        return {"SamplingRuleRecords": list(config(self).rules.values())}
+
+    def update_sampling_rule(self: XRayResponse) -> dict[str, Any]:
+        update = self._get_param("SamplingRuleUpdate")
+        return {"SamplingRuleRecord": config(self).update_rule(update, time.time())}
+
+    def delete_sampling_rule(self: XRayResponse) -> dict[str, Any]:
+        return {"SamplingRuleRecord": config(self).delete_rule(self.request_params)}
+
+    def create_group(self: XRayResponse) -> dict[str, Any]:
+        return {"Group": config(self).create_group(self.request_params)}
+
+    def get_group(self: XRayResponse) -> dict[str, Any]:
+        xray = config(self)
+        return {"Group": xray.groups[xray.group_name(self.request_params)]}
+
+    def groups(self: XRayResponse) -> dict[str, Any]:  # GetGroups
+        return {"Groups": list(config(self).groups.values())}
+
+    def update_group(self: XRayResponse) -> dict[str, Any]:
+        return {"Group": config(self).update_group(self.request_params)}
+
+    def delete_group(self: XRayResponse) -> dict[str, Any]:
+        config(self).delete_group(self.request_params)
+        return {}
+
+    def tag_resource(self: XRayResponse) -> dict[str, Any]:
+        tags = config(self).resource_tags(self._get_param("ResourceARN"))
+        tags.update({tag["Key"]: tag["Value"] for tag in self._get_param("Tags", [])})
+        return {}
+
+    def untag_resource(self: XRayResponse) -> dict[str, Any]:
+        tags = config(self).resource_tags(self._get_param("ResourceARN"))
+        for key in self._get_param("TagKeys", []):
+            tags.pop(key, None)
+        return {}
+
+    def list_tags_for_resource(self: XRayResponse) -> dict[str, Any]:
+        tags = config(self).resource_tags(self._get_param("ResourceARN"))
+        return {"Tags": [{"Key": key, "Value": value} for key, value in sorted(tags.items())]}
+
+    for handler in (
+        create_sampling_rule, get_sampling_rules, update_sampling_rule, delete_sampling_rule,
+        create_group, get_group, groups, update_group, delete_group,
+        tag_resource, untag_resource, list_tags_for_resource,
+    ):  # fmt: skip
+        setattr(XRayResponse, handler.__name__, _xray_answer(handler))
+
+
+def _xray_answer(handler: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
+    """AWS's error shapes: a missing rule or group is 404, a duplicate is 400."""
+
+    def respond(self: Any) -> Any:
+        try:
+            return json.dumps(handler(self))
+        except KeyError as err:
+            return json.dumps({"__type": "ResourceNotFoundException", "message": err.args[0]}), {
+                "status": 404
+            }
+        except ValueError as err:
+            return json.dumps({"__type": "InvalidRequestException", "message": err.args[0]}), {"status": 400}
+
+    return respond
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -416,6 +595,7 @@ def install_extensions() -> None:
     _patch_s3_read_back()
     _patch_step_functions()
     _patch_codebuild()
+    _patch_xray()
     _installed = True
 
 
