@@ -328,3 +328,33 @@ def test_xray_sampling_rules_groups_and_tags(monkeypatch):
         xray.delete_sampling_rule(RuleName="payments")
         with pytest.raises(xray.exceptions.ClientError, match="not found"):
             xray.get_group(GroupName="payments")
+
+
+def test_autoscaling_targets_carry_tags(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        scaling = boto3.client("application-autoscaling", region_name="us-west-2")
+        scaling.register_scalable_target(
+            ServiceNamespace="dynamodb",
+            ResourceId="table/transactions",
+            ScalableDimension="dynamodb:table:ReadCapacityUnits",
+            MinCapacity=5,
+            MaxCapacity=100,
+            Tags={"Environment": "staging"},
+        )
+        arn = scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"][0][
+            "ScalableTargetARN"
+        ]
+        assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Environment": "staging"}
+        scaling.tag_resource(ResourceARN=arn, Tags={"Version": "v2"})
+        scaling.untag_resource(ResourceARN=arn, TagKeys=["Environment"])
+        assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Version": "v2"}
+        with pytest.raises(scaling.exceptions.ResourceNotFoundException):
+            scaling.list_tags_for_resource(ResourceARN=arn + "x")

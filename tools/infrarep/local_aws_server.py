@@ -584,6 +584,61 @@ def _xray_answer(handler: Callable[[Any], dict[str, Any]]) -> Callable[[Any], An
     return respond
 
 
+# --- Application Auto Scaling tags ------------------------------------------------------------
+#
+# The provider tags every scalable target (default_tags) and lists its tags after each create
+# and read; moto has neither TagResource nor ListTagsForResource (HTTP 500).
+
+
+def _patch_autoscaling_tags() -> None:
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    original_register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def target_by_arn(self: ApplicationAutoScalingResponse, arn: str) -> Any:
+        for by_resource in self.applicationautoscaling_backend.targets.values():
+            for target in by_resource.values():
+                if target.arn == arn:
+                    return target
+        return None
+
+    def not_found(arn: str) -> tuple[str, dict[str, int]]:
+        message = f"No scalable target found for {arn}"
+        return json.dumps({"__type": "ResourceNotFoundException", "Message": message}), {"status": 400}
+
+    def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+        registered = original_register(self)
+        target = target_by_arn(self, json.loads(registered)["ScalableTargetARN"])
+        target.tags = {**getattr(target, "tags", {}), **(self._get_param("Tags") or {})}
+        return registered
+
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> Any:
+        target = target_by_arn(self, self._get_param("ResourceARN"))
+        if target is None:
+            return not_found(self._get_param("ResourceARN"))
+        return json.dumps({"Tags": getattr(target, "tags", {})})
+
+    def tag_resource(self: ApplicationAutoScalingResponse) -> Any:
+        target = target_by_arn(self, self._get_param("ResourceARN"))
+        if target is None:
+            return not_found(self._get_param("ResourceARN"))
+        target.tags = {**getattr(target, "tags", {}), **self._get_param("Tags", {})}
+        return "{}"
+
+    def untag_resource(self: ApplicationAutoScalingResponse) -> Any:
+        target = target_by_arn(self, self._get_param("ResourceARN"))
+        if target is None:
+            return not_found(self._get_param("ResourceARN"))
+        removed = set(self._get_param("TagKeys", []))
+        target.tags = {key: value for key, value in getattr(target, "tags", {}).items() if key not in removed}
+        return "{}"
+
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.tag_resource = tag_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -596,6 +651,7 @@ def install_extensions() -> None:
     _patch_step_functions()
     _patch_codebuild()
     _patch_xray()
+    _patch_autoscaling_tags()
     _installed = True
 
 
