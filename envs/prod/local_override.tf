@@ -1,11 +1,6 @@
 # Rendered by infrarep for the `local` target only: points the AWS provider at the local
-# AWS (moto server). The endpoint arrives as TF_VAR_local_aws_endpoint from infrarep.
-# Do not edit; real-AWS targets never get this file.
-
-variable "local_aws_endpoint" {
-  type        = string
-  description = "URL of the local AWS, e.g. http://127.0.0.1:4566; set by infrarep."
-}
+# AWS (moto server). The endpoint is var.local_aws_endpoint (local_aws.tf), which infrarep
+# sets as TF_VAR_local_aws_endpoint. Do not edit; real-AWS targets never get this file.
 
 provider "aws" {
   s3_use_path_style           = true
@@ -30,6 +25,7 @@ provider "aws" {
     logs           = var.local_aws_endpoint
     rds            = var.local_aws_endpoint
     s3             = var.local_aws_endpoint
+    s3control      = var.local_aws_endpoint
     secretsmanager = var.local_aws_endpoint
     sfn            = var.local_aws_endpoint
     sns            = var.local_aws_endpoint

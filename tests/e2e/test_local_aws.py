@@ -88,7 +88,7 @@ def test_a_recycled_pid_is_never_signalled(tmp_path):
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         (tmp_path / local_aws.STATE_FILE).write_text(
-            json.dumps({"pid": bystander.pid, "port": 1, "log": "x", "ca_bundle": "x"})
+            json.dumps({"pid": bystander.pid, "port": 1, "proxy_port": 2, "log": "x", "ca_bundle": "x"})
         )
         assert local_aws.down(tmp_path) is not None
         assert bystander.poll() is None, "down() signalled a process that is not our server"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import local_aws, render
+from infrarep import plans, render
 from infrarep.files import write_atomic
 from infrarep.terraform import PlanOutcome
 
@@ -27,10 +27,8 @@ def _lambda_zip(path: Path) -> Path:
 
 def _prepare(root, aws, name: str) -> None:
     workdir = root.workdir
-    write_atomic(
-        workdir / "local_override.tf",
-        render.local_override(["", "secondary"], local_aws.ENDPOINT_SERVICES),
-    )
+    for file_name, text in render.local_files(["", "secondary"]).items():
+        write_atomic(workdir / file_name, text or "")
     write_atomic(
         workdir / "backend.hcl",
         render.backend_config(STATE_BUCKET, f"{name}/terraform.tfstate", PRIMARY, local=True),
@@ -95,7 +93,10 @@ def test_apply_verify_destroy_in_two_regions(terraform_root, aws, tools, tmp_pat
     assert f"{name}/terraform.tfstate.tflock" not in keys, "the S3 lockfile was not released"
 
     again = tmp_path / "again.tfplan"
-    assert root.plan(again) is PlanOutcome.NO_CHANGES, "a fresh apply must plan clean"
+    if root.plan(again) is not PlanOutcome.NO_CHANGES:
+        summary = plans.summarise(root.show_json(again, tmp_path / "again.json"))
+        changed = [(a.address, a.action.value) for a in summary.actions]
+        pytest.fail(f"a fresh apply must plan clean, but: {changed}")
 
     destroy = tmp_path / "destroy.tfplan"
     assert root.plan(destroy, destroy=True) is PlanOutcome.CHANGES

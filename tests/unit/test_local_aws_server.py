@@ -358,3 +358,42 @@ def test_autoscaling_targets_carry_tags(monkeypatch):
         assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Version": "v2"}
         with pytest.raises(scaling.exceptions.ResourceNotFoundException):
             scaling.list_tags_for_resource(ResourceARN=arn + "x")
+
+
+def test_create_bucket_tags_are_read_from_the_configuration():
+    from infrarep.local_aws_server import create_bucket_tags
+
+    body = (
+        "<CreateBucketConfiguration><Tags>"
+        "<Tag><Key>System</Key><Value>infrarep</Value></Tag>"
+        "<Tag><Key>Empty</Key><Value></Value></Tag>"
+        "</Tags></CreateBucketConfiguration>"
+    )
+    assert create_bucket_tags(body) == [{"Key": "System", "Value": "infrarep"}, {"Key": "Empty", "Value": ""}]
+    assert create_bucket_tags("<CreateBucketConfiguration/>") == []
+    assert create_bucket_tags(b"") == []
+
+
+def test_bucket_tags_are_visible_through_s3_control(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="tagged")
+        s3.put_bucket_tagging(Bucket="tagged", Tagging={"TagSet": [{"Key": "Env", "Value": "dev"}]})
+        control = boto3.client("s3control", region_name="us-east-1")
+        arn = "arn:aws:s3:::tagged"
+        assert control.list_tags_for_resource(AccountId="123456789012", ResourceArn=arn)["Tags"] == [
+            {"Key": "Env", "Value": "dev"}
+        ]
+        control.tag_resource(
+            AccountId="123456789012", ResourceArn=arn, Tags=[{"Key": "Team", "Value": "pay"}]
+        )
+        control.untag_resource(AccountId="123456789012", ResourceArn=arn, TagKeys=["Env"])
+        assert s3.get_bucket_tagging(Bucket="tagged")["TagSet"] == [{"Key": "Team", "Value": "pay"}]

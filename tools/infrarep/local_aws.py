@@ -47,6 +47,7 @@ ENDPOINT_SERVICES = (
     "logs",
     "rds",
     "s3",
+    "s3control",
     "secretsmanager",
     "sfn",
     "sns",
@@ -61,6 +62,7 @@ ENDPOINT_SERVICES = (
 class LocalAws:
     pid: int
     port: int
+    proxy_port: int
     log: str
     ca_bundle: str
 
@@ -76,6 +78,9 @@ class LocalAws:
             "TF_VAR_local_aws_endpoint": self.endpoint,
             "AWS_ENDPOINT_URL_S3": self.endpoint,
             "AWS_CA_BUNDLE": self.ca_bundle,
+            # Account-prefixed hosts (S3 Control) reach the local AWS through its loopback proxy.
+            "HTTPS_PROXY": f"http://{HOST}:{self.proxy_port}",
+            "NO_PROXY": f"{HOST},localhost",
             **DUMMY_CREDENTIALS,
         }
 
@@ -130,7 +135,11 @@ def ensure_certificate(state_dir: Path) -> tuple[Path, Path]:
         .not_valid_after(now + timedelta(days=365))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(HOST)), x509.DNSName("localhost")]
+                [
+                    x509.IPAddress(ipaddress.ip_address(HOST)),
+                    x509.DNSName("localhost"),
+                    x509.DNSName(f"*.{HOST}"),  # account-prefixed hosts, e.g. S3 Control's
+                ]
             ),
             critical=False,
         )
@@ -163,6 +172,7 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
             hint="choose another --port, or leave --port out to take a free one",
         )
     chosen = port if port is not None else free_port()
+    proxy_port = free_port()
     cert, key = ensure_certificate(state_dir)
     log = state_dir / LOG_FILE
     with log.open("wb") as sink:
@@ -179,6 +189,8 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
                 str(cert),
                 "-k",
                 str(key),
+                "--proxy-port",
+                str(proxy_port),
             ],
             stdin=subprocess.DEVNULL,
             stdout=sink,
@@ -197,7 +209,7 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
             _stop_pid(process.pid)
             raise LocalAwsError(f"the local AWS did not answer on port {chosen} within {start_timeout:.0f}s")
         time.sleep(0.2)
-    local = LocalAws(pid=process.pid, port=chosen, log=str(log), ca_bundle=str(cert))
+    local = LocalAws(pid=process.pid, port=chosen, proxy_port=proxy_port, log=str(log), ca_bundle=str(cert))
     _write_state(state_dir, local)
     return local
 

@@ -13,7 +13,10 @@ import hashlib
 import json
 import os
 import re
+import select
+import socket
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -212,6 +215,86 @@ def notification_view(item: Any, arn_key: str) -> dict[str, Any]:
     if item.filters:
         view["Filter"] = {"Key": {"FilterRules": item.filters["S3Key"]["FilterRule"]}}
     return view
+
+
+_BUCKET_ARN = re.compile(r"arn:aws[a-z-]*:s3:::[^/]+")
+
+
+def _patch_s3control_bucket_tags() -> None:
+    """Provider 6.x tags buckets with S3 PutBucketTagging but reads them back through
+    S3 Control's ListTagsForResource; moto keeps those in two unrelated stores. Bucket ARNs
+    are served from the bucket's own tags, as in AWS."""
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.s3.models import s3_backends
+    from moto.s3control.responses import S3ControlResponse
+    from moto.utilities.utils import get_partition
+
+    original = {
+        name: getattr(S3ControlResponse, name)
+        for name in ("list_tags_for_resource", "tag_resource", "untag_resource")
+    }
+
+    def bucket_tagger(self: S3ControlResponse) -> Any:
+        arn = self._get_param("ResourceArn") or ""
+        if not _BUCKET_ARN.fullmatch(arn):
+            return None
+        return s3_backends[self.current_account][get_partition(self.region)].tagger
+
+    def list_tags_for_resource(self: S3ControlResponse) -> Any:
+        tagger = bucket_tagger(self)
+        if tagger is None:
+            return original["list_tags_for_resource"](self)
+        return ActionResult({"Tags": tagger.list_tags_for_resource(self._get_param("ResourceArn"))["Tags"]})
+
+    def tag_resource(self: S3ControlResponse) -> Any:
+        tagger = bucket_tagger(self)
+        if tagger is None:
+            return original["tag_resource"](self)
+        tagger.tag_resource(self._get_param("ResourceArn"), self._get_param("Tags", []))
+        return EmptyResult()
+
+    def untag_resource(self: S3ControlResponse) -> Any:
+        tagger = bucket_tagger(self)
+        if tagger is None:
+            return original["untag_resource"](self)
+        tagger.untag_resource_using_names(self._get_param("ResourceArn"), self._get_param("TagKeys", []))
+        return EmptyResult()
+
+    S3ControlResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[method-assign]
+    S3ControlResponse.tag_resource = tag_resource  # type: ignore[method-assign]
+    S3ControlResponse.untag_resource = untag_resource  # type: ignore[method-assign]
+
+
+def create_bucket_tags(body: bytes | str | None) -> list[dict[str, str]]:
+    """Tags given in CreateBucketConfiguration (how provider 6.x tags a new bucket)."""
+    import xmltodict
+
+    if not body:
+        return []
+    try:
+        configuration = xmltodict.parse(body).get("CreateBucketConfiguration") or {}
+    except Exception:  # not XML: no configuration, so no tags
+        return []
+    tags = (configuration.get("Tags") or {}).get("Tag") or []
+    return [{"Key": tag["Key"], "Value": tag.get("Value") or ""} for tag in _as_list(tags)]
+
+
+def _patch_create_bucket_tags() -> None:
+    from moto.s3.responses import S3Response
+
+    original = S3Response._bucket_response_put
+
+    def bucket_response_put(
+        self: S3Response, request: Any, bucket_name: str, querystring: dict[str, Any]
+    ) -> Any:
+        response = original(self, request, bucket_name, querystring)
+        tags = [] if querystring else create_bucket_tags(self.body)
+        if tags:
+            bucket = self.backend.get_bucket(bucket_name)
+            self.backend.tagger.tag_resource(bucket.arn, tags)
+        return response
+
+    S3Response._bucket_response_put = bucket_response_put  # type: ignore[method-assign]
 
 
 def _patch_s3_read_back() -> None:
@@ -648,11 +731,62 @@ def install_extensions() -> None:
     _patch_bucket_policies()
     _patch_lambda_configuration()
     _patch_s3_read_back()
+    _patch_s3control_bucket_tags()
+    _patch_create_bucket_tags()
     _patch_step_functions()
     _patch_codebuild()
     _patch_xray()
     _patch_autoscaling_tags()
     _installed = True
+
+
+# --- Account-prefixed host names ----------------------------------------------------------------
+#
+# The SDK puts the account id in front of S3 Control's host (`123456789012.<endpoint host>`),
+# which no resolver maps to the local AWS. terraform gets HTTPS_PROXY pointing here: a CONNECT
+# proxy on loopback that tunnels every such host to the local AWS. Requests to 127.0.0.1
+# itself never use a proxy (Go and boto3 skip proxies for loopback addresses).
+
+
+def serve_connect_proxy(listen_port: int, target_port: int) -> threading.Thread:
+    """Tunnel `CONNECT <any host>:<port>` to 127.0.0.1:target_port, in a daemon thread."""
+    import socketserver
+
+    class Tunnel(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            request_line = self.rfile.readline(8192).decode("latin-1")
+            while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                pass  # headers of the CONNECT request carry nothing we need
+            if not request_line.startswith("CONNECT "):
+                self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            with socket.create_connection(("127.0.0.1", target_port), timeout=30) as upstream:
+                self.wfile.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                self.wfile.flush()
+                pipe(self.connection, upstream)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    server = Server(("127.0.0.1", listen_port), Tunnel)
+    thread = threading.Thread(target=server.serve_forever, name="connect-proxy", daemon=True)
+    thread.start()
+    return thread
+
+
+def pipe(left: socket.socket, right: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+    sockets = [left, right]
+    while True:
+        readable, _, _ = select.select(sockets, [], [], 60)
+        if not readable:
+            return
+        for source in readable:
+            data = source.recv(65536)
+            if not data:
+                return
+            (right if source is left else left).sendall(data)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -661,8 +795,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto import server
 
+    args = list(argv if argv is not None else sys.argv[1:])
+    if "--proxy-port" in args:
+        at = args.index("--proxy-port")
+        proxy_port = int(args[at + 1])
+        del args[at : at + 2]
+        serve_connect_proxy(proxy_port, int(args[args.index("-p") + 1]))
     install_extensions()
-    server.main(argv if argv is not None else sys.argv[1:])
+    server.main(args)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from .local_aws import ENDPOINT_SERVICES
 TFVARS_FILE = "terraform.auto.tfvars"
 BACKEND_FILE = "backend.hcl"
 LOCAL_OVERRIDE_FILE = "local_override.tf"
+LOCAL_VARIABLE_FILE = "local_aws.tf"
 BOOTSTRAP_ROOT = Path("terraform/bootstrap")
 
 
@@ -106,7 +107,17 @@ def env_files(settings: Settings, env: EnvSettings) -> dict[str, str | None]:
         BACKEND_FILE: backend_config(
             state_bucket(settings, env.region), f"{env.name}/terraform.tfstate", env.region, local
         ),
-        LOCAL_OVERRIDE_FILE: local_override([""], ENDPOINT_SERVICES) if local else None,
+        **local_files([""] if local else None),
+    }
+
+
+def local_files(aliases: Sequence[str] | None) -> dict[str, str | None]:
+    """The local target's endpoint variable and provider override; None (absent) otherwise."""
+    if aliases is None:
+        return {LOCAL_VARIABLE_FILE: None, LOCAL_OVERRIDE_FILE: None}
+    return {
+        LOCAL_VARIABLE_FILE: render_template(LOCAL_VARIABLE_FILE + ".j2"),
+        LOCAL_OVERRIDE_FILE: local_override(aliases, ENDPOINT_SERVICES),
     }
 
 
@@ -143,7 +154,7 @@ def bootstrap_files(settings: Settings) -> dict[str, str | None]:
     local = settings.target is Target.LOCAL
     return {
         TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=bootstrap_variables(settings)),
-        LOCAL_OVERRIDE_FILE: local_override([""], ENDPOINT_SERVICES) if local else None,
+        **local_files([""] if local else None),
     }
 
 
