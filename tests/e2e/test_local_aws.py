@@ -146,3 +146,38 @@ def test_tls_only_bucket_policy_allows_tls_requests_and_denies_by_statement(tmp_
             s3.delete_object(Bucket="guarded", Key="dev/terraform.tfstate")
     finally:
         local_aws.down(tmp_path)
+
+
+def test_rpc_v2_cbor_clients_reach_cloudwatch_and_codebuild(tmp_path, aws_for, monkeypatch):
+    """The Go SDK speaks Smithy RPCv2 CBOR to these services; botocore can too when asked,
+    which makes it an independent client for the launcher's CBOR translation."""
+    from botocore import model
+
+    monkeypatch.setattr(
+        model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", ("smithy-rpc-v2-cbor", "json", "query")
+    )
+    started = local_aws.up(tmp_path)
+    try:
+        cloudwatch = aws_for(started, "cloudwatch", "eu-west-1")
+        assert cloudwatch.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
+        cloudwatch.put_metric_alarm(
+            AlarmName="drift",
+            Namespace="Infrarep",
+            MetricName="DriftDetected",
+            Statistic="Maximum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=0.5,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+        alarm = cloudwatch.describe_alarms(AlarmNames=["drift"])["MetricAlarms"][0]
+        assert (alarm["Threshold"], alarm["Period"]) == (0.5, 300)
+        assert alarm["AlarmConfigurationUpdatedTimestamp"].year >= 2026
+        with pytest.raises(cloudwatch.exceptions.ClientError, match="does not exist"):
+            cloudwatch.get_dashboard(DashboardName="missing")
+
+        codebuild = aws_for(started, "codebuild", "eu-west-1")
+        with pytest.raises(codebuild.exceptions.ResourceNotFoundException):
+            codebuild.update_project(name="missing", description="x")
+    finally:
+        local_aws.down(tmp_path)

@@ -397,3 +397,23 @@ def test_bucket_tags_are_visible_through_s3_control(monkeypatch):
         )
         control.untag_resource(AccountId="123456789012", ResourceArn=arn, TagKeys=["Env"])
         assert s3.get_bucket_tagging(Bucket="tagged")["TagSet"] == [{"Key": "Team", "Value": "pay"}]
+
+
+def test_cbor_values_translate_both_ways_by_shape():
+    from datetime import UTC, datetime
+
+    import botocore.session
+    import cbor2
+
+    from infrarep.local_aws_server import cbor_to_json_value, json_to_cbor_value
+
+    request = {"When": datetime(2026, 11, 23, tzinfo=UTC), "Blob": b"\x00\x01", "Items": [{"N": 1}]}
+    assert cbor_to_json_value(request) == {"When": 1795392000.0, "Blob": "AAE=", "Items": [{"N": 1}]}
+
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    output = model.operation_model("DescribeAlarms").output_shape
+    answer = {"MetricAlarms": [{"Threshold": 1, "Period": 300.0, "StateUpdatedTimestamp": 1795392000}]}
+    alarm = json_to_cbor_value(answer, output)["MetricAlarms"][0]
+    assert alarm["Threshold"] == 1.0 and isinstance(alarm["Threshold"], float)
+    assert alarm["Period"] == 300 and isinstance(alarm["Period"], int)
+    assert alarm["StateUpdatedTimestamp"] == cbor2.CBORTag(1, 1795392000.0)

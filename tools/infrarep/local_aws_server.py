@@ -8,8 +8,11 @@ tests/unit/test_local_aws_server.py.
 
 from __future__ import annotations
 
+import base64
 import contextvars
+import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -115,7 +118,124 @@ def _patch_bucket_policies() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
-def _patch_transport_tracking() -> None:
+# --- Smithy RPCv2 CBOR -----------------------------------------------------------------------------
+#
+# The Go SDK in provider 6.x talks RPCv2 CBOR to CloudWatch, CodeBuild and CodePipeline
+# (POST /service/<target prefix>/operation/<Op>, application/cbor); moto only speaks their
+# JSON protocol. A CBOR request is translated to the equivalent awsJson request for moto, and
+# moto's JSON answer back to CBOR, guided by botocore's shapes (timestamps are CBOR tag 1,
+# blobs are byte strings, numbers take their modelled type).
+
+_RPC_V2_PATH = re.compile(r"^/service/(?P<prefix>[^/]+)/operation/(?P<operation>[A-Za-z0-9]+)$")
+_CBOR_SERVICES = ("cloudwatch", "codebuild", "codepipeline")
+
+
+@functools.cache
+def _cbor_service_models() -> dict[str, Any]:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    models = [session.get_service_model(name) for name in _CBOR_SERVICES]
+    return {model.metadata["targetPrefix"]: model for model in models}
+
+
+def cbor_to_json_value(value: Any) -> Any:
+    """A decoded CBOR request value as the awsJson protocol writes it."""
+    from datetime import datetime
+
+    if isinstance(value, dict):
+        return {key: cbor_to_json_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [cbor_to_json_value(item) for item in value]
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def json_to_cbor_value(value: Any, shape: Any) -> Any:
+    """A JSON response value in the CBOR form its botocore shape calls for."""
+    import cbor2
+
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        return {key: json_to_cbor_value(item, shape.members.get(key)) for key, item in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [json_to_cbor_value(item, shape.member) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: json_to_cbor_value(item, shape.value) for key, item in value.items()}
+    if kind == "timestamp":
+        from datetime import datetime
+
+        epoch = datetime.fromisoformat(value).timestamp() if isinstance(value, str) else float(value)
+        return cbor2.CBORTag(1, epoch)
+    if kind == "blob" and isinstance(value, str):
+        return base64.b64decode(value)
+    if kind in ("double", "float") and isinstance(value, int | float):
+        return float(value)
+    if kind in ("integer", "long") and isinstance(value, int | float):
+        return int(value)
+    return value
+
+
+class RpcV2CborTranslator:
+    """WSGI middleware: RPCv2 CBOR in front of moto's awsJson implementation."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        match = _RPC_V2_PATH.match(environ.get("PATH_INFO", ""))
+        model = _cbor_service_models().get(match["prefix"]) if match else None
+        if match is None or model is None:
+            return self.app(environ, start_response)
+        import cbor2
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        request = cbor_to_json_value(cbor2.loads(raw)) if raw else {}
+        body = json.dumps(request).encode()
+        json_version = model.metadata.get("jsonVersion", "1.0")
+        environ = {
+            **environ,
+            "PATH_INFO": "/",
+            "CONTENT_TYPE": f"application/x-amz-json-{json_version}",
+            "HTTP_X_AMZ_TARGET": f"{match['prefix']}.{match['operation']}",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+        captured: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _chunk: None
+
+        answer = b"".join(self.app(environ, capture))
+        output = model.operation_model(match["operation"]).output_shape
+        ok = captured["status"].startswith("2")
+        decoded = json.loads(answer) if answer.strip() else {}
+        payload = cbor2.dumps(json_to_cbor_value(decoded, output) if ok else decoded)
+        headers = [
+            (name, value)
+            for name, value in captured["headers"]
+            if name.lower() not in ("content-type", "content-length")
+        ]
+        headers += [
+            ("Content-Type", "application/cbor"),
+            ("Content-Length", str(len(payload))),
+            ("smithy-protocol", "rpc-v2-cbor"),
+        ]
+        start_response(captured["status"], headers)
+        return [payload]
+
+
+def _patch_request_entry() -> None:
+    """Every request: note its transport (TLS or not), then translate RPCv2 CBOR if it is."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
@@ -125,7 +245,8 @@ def _patch_transport_tracking() -> None:
     ) -> Iterable[bytes]:
         token = _secure_transport.set(environ.get("wsgi.url_scheme") == "https")
         try:
-            return original(self, environ, start_response)
+            translator = RpcV2CborTranslator(lambda env, respond: original(self, env, respond))
+            return translator(environ, start_response)
         finally:
             _secure_transport.reset(token)
 
@@ -727,7 +848,7 @@ def install_extensions() -> None:
     global _installed
     if _installed:
         return
-    _patch_transport_tracking()
+    _patch_request_entry()
     _patch_bucket_policies()
     _patch_lambda_configuration()
     _patch_s3_read_back()
