@@ -417,3 +417,38 @@ def test_cbor_values_translate_both_ways_by_shape():
     assert alarm["Threshold"] == 1.0 and isinstance(alarm["Threshold"], float)
     assert alarm["Period"] == 300 and isinstance(alarm["Period"], int)
     assert alarm["StateUpdatedTimestamp"] == cbor2.CBORTag(1, 1795392000.0)
+
+
+def test_put_events_succeeds_with_lambda_targets_and_still_delivers_to_sqs(monkeypatch):
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        events = boto3.client("events", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        events.put_rule(Name="updates", EventPattern=json.dumps({"source": ["infrarep"]}))
+        events.put_targets(
+            Rule="updates",
+            Targets=[
+                {"Id": "recorder", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:recorder"},
+                {"Id": "queue", "Arn": queue_arn},
+            ],
+        )
+        answer = events.put_events(
+            Entries=[{"Source": "infrarep", "DetailType": "EnvironmentUpdate", "Detail": '{"env": "dev"}'}]
+        )
+        assert answer["FailedEntryCount"] == 0
+        message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
+        assert json.loads(message["Body"])["detail"] == {"env": "dev"}
+        assert len(events.list_targets_by_rule(Rule="updates")["Targets"]) == 2

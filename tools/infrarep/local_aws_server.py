@@ -14,6 +14,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import select
@@ -843,6 +844,44 @@ def _patch_autoscaling_tags() -> None:
     ApplicationAutoScalingResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
 
 
+# --- EventBridge delivery ------------------------------------------------------------------------
+#
+# moto delivers events to log groups, SQS, buses and archives, and raises for any other target,
+# so PutEvents fails (HTTP 500) as soon as a rule targets a Lambda function. In AWS, PutEvents
+# accepts the event and delivery happens later; the local AWS cannot run functions (no
+# container runtime), so such targets are logged as not delivered and PutEvents succeeds.
+
+_DELIVERED_SERVICES = {"logs", "sqs", "events"}
+_delivery_lock = threading.Lock()
+_log = logging.getLogger("infrarep.local_aws")
+
+
+def deliverable(target_arn: str) -> bool:
+    return target_arn.split(":")[2] in _DELIVERED_SERVICES
+
+
+def _patch_event_delivery() -> None:
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, *args: Any, **kwargs: Any) -> None:
+        skipped = [target for target in self.targets if not deliverable(target["Arn"])]
+        for target in skipped:
+            _log.warning(
+                "event for rule %s not delivered to %s (not simulated locally)", self.name, target["Arn"]
+            )
+        with _delivery_lock:
+            all_targets = self.targets
+            self.targets = [target for target in all_targets if deliverable(target["Arn"])]
+            try:
+                original(self, *args, **kwargs)
+            finally:
+                self.targets = all_targets
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -858,6 +897,7 @@ def install_extensions() -> None:
     _patch_codebuild()
     _patch_xray()
     _patch_autoscaling_tags()
+    _patch_event_delivery()
     _installed = True
 
 
