@@ -98,4 +98,7 @@ resource "aws_s3_bucket_logging" "this" {
   bucket        = aws_s3_bucket.this.id
   target_bucket = aws_s3_bucket.logs.id
   target_prefix = "s3-access/"
+
+  # S3 checks at once that the target bucket lets the logging service write.
+  depends_on = [aws_s3_bucket_policy.logs]
 }
