@@ -452,3 +452,32 @@ def test_put_events_succeeds_with_lambda_targets_and_still_delivers_to_sqs(monke
         message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
         assert json.loads(message["Body"])["detail"] == {"env": "dev"}
         assert len(events.list_targets_by_rule(Rule="updates")["Targets"]) == 2
+
+
+def test_prefix_list_egress_rules_keep_their_description(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_egress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "PrefixListIds": [{"PrefixListId": "pl-63a5400a", "Description": "HTTPS to s3"}],
+                }
+            ],
+        )
+        rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+        by_prefix = {r.get("PrefixListId"): r for r in rules["SecurityGroupRules"]}
+        assert by_prefix["pl-63a5400a"]["Description"] == "HTTPS to s3"

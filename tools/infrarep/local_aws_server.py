@@ -12,6 +12,7 @@ import base64
 import contextvars
 import functools
 import hashlib
+import inspect
 import io
 import json
 import logging
@@ -882,6 +883,35 @@ def _patch_event_delivery() -> None:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
+# --- EC2 security group rule descriptions --------------------------------------------------------
+#
+# DescribeSecurityGroupRules reports a rule's description only when the rule is a CIDR range;
+# rules to a prefix list (gateway endpoints) or a security group lose theirs, so every plan
+# would set them again.
+
+
+def _patch_security_group_rule_descriptions() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original_init = SecurityGroupRule.__init__
+    signature = inspect.signature(original_init)
+
+    def init(self: SecurityGroupRule, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        given = signature.bind(self, *args, **kwargs).arguments
+        prefix_list = given.get("prefix_list_id") or {}
+        self.infrarep_description = (
+            self.ip_range.get("Description")
+            or (self.source_group or {}).get("Description")
+            or prefix_list.get("Description")
+        )
+
+    SecurityGroupRule.__init__ = init  # type: ignore[method-assign]
+    SecurityGroupRule.description = property(  # type: ignore[method-assign,assignment]
+        lambda self: getattr(self, "infrarep_description", None) or self.ip_range.get("Description")
+    )
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -898,6 +928,7 @@ def install_extensions() -> None:
     _patch_xray()
     _patch_autoscaling_tags()
     _patch_event_delivery()
+    _patch_security_group_rule_descriptions()
     _installed = True
 
 
