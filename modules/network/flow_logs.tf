@@ -1,4 +1,5 @@
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_338:retention is the stack's one log policy, flow_log_retention_days (30 by default, the same in every env); a year of flow logs per env is a cost decision for the caller
   name              = "/infrarep/${var.name_prefix}/vpc-flow-logs"
   retention_in_days = var.flow_log_retention_days
   kms_key_id        = var.kms_key_arn
