@@ -96,6 +96,13 @@ def test_dev_deploys_with_the_settings_the_stack_promises(deployed_dev, stack_aw
         assert config["Handler"] == "handler.handler"
         assert config["TracingConfig"]["Mode"] == "Active"
         assert config["VpcConfig"]["SubnetIds"]
+        assert config["DeadLetterConfig"]["TargetArn"].endswith(f"infrarep-dev-{name.replace('_', '-')}-dlq")
+        environment = config["Environment"]["Variables"]
+        assert environment["LEDGER_TABLE"] == "infrarep-dev-ledger"
+        assert environment["CONFIG_BUCKET"] == bucket
+        assert environment["ENV"] == "dev"
+        assert environment["DRIFT_TOPIC_ARN"].endswith(":infrarep-dev-drift")
+        assert environment["ROLLBACK_TOPIC_ARN"].endswith(":infrarep-dev-rollback")
 
     endpoints = aws_for(target, "ec2", region).describe_vpc_endpoints()["VpcEndpoints"]
     services = {endpoint["ServiceName"].rsplit(".", 1)[1] for endpoint in endpoints}
