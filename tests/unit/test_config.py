@@ -91,3 +91,14 @@ def test_unknown_env_lists_the_known_ones(config_text):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match=r"environments\.yaml: no such file"):
         config.load(tmp_path / "environments.yaml")
+
+
+def test_burst_below_rate_is_refused_where_it_is_declared(config_text):
+    message = _error(config_text(prod={"payments": {"api_burst_limit": 10}}))
+    assert "environments.prod.payments: api_burst_limit (10) is below api_rate_limit (1000)" in message
+
+
+def test_error_alarm_threshold_must_be_at_least_one(config_text):
+    assert "environments.dev.payments.alarm_error_threshold" in _error(
+        config_text(dev={"payments": {"alarm_error_threshold": 0}})
+    )

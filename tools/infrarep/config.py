@@ -72,9 +72,17 @@ class PaymentsSettings(_Model):
     api_rate_limit: int = Field(ge=1)
     api_burst_limit: int = Field(ge=1)
     xray_sampling_rate: float = Field(ge=0, le=1)
-    alarm_error_threshold: int = Field(ge=0)
+    alarm_error_threshold: int = Field(ge=1)
     alarm_p99_latency_ms: int = Field(ge=1)
     table_capacity: CapacityRange
+
+    @model_validator(mode="after")
+    def _burst_covers_rate(self) -> PaymentsSettings:
+        if self.api_burst_limit < self.api_rate_limit:
+            raise ValueError(
+                f"api_burst_limit ({self.api_burst_limit}) is below api_rate_limit ({self.api_rate_limit})"
+            )
+        return self
 
 
 class EnvSettings(_Model):
