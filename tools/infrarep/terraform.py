@@ -116,6 +116,12 @@ class TerraformRoot:
         self._run(self._argv("fmt", *targets, **options), ok_codes=(0, 3), capture=listed.append)
         return [line for line in listed if line.strip()]
 
+    def test(self) -> list[str]:
+        """`terraform test`: the module's own *.tftest.hcl runs; returns terraform's output."""
+        lines: list[str] = []
+        self._run(self._argv("test"), capture=lines.append)
+        return lines
+
     def validate(self) -> None:
         self._run(self._argv("validate"))
 

@@ -1,0 +1,61 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{}" }
+  }
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+
+  mock_data "aws_region" {
+    defaults = { region = "us-east-1" }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
+  }
+}
+
+variables {
+  name        = "infrarep-test-config"
+  kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+}
+
+run "replicates_nothing_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_s3_bucket_replication_configuration.this) == 0
+    error_message = "no replication without destinations"
+  }
+}
+
+run "replicates_to_each_destination" {
+  command = plan
+
+  variables {
+    replication_destinations = {
+      staging = { bucket_arn = "arn:aws:s3:::infrarep-staging-config", kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+      prod    = { bucket_arn = "arn:aws:s3:::infrarep-prod-config", kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+    }
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_replication_configuration.this[0].rule) == 2
+    error_message = "expected one replication rule per destination"
+  }
+}
+
+run "rejects_a_name_without_room_for_the_log_bucket" {
+  command = plan
+
+  variables {
+    name = "a-bucket-name-that-is-far-too-long-to-leave-room-for-the-logs-suffix"
+  }
+
+  expect_failures = [var.name]
+}
