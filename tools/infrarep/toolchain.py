@@ -300,8 +300,7 @@ def _go_build(
         shutil.copytree(module_dir, source)
         for path in [source, *source.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
-        progress("build: downloading dependencies")
-        _go(["go", "mod", "download"], env, source)
+        _download_with_progress(env, source, started, progress)
         total = len(_go(["go", "list", "-deps", pin.package], env, source).splitlines())
         progress(f"build: compiling {total} packages (go build -trimpath)")
         output = scratch / pin.binary
@@ -354,6 +353,29 @@ def _go(argv: list[str], env: Mapping[str, str], cwd: Path) -> str:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
         raise ToolchainError(f"`{' '.join(argv[:4])}` failed in {cwd}: {' | '.join(tail)}")
     return done.stdout.decode()
+
+
+def _download_with_progress(env: Mapping[str, str], cwd: Path, started: float, progress: Progress) -> None:
+    """`go mod download -json` prints one object per module as it lands: count them."""
+    progress("build: downloading dependencies from the Go module proxy")
+    process = subprocess.Popen(
+        ["go", "mod", "download", "-json"], cwd=cwd, env=dict(env), stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    fetched, last_report, failures = 0, time.monotonic(), []
+    for line in process.stdout:
+        if line.startswith('\t"Path"'):
+            fetched += 1
+        elif line.startswith('\t"Error"'):
+            failures.append(line.strip())
+        if time.monotonic() - last_report >= 30:
+            last_report = time.monotonic()
+            progress(f"build: {fetched} modules downloaded, {time.monotonic() - started:.0f}s elapsed")
+    if process.wait() != 0 or failures:
+        raise ToolchainError(
+            f"`go mod download` failed in {cwd}: {' | '.join(failures[-3:]) or 'see go output'}"
+        )
+    progress(f"build: {fetched} modules downloaded")
 
 
 def _go_build_with_progress(
