@@ -138,3 +138,13 @@ def test_a_fresh_deploy_plans_clean(deployed_dev, project, stack_aws):
     again = infrarep(project, state_dir, "plan", "--env", "dev", "--version", "e2e-1", "--json")
     assert again.returncode == 0, f"perpetual diff: {again.stdout[-3000:]} {again.stderr[-2000:]}"
     assert json.loads(again.stdout)["changes"] is False
+
+
+def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
+    state_dir, _ = stack_aws
+    shown = infrarep(project, state_dir, "status", "--json")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    by_env = {row["env"]: row for row in json.loads(shown.stdout)["environments"]}
+    assert (by_env["dev"]["version"], by_env["dev"]["by"]) == ("e2e-1", "ci")
+    assert by_env["staging"]["version"] is None and by_env["prod"]["version"] is None
+    assert list(by_env) == ["dev", "staging", "prod"]

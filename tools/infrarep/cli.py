@@ -272,6 +272,55 @@ def deploy(
     _print_plan(run, as_json)
 
 
+@app.command(epilog=EXIT_CODES_EPILOG)
+def status(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print each env's status as JSON.")] = False,
+) -> None:
+    """Per environment: the deployed version, since when, by whom, and the last attempt."""
+    from . import config, ledger, records, workflow
+
+    settings = config.load(config_path)
+    runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
+    rows = []
+    for env in settings.ordered():
+        where = workflow.env_resources(runner, env)
+        history = ledger.history(workflow.clients_for(runner, env.region), where) if where else []
+        current = records.latest_successful(history, env=env.name)
+        last = history[0] if history else None
+        rows.append(
+            {
+                "env": env.name,
+                "region": env.region,
+                "version": current.version if current else None,
+                "since": current.at.isoformat() if current else None,
+                "by": current.actor if current else None,
+                "last_attempt": {
+                    "version": last.version,
+                    "status": str(last.status),
+                    "event": str(last.event_type),
+                }
+                if last
+                else None,
+                "drift": "not checked",
+            }
+        )
+    if as_json:
+        emit_json({"environments": rows})
+        return
+    for row in rows:
+        deployed = (
+            f"{row['version']} since {row['since']} by {row['by']}" if row["version"] else "never deployed"
+        )
+        last = row["last_attempt"]
+        note = (
+            f"  (last: {last['event']} {last['version']} {last['status']})"
+            if last and last["status"] != "SUCCEEDED"
+            else ""
+        )
+        print(f"{row['env']:<10} {row['region']:<12} {deployed}{note}")
+
+
 def _print_plan(run: object, as_json: bool) -> None:
     from .workflow import PlannedRun
 

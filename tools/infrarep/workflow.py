@@ -153,6 +153,24 @@ class Runner:
         return [f"path={state}"]
 
 
+def env_resources(runner: Runner, env: EnvSettings) -> ledger.EnvResources | None:
+    """Where the env keeps its records, from its stack outputs; None if it was never deployed."""
+    root = runner.root(runner.workspace.env_root(env.name))
+    root.init(backend_config=runner.workspace.env_root(env.name) / render.BACKEND_FILE)
+    outputs = root.output_json().get("stack", {}).get("value")
+    if not outputs:
+        return None
+    return ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
+
+
+def clients_for(runner: Runner, region: str) -> ledger.Clients:
+    return ledger.make_clients(
+        region,
+        endpoint=runner.local.endpoint if runner.local else None,
+        ca_bundle=runner.local.ca_bundle if runner.local else None,
+    )
+
+
 def record_deployment(
     runner: Runner,
     env: EnvSettings,
@@ -169,11 +187,7 @@ def record_deployment(
         runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
         return None
     where = ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
-    clients = ledger.make_clients(
-        env.region,
-        endpoint=runner.local.endpoint if runner.local else None,
-        ca_bundle=runner.local.ca_bundle if runner.local else None,
-    )
+    clients = clients_for(runner, env.region)
     digest = hashlib.sha256(run.plan_file.read_bytes()).hexdigest()
     entry = records.LedgerEntry.create(
         env=env.name,
