@@ -88,3 +88,24 @@ def test_missing_toolchain_record_says_to_run_setup(tmp_path):
     with pytest.raises(ToolchainError, match="no toolchain recorded") as caught:
         toolchain.load(toolchain.CachePaths(tmp_path))
     assert "make setup" in (caught.value.hint or "")
+
+
+def test_lock_files_without_the_local_hash_are_named(tmp_path):
+    good, bad = tmp_path / "envs/dev", tmp_path / "terraform/bootstrap"
+    for root, text in ((good, 'hashes = ["h1:local="]'), (bad, 'hashes = ["h1:other="]')):
+        root.mkdir(parents=True)
+        (root / ".terraform.lock.hcl").write_text(text)
+    assert toolchain.unpinned_lock_files(tmp_path, "h1:local=") == [bad / ".terraform.lock.hcl"]
+    assert toolchain.unpinned_lock_files(tmp_path, None) == []
+
+
+def test_committed_lock_files_pin_one_provider_version():
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parents[2]
+    locks = sorted(
+        [*project.glob("envs/*/.terraform.lock.hcl"), *project.glob("terraform/*/.terraform.lock.hcl")]
+    )
+    assert len(locks) == 4
+    for lock in locks:
+        assert f'version     = "{AWS_PROVIDER.version}"' in lock.read_text(), lock

@@ -434,7 +434,23 @@ def setup(
     )
     write_atomic(paths.record, json.dumps(asdict(toolchain), indent=2) + "\n")
     progress(f"cli config: {paths.cli_config} (export TF_CLI_CONFIG_FILE to use it by hand)")
+    for lock in unpinned_lock_files(Path.cwd(), h1):
+        progress(
+            f"warning: {lock} does not pin this provider build ({h1}); terraform init will refuse it. "
+            "Different Go toolchain? Run `terraform providers lock -fs-mirror=<mirror> -platform=<os_arch>` "
+            "there and commit the result"
+        )
     return toolchain
+
+
+def unpinned_lock_files(project: Path, h1: str | None) -> list[Path]:
+    """Committed lock files that do not list the mirrored provider's hash."""
+    if h1 is None:
+        return []
+    locks = sorted(
+        [*project.glob("envs/*/.terraform.lock.hcl"), *project.glob("terraform/*/.terraform.lock.hcl")]
+    )
+    return [lock for lock in locks if h1 not in lock.read_text()]
 
 
 def _previous_build_stats(paths: CachePaths) -> BuildStats | None:
