@@ -481,3 +481,64 @@ def test_prefix_list_egress_rules_keep_their_description(monkeypatch):
         rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
         by_prefix = {r.get("PrefixListId"): r for r in rules["SecurityGroupRules"]}
         assert by_prefix["pl-63a5400a"]["Description"] == "HTTPS to s3"
+
+
+def test_aurora_clusters_and_instances_report_what_was_set(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        rds = boto3.client("rds", region_name="eu-west-1")
+        cluster = rds.create_db_cluster(
+            DBClusterIdentifier="payments",
+            Engine="aurora-postgresql",
+            MasterUsername="payments",
+            ManageMasterUserPassword=True,
+            StorageType="aurora-iopt1",
+        )["DBCluster"]
+        assert cluster["StorageType"] == "aurora-iopt1"
+        rds.create_db_instance(
+            DBInstanceIdentifier="payments-1",
+            DBClusterIdentifier="payments",
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+            EnablePerformanceInsights=True,
+            MonitoringInterval=60,
+            MonitoringRoleArn="arn:aws:iam::123456789012:role/monitoring",
+        )
+        instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
+        assert instance["PerformanceInsightsEnabled"] is True
+        assert instance["PerformanceInsightsRetentionPeriod"] == 7
+        assert instance["MonitoringInterval"] == 60
+
+        rds.modify_db_instance(DBInstanceIdentifier="payments-1", MonitoringInterval=0, ApplyImmediately=True)
+        instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
+        assert (instance["MonitoringInterval"], instance["PerformanceInsightsEnabled"]) == (0, True)
+
+
+def test_sqs_redrive_policy_reads_back_compact(monkeypatch):
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}, separators=(",", ":"))
+        queue = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        read = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]
+        assert read["RedrivePolicy"] == policy

@@ -912,6 +912,88 @@ def _patch_security_group_rule_descriptions() -> None:
     )
 
 
+# --- RDS -------------------------------------------------------------------------------------------
+#
+# Aurora clusters with storage type `aurora` or `aurora-iopt1` crash moto's allocated-storage
+# lookup (KeyError), and DB instances forget Performance Insights and enhanced-monitoring
+# settings, so every plan would turn them on again.
+
+AURORA_STORAGE_TYPES = {"aurora", "aurora-iopt1"}
+_RDS_INSTANCE_SETTINGS = (
+    "performance_insights_enabled",
+    "performance_insights_kms_key_id",
+    "performance_insights_retention_period",
+    "monitoring_interval",
+    "monitoring_role_arn",
+)
+
+
+def rds_instance_settings(given: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings AWS reports after a create or modify: what was given over what was there,
+    with AWS's defaults (Performance Insights keeps 7 days unless told otherwise)."""
+    settings = {"performance_insights_enabled": False, "monitoring_interval": 0, **current}
+    settings.update({key: given[key] for key in _RDS_INSTANCE_SETTINGS if given.get(key) is not None})
+    if given.get("enable_performance_insights") is not None:  # the request's name for it
+        settings["performance_insights_enabled"] = bool(given["enable_performance_insights"])
+    if settings["performance_insights_enabled"] and not settings.get("performance_insights_retention_period"):
+        settings["performance_insights_retention_period"] = 7
+    return settings
+
+
+def _patch_rds() -> None:
+    from moto.rds.models import DBCluster, DBInstance
+
+    original_allocated = DBCluster.default_allocated_storage
+
+    def default_allocated_storage(engine: str, storage_type: str) -> int:
+        if storage_type in AURORA_STORAGE_TYPES:
+            return 1  # what Aurora reports: storage grows on its own
+        return int(original_allocated(engine, storage_type))
+
+    DBCluster.default_allocated_storage = staticmethod(default_allocated_storage)  # type: ignore[method-assign]
+
+    original_init = DBInstance.__init__
+    original_update = DBInstance.update
+
+    def init(self: DBInstance, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        for key, value in rds_instance_settings(kwargs, {}).items():
+            setattr(self, key, value)
+
+    def update(self: DBInstance, *args: Any, **kwargs: Any) -> Any:
+        result = original_update(self, *args, **kwargs)
+        current = {key: getattr(self, key, None) for key in _RDS_INSTANCE_SETTINGS}
+        for key, value in rds_instance_settings(
+            kwargs, {k: v for k, v in current.items() if v is not None}
+        ).items():
+            setattr(self, key, value)
+        return result
+
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+    DBInstance.update = update  # type: ignore[method-assign]
+
+
+# --- SQS redrive policies ------------------------------------------------------------------------
+#
+# moto re-serialises RedrivePolicy with spaces after separators; AWS returns compact JSON, and
+# the provider compares the text, so every plan would update each queue with a DLQ.
+
+
+def _patch_sqs_redrive_policy() -> None:
+    from moto.sqs.models import Queue
+
+    original = Queue.attributes
+
+    def attributes(self: Queue) -> dict[str, Any]:
+        result = original.fget(self)
+        for key in ("RedrivePolicy", "RedriveAllowPolicy"):
+            if isinstance(result.get(key), str):
+                result[key] = json.dumps(json.loads(result[key]), separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -929,6 +1011,8 @@ def install_extensions() -> None:
     _patch_autoscaling_tags()
     _patch_event_delivery()
     _patch_security_group_rule_descriptions()
+    _patch_rds()
+    _patch_sqs_redrive_policy()
     _installed = True
 
 
