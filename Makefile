@@ -11,7 +11,7 @@ INFRAREP    := $(BIN)/infrarep
 SCAN_DIRS   := modules envs terraform
 REPORTS     := reports
 
-.PHONY: help setup test lint fmt docs scan local-up local-down clean
+.PHONY: help setup test lint fmt docs scan require-env package bootstrap plan deploy status local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -57,6 +57,25 @@ scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## checkov over modules, env
 		--skip-download --quiet --compact \
 		--output cli --output sarif --output junitxml \
 		--output-file-path console,$(REPORTS)/checkov.sarif,$(REPORTS)/checkov.junit.xml
+
+ENV ?=
+require-env:
+	@test -n "$(ENV)" || { echo "error: ENV is required, e.g. make $(MAKECMDGOALS) ENV=staging" >&2; exit 1; }
+
+package: $(BIN)/.installed ## build the arm64 Lambda zips into dist/lambda (skipped when unchanged)
+	@$(INFRAREP) package
+
+bootstrap: setup ## create the remote-state bucket of every region
+	@$(INFRAREP) bootstrap
+
+plan: require-env setup package ## plan one environment: make plan ENV=dev (exit 2 = changes)
+	@$(INFRAREP) plan --env $(ENV)
+
+deploy: require-env setup package ## plan, then apply exactly that plan and record it: make deploy ENV=staging
+	@$(INFRAREP) deploy --env $(ENV)
+
+status: $(BIN)/.installed ## what runs where, since when
+	@$(INFRAREP) status
 
 local-up: $(BIN)/.installed ## start the local AWS (moto server on 127.0.0.1)
 	@$(INFRAREP) local up
