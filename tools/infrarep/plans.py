@@ -2,21 +2,43 @@
 
 Only the fields a caller needs are decoded (msgspec skips the rest without building
 Python objects), so a 100 MB plan costs a fraction of `json.load`.
+
+`summarise` reads just the actions (for `plan`/`deploy`). `load` reads what the drift
+engine needs, in two passes over the same bytes:
+
+1. the plan's head: root variables, `resource_drift` (values kept as raw JSON), and
+   `configuration` (the module tree with each resource's expressions);
+2. `resource_changes`, where each `after` object is decoded into a struct that holds,
+   as raw JSON, only the attributes some resource's configuration sets (the union over
+   the plan, plus `tags_all`). Computed attributes - ids, timestamps, ARNs nobody
+   configured - are skipped by the decoder and never become Python objects.
+
+Values stay raw JSON (`msgspec.Raw`, a view into the file's bytes) until a comparison
+needs them; `decode_json` turns one into Python values.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache, cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
 from .errors import InfrarepError
 
 _PlanT = TypeVar("_PlanT", bound=msgspec.Struct)
+
+NULL = msgspec.Raw(b"null")
+"""The raw JSON `null`: the default of every raw value a plan leaves out."""
+
+DERIVED_TAGS = "tags_all"
+"""AWS provider: `tags` merged with the provider's `default_tags`; never set in configuration."""
 
 
 class PlanUnreadable(InfrarepError):
@@ -30,6 +52,14 @@ class Action(StrEnum):
     REPLACE = "replace"
     READ = "read"
     NO_OP = "no-op"
+
+
+class Mode(StrEnum):
+    MANAGED = "managed"
+    DATA = "data"
+
+
+# --- the summary `plan` and `deploy` print ---
 
 
 class _Change(msgspec.Struct):
@@ -81,12 +111,12 @@ class PlanSummary:
         return f"+{add} ~{self.count(Action.UPDATE)} -{destroy}"
 
 
-def action_of(actions: list[str]) -> Action:
+def action_of(actions: list[str] | tuple[str, ...]) -> Action:
     """terraform's action list as one action: ["delete", "create"] (either order) is a replace."""
     if len(actions) == 2 and set(actions) == {"create", "delete"}:
         return Action.REPLACE
     if len(actions) != 1:
-        raise ValueError(f"unexpected actions {actions}")
+        raise ValueError(f"unexpected actions {list(actions)}")
     return Action(actions[0])
 
 
@@ -105,15 +135,382 @@ def summarise(plan_json: Path) -> PlanSummary:
     return PlanSummary(tuple(actions))
 
 
-def _decode(path: Path, kind: type[_PlanT]) -> _PlanT:
+# --- addresses ---
+
+_MODULE_STEP = re.compile(r'module\.([^.\[]+)(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?(?:\.|$)')
+
+
+@cache
+def module_path(module_address: str) -> tuple[str, ...]:
+    """`module.app["a"].module.store` -> ("app", "store"): the module calls, instance keys dropped."""
+    steps: list[str] = []
+    position = 0
+    while position < len(module_address):
+        match = _MODULE_STEP.match(module_address, position)
+        if match is None:
+            raise ValueError(f"not a module address: {module_address!r}")
+        steps.append(match.group(1))
+        position = match.end()
+    return tuple(steps)
+
+
+def module_prefix(path: tuple[str, ...]) -> str:
+    """("app", "store") -> "module.app.module.store." (empty for the root module)."""
+    return "".join(f"module.{name}." for name in path)
+
+
+# --- the records `load` returns ---
+
+
+class Record(msgspec.Struct, frozen=True, gc=False):
+    """Fields every entry of `resource_changes` and `resource_drift` has."""
+
+    address: str
+    mode: str
+    type: str
+    name: str
+    module_address: str = ""
+    index: int | str | None = None
+
+    @property
+    def managed(self) -> bool:
+        return self.mode == Mode.MANAGED
+
+    @property
+    def module(self) -> tuple[str, ...]:
+        """The module path in the configuration: ("app", "store")."""
+        return module_path(self.module_address)
+
+    @property
+    def config_address(self) -> str:
+        """The resource's address inside its module's configuration: `aws_s3_bucket.this`."""
+        return f"data.{self.type}.{self.name}" if self.mode == Mode.DATA else f"{self.type}.{self.name}"
+
+
+class DriftChange(msgspec.Struct, frozen=True, gc=False):
+    """A change with whole values as raw JSON (`resource_drift`: what changed outside terraform)."""
+
+    actions: tuple[str, ...]
+    before: msgspec.Raw = NULL
+    after: msgspec.Raw = NULL
+    after_unknown: msgspec.Raw = NULL
+    before_sensitive: msgspec.Raw = NULL
+    after_sensitive: msgspec.Raw = NULL
+
+    @property
+    def action(self) -> Action:
+        return action_of(self.actions)
+
+
+class ResourceDrift(Record, frozen=True, gc=False, kw_only=True):
+    """One entry of `resource_drift`."""
+
+    change: DriftChange
+
+
+class AttributeView(msgspec.Struct, frozen=True, gc=False):
+    """`after` decoded selectively: the raw JSON of each attribute in `Plan.attribute_names`
+    order (`null` where the plan leaves the attribute out, e.g. because it is unknown)."""
+
+    def raw_values(self) -> tuple[msgspec.Raw, ...]:
+        return msgspec.structs.astuple(self)
+
+
+class PlannedChange(msgspec.Struct, frozen=True, gc=False):
+    """A change of `resource_changes`; `after` is an `AttributeView` (see `ResourceChange.after`)."""
+
+    actions: tuple[str, ...]
+    before: msgspec.Raw = NULL
+    after_unknown: msgspec.Raw = NULL
+    before_sensitive: msgspec.Raw = NULL
+    after_sensitive: msgspec.Raw = NULL
+    replace_paths: msgspec.Raw = NULL
+
+    @property
+    def action(self) -> Action:
+        return action_of(self.actions)
+
+
+class ResourceChange(Record, frozen=True, gc=False, kw_only=True):
+    """One entry of `resource_changes`."""
+
+    change: PlannedChange
+    action_reason: str | None = None
+
+    @property
+    def after(self) -> AttributeView | None:
+        """The selectively decoded `after`; None when the resource is deleted."""
+        view: AttributeView | None = getattr(self.change, "after", None)
+        return view
+
+
+# --- configuration: the module tree with expressions ---
+
+
+class ConfigResource(msgspec.Struct, frozen=True, gc=False):
+    address: str
+    mode: str
+    type: str
+    name: str
+    provider_config_key: str = ""
+    expressions: msgspec.Raw = msgspec.Raw(b"{}")
+    count_expression: msgspec.Raw = NULL
+    for_each_expression: msgspec.Raw = NULL
+
+
+class ConfigOutput(msgspec.Struct, frozen=True):
+    expression: msgspec.Raw = NULL
+    sensitive: bool = False
+
+
+class ConfigVariable(msgspec.Struct, frozen=True):
+    default: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    sensitive: bool = False
+
+
+class ModuleConfig(msgspec.Struct, frozen=True):
+    resources: list[ConfigResource] = msgspec.field(default_factory=list)
+    module_calls: dict[str, ModuleCall] = msgspec.field(default_factory=dict)
+    variables: dict[str, ConfigVariable] = msgspec.field(default_factory=dict)
+    outputs: dict[str, ConfigOutput] = msgspec.field(default_factory=dict)
+
+
+class ModuleCall(msgspec.Struct, frozen=True):
+    source: str = ""
+    version_constraint: str | None = None
+    expressions: msgspec.Raw = msgspec.Raw(b"{}")
+    count_expression: msgspec.Raw = NULL
+    for_each_expression: msgspec.Raw = NULL
+    module: ModuleConfig = msgspec.field(default_factory=ModuleConfig)
+
+
+class ProviderConfig(msgspec.Struct, frozen=True):
+    name: str = ""
+    full_name: str = ""
+    alias: str = ""
+    module_address: str = ""
+    version_constraint: str | None = None
+    expressions: msgspec.Raw = msgspec.Raw(b"{}")
+
+
+class _Configuration(msgspec.Struct, frozen=True):
+    provider_config: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)
+    root_module: ModuleConfig = msgspec.field(default_factory=ModuleConfig)
+
+
+class RootVariable(msgspec.Struct, frozen=True):
+    value: Any = None
+
+
+class _PlanHead(msgspec.Struct):
+    format_version: str
+    terraform_version: str = ""
+    variables: dict[str, RootVariable] = msgspec.field(default_factory=dict)
+    planned_values: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    resource_drift: list[ResourceDrift] = msgspec.field(default_factory=list)
+    configuration: _Configuration = msgspec.field(default_factory=_Configuration)
+
+
+@dataclass(frozen=True)
+class ModuleCallInfo:
+    """One module call, for source/version parity."""
+
+    path: tuple[str, ...]
+    source: str
+    version: str | None
+
+
+class Configuration:
+    """Lookups into the plan's `configuration`; expressions decoded on first use and kept."""
+
+    def __init__(self, decoded: _Configuration) -> None:
+        self.providers = decoded.provider_config
+        self._modules: dict[tuple[str, ...], ModuleConfig] = {}
+        self._calls: dict[tuple[str, ...], ModuleCall] = {}
+        self._resources: dict[tuple[tuple[str, ...], str], ConfigResource] = {}
+        self._expressions: dict[int, Any] = {}
+        self._walk((), decoded.root_module)
+
+    def _walk(self, path: tuple[str, ...], module: ModuleConfig) -> None:
+        self._modules[path] = module
+        for resource in module.resources:
+            self._resources[(path, resource.address)] = resource
+        for name, call in module.module_calls.items():
+            self._calls[(*path, name)] = call
+            self._walk((*path, name), call.module)
+
+    def module(self, path: tuple[str, ...]) -> ModuleConfig | None:
+        return self._modules.get(path)
+
+    def call(self, path: tuple[str, ...]) -> ModuleCall | None:
+        """The call of the module at `path` (`("app",)` -> `module "app"` in the root)."""
+        return self._calls.get(path)
+
+    def calls(self) -> Iterator[ModuleCallInfo]:
+        for path, call in sorted(self._calls.items()):
+            yield ModuleCallInfo(path, call.source, call.version_constraint)
+
+    def resource(self, path: tuple[str, ...], config_address: str) -> ConfigResource | None:
+        return self._resources.get((path, config_address))
+
+    def resources(self) -> Iterator[tuple[tuple[str, ...], ConfigResource]]:
+        for (path, _), resource in self._resources.items():
+            yield path, resource
+
+    def decoded(self, raw: msgspec.Raw) -> Any:
+        """A raw expression (or expressions object) as Python values, decoded once."""
+        key = id(raw)
+        if key not in self._expressions:
+            self._expressions[key] = (raw, decode_json(raw))  # keep raw alive: ids stay unique
+        return self._expressions[key][1]
+
+    def expressions(self, resource: ConfigResource) -> dict[str, Any]:
+        decoded = self.decoded(resource.expressions)
+        return decoded if isinstance(decoded, dict) else {}
+
+    def provider(self, key: str) -> ProviderConfig | None:
+        return self.providers.get(key)
+
+    def attribute_names(self) -> tuple[str, ...]:
+        """Every top-level attribute some managed resource sets, plus `tags_all`, sorted."""
+        names: set[str] = {DERIVED_TAGS}
+        for _, resource in self.resources():
+            if resource.mode == Mode.MANAGED:
+                names.update(_top_level_keys(resource.expressions))
+        return tuple(sorted(names))
+
+
+def _top_level_keys(raw: msgspec.Raw) -> list[str]:
+    keys: dict[str, msgspec.Raw] = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+    return list(keys)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan JSON file, read for the drift engine."""
+
+    path: Path
+    format_version: str
+    terraform_version: str
+    variables: Mapping[str, RootVariable]
+    config: Configuration
+    drift: tuple[ResourceDrift, ...]
+    changes: tuple[ResourceChange, ...]
+    attribute_names: tuple[str, ...]
+    has_changes: bool = field(default=False)
+    """Whether the file has `resource_changes` (a refresh-only plan has none)."""
+
+    @cached_property
+    def attribute_index(self) -> dict[str, int]:
+        return {name: position for position, name in enumerate(self.attribute_names)}
+
+    def variable_value(self, name: str) -> Any:
+        variable = self.variables.get(name)
+        return None if variable is None else variable.value
+
+    def variable_sensitive(self, name: str) -> bool:
+        module = self.config.module(())
+        declared = module.variables.get(name) if module else None
+        return bool(declared and declared.sensitive)
+
+
+def _view_types(names: tuple[str, ...]) -> type[msgspec.Struct]:
+    """A `resource_changes` entry type whose `after` decodes only `names`."""
+    view = msgspec.defstruct(
+        "AfterView",
+        [(f"a{position}", msgspec.Raw, NULL) for position in range(len(names))],
+        rename={f"a{position}": name for position, name in enumerate(names)},
+        bases=(AttributeView,),
+        frozen=True,
+        gc=False,
+    )
+    change = msgspec.defstruct(
+        "SelectedChange", [("after", view | None, None)], bases=(PlannedChange,), frozen=True, gc=False
+    )
+    entry = msgspec.defstruct(
+        "SelectedResourceChange",
+        [("change", change)],
+        bases=(ResourceChange,),
+        frozen=True,
+        gc=False,
+        kw_only=True,
+    )
+    return msgspec.defstruct(
+        "PlanChanges",
+        [("resource_changes", list[entry] | msgspec.UnsetType, msgspec.UNSET)],  # type: ignore[valid-type]
+    )
+
+
+def load(path: Path) -> Plan:
+    """Read a `terraform show -json` plan (format 1.x) for the drift engine.
+
+    Raises `PlanUnreadable` naming the file when it is missing, truncated, not JSON or not
+    a plan.
+    """
+    data = _read(path)
+    head = _decode_bytes(path, data, _PlanHead)
+    _check_format(path, head.format_version)
+    if head.planned_values is msgspec.UNSET:
+        raise PlanUnreadable(
+            f"{path}: not a plan (no planned_values)",
+            hint="pass the output of `terraform show -json PLANFILE`, not of a state",
+        )
+    config = Configuration(head.configuration)
+    names = config.attribute_names()
+    changes_doc = _decode_bytes(path, data, _view_types(names))
+    changes = changes_doc.resource_changes  # type: ignore[attr-defined]
+    has_changes = changes is not msgspec.UNSET
+    records: tuple[ResourceChange, ...] = tuple(changes) if has_changes else ()
+    for record in (*records, *head.resource_drift):
+        try:
+            action_of(record.change.actions)
+            module_path(record.module_address)
+        except ValueError as err:
+            raise PlanUnreadable(f"{path}: {record.address}: {err}") from None
+    return Plan(
+        path=path,
+        format_version=head.format_version,
+        terraform_version=head.terraform_version,
+        variables=head.variables,
+        config=config,
+        drift=tuple(head.resource_drift),
+        changes=records,
+        attribute_names=names,
+        has_changes=has_changes,
+    )
+
+
+def decode_json(raw: msgspec.Raw | bytes) -> Any:
+    """Raw JSON (as kept in the records) as Python values."""
+    return msgspec.json.decode(raw)
+
+
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise PlanUnreadable(f"{path}: no such plan file") from None
+    except IsADirectoryError:
+        raise PlanUnreadable(f"{path}: is a directory, not a plan file") from None
+    except OSError as err:
+        raise PlanUnreadable(f"{path}: cannot read ({err.strerror})") from None
+
+
+def _decode_bytes(path: Path, data: bytes, kind: type[_PlanT]) -> _PlanT:
+    if not data.strip():
+        raise PlanUnreadable(f"{path}: empty file, not a terraform plan JSON")
     try:
-        plan = msgspec.json.decode(data, type=kind)
+        return msgspec.json.decode(data, type=kind)
     except msgspec.DecodeError as err:
         raise PlanUnreadable(f"{path}: not a terraform plan JSON ({err})") from None
-    if not getattr(plan, "format_version", "").startswith("1."):
-        raise PlanUnreadable(f"{path}: unsupported plan format_version {plan.format_version!r}")
+
+
+def _check_format(path: Path, version: str) -> None:
+    if not version.startswith("1."):
+        raise PlanUnreadable(f"{path}: unsupported plan format_version {version!r} (expected 1.x)")
+
+
+def _decode(path: Path, kind: type[_PlanT]) -> _PlanT:
+    plan = _decode_bytes(path, _read(path), kind)
+    _check_format(path, getattr(plan, "format_version", ""))
     return plan

@@ -1,0 +1,1620 @@
+"""The three kinds of drift, kept apart: pure functions over plans read by `plans.load`.
+
+1. live drift (`live_findings`): the cloud changed behind terraform - `resource_drift`
+   of a refresh-only plan, never terraform's exit code;
+2. pending change (`pending_findings`): `resource_changes` that are not no-ops;
+3. parity drift (`parity_findings`): two envs differ in something that is not a declared
+   per-env variation. A difference is expected when its value comes, through the plan's
+   `configuration`, from a root input variable whose values differ between the two envs
+   (resource expression -> module variable -> module call argument -> root variable);
+   or from a value the provider assigns per resource; or when `drift-policy.yaml`
+   accepts it. A literal that differs, or an expression that differs between the envs,
+   is drift. This works on any terraform configuration's plan JSON.
+
+Values are compared after normalising each env's name, region and account id (so
+`arn:aws:sqs:us-east-1:111111111111:shop-dev-jobs` equals its staging sibling) and
+provider noise (`EMPTY_VALUES`, `OWNED_ATTRIBUTES`). Sensitive values are compared but
+never shown: `Marker.SENSITIVE` stands in for them in every finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from functools import cached_property
+from itertools import pairwise
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from . import plans
+from .errors import ConfigError
+from .plans import Action, ConfigResource, Plan, ResourceChange, ResourceDrift
+from .records import UNKNOWN, Manifest
+
+PathStep = str | int
+ValuePath = tuple[PathStep, ...]
+
+
+class Kind(StrEnum):
+    LIVE = "live"
+    PENDING = "pending"
+    PARITY = "parity"
+
+
+class Verdict(StrEnum):
+    DRIFT = "drift"
+    EXPECTED = "expected"
+
+
+class Change(StrEnum):
+    CHANGED = "changed"  # live: attributes changed outside terraform
+    MISSING = "missing"  # live: deleted outside terraform
+    CREATE = "create"  # pending
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    DIFFERS = "differs"  # parity: attributes differ
+    ONLY_IN = "only_in"  # parity: the resource exists in one env of the pair
+    MODULE = "module"  # parity: a module call's source or version differs
+
+
+class Marker(StrEnum):
+    """Stand-ins for values a finding must not or cannot show."""
+
+    SENSITIVE = "(sensitive)"
+    UNKNOWN = "(known after apply)"
+    ABSENT = "(absent)"
+
+
+# --- findings and the report ---
+
+
+@dataclass(frozen=True)
+class AttributeDiff:
+    """One attribute that differs. For parity, `before` is the pair's first env, `after` the second."""
+
+    path: str
+    before: Any
+    after: Any
+    verdict: Verdict = Verdict.DRIFT
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DriftFinding:
+    kind: Kind
+    scope: str
+    """The env (`dev`) for live and pending; the pair (`dev~staging`) for parity."""
+    address: str
+    type: str
+    change: Change
+    verdict: Verdict
+    reason: str = ""
+    attributes: tuple[AttributeDiff, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    kind: Kind
+    scope: str
+    resources: int
+    """Resources looked at: drifted ones (live), planned changes (pending), compared pairs (parity)."""
+    drift: int = 0
+    expected: int = 0
+    unknown: int = 0
+    """Values not compared because the plan knows them only after apply."""
+    normalised: int = 0
+    """Resources whose differences were all provider noise (see `EMPTY_VALUES`, `OWNED_ATTRIBUTES`)."""
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    envs: tuple[str, ...]
+    kinds: tuple[Kind, ...]
+    pairs: tuple[tuple[str, str], ...]
+    findings: tuple[DriftFinding, ...]
+    summaries: tuple[ScopeSummary, ...]
+    manifests: Mapping[str, Manifest] = field(default_factory=dict)
+    inventory: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per env, the normalised addresses of its managed resources (for the html matrix)."""
+
+    @property
+    def drift(self) -> bool:
+        return any(finding.verdict is Verdict.DRIFT for finding in self.findings)
+
+    def drift_count(self, kind: Kind | None = None, scope: str | None = None) -> int:
+        return sum(
+            1
+            for finding in self.findings
+            if finding.verdict is Verdict.DRIFT
+            and (kind is None or finding.kind is kind)
+            and (scope is None or finding.scope == scope)
+        )
+
+
+def pair_scope(left: str, right: str) -> str:
+    return f"{left}~{right}"
+
+
+def scope_envs(scope: str) -> tuple[str, ...]:
+    """`dev~staging` -> ("dev", "staging"); `dev` -> ("dev",)."""
+    return tuple(scope.split("~"))
+
+
+def default_pairs(envs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Neighbours in promotion order: dev~staging, staging~prod."""
+    return tuple(pairwise(envs))
+
+
+# --- normalisation: env identity ---
+
+_ARN_ACCOUNT = re.compile(rb"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:([0-9]{12}):")
+_SENTINELS = {"env": "\x01\x02", "region": "\x01\x03", "account_id": "\x01\x04"}
+"""Stand-ins while replacing: control characters, so no env name, region or account id can
+match inside one (a chained replace never re-replaces its own output)."""
+PLACEHOLDERS = {"env": "${env}", "region": "${region}", "account_id": "${account_id}"}
+
+
+@dataclass(frozen=True)
+class EnvIdentity:
+    """What makes one env's values differ from a sibling's without being drift."""
+
+    name: str
+    region: str | None = None
+    account_id: str | None = None
+
+    @cached_property
+    def _pairs(self) -> tuple[tuple[str, str], ...]:
+        tokens: dict[str, str] = {}
+        for token in (self.name, self.name.upper(), self.name.capitalize()):
+            if token:
+                tokens[token] = "env"
+        if self.region:
+            tokens[self.region] = "region"
+        if self.account_id:
+            tokens[self.account_id] = "account_id"
+        ordered = sorted(tokens.items(), key=lambda item: -len(item[0]))  # longest first
+        return tuple((token, _SENTINELS[kind]) for token, kind in ordered)
+
+    @cached_property
+    def _byte_pairs(self) -> tuple[tuple[bytes, bytes], ...]:
+        return tuple((token.encode(), sentinel.encode()) for token, sentinel in self._pairs)
+
+    def text(self, value: str) -> str:
+        """`shop-dev-jobs` -> `shop-${env}-jobs` (and the region and account id likewise)."""
+        for token, sentinel in self._pairs:
+            if token in value:
+                value = value.replace(token, sentinel)
+        if "\x01" in value:
+            for kind, sentinel in _SENTINELS.items():
+                value = value.replace(sentinel, PLACEHOLDERS[kind])
+        return value
+
+    def raw(self, data: bytes) -> bytes:
+        """The same replacement on raw JSON, for equality checks only (the result is not JSON)."""
+        for token, sentinel in self._byte_pairs:
+            data = data.replace(token, sentinel)
+        return data
+
+    def raw_json(self, data: bytes) -> bytes:
+        """The same replacement on raw JSON, still valid JSON."""
+        data = self.raw(data)
+        if b"\x01" in data:
+            for kind, sentinel in _SENTINELS.items():
+                data = data.replace(sentinel.encode(), PLACEHOLDERS[kind].encode())
+        return data
+
+    def value(self, value: Any) -> Any:
+        """Normalise every string (and map key) inside a JSON value."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(key): self.value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        return value
+
+    def is_identity(self, value: Any) -> bool:
+        """Is `value` this env's name, region or account id (normalising makes it equal anyway)?"""
+        return isinstance(value, str) and value in {self.name, self.region, self.account_id}
+
+
+def detect_identity(env: str, plan: Plan, region: str | None = None) -> EnvIdentity:
+    """The env's identity: its name, its region (given, else the `aws` provider's `region`)
+    and its account id (the first account id in an ARN the plan holds)."""
+    return EnvIdentity(env, region or _provider_region(plan), _account_id(plan))
+
+
+def _provider_region(plan: Plan) -> str | None:
+    provider = plan.config.provider("aws")
+    if provider is None:
+        return None
+    expressions = plan.config.decoded(provider.expressions)
+    region = expressions.get("region") if isinstance(expressions, dict) else None
+    if not isinstance(region, dict):
+        return None
+    if isinstance(region.get("constant_value"), str):
+        return str(region["constant_value"])
+    for reference in region.get("references", []):
+        if reference.startswith("var.") and isinstance(plan.variable_value(reference[4:]), str):
+            return str(plan.variable_value(reference[4:]))
+    return None
+
+
+def _account_id(plan: Plan) -> str | None:
+    for record in plan.changes:
+        view = record.after
+        for raw in (*(view.raw_values() if view is not None else ()), record.change.before):
+            match = _ARN_ACCOUNT.search(bytes(raw))
+            if match:
+                return match.group(1).decode()
+    for drifted in plan.drift:
+        for raw in (drifted.change.before, drifted.change.after):
+            match = _ARN_ACCOUNT.search(bytes(raw))
+            if match:
+                return match.group(1).decode()
+    return None
+
+
+# --- normalisation: provider noise ---
+
+EMPTY_VALUES: tuple[Any, ...] = (None, "", (), {})
+"""Values that mean "not set". The AWS provider reads an unset map back as `{}` and an unset
+list as `[]` (e.g. `tags` null -> {} and `layers` null -> [] in `resource_drift` right after
+a clean apply, on real AWS too), and SDKv2 cannot tell an unset string from "". Map entries
+and attributes holding one of these are dropped before comparing."""
+
+
+@dataclass(frozen=True)
+class OwnedAttribute:
+    """`attribute` of `resource_type` is managed by a separate `owner_type` resource whose
+    `link` argument points at it; when such an owner is configured, differences in the
+    attribute are the owner's business (its own record shows them) and are ignored here."""
+
+    resource_type: str
+    attribute: str
+    owner_type: str
+    link: str
+
+
+OWNED_ATTRIBUTES: tuple[OwnedAttribute, ...] = (
+    # S3: since provider v4 every bucket setting has its own resource; the bucket still reads
+    # the setting back (versioning flips to enabled, policy appears) once the owner applies.
+    OwnedAttribute("aws_s3_bucket", "versioning", "aws_s3_bucket_versioning", "bucket"),
+    OwnedAttribute(
+        "aws_s3_bucket",
+        "server_side_encryption_configuration",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+    ),
+    OwnedAttribute("aws_s3_bucket", "logging", "aws_s3_bucket_logging", "bucket"),
+    OwnedAttribute("aws_s3_bucket", "lifecycle_rule", "aws_s3_bucket_lifecycle_configuration", "bucket"),
+    OwnedAttribute(
+        "aws_s3_bucket", "replication_configuration", "aws_s3_bucket_replication_configuration", "bucket"
+    ),
+    OwnedAttribute("aws_s3_bucket", "policy", "aws_s3_bucket_policy", "bucket"),
+    OwnedAttribute("aws_s3_bucket", "acl", "aws_s3_bucket_acl", "bucket"),
+    OwnedAttribute("aws_s3_bucket", "grant", "aws_s3_bucket_acl", "bucket"),
+    OwnedAttribute("aws_s3_bucket", "cors_rule", "aws_s3_bucket_cors_configuration", "bucket"),
+    OwnedAttribute("aws_s3_bucket", "website", "aws_s3_bucket_website_configuration", "bucket"),
+    OwnedAttribute(
+        "aws_s3_bucket", "object_lock_configuration", "aws_s3_bucket_object_lock_configuration", "bucket"
+    ),
+    OwnedAttribute(
+        "aws_s3_bucket", "acceleration_status", "aws_s3_bucket_accelerate_configuration", "bucket"
+    ),
+    OwnedAttribute("aws_s3_bucket", "request_payer", "aws_s3_bucket_request_payment_configuration", "bucket"),
+    # Security groups: standalone rule resources own the group's inline rule lists.
+    OwnedAttribute(
+        "aws_security_group", "ingress", "aws_vpc_security_group_ingress_rule", "security_group_id"
+    ),
+    OwnedAttribute("aws_security_group", "egress", "aws_vpc_security_group_egress_rule", "security_group_id"),
+    OwnedAttribute("aws_security_group", "ingress", "aws_security_group_rule", "security_group_id"),
+    OwnedAttribute("aws_security_group", "egress", "aws_security_group_rule", "security_group_id"),
+    # IAM roles list the inline and attached policies that separate resources manage.
+    OwnedAttribute("aws_iam_role", "inline_policy", "aws_iam_role_policy", "role"),
+    OwnedAttribute("aws_iam_role", "managed_policy_arns", "aws_iam_role_policy_attachment", "role"),
+    # Topic and queue policies set by their policy resources read back on the topic/queue.
+    OwnedAttribute("aws_sns_topic", "policy", "aws_sns_topic_policy", "arn"),
+    OwnedAttribute("aws_sqs_queue", "policy", "aws_sqs_queue_policy", "queue_url"),
+    OwnedAttribute("aws_sqs_queue", "redrive_policy", "aws_sqs_queue_redrive_policy", "queue_url"),
+    OwnedAttribute(
+        "aws_sqs_queue", "redrive_allow_policy", "aws_sqs_queue_redrive_allow_policy", "queue_url"
+    ),
+    # Routes created as aws_route resources show up in the table's inline `route` list.
+    OwnedAttribute("aws_route_table", "route", "aws_route", "route_table_id"),
+)
+
+
+def prune(value: Any) -> Any:
+    """`value` with every empty value (`EMPTY_VALUES`) dropped from maps; None if nothing is left.
+    List positions are kept (an empty element becomes None)."""
+    if isinstance(value, dict):
+        kept = {key: pruned for key, item in value.items() if (pruned := prune(item)) is not None}
+        return kept or None
+    if isinstance(value, list):
+        items = [prune(item) for item in value]
+        return items if any(item is not None for item in items) else None
+    if value is None or value == "":
+        return None
+    return value
+
+
+def _canonical(value: Any) -> bytes:
+    return msgspec.json.encode(value, order="sorted")
+
+
+def value_diffs(before: Any, after: Any, path: ValuePath = ()) -> Iterable[tuple[ValuePath, Any, Any]]:
+    """Leaves that differ between two pruned JSON values. Lists with the same elements in
+    another order are equal (terraform sets have no order; envs may sort them differently)."""
+    if before == after:
+        return
+    if _containers(before, after, dict):
+        left, right = before or {}, after or {}
+        for key in sorted(set(left) | set(right), key=str):
+            yield from value_diffs(left.get(key), right.get(key), (*path, key))
+        return
+    if _containers(before, after, list):
+        left_items, right_items = before or [], after or []
+        if len(left_items) == len(right_items) and sorted(map(_canonical, left_items)) == sorted(
+            map(_canonical, right_items)
+        ):
+            return
+        for position in range(max(len(left_items), len(right_items))):
+            left_item = left_items[position] if position < len(left_items) else None
+            right_item = right_items[position] if position < len(right_items) else None
+            yield from value_diffs(left_item, right_item, (*path, position))
+        return
+    yield path, before, after
+
+
+def _containers(before: Any, after: Any, kind: type) -> bool:
+    """Both are `kind` or None (not both None: equal values never get here)."""
+    return isinstance(before, kind | None) and isinstance(after, kind | None)
+
+
+def value_at(value: Any, path: ValuePath) -> Any:
+    for step in path:
+        if isinstance(step, int) and isinstance(value, list) and step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def mask_at(mask: Any, path: ValuePath) -> bool:
+    """terraform's after_unknown / *_sensitive masks: `true` at the path or above it."""
+    for step in path:
+        if mask is True:
+            return True
+        if isinstance(step, int) and isinstance(mask, list) and step < len(mask):
+            mask = mask[step]
+        elif isinstance(step, str) and isinstance(mask, dict):
+            mask = mask.get(step)
+        else:
+            return False
+    return mask is True
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def path_text(path: ValuePath) -> str:
+    """("environment", 0, "variables", "A") -> `environment[0].variables.A`; odd keys quoted."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif _IDENTIFIER.match(step):
+            text += f".{step}" if text else step
+        else:
+            text += f"[{msgspec.json.encode(step).decode()}]"
+    return text
+
+
+# --- the drift policy ---
+
+DEFAULT_POLICY_NAME = "drift-policy.yaml"
+
+
+class PolicyRule(BaseModel):
+    """An accepted difference: resource type and/or address pattern, attribute path, reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str | None = Field(default=None, min_length=1)
+    address: str | None = Field(default=None, min_length=1)
+    attribute: str | None = Field(default=None, min_length=1)
+    reason: str = Field(min_length=1)
+    kinds: tuple[Kind, ...] = (Kind.PARITY,)
+
+    @model_validator(mode="after")
+    def _targets_something(self) -> PolicyRule:
+        if self.type is None and self.address is None:
+            raise ValueError("give `type` or `address` (or both)")
+        return self
+
+    def matches(self, kind: Kind, resource_type: str, address: str, attribute: str | None) -> bool:
+        if kind not in self.kinds:
+            return False
+        if self.type is not None and not fnmatchcase(resource_type, self.type):
+            return False
+        if self.address is not None and not fnmatchcase(address, self.address):
+            return False
+        if self.attribute is None:
+            return True
+        if attribute is None:
+            return False
+        return (
+            fnmatchcase(attribute, self.attribute)
+            or attribute.startswith(self.attribute + ".")
+            or attribute.startswith(self.attribute + "[")
+        )
+
+
+class Policy(BaseModel):
+    """`drift-policy.yaml`: differences a team has accepted, each with its reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    accepted: tuple[PolicyRule, ...] = ()
+    source: str = Field(default=DEFAULT_POLICY_NAME, exclude=True)
+
+    def accepts(self, kind: Kind, resource_type: str, address: str, attribute: str | None) -> str | None:
+        """The reason of the first rule that accepts this difference, else None."""
+        for rule in self.accepted:
+            if rule.matches(kind, resource_type, address, attribute):
+                return f"accepted by {self.source}: {rule.reason}"
+        return None
+
+
+def parse_policy(text: str, source: Path) -> Policy:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{source}: not valid YAML ({err})") from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source}: expected a mapping with `accepted:`")
+    try:
+        return Policy.model_validate({**document, "source": source.name})
+    except ValidationError as err:
+        problem = err.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{source}: {where}: {message}" if where else f"{source}: {message}") from None
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        return parse_policy(path.read_text(), path)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such drift policy file") from None
+
+
+# --- live drift ---
+
+
+def live_findings(
+    env: str, plan: Plan, policy: Policy | None = None
+) -> tuple[list[DriftFinding], ScopeSummary]:
+    """What changed outside terraform, from the plan's `resource_drift`."""
+    owned = _Ownership(plan)
+    findings: list[DriftFinding] = []
+    normalised = 0
+    drifted = [record for record in plan.drift if record.managed]
+    for record in drifted:
+        action = record.change.action
+        if action is Action.DELETE:
+            finding = DriftFinding(
+                Kind.LIVE,
+                env,
+                record.address,
+                record.type,
+                Change.MISSING,
+                Verdict.DRIFT,
+                "deleted outside terraform",
+            )
+        else:
+            attributes = _full_diffs(record, owned.attributes(record))
+            if not attributes:
+                normalised += 1
+                continue
+            finding = DriftFinding(
+                Kind.LIVE,
+                env,
+                record.address,
+                record.type,
+                Change.CHANGED,
+                Verdict.DRIFT,
+                "changed outside terraform",
+                attributes,
+            )
+        findings.append(_apply_policy(finding, policy))
+    return findings, _summary(Kind.LIVE, env, len(drifted), findings, normalised=normalised)
+
+
+def _full_diffs(record: ResourceDrift, ignored: frozenset[str]) -> tuple[AttributeDiff, ...]:
+    change = record.change
+    before, after = plans.decode_json(change.before), plans.decode_json(change.after)
+    before_sensitive = plans.decode_json(change.before_sensitive)
+    after_sensitive = plans.decode_json(change.after_sensitive)
+    before = {k: v for k, v in (before or {}).items() if k not in ignored}
+    after = {k: v for k, v in (after or {}).items() if k not in ignored}
+    found: list[tuple[ValuePath, Any, Any]] = list(value_diffs(prune(before), prune(after)))
+    tag_changes = {path[1:] for path, _, _ in found if path[:1] == ("tags",)}
+    diffs = []
+    for path, old, new in found:
+        if path[:1] == (plans.DERIVED_TAGS,) and path[1:] in tag_changes:
+            continue  # tags_all repeats what tags already shows
+        diffs.append(
+            AttributeDiff(
+                path_text(path),
+                _shown(old, mask_at(before_sensitive, path)),
+                _shown(new, mask_at(after_sensitive, path)),
+            )
+        )
+    return tuple(diffs)
+
+
+def _shown(value: Any, sensitive: bool, unknown: bool = False) -> Any:
+    if unknown:
+        return Marker.UNKNOWN
+    if sensitive:
+        return Marker.SENSITIVE
+    return Marker.ABSENT if value is None else value
+
+
+class _Ownership:
+    """Which attributes of a resource another configured resource owns (`OWNED_ATTRIBUTES`)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.config = plan.config
+        self._cache: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+
+    def attributes(self, record: plans.Record) -> frozenset[str]:
+        key = (record.module, record.config_address)
+        if key not in self._cache:
+            self._cache[key] = self._find(record)
+        return self._cache[key]
+
+    def _find(self, record: plans.Record) -> frozenset[str]:
+        rules = [rule for rule in OWNED_ATTRIBUTES if rule.resource_type == record.type]
+        module = self.config.module(record.module) if rules else None
+        if module is None:
+            return frozenset()
+        owned = set()
+        for rule in rules:
+            for candidate in module.resources:
+                if candidate.type != rule.owner_type or candidate.mode != plans.Mode.MANAGED:
+                    continue
+                link = self.config.expressions(candidate).get(rule.link)
+                references = link.get("references", []) if isinstance(link, dict) else []
+                if not references or any(_refers_to(ref, record.config_address) for ref in references):
+                    owned.add(rule.attribute)
+        return frozenset(owned)
+
+
+def _refers_to(reference: str, config_address: str) -> bool:
+    return reference == config_address or reference.startswith((config_address + ".", config_address + "["))
+
+
+# --- pending changes ---
+
+
+def pending_findings(
+    env: str, plan: Plan, policy: Policy | None = None
+) -> tuple[list[DriftFinding], ScopeSummary]:
+    """What applying the code would change: `resource_changes` other than no-op and data reads."""
+    attributes = _AttributeSets(plan)
+    owned = _Ownership(plan)
+    findings: list[DriftFinding] = []
+    for record in plan.changes:
+        if not record.managed:
+            continue
+        action = record.change.action
+        if action in (Action.NO_OP, Action.READ):
+            continue
+        change = Change(action.value)
+        details: tuple[AttributeDiff, ...] = ()
+        reason = f"terraform will {action.value} it"
+        if action in (Action.UPDATE, Action.REPLACE):
+            details = _planned_diffs(plan, record, attributes, owned.attributes(record))
+            if action is Action.REPLACE:
+                reason = _replace_reason(record)
+            elif not details:
+                reason = "terraform will update attributes the configuration does not set"
+        finding = DriftFinding(
+            Kind.PENDING, env, record.address, record.type, change, Verdict.DRIFT, reason, details
+        )
+        findings.append(_apply_policy(finding, policy))
+    return findings, _summary(Kind.PENDING, env, len(findings), findings)
+
+
+def _replace_reason(record: ResourceChange) -> str:
+    paths = plans.decode_json(record.change.replace_paths) or []
+    shown = ", ".join(path_text(tuple(path)) for path in paths if isinstance(path, list))
+    because = f" ({record.action_reason})" if record.action_reason else ""
+    return f"terraform will replace it{because}" + (f": {shown} forces it" if shown else "")
+
+
+def _planned_diffs(
+    plan: Plan, record: ResourceChange, sets: _AttributeSets, ignored: frozenset[str]
+) -> tuple[AttributeDiff, ...]:
+    change = record.change
+    before = plans.decode_json(change.before) or {}
+    unknown = plans.decode_json(change.after_unknown)
+    before_sensitive = plans.decode_json(change.before_sensitive)
+    after_sensitive = plans.decode_json(change.after_sensitive)
+    view = record.after
+    raw_values = view.raw_values() if view is not None else ()
+    names, _ = sets.of(record)
+    after = {name: plans.decode_json(raw_values[plan.attribute_index[name]]) for name in names}
+    diffs: list[AttributeDiff] = []
+    for name in names:
+        if name in ignored:
+            continue
+        for path, old, new in value_diffs(prune(before.get(name)), prune(after[name]), (name,)):
+            is_unknown = mask_at(unknown, path)
+            diffs.append(
+                AttributeDiff(
+                    path_text(path),
+                    _shown(old, mask_at(before_sensitive, path)),
+                    _shown(new, mask_at(after_sensitive, path), unknown=is_unknown),
+                )
+            )
+    if isinstance(unknown, dict):
+        for name, flag in sorted(unknown.items()):
+            if (
+                flag is True
+                and name not in after
+                and name not in ignored
+                and prune(before.get(name)) is not None
+            ):
+                diffs.append(
+                    AttributeDiff(
+                        name, _shown(before.get(name), mask_at(before_sensitive, (name,))), Marker.UNKNOWN
+                    )
+                )
+    return tuple(diffs)
+
+
+# --- tracing values to where they are set ---
+
+
+class SourceKind(StrEnum):
+    VARIABLE = "variable"  # a root input variable (a declared per-env variation)
+    CONSTANT = "constant"  # a literal in the configuration
+    COMPUTED = "computed"  # an attribute the provider assigns, or a data source's result
+    OPAQUE = "opaque"  # something plan JSON does not describe (a local value)
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: SourceKind
+    name: str
+    """`var.memory_mb`, `module.app call argument retention_seconds`, `aws_sqs_queue.jobs.url`."""
+    path: ValuePath = ()
+    """For a variable: where inside its value (`var.payments.memory_mb` -> ("memory_mb",))."""
+    value: str = ""
+    """For a constant: its normalised value as canonical JSON."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where a value comes from: the sources its expression reads."""
+
+    sources: frozenset[Source]
+    coarse: bool
+    """The expression sets a whole map/object around the value, not the value itself."""
+    where: str
+
+
+@dataclass(frozen=True)
+class _Scope:
+    path: tuple[str, ...]
+    each: Any = None  # the for_each expression `each.*` refers to
+
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+_MAX_DEPTH = 64
+
+
+def _label(path: tuple[str, ...]) -> str:
+    return ".".join(f"module.{name}" for name in path) if path else "the root module"
+
+
+def _specific(references: list[str]) -> list[str]:
+    """Drop `aws_x.y` when `aws_x.y.arn` is listed too (terraform lists both)."""
+    listed = set(references)
+    return [
+        ref
+        for ref in dict.fromkeys(references)
+        if not any(other != ref and other.startswith((ref + ".", ref + "[")) for other in listed)
+    ]
+
+
+def _is_expression(node: Any) -> bool:
+    return isinstance(node, dict) and set(node) <= {"references", "constant_value"}
+
+
+def _expression_at(expressions: Any, path: ValuePath) -> tuple[dict[str, Any] | None, ValuePath]:
+    """The expression that sets the value at `path`, and the rest of the path below it."""
+    node = expressions
+    for position, step in enumerate(path):
+        if _is_expression(node):
+            return node, path[position:]
+        if isinstance(node, list) and isinstance(step, int):
+            node = node[step] if step < len(node) else (node[0] if node else None)
+        elif isinstance(node, dict) and isinstance(step, str):
+            node = node.get(step)
+        else:
+            return None, ()
+        if node is None:
+            return None, ()
+    return (node, ()) if _is_expression(node) else (None, ())
+
+
+def _expressions_in(node: Any, where: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every expression inside a resource's expressions object (through nested blocks)."""
+    if _is_expression(node):
+        yield where, node
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _expressions_in(item, f"{where}.{key}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from _expressions_in(item, where)
+
+
+class Tracer:
+    """Traces values of one plan through its `configuration` to root variables and literals."""
+
+    def __init__(self, plan: Plan, identity: EnvIdentity) -> None:
+        self.plan = plan
+        self.config = plan.config
+        self.identity = identity
+        self._memo: dict[tuple[int, tuple[str, ...], int], frozenset[Source]] = {}
+        self._active: set[tuple[int, tuple[str, ...], int]] = set()
+
+    # The entry points.
+
+    def attribute(
+        self, module: tuple[str, ...], resource: ConfigResource, path: ValuePath
+    ) -> Coverage | None:
+        """Where the value at `path` of a resource's `after` comes from; None if nothing in the
+        configuration sets it (a computed attribute, or a nested value the provider fills in)."""
+        expressions = self.config.expressions(resource)
+        scope = self._resource_scope(module, resource)
+        where = f"{plans.module_prefix(module)}{resource.address}"
+        if path[:1] == (plans.DERIVED_TAGS,):
+            return self._tags_all(module, resource, expressions, scope, where)
+        expression, rest = _expression_at(expressions, path)
+        if expression is None:
+            return None
+        covered = path_text(path[: len(path) - len(rest)])
+        if rest and "constant_value" in expression and not expression.get("references"):
+            constant = value_at(expression["constant_value"], rest)
+            source = Source(SourceKind.CONSTANT, f"{where}.{covered}", value=self._constant(constant))
+            return Coverage(frozenset({source}), coarse=False, where=f"{where}.{path_text(path)}")
+        sources = self.expression(expression, scope, f"{where}.{covered}")
+        return Coverage(sources, coarse=bool(rest), where=f"{where}.{covered}")
+
+    def existence(self, module: tuple[str, ...], resource: ConfigResource) -> frozenset[Source]:
+        """What decides how many instances exist: count/for_each of the resource and its modules."""
+        sources: set[Source] = set()
+        for depth in range(1, len(module) + 1):
+            call = self.config.call(module[:depth])
+            if call is None:
+                continue
+            for what, raw in (("count", call.count_expression), ("for_each", call.for_each_expression)):
+                expression = self.config.decoded(raw)
+                if expression is not None:
+                    where = f"{_label(module[:depth])} {what}"
+                    sources |= self.expression(expression, _Scope(module[: depth - 1]), where)
+        for what, raw in (("count", resource.count_expression), ("for_each", resource.for_each_expression)):
+            expression = self.config.decoded(raw)
+            if expression is not None:
+                where = f"{plans.module_prefix(module)}{resource.address} {what}"
+                sources |= self.expression(expression, _Scope(module), where)
+        return frozenset(sources)
+
+    def whole_attribute(
+        self, module: tuple[str, ...], resource: ConfigResource, name: str
+    ) -> Coverage | None:
+        return self.attribute(module, resource, (name,))
+
+    # Expressions and references.
+
+    def expression(self, expression: Any, scope: _Scope, where: str, depth: int = 0) -> frozenset[Source]:
+        if not isinstance(expression, dict):
+            return frozenset({Source(SourceKind.OPAQUE, where)})
+        key = (id(expression), scope.path, id(scope.each))
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active or depth > _MAX_DEPTH:
+            return frozenset()  # a reference cycle: the outer call collects the rest
+        self._active.add(key)
+        try:
+            sources: set[Source] = set()
+            references = expression.get("references") or []
+            if "constant_value" in expression:
+                sources.add(
+                    Source(SourceKind.CONSTANT, where, value=self._constant(expression["constant_value"]))
+                )
+            for reference in _specific(references):
+                sources |= self._reference(reference, scope, where, depth + 1)
+            if not references and "constant_value" not in expression:
+                # e.g. `timestamp()`: no inputs, so the same in every env unless it is not pure
+                sources.add(Source(SourceKind.CONSTANT, where, value="(an expression without references)"))
+            result = frozenset(sources)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result
+        return result
+
+    def _reference(self, reference: str, scope: _Scope, where: str, depth: int) -> frozenset[Source]:
+        parts = _INDEX.sub("", reference).split(".")
+        head = parts[0]
+        prefix = plans.module_prefix(scope.path)
+        if head == "var" and len(parts) > 1:
+            return self._variable(parts[1], tuple(parts[2:]), scope.path, depth)
+        if head == "local":
+            return frozenset({Source(SourceKind.OPAQUE, f"{prefix}{'.'.join(parts[:2])}")})
+        if head == "module" and len(parts) > 2:
+            return self._output(scope.path, parts[1], parts[2], depth)
+        if head == "each":
+            if scope.each is None:
+                return frozenset({Source(SourceKind.OPAQUE, f"{prefix}{reference}")})
+            return self.expression(scope.each, _Scope(scope.path), f"{where} (for_each)", depth)
+        if head in ("count", "self"):
+            return frozenset()
+        if head in ("path", "terraform"):
+            return frozenset({Source(SourceKind.CONSTANT, reference, value=reference)})
+        if head == "data" and len(parts) > 2:
+            return self._data(scope.path, parts[1], parts[2], depth)
+        if len(parts) > 1:
+            return self._managed(scope.path, parts[0], parts[1], parts[2] if len(parts) > 2 else None, depth)
+        return frozenset({Source(SourceKind.OPAQUE, f"{prefix}{reference}")})
+
+    def _variable(
+        self, name: str, inner: tuple[str, ...], path: tuple[str, ...], depth: int
+    ) -> frozenset[Source]:
+        if not path:
+            return frozenset({Source(SourceKind.VARIABLE, f"var.{name}", path=inner)})
+        call = self.config.call(path)
+        module = self.config.module(path)
+        if call is None or module is None:
+            return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}var.{name}")})
+        arguments = self.config.decoded(call.expressions)
+        argument = arguments.get(name) if isinstance(arguments, dict) else None
+        if isinstance(argument, dict):
+            each = self.config.decoded(call.for_each_expression)
+            scope = _Scope(path[:-1], each)
+            return self.expression(argument, scope, f"{_label(path)} call argument {name}", depth)
+        declared = module.variables.get(name)
+        if declared is not None and isinstance(declared.default, msgspec.Raw):
+            default = plans.decode_json(declared.default)
+            where = f"default of {_label(path)} variable {name}"
+            return frozenset({Source(SourceKind.CONSTANT, where, value=self._constant(default))})
+        return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}var.{name}")})
+
+    def _output(self, path: tuple[str, ...], call: str, output: str, depth: int) -> frozenset[Source]:
+        child = (*path, call)
+        module = self.config.module(child)
+        declared = module.outputs.get(output) if module is not None else None
+        expression = self.config.decoded(declared.expression) if declared is not None else None
+        if expression is None:
+            return frozenset(
+                {Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}module.{call}.{output}")}
+            )
+        return self.expression(expression, _Scope(child), f"output {output} of {_label(child)}", depth)
+
+    def _data(self, path: tuple[str, ...], kind: str, name: str, depth: int) -> frozenset[Source]:
+        address = f"data.{kind}.{name}"
+        resource = self.config.resource(path, address)
+        computed = Source(SourceKind.COMPUTED, f"{plans.module_prefix(path)}{address}")
+        if resource is None:
+            return frozenset({computed})
+        return frozenset({computed}) | self._inputs(path, resource, depth)
+
+    def _managed(
+        self, path: tuple[str, ...], kind: str, name: str, attribute: str | None, depth: int
+    ) -> frozenset[Source]:
+        address = f"{kind}.{name}"
+        resource = self.config.resource(path, address)
+        shown = f"{plans.module_prefix(path)}{address}" + (f".{attribute}" if attribute else "")
+        if resource is not None and attribute is not None:
+            expression = self.config.expressions(resource).get(attribute)
+            if _is_expression(expression):
+                return self.expression(expression, self._resource_scope(path, resource), shown, depth)
+        return frozenset({Source(SourceKind.COMPUTED, shown)})
+
+    def _inputs(self, path: tuple[str, ...], resource: ConfigResource, depth: int) -> frozenset[Source]:
+        scope = self._resource_scope(path, resource)
+        where = f"{plans.module_prefix(path)}{resource.address}"
+        sources: set[Source] = set()
+        for inner, expression in _expressions_in(self.config.expressions(resource), where):
+            sources |= self.expression(expression, scope, inner, depth)
+        return frozenset(sources)
+
+    def _resource_scope(self, path: tuple[str, ...], resource: ConfigResource) -> _Scope:
+        return _Scope(path, self.config.decoded(resource.for_each_expression))
+
+    def _tags_all(
+        self,
+        module: tuple[str, ...],
+        resource: ConfigResource,
+        expressions: dict[str, Any],
+        scope: _Scope,
+        where: str,
+    ) -> Coverage | None:
+        sources: set[Source] = set()
+        tags = expressions.get("tags")
+        if _is_expression(tags):
+            sources |= self.expression(tags, scope, f"{where}.tags")
+        provider = self.config.provider(resource.provider_config_key)
+        if provider is not None:
+            provider_expressions = self.config.decoded(provider.expressions)
+            default_tags = (
+                provider_expressions.get("default_tags") if isinstance(provider_expressions, dict) else None
+            )
+            if isinstance(default_tags, list) and default_tags and isinstance(default_tags[0], dict):
+                expression = default_tags[0].get("tags")
+                if _is_expression(expression):
+                    provider_path = (
+                        plans.module_path(provider.module_address) if provider.module_address else ()
+                    )
+                    label = f"provider {provider.name} default_tags"
+                    sources |= self.expression(expression, _Scope(provider_path), label)
+        if not sources:
+            return None
+        return Coverage(frozenset(sources), coarse=True, where=f"{where}.tags_all")
+
+    def configures(self, resource: ConfigResource) -> bool:
+        """Does the resource get `tags_all` (it sets `tags`, or its provider has default_tags)?"""
+        if "tags" in self.config.expressions(resource):
+            return True
+        provider = self.config.provider(resource.provider_config_key)
+        if provider is None:
+            return False
+        expressions = self.config.decoded(provider.expressions)
+        return isinstance(expressions, dict) and bool(expressions.get("default_tags"))
+
+    def _constant(self, value: Any) -> str:
+        return _canonical(self.identity.value(value)).decode()
+
+
+# --- parity ---
+
+
+class _AttributeSets:
+    """Per configured resource: the attributes its configuration sets (+ tags_all), in the order
+    of the plan's attribute view, and a getter that picks their raw values out of the view."""
+
+    def __init__(self, plan: Plan, tracer: Tracer | None = None) -> None:
+        self.plan = plan
+        self.tracer = tracer or Tracer(plan, EnvIdentity(""))
+        self._cache: dict[
+            tuple[str, str], tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]
+        ] = {}
+
+    def of(
+        self, record: plans.Record
+    ) -> tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+        key = (record.module_address, record.config_address)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._build(record)
+        return found
+
+    def _build(
+        self, record: plans.Record
+    ) -> tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+        resource = self.plan.config.resource(record.module, record.config_address)
+        names: list[str] = []
+        if resource is not None:
+            names = sorted(self.plan.config.expressions(resource))
+            if self.tracer.configures(resource):
+                names.append(plans.DERIVED_TAGS)
+        index = self.plan.attribute_index
+        names = [name for name in dict.fromkeys(names) if name in index]
+        positions = [index[name] for name in names]
+        if not positions:
+            return (), lambda values: ()
+        if len(positions) == 1:
+            only = positions[0]
+            return tuple(names), lambda values: (values[only],)
+        getter = itemgetter(*positions)
+        return tuple(names), getter
+
+
+@dataclass
+class EnvPlans:
+    """One env's input to the drift engine: its identity, and the plans read for it."""
+
+    env: str
+    identity: EnvIdentity
+    plan: Plan | None = None
+    """The normal plan (pending changes, parity; also live drift when there is no refresh plan)."""
+    refresh: Plan | None = None
+    """The refresh-only plan (live drift)."""
+
+
+class _Side:
+    """One env of a parity comparison, prepared once and shared by the pairs it is in."""
+
+    def __init__(self, env: EnvPlans) -> None:
+        assert env.plan is not None
+        self.env = env.env
+        self.identity = env.identity
+        self.plan = env.plan
+        self.tracer = Tracer(self.plan, self.identity)
+        self.sets = _AttributeSets(self.plan, self.tracer)
+        self.records: dict[str, ResourceChange] = {}
+        self.fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}
+        normalise_address = self.identity.text
+        normalise_raw = self.identity.raw
+        for record in self.plan.changes:
+            view = record.after
+            if not record.managed or view is None:
+                continue  # data sources are not compared; deleted resources are not planned
+            address = record.address
+            key = normalise_address(address) if '"' in address else address
+            names, pick = self.sets.of(record)
+            raw = b"[" + b",".join(pick(view.raw_values())) + b"]"
+            self.records[key] = record
+            self.fingerprints[key] = (names, normalise_raw(raw))
+
+    def config_resource(self, record: plans.Record) -> ConfigResource | None:
+        return self.plan.config.resource(record.module, record.config_address)
+
+    def values(self, record: ResourceChange) -> tuple[dict[str, Any], Any, Any]:
+        """The configured attributes' values, the unknown mask and the sensitive mask."""
+        names, pick = self.sets.of(record)
+        view = record.after
+        raw_values = pick(view.raw_values()) if view is not None else ()
+        values = {name: plans.decode_json(raw) for name, raw in zip(names, raw_values, strict=True)}
+        unknown = plans.decode_json(record.change.after_unknown)
+        sensitive = plans.decode_json(record.change.after_sensitive)
+        return values, unknown, sensitive
+
+    def variable(self, source: Source) -> Any:
+        return value_at(self.plan.variable_value(source.name.removeprefix("var.")), source.path)
+
+    def variable_sensitive(self, source: Source) -> bool:
+        return self.plan.variable_sensitive(source.name.removeprefix("var."))
+
+
+@dataclass
+class _PairStats:
+    unknown: int = 0
+
+
+def parity_findings(
+    left_env: EnvPlans, right_env: EnvPlans, policy: Policy | None = None
+) -> tuple[list[DriftFinding], ScopeSummary]:
+    """Parity drift between two envs' normal plans: inventory, attributes, module calls."""
+    return _parity(_Side(left_env), _Side(right_env), policy)
+
+
+def _parity(left: _Side, right: _Side, policy: Policy | None) -> tuple[list[DriftFinding], ScopeSummary]:
+    scope = pair_scope(left.env, right.env)
+    findings: list[DriftFinding] = []
+    stats = _PairStats()
+    findings.extend(_module_parity(left, right, scope))
+    for key in sorted(left.records.keys() - right.records.keys()):
+        findings.append(_only_in(left, right, key, scope))
+    for key in sorted(right.records.keys() - left.records.keys()):
+        findings.append(_only_in(right, left, key, scope))
+    common = 0
+    right_prints = right.fingerprints
+    for key, fingerprint in left.fingerprints.items():
+        other = right_prints.get(key)
+        if other is None:
+            continue
+        common += 1
+        if other == fingerprint:
+            continue
+        finding = _attribute_parity(left, right, key, scope, stats)
+        if finding is not None:
+            findings.append(finding)
+    findings = [_apply_policy(finding, policy) for finding in findings]
+    return findings, _summary(Kind.PARITY, scope, common, findings, unknown=stats.unknown)
+
+
+def _module_parity(left: _Side, right: _Side, scope: str) -> list[DriftFinding]:
+    ours = {call.path: call for call in left.plan.config.calls()}
+    theirs = {call.path: call for call in right.plan.config.calls()}
+    findings = []
+    for path in sorted(ours.keys() | theirs.keys()):
+        mine, other = ours.get(path), theirs.get(path)
+        address = plans.module_prefix(path).rstrip(".")
+        if mine is None or other is None:
+            present = left.env if mine is not None else right.env
+            findings.append(
+                DriftFinding(
+                    Kind.PARITY,
+                    scope,
+                    address,
+                    "module",
+                    Change.ONLY_IN,
+                    Verdict.DRIFT,
+                    f"called only in {present}",
+                )
+            )
+            continue
+        diffs = tuple(
+            AttributeDiff(
+                name, mine_value or Marker.ABSENT, other_value or Marker.ABSENT, Verdict.DRIFT, reason
+            )
+            for name, mine_value, other_value, reason in (
+                ("source", mine.source, other.source, "module source differs"),
+                ("version", mine.version, other.version, "module version constraint differs"),
+            )
+            if mine_value != other_value
+        )
+        if diffs:
+            findings.append(
+                DriftFinding(
+                    Kind.PARITY,
+                    scope,
+                    address,
+                    "module",
+                    Change.MODULE,
+                    Verdict.DRIFT,
+                    diffs[0].reason,
+                    diffs,
+                )
+            )
+    return findings
+
+
+def _only_in(present: _Side, absent: _Side, key: str, scope: str) -> DriftFinding:
+    record = present.records[key]
+    mine = present.config_resource(record)
+    theirs = absent.config_resource(record)
+    verdict, reason = Verdict.DRIFT, f"not in {absent.env}'s configuration"
+    if mine is not None and theirs is not None:
+        verdict, reason = _judge_existence(present, absent, record, mine, theirs)
+    elif theirs is None and absent.plan.config.module(record.module) is None:
+        reason = f"{_label(record.module)} is not in {absent.env}'s configuration"
+    return DriftFinding(
+        Kind.PARITY, scope, key, record.type, Change.ONLY_IN, verdict, f"only in {present.env}: {reason}"
+    )
+
+
+def _judge_existence(
+    present: _Side, absent: _Side, record: ResourceChange, mine: ConfigResource, theirs: ConfigResource
+) -> tuple[Verdict, str]:
+    ours = present.tracer.existence(record.module, mine)
+    other = absent.tracer.existence(record.module, theirs)
+    if not ours and not other:
+        return Verdict.DRIFT, "it has no count or for_each, yet exists in one env only"
+    if _structure(ours) != _structure(other):
+        return Verdict.DRIFT, "count/for_each is configured differently: " + _contrast(
+            present.env, ours, absent.env, other
+        )
+    explaining = _differing_variables(present, absent, ours)
+    if explaining:
+        return (
+            Verdict.EXPECTED,
+            "count/for_each follows a declared per-env variation: "
+            + _describe_variables(present, absent, explaining),
+        )
+    computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    if computed:
+        return Verdict.EXPECTED, f"count/for_each derives from {', '.join(computed)}"
+    return (
+        Verdict.DRIFT,
+        "count/for_each reads the same inputs in both envs, yet this instance exists in one only",
+    )
+
+
+def _attribute_parity(
+    left: _Side, right: _Side, key: str, scope: str, stats: _PairStats
+) -> DriftFinding | None:
+    record_left, record_right = left.records[key], right.records[key]
+    config_left = left.config_resource(record_left)
+    config_right = right.config_resource(record_right)
+    values_left, unknown_left, sensitive_left = left.values(record_left)
+    values_right, unknown_right, sensitive_right = right.values(record_right)
+    diffs: list[AttributeDiff] = []
+    for name in sorted(values_left.keys() | values_right.keys()):
+        original_left, original_right = values_left.get(name), values_right.get(name)
+        normal_left = prune(left.identity.value(original_left))
+        normal_right = prune(right.identity.value(original_right))
+        for path, _, _ in value_diffs(normal_left, normal_right, (name,)):
+            if mask_at(unknown_left, path) or mask_at(unknown_right, path):
+                stats.unknown += 1
+                continue
+            coverage_left = (
+                left.tracer.attribute(record_left.module, config_left, path) if config_left else None
+            )
+            coverage_right = (
+                right.tracer.attribute(record_right.module, config_right, path) if config_right else None
+            )
+            if coverage_left is None and coverage_right is None:
+                continue  # nothing in either configuration sets it: the provider fills it in
+            sensitive = mask_at(sensitive_left, path) or mask_at(sensitive_right, path)
+            shown_left = value_at({name: original_left}, path)
+            shown_right = value_at({name: original_right}, path)
+            verdict, reason = _judge(
+                left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive
+            )
+            diffs.append(
+                AttributeDiff(
+                    path_text(path),
+                    _shown(shown_left, sensitive),
+                    _shown(shown_right, sensitive),
+                    verdict,
+                    reason,
+                )
+            )
+    if not diffs:
+        return None
+    verdict = Verdict.DRIFT if any(diff.verdict is Verdict.DRIFT for diff in diffs) else Verdict.EXPECTED
+    return DriftFinding(Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, verdict, "", tuple(diffs))
+
+
+def _structure(sources: frozenset[Source]) -> frozenset[tuple[SourceKind, str, ValuePath, str]]:
+    return frozenset((source.kind, source.name, source.path, source.value) for source in sources)
+
+
+def _differing_variables(left: _Side, right: _Side, sources: frozenset[Source]) -> list[Source]:
+    """Root variables among `sources` whose values differ between the envs and are not just each
+    env's name, region or account id (normalising already equalises those)."""
+    found = []
+    for source in sorted(sources, key=lambda item: (item.name, item.path)):
+        if source.kind is not SourceKind.VARIABLE:
+            continue
+        mine, theirs = left.variable(source), right.variable(source)
+        if mine == theirs:
+            continue
+        if left.identity.is_identity(mine) and right.identity.is_identity(theirs):
+            continue
+        found.append(source)
+    return found
+
+
+def _identity_variables(left: _Side, right: _Side, sources: frozenset[Source]) -> list[Source]:
+    return [
+        source
+        for source in sorted(sources, key=lambda item: item.name)
+        if source.kind is SourceKind.VARIABLE
+        and left.identity.is_identity(left.variable(source))
+        and right.identity.is_identity(right.variable(source))
+    ]
+
+
+def _follows(value_left: Any, value_right: Any, variable_left: Any, variable_right: Any) -> bool:
+    """Does a value that differs track a variable that differs (for coarse or opaque origins)?"""
+    if value_left == variable_left and value_right == variable_right:
+        return True
+    if isinstance(variable_left, dict | list) and isinstance(variable_right, dict | list):
+        return any(
+            _follows(value_left, value_right, inner_left, inner_right)
+            for _, inner_left, inner_right in value_diffs(variable_left, variable_right)
+        )
+    if isinstance(variable_left, bool | dict | list) or variable_left is None:
+        return False
+    text_left, text_right = str(variable_left), str(variable_right)
+    if not isinstance(value_left, str | int | float) or not isinstance(value_right, str | int | float):
+        return False
+    shown_left, shown_right = str(value_left), str(value_right)
+    return (
+        bool(text_left)
+        and text_left in shown_left
+        and shown_left.replace(text_left, text_right) == shown_right
+    )
+
+
+def _judge(
+    left: _Side,
+    right: _Side,
+    coverage_left: Coverage | None,
+    coverage_right: Coverage | None,
+    value_left: Any,
+    value_right: Any,
+    sensitive: bool,
+) -> tuple[Verdict, str]:
+    """Is a difference in one value between two envs a declared variation or drift? And why."""
+    if coverage_left is None or coverage_right is None:
+        configured = left.env if coverage_left is not None else right.env
+        coverage = coverage_left or coverage_right
+        assert coverage is not None
+        return Verdict.DRIFT, f"set in {configured}'s configuration only ({coverage.where})"
+    ours, theirs = coverage_left.sources, coverage_right.sources
+    if _structure(ours) != _structure(theirs):
+        return Verdict.DRIFT, "configured differently: " + _contrast(
+            left.env, ours, right.env, theirs, sensitive
+        )
+    explaining = _differing_variables(left, right, ours)
+    opaque = sorted(source.name for source in ours if source.kind is SourceKind.OPAQUE)
+    if explaining:
+        precise = not coverage_left.coarse and not opaque
+        if precise or any(
+            _follows(value_left, value_right, left.variable(source), right.variable(source))
+            for source in explaining
+        ):
+            return Verdict.EXPECTED, "declared per-env variation: " + _describe_variables(
+                left, right, explaining
+            )
+    computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    if computed:
+        return Verdict.EXPECTED, f"derived from {', '.join(computed)}, which each env reads or assigns itself"
+    identity = _identity_variables(left, right, ours)
+    if identity and not opaque:
+        names = ", ".join(source.name for source in identity)
+        return (
+            Verdict.DRIFT,
+            f"differs beyond the env's name/region although it follows only {names}: "
+            "branching on the env is not a declared variation",
+        )
+    if opaque:
+        return (
+            Verdict.DRIFT,
+            f"comes through {', '.join(opaque)}, which plan JSON does not describe, "
+            "and does not follow a per-env variable",
+        )
+    inputs = sorted({source.name for source in ours if source.kind is SourceKind.VARIABLE})
+    if inputs:
+        return Verdict.DRIFT, f"differs although its inputs ({', '.join(inputs)}) are the same in both envs"
+    return Verdict.DRIFT, "differs although both envs configure it the same way"
+
+
+def _contrast(
+    left_env: str, ours: frozenset[Source], right_env: str, theirs: frozenset[Source], sensitive: bool = False
+) -> str:
+    only_ours = _structure(ours) - _structure(theirs)
+    only_theirs = _structure(theirs) - _structure(ours)
+    mine = [source for source in ours if (source.kind, source.name, source.path, source.value) in only_ours]
+    other = [
+        source for source in theirs if (source.kind, source.name, source.path, source.value) in only_theirs
+    ]
+    return f"{left_env}: {_describe(mine, sensitive)}; {right_env}: {_describe(other, sensitive)}"
+
+
+def _describe(sources: Iterable[Source], sensitive: bool) -> str:
+    shown = []
+    for source in sorted(sources, key=lambda item: (item.kind, item.name)):
+        if source.kind is SourceKind.CONSTANT:
+            value = Marker.SENSITIVE.value if sensitive else _cut(source.value)
+            shown.append(f"{source.name} = {value}")
+        elif source.kind is SourceKind.VARIABLE:
+            shown.append(source.name + "".join(f".{step}" for step in source.path))
+        else:
+            shown.append(source.name)
+    return ", ".join(shown) or "nothing"
+
+
+def _describe_variables(left: _Side, right: _Side, sources: list[Source]) -> str:
+    parts = []
+    for source in sources:
+        name = source.name + "".join(f".{step}" for step in source.path)
+        if left.variable_sensitive(source) or right.variable_sensitive(source):
+            parts.append(f"{name} (sensitive)")
+            continue
+        mine = _cut(_canonical(left.variable(source)).decode(), 40)
+        theirs = _cut(_canonical(right.variable(source)).decode(), 40)
+        parts.append(f"{name} ({left.env}: {mine}, {right.env}: {theirs})")
+    return ", ".join(parts)
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the config manifest ---
+
+
+def manifest(env: EnvPlans, version: str = UNKNOWN) -> Manifest:
+    """The env's config manifest: per resource (by normalised address), the configured
+    attributes that are not per-env variations, normalised; module calls with their source.
+    Resources whose count/for_each follows a variable are listed once, as `address[*]`."""
+    return _manifest(_Side(env), version)
+
+
+def _manifest(side: _Side, version: str) -> Manifest:
+    resources: dict[str, Any] = {}
+    plan = side.plan
+    classified: dict[tuple[tuple[str, ...], str], tuple[frozenset[str], frozenset[str], bool]] = {}
+    for key, record in side.records.items():
+        config = side.config_resource(record)
+        if config is None:
+            continue
+        lookup = (record.module, record.config_address)
+        if lookup not in classified:
+            classified[lookup] = _classify(side, record, config)
+        kept, constant_only, variant_count = classified[lookup]
+        values, _, sensitive = side.values(record)
+        names, pick = side.sets.of(record)
+        view = record.after
+        normalised_raw = b"[" + b",".join(pick(view.raw_values()) if view is not None else ()) + b"]"
+        normalised = dict(zip(names, plans.decode_json(side.identity.raw_json(normalised_raw)), strict=True))
+        attributes = {}
+        for name in sorted(kept):
+            if mask_at(sensitive, (name,)):
+                attributes[name] = Marker.SENSITIVE.value
+            else:
+                attributes[name] = prune(values[name] if name in constant_only else normalised[name])
+        entry = {"type": record.type, "attributes": attributes}
+        if variant_count:
+            collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
+            resources[collapsed] = _merge_instances(resources.get(collapsed), entry)
+        else:
+            resources[key] = entry
+    for call in plan.config.calls():
+        resources[plans.module_prefix(call.path).rstrip(".")] = {
+            "type": "module",
+            "source": call.source,
+            "version": call.version,
+        }
+    return Manifest(env=side.env, version=version, resources=resources)
+
+
+def _classify(
+    side: _Side, record: ResourceChange, config: ConfigResource
+) -> tuple[frozenset[str], frozenset[str], bool]:
+    """Which attributes go into the manifest (origin: literals and the env's own name/region/account
+    only), which of those are pure literals (kept as written), and whether count/for_each varies."""
+    names, _ = side.sets.of(record)
+    kept, literal = set(), set()
+    for name in names:
+        coverage = side.tracer.whole_attribute(record.module, config, name)
+        if coverage is None:
+            continue
+        kinds = {source.kind for source in coverage.sources}
+        if kinds <= {SourceKind.CONSTANT}:
+            kept.add(name)
+            literal.add(name)
+        elif kinds <= {SourceKind.CONSTANT, SourceKind.VARIABLE} and all(
+            side.identity.is_identity(side.variable(source))
+            for source in coverage.sources
+            if source.kind is SourceKind.VARIABLE
+        ):
+            kept.add(name)
+    existence = side.tracer.existence(record.module, config)
+    variant = any(
+        source.kind is not SourceKind.CONSTANT
+        and not (source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source)))
+        for source in existence
+    )
+    return frozenset(kept), frozenset(literal), variant
+
+
+_VARIES = "(varies by instance)"
+
+
+def _merge_instances(existing: dict[str, Any] | None, entry: dict[str, Any]) -> dict[str, Any]:
+    if existing is None:
+        return entry
+    merged = dict(existing["attributes"])
+    for name, value in entry["attributes"].items():
+        if merged.get(name, value) != value:
+            merged[name] = _VARIES
+    for name in merged.keys() - entry["attributes"].keys():
+        merged[name] = _VARIES
+    return {"type": entry["type"], "attributes": merged}
+
+
+# --- policy and summaries ---
+
+
+def _apply_policy(finding: DriftFinding, policy: Policy | None) -> DriftFinding:
+    if policy is None or not policy.accepted:
+        return finding
+    if not finding.attributes:
+        if finding.verdict is Verdict.DRIFT:
+            accepted = policy.accepts(finding.kind, finding.type, finding.address, None)
+            if accepted:
+                return _replace(finding, verdict=Verdict.EXPECTED, reason=f"{finding.reason}; {accepted}")
+        return finding
+    attributes = []
+    for diff in finding.attributes:
+        accepted = (
+            policy.accepts(finding.kind, finding.type, finding.address, diff.path)
+            if diff.verdict is Verdict.DRIFT
+            else None
+        )
+        attributes.append(_replace(diff, verdict=Verdict.EXPECTED, reason=accepted) if accepted else diff)
+    verdict = Verdict.DRIFT if any(diff.verdict is Verdict.DRIFT for diff in attributes) else Verdict.EXPECTED
+    return _replace(finding, verdict=verdict, attributes=tuple(attributes))
+
+
+def _replace(item: Any, **changes: Any) -> Any:
+    return replace(item, **changes)
+
+
+def _summary(
+    kind: Kind,
+    scope: str,
+    resources: int,
+    findings: list[DriftFinding],
+    unknown: int = 0,
+    normalised: int = 0,
+) -> ScopeSummary:
+    drift = sum(1 for finding in findings if finding.verdict is Verdict.DRIFT)
+    return ScopeSummary(kind, scope, resources, drift, len(findings) - drift, unknown, normalised)
+
+
+# --- everything at once ---
+
+
+def analyse(
+    envs: Sequence[EnvPlans],
+    kinds: Iterable[Kind] = tuple(Kind),
+    pairs: Sequence[tuple[str, str]] | None = None,
+    policy: Policy | None = None,
+    version: str = UNKNOWN,
+    manifests: bool = True,
+) -> DriftReport:
+    """The drift report over `envs` (in promotion order): live drift and pending changes per
+    env, parity drift per pair (default: neighbours), a config manifest per env."""
+    wanted = tuple(kind for kind in Kind if kind in set(kinds))
+    by_env = {env.env: env for env in envs}
+    chosen_pairs = tuple(pairs) if pairs is not None else default_pairs([env.env for env in envs])
+    for left, right in chosen_pairs:
+        for name in (left, right):
+            if name not in by_env:
+                raise ConfigError(f"pair {pair_scope(left, right)}: no plan for env {name!r}")
+    findings: list[DriftFinding] = []
+    summaries: list[ScopeSummary] = []
+    if Kind.LIVE in wanted:
+        for env in envs:
+            plan = env.refresh or env.plan
+            if plan is None:
+                raise ConfigError(f"{env.env}: live drift needs a refresh-only plan (or a normal plan)")
+            found, summary = live_findings(env.env, plan, policy)
+            findings.extend(found)
+            summaries.append(summary)
+    if Kind.PENDING in wanted:
+        for env in envs:
+            if env.plan is None:
+                raise ConfigError(f"{env.env}: pending changes need a normal plan")
+            found, summary = pending_findings(env.env, env.plan, policy)
+            findings.extend(found)
+            summaries.append(summary)
+    sides: dict[str, _Side] = {}
+    inventory: dict[str, tuple[str, ...]] = {}
+    built: dict[str, Manifest] = {}
+    if Kind.PARITY in wanted:
+        for env in envs:
+            if env.plan is None:
+                raise ConfigError(f"{env.env}: parity needs a normal plan")
+            sides[env.env] = _Side(env)
+            inventory[env.env] = tuple(sides[env.env].records)
+        for left, right in chosen_pairs:
+            found, summary = _parity(sides[left], sides[right], policy)
+            findings.extend(found)
+            summaries.append(summary)
+        if manifests:
+            built = {name: _manifest(side, version) for name, side in sides.items()}
+    order = {env.env: position for position, env in enumerate(envs)}
+    kind_order = {kind: position for position, kind in enumerate(Kind)}
+
+    def sort_key(finding: DriftFinding) -> tuple[int, tuple[int, ...], str]:
+        scope = tuple(order.get(name, len(order)) for name in scope_envs(finding.scope))
+        return (kind_order[finding.kind], scope, finding.address)
+
+    return DriftReport(
+        envs=tuple(env.env for env in envs),
+        kinds=wanted,
+        pairs=chosen_pairs if Kind.PARITY in wanted else (),
+        findings=tuple(sorted(findings, key=sort_key)),
+        summaries=tuple(summaries),
+        manifests=built,
+        inventory=inventory,
+    )
