@@ -445,6 +445,133 @@ def _print_local(local: object, as_json: bool) -> None:
         print(f"local AWS running: pid {local.pid}, endpoint {local.endpoint}")
 
 
+@app.command("drift-report", epilog=EXIT_CODES_EPILOG)
+def drift_report(
+    envs: EnvsOption = None,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="live, pending or parity (repeatable); default: all three."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, markdown or html.")] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the report to this file, not stdout.", dir_okay=False)
+    ] = None,
+    plan_files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plan",
+            help="ENV=FILE: use this `terraform show -json` output instead of running terraform "
+            "(repeatable; a refresh-only plan feeds live drift, a normal plan the other kinds).",
+        ),
+    ] = None,
+    show_expected: Annotated[
+        bool, typer.Option("--show-expected", help="Also list expected differences, with the reason.")
+    ] = False,
+    notify_aws: Annotated[
+        bool,
+        typer.Option(
+            "--notify", help="Publish to each env's drift topic, put DriftDetected, record a ledger row."
+        ),
+    ] = False,
+    policy_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="Accepted differences; default: drift-policy.yaml beside --config, if any.",
+            dir_okay=False,
+        ),
+    ] = None,
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    version: Annotated[
+        str | None, typer.Option(help="Version for the manifests and ledger; default: the git commit.")
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Report live drift, pending changes and parity drift between envs; exit 2 on drift."""
+    import uuid
+
+    from . import config, drift, drift_runs, notify, records, workflow
+    from . import report as reporting
+    from .files import write_atomic
+
+    formats = [item.value for item in reporting.Format]
+    if fmt not in formats:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(formats)}", param_hint="--format")
+    known_kinds = [item.value for item in drift.Kind]
+    for kind in kinds or []:
+        if kind not in known_kinds:
+            raise typer.BadParameter(f"{kind!r} is not one of {', '.join(known_kinds)}", param_hint="--kind")
+    wanted = frozenset(drift.Kind(kind) for kind in kinds) if kinds else frozenset(drift.Kind)
+    given = drift_runs.parse_plan_specs(plan_files or [])
+    settings = config.load(config_path) if not given or config_path.exists() or notify_aws else None
+    order = [env.name for env in settings.ordered()] if settings else list(given)
+    names = list(envs) if envs else [name for name in order if not given or name in given]
+    if given and not envs:
+        names += [name for name in given if name not in names]
+    if settings:
+        for name in names:
+            if not given or name in order:
+                settings.env(name, config_path)
+    if not names:
+        raise InfrarepError("drift-report: no environment selected")
+    policy_file = policy_path or config_path.parent / drift.DEFAULT_POLICY_NAME
+    policy = drift.load_policy(policy_file) if policy_path or policy_file.exists() else None
+    regions = {env.name: env.region for env in settings.ordered()} if settings else {}
+    runner = None
+    release = None
+    if given:
+        env_plans = drift_runs.from_files(given, names, regions, progress)
+    else:
+        assert settings is not None
+        selected = [settings.env(name, config_path) for name in names]
+        workspace = _workspace(config_path)
+        workflow.require_fresh_render(settings, selected, workspace)
+        workflow.require_packages(workspace, FUNCTIONS)
+        runner = workflow.Runner(settings, workspace, progress, verbose)
+        release = workflow.current_release(workspace.project, version)
+        env_plans = drift_runs.plan_in_parallel(runner, selected, wanted, release, progress)
+    manifest_version = version or (release.version if release else records.UNKNOWN)
+    result = drift.analyse(env_plans, wanted, policy=policy, version=manifest_version)
+    text = reporting.render(result, reporting.Format(fmt), show_expected=show_expected)
+    if out is not None:
+        write_atomic(out, text)
+        progress(f"drift-report: wrote {out}")
+    else:
+        sys.stdout.write(text)
+    if notify_aws:
+        assert settings is not None
+        selected = [settings.env(name, config_path) for name in names]
+        if runner is None:
+            workspace = _workspace(config_path)
+            runner = workflow.Runner(settings, workspace, progress, verbose)
+        release = release or workflow.current_release(runner.workspace.project, version)
+        targets = drift_runs.notify_targets(runner, selected, initialised=not given)
+        entries = notify.drift_check_entries(
+            result,
+            names,
+            at=_now(),
+            event_ids={name: uuid.uuid4().hex for name in names},
+            version=manifest_version if manifest_version != records.UNKNOWN else release.version,
+            source_commit=release.source_commit,
+            actor=os.environ.get("USER") or "unknown",
+        )
+        local = runner.local
+        sent = notify.notify(
+            lambda region: notify.make_clients(
+                region,
+                endpoint=local.endpoint if local else None,
+                ca_bundle=local.ca_bundle if local else None,
+            ),
+            targets,
+            result,
+            entries,
+        )
+        for line in sent:
+            progress(f"notify   {line}")
+    if result.drift:
+        raise typer.Exit(int(ExitCode.FOUND))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: one exit-code scheme, one-line errors, no tracebacks without --debug."""
     args = sys.argv[1:] if argv is None else argv

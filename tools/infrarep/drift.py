@@ -831,10 +831,17 @@ class Tracer:
                 sources |= self.expression(expression, _Scope(module), where)
         return frozenset(sources)
 
-    def whole_attribute(
+    def attribute_sources(
         self, module: tuple[str, ...], resource: ConfigResource, name: str
-    ) -> Coverage | None:
-        return self.attribute(module, resource, (name,))
+    ) -> frozenset[Source]:
+        """Everything a top-level attribute reads, through all its nested blocks."""
+        expressions = self.config.expressions(resource)
+        scope = self._resource_scope(module, resource)
+        where = f"{plans.module_prefix(module)}{resource.address}"
+        sources: set[Source] = set()
+        for inner, expression in _expressions_in(expressions.get(name), f"{where}.{name}"):
+            sources |= self.expression(expression, scope, inner)
+        return frozenset(sources)
 
     # Expressions and references.
 
@@ -1439,6 +1446,7 @@ def _manifest(side: _Side, version: str) -> Manifest:
         if lookup not in classified:
             classified[lookup] = _classify(side, record, config)
         kept, constant_only, variant_count = classified[lookup]
+        expressions = plan.config.expressions(config)
         values, _, sensitive = side.values(record)
         names, pick = side.sets.of(record)
         view = record.after
@@ -1449,7 +1457,8 @@ def _manifest(side: _Side, version: str) -> Manifest:
             if mask_at(sensitive, (name,)):
                 attributes[name] = Marker.SENSITIVE.value
             else:
-                attributes[name] = prune(values[name] if name in constant_only else normalised[name])
+                value = values[name] if name in constant_only else normalised[name]
+                attributes[name] = prune(_configured_part(expressions.get(name), value))
         entry = {"type": record.type, "attributes": attributes}
         if variant_count:
             collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
@@ -1469,30 +1478,55 @@ def _classify(
     side: _Side, record: ResourceChange, config: ConfigResource
 ) -> tuple[frozenset[str], frozenset[str], bool]:
     """Which attributes go into the manifest (origin: literals and the env's own name/region/account
-    only), which of those are pure literals (kept as written), and whether count/for_each varies."""
-    names, _ = side.sets.of(record)
-    kept, literal = set(), set()
-    for name in names:
-        coverage = side.tracer.whole_attribute(record.module, config, name)
-        if coverage is None:
-            continue
-        kinds = {source.kind for source in coverage.sources}
-        if kinds <= {SourceKind.CONSTANT}:
-            kept.add(name)
-            literal.add(name)
-        elif kinds <= {SourceKind.CONSTANT, SourceKind.VARIABLE} and all(
-            side.identity.is_identity(side.variable(source))
-            for source in coverage.sources
-            if source.kind is SourceKind.VARIABLE
-        ):
-            kept.add(name)
+    only), which of those are pure literals (kept as written), and whether count/for_each varies.
+    Attributes of a resource with a varying count/for_each that read count.index or each.* are
+    left out: they differ per instance by design."""
     existence = side.tracer.existence(record.module, config)
     variant = any(
         source.kind is not SourceKind.CONSTANT
         and not (source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source)))
         for source in existence
     )
+    names, _ = side.sets.of(record)
+    expressions = side.plan.config.expressions(config)
+    kept, literal = set(), set()
+    for name in names:
+        if name not in expressions:
+            continue  # tags_all: default_tags carry the release version
+        found = list(_expressions_in(expressions[name], name))
+        if variant and any(_per_instance(expression) for _, expression in found):
+            continue
+        sources = side.tracer.attribute_sources(record.module, config, name)
+        kinds = {source.kind for source in sources}
+        if kinds <= {SourceKind.CONSTANT}:
+            kept.add(name)
+            literal.add(name)
+        elif kinds <= {SourceKind.CONSTANT, SourceKind.VARIABLE} and all(
+            side.identity.is_identity(side.variable(source))
+            for source in sources
+            if source.kind is SourceKind.VARIABLE
+        ):
+            kept.add(name)
     return frozenset(kept), frozenset(literal), variant
+
+
+def _per_instance(expression: dict[str, Any]) -> bool:
+    return any(ref.startswith(("count.", "each.")) for ref in expression.get("references") or [])
+
+
+def _configured_part(expressions: Any, value: Any) -> Any:
+    """The parts of a value the configuration sets (nested blocks lose provider-filled leaves)."""
+    if _is_expression(expressions):
+        return value
+    if isinstance(expressions, list) and isinstance(value, list):
+        return [
+            _configured_part(expressions[position] if position < len(expressions) else expressions[0], item)
+            for position, item in enumerate(value)
+            if expressions
+        ]
+    if isinstance(expressions, dict) and isinstance(value, dict):
+        return {key: _configured_part(inner, value.get(key)) for key, inner in expressions.items()}
+    return value
 
 
 _VARIES = "(varies by instance)"

@@ -1,0 +1,142 @@
+"""Get the plans a drift report needs: from `--plan ENV=FILE`, or by planning every env at once.
+
+Planning runs one thread per env (terraform does the work in its own process, so the
+threads only wait): a refresh-only plan for live drift, a normal plan for pending changes
+and parity, one after the other inside the env's thread. Each step prints a progress line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from . import plans
+from .config import EnvSettings
+from .drift import EnvPlans, Kind, detect_identity
+from .errors import ConfigError, InfrarepError, Interrupted
+from .notify import EnvTarget
+from .workflow import Release, Runner
+
+Progress = Callable[[str], None]
+NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
+
+
+def parse_plan_specs(specs: Sequence[str]) -> dict[str, list[Path]]:
+    """`["dev=plan.json", "dev=refresh.json"]` -> {"dev": [plan.json, refresh.json]}."""
+    parsed: dict[str, list[Path]] = {}
+    for spec in specs:
+        env, sep, file = spec.partition("=")
+        if not sep or not env or not file:
+            raise ConfigError(f"--plan {spec!r}: expected ENV=FILE, e.g. --plan staging=staging.json")
+        parsed.setdefault(env, []).append(Path(file))
+    return parsed
+
+
+def from_files(
+    files: Mapping[str, Sequence[Path]], envs: Sequence[str], regions: Mapping[str, str], progress: Progress
+) -> list[EnvPlans]:
+    """Read the given plan JSON files. A file with `resource_changes` is the env's normal plan,
+    one without is its refresh-only plan; at most one of each per env."""
+    loaded = []
+    for env in envs:
+        normal: plans.Plan | None = None
+        refresh: plans.Plan | None = None
+        for path in files.get(env, ()):
+            started = time.monotonic()
+            plan = plans.load(path)
+            kind = "plan" if plan.has_changes else "refresh"
+            if (normal if plan.has_changes else refresh) is not None:
+                raise ConfigError(f"--plan {env}={path}: {env} already has a {kind} plan")
+            if plan.has_changes:
+                normal = plan
+            else:
+                refresh = plan
+            seconds = time.monotonic() - started
+            progress(f"{env:<10} read    {kind} {path} ({len(plan.changes)} resources)  {seconds:.1f}s")
+        identity_plan = normal or refresh
+        if identity_plan is None:
+            raise ConfigError(f"{env}: no --plan {env}=FILE given")
+        loaded.append(EnvPlans(env, detect_identity(env, identity_plan, regions.get(env)), normal, refresh))
+    return loaded
+
+
+def plan_in_parallel(
+    runner: Runner,
+    envs: Sequence[EnvSettings],
+    kinds: frozenset[Kind],
+    release: Release,
+    progress: Progress,
+) -> list[EnvPlans]:
+    """Plan every env in its own thread; raise the first failure after all threads finished."""
+    steps = (["refresh-only"] if Kind.LIVE in kinds else []) + (["plan"] if kinds & NORMAL_KINDS else [])
+    progress(f"drift-report: {' + '.join(steps)} for {', '.join(env.name for env in envs)} in parallel")
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, len(envs)), thread_name_prefix="plan") as pool:
+        futures: dict[str, Future[EnvPlans]] = {
+            env.name: pool.submit(_plan_env, runner, env, kinds, release, progress) for env in envs
+        }
+        try:
+            results = {name: _outcome(future) for name, future in futures.items()}
+        except KeyboardInterrupt:
+            progress("interrupted: waiting for the running plans to stop")
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise Interrupted("drift-report interrupted; no report written") from None
+    failures = [(name, outcome) for name, outcome in results.items() if isinstance(outcome, BaseException)]
+    for name, failure in failures:
+        message = failure.message if isinstance(failure, InfrarepError) else repr(failure)
+        progress(f"{name:<10} failed: {message}")
+    if failures:
+        names = ", ".join(name for name, _ in failures)
+        raise InfrarepError(f"drift-report: planning failed for {names}", hint="the lines above say why")
+    progress(f"drift-report: plans ready in {time.monotonic() - started:.1f}s")
+    return [result for result in results.values() if isinstance(result, EnvPlans)]
+
+
+def _outcome(future: Future[EnvPlans]) -> EnvPlans | BaseException:
+    try:
+        return future.result()
+    except Exception as err:  # reported after every env finished
+        return err
+
+
+def _plan_env(
+    runner: Runner, env: EnvSettings, kinds: frozenset[Kind], release: Release, progress: Progress
+) -> EnvPlans:
+    root = runner.workspace.env_root(env.name)
+    var_files = [runner.release_vars(env.name, release)]
+    refresh = normal = None
+    if Kind.LIVE in kinds:
+        run = runner.plan(env.name, root, root / "backend.hcl", var_files, refresh_only=True)
+        refresh = plans.load(run.plan_json)
+    if kinds & NORMAL_KINDS:
+        run = runner.plan(env.name, root, root / "backend.hcl", var_files)
+        normal = plans.load(run.plan_json)
+    plan = normal or refresh
+    assert plan is not None
+    return EnvPlans(env.name, detect_identity(env.name, plan, env.region), normal, refresh)
+
+
+def notify_targets(runner: Runner, envs: Sequence[EnvSettings], initialised: bool) -> list[EnvTarget]:
+    """Each env's drift topic, ledger table and config bucket, from its stack's outputs."""
+    targets = []
+    for env in envs:
+        root_dir = runner.workspace.env_root(env.name)
+        root = runner.root(root_dir)
+        if not initialised:
+            root.init(backend_config=root_dir / "backend.hcl")
+        outputs = root.output_json().get("stack", {})
+        stack = outputs.get("value") if isinstance(outputs, dict) else None
+        if not isinstance(stack, dict) or "ledger_table_name" not in stack:
+            raise ConfigError(f"{env.name}: the stack has no outputs yet; deploy it before --notify")
+        targets.append(
+            EnvTarget(
+                env=env.name,
+                region=env.region,
+                drift_topic_arn=str(stack["topic_arns"]["drift"]),
+                ledger_table=str(stack["ledger_table_name"]),
+                config_bucket=str(stack["config_bucket"]),
+            )
+        )
+    return targets
