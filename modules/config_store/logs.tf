@@ -72,6 +72,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
 }
 
 data "aws_iam_policy_document" "logs" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["logs"].json]
+
   statement {
     sid       = "S3ServerAccessLogs"
     actions   = ["s3:PutObject"]
@@ -86,24 +88,6 @@ data "aws_iam_policy_document" "logs" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values   = [aws_s3_bucket.this.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

@@ -67,12 +67,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   depends_on = [aws_s3_bucket_versioning.this]
 }
 
+# Both buckets refuse any request that does not use TLS.
 data "aws_iam_policy_document" "tls_only" {
+  for_each = { store = aws_s3_bucket.this.arn, logs = aws_s3_bucket.logs.arn }
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+    resources = [each.value, "${each.value}/*"]
 
     principals {
       type        = "*"
@@ -89,7 +92,7 @@ data "aws_iam_policy_document" "tls_only" {
 
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.tls_only["store"].json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
 }

@@ -542,3 +542,18 @@ def test_sqs_redrive_policy_reads_back_compact(monkeypatch):
         queue = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
         read = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]
         assert read["RedrivePolicy"] == policy
+
+
+def test_access_log_permission_reads_policies_with_wildcard_principals():
+    from infrarep.local_aws_server import allows_access_logs
+
+    logging_statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::logs/s3-access/*",
+    }
+    policy = {"Statement": [{**TLS_ONLY, "Resource": "arn:aws:s3:::logs/*"}, logging_statement]}
+    assert allows_access_logs(policy, "logs", "s3-access/")
+    assert not allows_access_logs(policy, "logs", "elsewhere/")
+    assert not allows_access_logs({"Statement": [TLS_ONLY]}, "logs", "s3-access/")

@@ -101,6 +101,22 @@ def request_context() -> dict[str, str]:
     return {"aws:securetransport": "true" if _secure_transport.get() else "false"}
 
 
+def allows_access_logs(policy: Mapping[str, Any], bucket: str, prefix: str) -> bool:
+    """Whether a bucket policy lets S3 server access logging write under `prefix` (moto's own
+    check assumes every Principal is an object and crashes on `"Principal": "*"`)."""
+    target = f"arn:aws:s3:::{bucket}/{prefix}example"
+    for statement in _as_list(policy.get("Statement", [])):
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service", [])) if isinstance(principal, Mapping) else []
+        if statement.get("Effect") != "Allow" or "logging.s3.amazonaws.com" not in services:
+            continue
+        if any(_glob(a, "s3:PutObject") for a in _as_list(statement.get("Action", []))) and any(
+            _glob(r, target) for r in _as_list(statement.get("Resource", []))
+        ):
+            return True
+    return False
+
+
 def _patch_bucket_policies() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
@@ -118,6 +134,13 @@ def _patch_bucket_policies() -> None:
         return results[policy_effect(policy, action, resource, request_context())]
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+    def log_permissions(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
+        if not target_bucket.policy:
+            return False
+        return allows_access_logs(json.loads(target_bucket.policy), target_bucket.name, target_prefix or "")
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions)  # type: ignore[method-assign]
 
 
 # --- Smithy RPCv2 CBOR -----------------------------------------------------------------------------
