@@ -25,8 +25,10 @@ module "stack" {
   alert_emails         = var.alert_emails
   state_bucket         = var.state_bucket
   force_destroy        = var.force_destroy
+  payments             = var.payments
+  allowed_origins      = var.allowed_origins
   lambda_packages = {
-    for name in ["deployment_recorder", "drift_validator", "rollback_executor"] :
+    for name in ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"] :
     name => "${path.root}/../../dist/lambda/${name}.zip"
   }
 }

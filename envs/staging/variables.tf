@@ -54,6 +54,32 @@ variable "force_destroy" {
   description = "Let terraform destroy buckets with their objects (the local target only)."
 }
 
+variable "payments" {
+  type = object({
+    lambda_memory_mb      = number
+    lambda_timeout_s      = number
+    aurora_instance_class = string
+    aurora_instances      = number
+    aurora_io_optimized   = bool
+    waf_rate_limit        = number
+    api_rate_limit        = number
+    api_burst_limit       = number
+    xray_sampling_rate    = number
+    alarm_error_threshold = number
+    alarm_p99_latency_ms  = number
+    table_capacity = object({
+      min = number
+      max = number
+    })
+  })
+  description = "The payments workload's limits in this environment."
+}
+
+variable "allowed_origins" {
+  type        = list(string)
+  description = "Browser origins the payments API's CORS allows."
+}
+
 # ... and by the release file `infrarep plan`/`deploy` pass for each run.
 variable "release_version" {
   type        = string

@@ -3,6 +3,7 @@ locals {
     drift      = "Drift between environments or between an environment and its code"
     validation = "A validation could not run (missing manifest, bad input)"
     rollback   = "An environment was rolled back"
+    alerts     = "Operational alarms of the environment's workload (errors, latency, queue depth)"
   }
 }
 

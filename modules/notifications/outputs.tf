@@ -1,5 +1,5 @@
 output "topic_arns" {
-  description = "ARN of each topic by purpose: drift, validation, rollback."
+  description = "ARN of each topic by purpose: drift, validation, rollback, alerts."
   value       = { for key, topic in aws_sns_topic.this : key => topic.arn }
 }
 
@@ -16,4 +16,9 @@ output "validation_topic_arn" {
 output "rollback_topic_arn" {
   description = "ARN of the rollback topic."
   value       = aws_sns_topic.this["rollback"].arn
+}
+
+output "alerts_topic_arn" {
+  description = "ARN of the operational alerts topic (workload alarms)."
+  value       = aws_sns_topic.this["alerts"].arn
 }

@@ -1,6 +1,6 @@
 variable "name_prefix" {
   type        = string
-  description = "Prefix of the topic names, e.g. \"infrarep-dev\"; topics are <prefix>-drift, -validation, -rollback."
+  description = "Prefix of the topic names, e.g. \"infrarep-dev\"; topics are <prefix>-drift, -validation, -rollback, -alerts."
 
   validation {
     condition     = can(regex("^[a-zA-Z0-9_-]{1,200}$", var.name_prefix))
@@ -24,12 +24,12 @@ variable "subscriptions" {
     protocol = string
     endpoint = string
   }))
-  description = "Who hears what: topic is one of drift, validation, rollback. No one is subscribed by default."
+  description = "Who hears what: topic is one of drift, validation, rollback, alerts. No one is subscribed by default."
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.subscriptions : contains(["drift", "validation", "rollback"], s.topic)])
-    error_message = "each subscription's topic must be drift, validation or rollback, got ${jsonencode([for s in var.subscriptions : s.topic])}."
+    condition     = alltrue([for s in var.subscriptions : contains(["drift", "validation", "rollback", "alerts"], s.topic)])
+    error_message = "each subscription's topic must be drift, validation, rollback or alerts, got ${jsonencode([for s in var.subscriptions : s.topic])}."
   }
 
   validation {

@@ -19,7 +19,7 @@ module "key" {
   source = "../kms_key"
 
   name               = local.name
-  service_principals = ["logs", "sns", "sqs", "dynamodb", "s3", "lambda", "cloudwatch", "events"]
+  service_principals = ["logs", "sns", "sqs", "dynamodb", "s3", "lambda", "cloudwatch", "events", "rds", "secretsmanager"]
 }
 
 module "network" {
@@ -54,7 +54,7 @@ module "notifications" {
   kms_key_arn = module.key.key_arn
   subscriptions = flatten([
     for email in var.alert_emails : [
-      for topic in ["drift", "validation", "rollback"] : { topic = topic, protocol = "email", endpoint = email }
+      for topic in ["drift", "validation", "rollback", "alerts"] : { topic = topic, protocol = "email", endpoint = email }
     ]
   ])
 }

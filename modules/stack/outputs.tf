@@ -19,7 +19,7 @@ output "kms_key_arn" {
 }
 
 output "topic_arns" {
-  description = "ARN of each SNS topic by purpose: drift, validation, rollback."
+  description = "ARN of each SNS topic by purpose: drift, validation, rollback, alerts."
   value       = module.notifications.topic_arns
 }
 
@@ -31,4 +31,14 @@ output "function_names" {
 output "vpc_id" {
   description = "ID of the environment's VPC."
   value       = module.network.vpc_id
+}
+
+output "payments_url" {
+  description = "Invoke URL of the payments API's POST /payments."
+  value       = module.payments.payments_url
+}
+
+output "payments_function_names" {
+  description = "Name of each workload function by its key."
+  value       = module.payments.function_names
 }

@@ -47,11 +47,11 @@ variable "alert_emails" {
 
 variable "lambda_packages" {
   type        = map(string)
-  description = "Zip path of each control function built by `infrarep package`: drift_validator, deployment_recorder, rollback_executor."
+  description = "Zip path of each function built by `infrarep package`: the control functions (drift_validator, deployment_recorder, rollback_executor) and the workload's (payments_api, payments_worker)."
 
   validation {
-    condition     = alltrue([for name in ["drift_validator", "deployment_recorder", "rollback_executor"] : contains(keys(var.lambda_packages), name)])
-    error_message = "lambda_packages needs drift_validator, deployment_recorder and rollback_executor, got ${jsonencode(keys(var.lambda_packages))}."
+    condition     = alltrue([for name in ["drift_validator", "deployment_recorder", "rollback_executor", "payments_api", "payments_worker"] : contains(keys(var.lambda_packages), name)])
+    error_message = "lambda_packages needs drift_validator, deployment_recorder, rollback_executor, payments_api and payments_worker, got ${jsonencode(keys(var.lambda_packages))}."
   }
 }
 
@@ -64,4 +64,31 @@ variable "force_destroy" {
   type        = bool
   description = "Let terraform destroy buckets with their objects (throwaway environments only)."
   default     = false
+}
+
+variable "payments" {
+  type = object({
+    lambda_memory_mb      = number
+    lambda_timeout_s      = number
+    aurora_instance_class = string
+    aurora_instances      = number
+    aurora_io_optimized   = bool
+    waf_rate_limit        = number
+    api_rate_limit        = number
+    api_burst_limit       = number
+    xray_sampling_rate    = number
+    alarm_error_threshold = number
+    alarm_p99_latency_ms  = number
+    table_capacity = object({
+      min = number
+      max = number
+    })
+  })
+  description = "The payments workload's per-environment limits, environments.yaml's `payments` block; the payments module validates each value."
+}
+
+variable "allowed_origins" {
+  type        = list(string)
+  description = "Browser origins the payments API's CORS allows, e.g. [\"https://pay.example.com\"]. Empty: no CORS."
+  default     = []
 }

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import local_aws, package
+from infrarep import config, local_aws, package
+
+from .workload_checks import assert_workload_matches
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+CONTROL_FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+FUNCTIONS = [*CONTROL_FUNCTIONS, "payments_api", "payments_worker"]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +91,7 @@ def test_dev_deploys_with_the_settings_the_stack_promises(deployed_dev, stack_aw
     assert all(block.values()) and len(block) == 4
 
     functions = aws_for(target, "lambda", region)
-    for name in FUNCTIONS:
+    for name in CONTROL_FUNCTIONS:
         config = functions.get_function(FunctionName=f"infrarep-dev-{name.replace('_', '-')}")[
             "Configuration"
         ]
@@ -140,6 +143,13 @@ def test_a_fresh_deploy_plans_clean(deployed_dev, project, stack_aws):
     assert json.loads(again.stdout)["changes"] is False
 
 
+def test_dev_runs_the_payments_workload_with_its_declared_limits(deployed_dev, stack_aws, aws_for):
+    _, target = stack_aws
+    settings = config.load(REPO / "envs/environments.yaml")
+    dev = settings.env("dev")
+    assert_workload_matches(dev, lambda service: aws_for(target, service, dev.region))
+
+
 def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
     state_dir, _ = stack_aws
     shown = infrarep(project, state_dir, "status", "--json")
@@ -148,3 +158,26 @@ def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
     assert (by_env["dev"]["version"], by_env["dev"]["by"]) == ("e2e-1", "ci")
     assert by_env["staging"]["version"] is None and by_env["prod"]["version"] is None
     assert list(by_env) == ["dev", "staging", "prod"]
+
+
+def test_live_drift_report_is_clean_then_names_an_out_of_band_change(
+    deployed_dev, project, stack_aws, aws_for
+):
+    """Runs last in this file: it changes dev behind terraform's back."""
+    state_dir, target = stack_aws
+    args = ("drift-report", "--env", "dev", "--kind", "live", "--format", "json", "--version", "e2e-1")
+    clean = infrarep(project, state_dir, *args)
+    assert clean.returncode == 0, f"{clean.stdout[-3000:]} {clean.stderr[-2000:]}"
+    assert clean.stdout.startswith("{"), f"stdout: {clean.stdout[-1000:]!r} stderr: {clean.stderr[-3000:]}"
+    assert json.loads(clean.stdout)["drift"] is False, clean.stderr[-3000:]
+
+    name = "infrarep-dev-drift-validator"
+    aws_for(target, "lambda", "us-east-1").update_function_configuration(FunctionName=name, MemorySize=512)
+    drifted = infrarep(project, state_dir, *args)
+    assert drifted.returncode == 2, f"{drifted.stdout[-3000:]} {drifted.stderr[-2000:]}"
+    findings = [f for f in json.loads(drifted.stdout)["findings"] if f["verdict"] == "drift"]
+    assert [f["address"] for f in findings] == [
+        'module.stack.module.function["drift_validator"].aws_lambda_function.this'
+    ]
+    changed = {a["path"]: (a["before"], a["after"]) for a in findings[0]["attributes"]}
+    assert changed == {"memory_size": (256, 512)}

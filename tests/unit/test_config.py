@@ -102,3 +102,9 @@ def test_error_alarm_threshold_must_be_at_least_one(config_text):
     assert "environments.dev.payments.alarm_error_threshold" in _error(
         config_text(dev={"payments": {"alarm_error_threshold": 0}})
     )
+
+
+def test_allowed_origin_with_a_path_is_refused_naming_the_env(config_text):
+    message = _error(config_text(staging={"allowed_origins": ["https://pay.example.com/checkout"]}))
+    assert "environments.staging.allowed_origins" in message
+    assert "'https://pay.example.com/checkout' is not a browser origin" in message

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+
+import hcl2
 import pytest
 
 from infrarep import render
@@ -20,7 +23,8 @@ from infrarep.local_aws import ENDPOINT_SERVICES
         (0.05, "0.05"),
         (None, "null"),
         (["a", 1], '["a", 1]'),
-        ({"Team": "pay${x}"}, '{"Team" = "pay$${x}"}'),
+        ({"Team": "pay${x}"}, '{ "Team" = "pay$${x}" }'),
+        ({}, "{}"),
     ],
 )
 def test_hcl_literals_cannot_inject_configuration(value, expected):
@@ -57,17 +61,50 @@ def test_rendering_is_deterministic():
     assert render.local_override([""], ENDPOINT_SERVICES) == render.local_override([""], ENDPOINT_SERVICES)
 
 
+def parse_tfvars(text: str) -> object:
+    """python-hcl2 keeps string quotes; the plain values, as terraform reads them."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, str) and value.startswith('"') and value.endswith('"'):
+            return json.loads(value)
+        if isinstance(value, dict):
+            return {plain(key): plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return value
+
+    parsed = hcl2.loads(text)
+    parsed.pop("__comments__", None)
+    return plain(parsed)
+
+
 def test_env_files_are_the_declared_variations_only(config_text):
     from infrarep import config
 
     settings = config.parse(config_text())
     staging = render.env_files(settings, settings.env("staging"))
-    tfvars = staging[render.TFVARS_FILE]
-    assert 'env                  = "staging"' in tfvars
-    assert 'promotion_source_env = "dev"' in tfvars
-    assert 'state_bucket         = "infrarep-tfstate-us-west-2"' in tfvars
-    first = render.env_files(settings, settings.env("dev"))[render.TFVARS_FILE]
-    assert "promotion_source_env = null" in first
+    tfvars = parse_tfvars(staging[render.TFVARS_FILE])
+    assert tfvars == render.env_variables(settings, settings.env("staging"))
+    assert (tfvars["env"], tfvars["promotion_source_env"]) == ("staging", "dev")
+    assert tfvars["state_bucket"] == "infrarep-tfstate-us-west-2"
+    assert tfvars["payments"] == settings.env("staging").payments.model_dump(mode="json")
+    first = parse_tfvars(render.env_files(settings, settings.env("dev"))[render.TFVARS_FILE])
+    assert first["promotion_source_env"] is None
+
+
+def test_object_variables_are_laid_out_as_terraform_fmt_would():
+    body = render.hcl_body({"env": "dev", "az_count": 2, "limits": {"rate": 5, "range": {"min": 1}}, "x": []})
+    assert body == (
+        'env      = "dev"\n'
+        "az_count = 2\n"
+        "limits = {\n"
+        '  "rate" = 5\n'
+        '  "range" = {\n'
+        '    "min" = 1\n'
+        "  }\n"
+        "}\n"
+        "x = []"
+    )
 
 
 def test_real_aws_target_gets_no_local_override(config_text):

@@ -182,7 +182,7 @@ def package(
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Stream terraform's own output.")]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
 
 
 def _workspace(config_path: Path) -> object:

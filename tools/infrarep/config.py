@@ -8,6 +8,7 @@ of them as expected.
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from itertools import combinations
 from pathlib import Path
@@ -31,6 +32,9 @@ AWS_REGIONS = frozenset(
         "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
     }
 )  # fmt: skip
+
+# scheme://host[:port], no path: what a browser sends in the Origin header.
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
 
 EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
 
@@ -95,6 +99,7 @@ class EnvSettings(_Model):
     approval_required: bool
     deletion_protection: bool
     alert_emails: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
     payments: PaymentsSettings
 
     @field_validator("region")
@@ -103,6 +108,14 @@ class EnvSettings(_Model):
         if region not in AWS_REGIONS:
             raise ValueError(f"{region!r} is not an AWS region")
         return region
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not a browser origin such as 'https://pay.example.com'")
+        return origins
 
     @field_validator("vpc_cidr")
     @classmethod

@@ -42,8 +42,31 @@ def hcl(value: object) -> str:
     if isinstance(value, Sequence):
         return "[" + ", ".join(hcl(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{hcl(str(key))} = {hcl(item)}" for key, item in value.items()) + "}"
+        pairs = ", ".join(f"{hcl(str(key))} = {hcl(item)}" for key, item in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
     raise TypeError(f"cannot render {type(value).__name__} as HCL")
+
+
+def hcl_body(attributes: Mapping[str, object], indent: str = "") -> str:
+    """Attributes one per line, laid out exactly as `terraform fmt` does: `=` aligned within
+    each run of one-line attributes, a non-empty object value spread over lines."""
+    lines: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(name) for name, _ in run), default=0)
+        lines.extend(f"{indent}{name.ljust(width)} = {text}" for name, text in run)
+        run.clear()
+
+    for name, value in attributes.items():
+        if isinstance(value, dict) and value:
+            flush()
+            body = hcl_body({hcl(str(key)): item for key, item in value.items()}, indent + "  ")
+            lines.append(f"{indent}{name} = {{\n{body}\n{indent}}}")
+        else:
+            run.append((name, hcl(value)))
+    flush()
+    return "\n".join(lines)
 
 
 @cache
@@ -55,6 +78,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # noqa: S701 - HCL, not HTML; values pass through the `hcl` filter
     )
     env.filters["hcl"] = hcl
+    env.filters["hcl_body"] = hcl_body
     return env
 
 
@@ -94,6 +118,8 @@ def env_variables(settings: Settings, env: EnvSettings) -> dict[str, object]:
         "az_count": env.az_count,
         "deletion_protection": env.deletion_protection,
         "alert_emails": list(env.alert_emails),
+        "payments": env.payments.model_dump(mode="json"),
+        "allowed_origins": list(env.allowed_origins),
         "state_bucket": state_bucket(settings, env.region),
         "force_destroy": settings.target is Target.LOCAL,
     }

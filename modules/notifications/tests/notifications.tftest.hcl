@@ -25,12 +25,12 @@ variables {
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 }
 
-run "creates_the_three_topics_without_subscribers" {
+run "creates_the_four_topics_without_subscribers" {
   command = plan
 
   assert {
-    condition     = toset(keys(aws_sns_topic.this)) == toset(["drift", "validation", "rollback"]) && length(aws_sns_topic_subscription.this) == 0
-    error_message = "expected drift, validation and rollback topics and no default subscription"
+    condition     = toset(keys(aws_sns_topic.this)) == toset(["drift", "validation", "rollback", "alerts"]) && length(aws_sns_topic_subscription.this) == 0
+    error_message = "expected drift, validation, rollback and alerts topics and no default subscription"
   }
 }
 

@@ -1,0 +1,82 @@
+"""boto3 checks that an environment runs the payments workload with exactly its declared limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from infrarep.config import EnvSettings
+
+Client = Callable[[str], Any]
+
+
+def assert_workload_matches(env: EnvSettings, client: Client) -> None:
+    """`client(service)`: a boto3 client for the env's region."""
+    name = f"infrarep-{env.name}-payments"
+    limits = env.payments
+
+    api = next(a for a in client("apigateway").get_rest_apis()["items"] if a["name"] == name)
+    stage = client("apigateway").get_stage(restApiId=api["id"], stageName="v1")
+    settings = stage["methodSettings"]["*/*"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (
+        limits.api_rate_limit,
+        limits.api_burst_limit,
+    )
+    assert stage["tracingEnabled"] is True
+
+    wafv2 = client("wafv2")
+    acl_summary = next(a for a in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == name)
+    acl = wafv2.get_web_acl(Name=name, Scope="REGIONAL", Id=acl_summary["Id"])["WebACL"]
+    rate_rule = next(r for r in acl["Rules"] if r["Name"] == "rate-limit-per-ip")
+    assert rate_rule["Statement"]["RateBasedStatement"]["Limit"] == limits.waf_rate_limit
+    associated = wafv2.get_web_acl_for_resource(ResourceArn=stage_arn(api["id"], client))
+    assert associated["WebACL"]["Name"] == name
+
+    rule = client("xray").get_sampling_rules()["SamplingRuleRecords"]
+    rates = {r["SamplingRule"]["RuleName"]: r["SamplingRule"]["FixedRate"] for r in rule}
+    assert rates[name] == limits.xray_sampling_rate
+
+    rds = client("rds")
+    cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+    assert cluster["Engine"] == "aurora-postgresql"
+    assert cluster["StorageType"] == ("aurora-iopt1" if limits.aurora_io_optimized else "aurora")
+    members = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [name]}])["DBInstances"]
+    classes = [member["DBInstanceClass"] for member in members]
+    assert classes == [limits.aurora_instance_class] * limits.aurora_instances
+
+    targets = client("application-autoscaling").describe_scalable_targets(ServiceNamespace="dynamodb")
+    table = f"table/{name}-transactions"
+    bounds = {
+        t["ScalableDimension"]: (t["MinCapacity"], t["MaxCapacity"])
+        for t in targets["ScalableTargets"]
+        if t["ResourceId"] == table
+    }
+    capacity = (limits.table_capacity.min, limits.table_capacity.max)
+    assert bounds == {
+        "dynamodb:table:ReadCapacityUnits": capacity,
+        "dynamodb:table:WriteCapacityUnits": capacity,
+    }
+
+    sqs = client("sqs")
+    queue = sqs.get_queue_url(QueueName=f"{name}-created")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert f":{name}-created-dlq" in attributes["RedrivePolicy"]
+    assert int(attributes["VisibilityTimeout"]) > limits.lambda_timeout_s
+
+    functions = client("lambda")
+    for short in ("api", "worker"):
+        config = functions.get_function(FunctionName=f"{name}-{short}")["Configuration"]
+        assert (config["MemorySize"], config["Timeout"]) == (limits.lambda_memory_mb, limits.lambda_timeout_s)
+        assert config["Architectures"] == ["arm64"]
+
+    alarms = {
+        a["AlarmName"]: a["Threshold"]
+        for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=name)["MetricAlarms"]
+    }
+    assert alarms[f"{name}-api-5xx"] == limits.alarm_error_threshold
+    assert alarms[f"{name}-api-latency-p99"] == limits.alarm_p99_latency_ms
+
+
+def stage_arn(api_id: str, client: Client) -> str:
+    region = client("apigateway").meta.region_name
+    return f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/v1"
