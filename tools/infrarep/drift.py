@@ -206,7 +206,11 @@ class EnvIdentity:
 
     def raw_json(self, data: bytes) -> bytes:
         """The same replacement on raw JSON, still valid JSON."""
-        data = self.raw(data)
+        return self.placeholders(self.raw(data))
+
+    @staticmethod
+    def placeholders(data: bytes) -> bytes:
+        """`raw` output -> JSON again: the stand-ins become `${env}`, `${region}`, `${account_id}`."""
         if b"\x01" in data:
             for kind, sentinel in _SENTINELS.items():
                 data = data.replace(sentinel.encode(), PLACEHOLDERS[kind].encode())
@@ -788,6 +792,7 @@ class Tracer:
         self.identity = identity
         self._memo: dict[tuple[int, tuple[str, ...], int], frozenset[Source]] = {}
         self._active: set[tuple[int, tuple[str, ...], int]] = set()
+        self._coverage: dict[tuple[tuple[str, ...], str, ValuePath], Coverage | None] = {}
 
     # The entry points.
 
@@ -796,6 +801,14 @@ class Tracer:
     ) -> Coverage | None:
         """Where the value at `path` of a resource's `after` comes from; None if nothing in the
         configuration sets it (a computed attribute, or a nested value the provider fills in)."""
+        key = (module, resource.address, path)
+        if key not in self._coverage:
+            self._coverage[key] = self._attribute(module, resource, path)
+        return self._coverage[key]
+
+    def _attribute(
+        self, module: tuple[str, ...], resource: ConfigResource, path: ValuePath
+    ) -> Coverage | None:
         expressions = self.config.expressions(resource)
         scope = self._resource_scope(module, resource)
         where = f"{plans.module_prefix(module)}{resource.address}"
@@ -1015,13 +1028,13 @@ class _AttributeSets:
         self.plan = plan
         self.tracer = tracer or Tracer(plan, EnvIdentity(""))
         self._cache: dict[
-            tuple[str, str], tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]
+            tuple[str, str, str, str], tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]
         ] = {}
 
     def of(
         self, record: plans.Record
     ) -> tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
-        key = (record.module_address, record.config_address)
+        key = (record.module_address, record.mode, record.type, record.name)
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = self._build(record)
@@ -1074,26 +1087,31 @@ class _Side:
         self.fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}
         normalise_address = self.identity.text
         normalise_raw = self.identity.raw
+        sets_of = self.sets.of
+        join = b"\x1f".join
+        astuple = msgspec.structs.astuple
         for record in self.plan.changes:
-            view = record.after
-            if not record.managed or view is None:
+            view = getattr(record.change, "after", None)
+            if view is None or record.mode != "managed":
                 continue  # data sources are not compared; deleted resources are not planned
             address = record.address
             key = normalise_address(address) if '"' in address else address
-            names, pick = self.sets.of(record)
-            raw = b"[" + b",".join(pick(view.raw_values())) + b"]"
+            names, pick = sets_of(record)
             self.records[key] = record
-            self.fingerprints[key] = (names, normalise_raw(raw))
+            self.fingerprints[key] = (names, normalise_raw(join(pick(astuple(view)))))
 
     def config_resource(self, record: plans.Record) -> ConfigResource | None:
         return self.plan.config.resource(record.module, record.config_address)
 
-    def values(self, record: ResourceChange) -> tuple[dict[str, Any], Any, Any]:
-        """The configured attributes' values, the unknown mask and the sensitive mask."""
+    def raw_values(self, record: ResourceChange) -> dict[str, msgspec.Raw]:
+        """The raw JSON of each attribute the resource's configuration sets."""
         names, pick = self.sets.of(record)
         view = record.after
-        raw_values = pick(view.raw_values()) if view is not None else ()
-        values = {name: plans.decode_json(raw) for name, raw in zip(names, raw_values, strict=True)}
+        return dict(zip(names, pick(view.raw_values()), strict=True)) if view is not None else {}
+
+    def values(self, record: ResourceChange) -> tuple[dict[str, Any], Any, Any]:
+        """The configured attributes' values, the unknown mask and the sensitive mask."""
+        values = {name: plans.decode_json(raw) for name, raw in self.raw_values(record).items()}
         unknown = plans.decode_json(record.change.after_unknown)
         sensitive = plans.decode_json(record.change.after_sensitive)
         return values, unknown, sensitive
@@ -1127,6 +1145,7 @@ def _parity(left: _Side, right: _Side, policy: Policy | None) -> tuple[list[Drif
     for key in sorted(right.records.keys() - left.records.keys()):
         findings.append(_only_in(right, left, key, scope))
     common = 0
+    judged: dict[Any, tuple[Verdict, str]] = {}
     right_prints = right.fingerprints
     for key, fingerprint in left.fingerprints.items():
         other = right_prints.get(key)
@@ -1135,7 +1154,7 @@ def _parity(left: _Side, right: _Side, policy: Policy | None) -> tuple[list[Drif
         common += 1
         if other == fingerprint:
             continue
-        finding = _attribute_parity(left, right, key, scope, stats)
+        finding = _attribute_parity(left, right, key, scope, stats, judged)
         if finding is not None:
             findings.append(finding)
     findings = [_apply_policy(finding, policy) for finding in findings]
@@ -1231,36 +1250,63 @@ def _judge_existence(
 
 
 def _attribute_parity(
-    left: _Side, right: _Side, key: str, scope: str, stats: _PairStats
+    left: _Side, right: _Side, key: str, scope: str, stats: _PairStats, judged: dict[Any, tuple[Verdict, str]]
 ) -> DriftFinding | None:
     record_left, record_right = left.records[key], right.records[key]
     config_left = left.config_resource(record_left)
     config_right = right.config_resource(record_right)
-    values_left, unknown_left, sensitive_left = left.values(record_left)
-    values_right, unknown_right, sensitive_right = right.values(record_right)
+    raw_left, raw_right = left.raw_values(record_left), right.raw_values(record_right)
+    masks: dict[str, Any] = {}
+
+    def mask(name: str) -> Any:
+        if name not in masks:
+            change_left, change_right = record_left.change, record_right.change
+            masks["unknown_left"] = plans.decode_json(change_left.after_unknown)
+            masks["unknown_right"] = plans.decode_json(change_right.after_unknown)
+            masks["sensitive_left"] = plans.decode_json(change_left.after_sensitive)
+            masks["sensitive_right"] = plans.decode_json(change_right.after_sensitive)
+        return masks[name]
+
     diffs: list[AttributeDiff] = []
-    for name in sorted(values_left.keys() | values_right.keys()):
-        original_left, original_right = values_left.get(name), values_right.get(name)
+    for name in sorted(raw_left.keys() | raw_right.keys()):
+        mine, theirs = raw_left.get(name, plans.NULL), raw_right.get(name, plans.NULL)
+        if left.identity.raw(bytes(mine)) == right.identity.raw(bytes(theirs)):
+            continue
+        original_left, original_right = plans.decode_json(mine), plans.decode_json(theirs)
         normal_left = prune(left.identity.value(original_left))
         normal_right = prune(right.identity.value(original_right))
         for path, _, _ in value_diffs(normal_left, normal_right, (name,)):
-            if mask_at(unknown_left, path) or mask_at(unknown_right, path):
+            if mask_at(mask("unknown_left"), path) or mask_at(mask("unknown_right"), path):
                 stats.unknown += 1
                 continue
-            coverage_left = (
-                left.tracer.attribute(record_left.module, config_left, path) if config_left else None
-            )
-            coverage_right = (
-                right.tracer.attribute(record_right.module, config_right, path) if config_right else None
-            )
-            if coverage_left is None and coverage_right is None:
-                continue  # nothing in either configuration sets it: the provider fills it in
-            sensitive = mask_at(sensitive_left, path) or mask_at(sensitive_right, path)
+            sensitive = mask_at(mask("sensitive_left"), path) or mask_at(mask("sensitive_right"), path)
             shown_left = value_at({name: original_left}, path)
             shown_right = value_at({name: original_right}, path)
-            verdict, reason = _judge(
-                left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive
+            memo = (
+                record_left.module_address,
+                record_left.type,
+                record_left.name,
+                path,
+                _canonical(shown_left),
+                _canonical(shown_right),
+                sensitive,
             )
+            if memo not in judged:
+                coverage_left = (
+                    left.tracer.attribute(record_left.module, config_left, path) if config_left else None
+                )
+                coverage_right = (
+                    right.tracer.attribute(record_right.module, config_right, path) if config_right else None
+                )
+                if coverage_left is None and coverage_right is None:
+                    judged[memo] = (Verdict.EXPECTED, "")  # nothing configures it: the provider fills it in
+                else:
+                    judged[memo] = _judge(
+                        left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive
+                    )
+            verdict, reason = judged[memo]
+            if not reason:
+                continue
             diffs.append(
                 AttributeDiff(
                     path_text(path),
@@ -1434,31 +1480,59 @@ def manifest(env: EnvPlans, version: str = UNKNOWN) -> Manifest:
     return _manifest(_Side(env), version)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """One attribute that goes into the manifest."""
+
+    name: str
+    position: int  # in the resource's attribute set
+    literal: bool  # a literal: kept as written, not normalised
+    blocks: Any  # the expressions of nested blocks (only the configured parts are kept), else None
+
+
 def _manifest(side: _Side, version: str) -> Manifest:
     resources: dict[str, Any] = {}
     plan = side.plan
-    classified: dict[tuple[tuple[str, ...], str], tuple[frozenset[str], frozenset[str], bool]] = {}
+    classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool]] = {}
+    content: dict[Any, tuple[bool, bool]] = {}
+    decode = plans.decode_json
     for key, record in side.records.items():
-        config = side.config_resource(record)
-        if config is None:
-            continue
-        lookup = (record.module, record.config_address)
+        lookup = (record.module_address, record.mode, record.type, record.name)
         if lookup not in classified:
-            classified[lookup] = _classify(side, record, config)
-        kept, constant_only, variant_count = classified[lookup]
-        expressions = plan.config.expressions(config)
-        values, _, sensitive = side.values(record)
-        names, pick = side.sets.of(record)
-        view = record.after
-        normalised_raw = b"[" + b",".join(pick(view.raw_values()) if view is not None else ()) + b"]"
-        normalised = dict(zip(names, plans.decode_json(side.identity.raw_json(normalised_raw)), strict=True))
-        attributes = {}
-        for name in sorted(kept):
-            if mask_at(sensitive, (name,)):
-                attributes[name] = Marker.SENSITIVE.value
+            config = side.config_resource(record)
+            classified[lookup] = (
+                _classify(side, record, config, content) if config is not None else ((), False)
+            )
+        kept, variant_count = classified[lookup]
+        _, fingerprint = side.fingerprints[key]
+        raw_sensitive = record.change.after_sensitive
+        sensitive = decode(raw_sensitive) if b"true" in bytes(raw_sensitive) else None
+        normalised: list[bytes] | None = None
+        originals: tuple[Any, ...] | None = None
+        fragments = []
+        for item in kept:
+            if item.literal:
+                if originals is None:
+                    view = record.after
+                    originals = side.sets.of(record)[1](view.raw_values()) if view is not None else ()
+                raw = bytes(originals[item.position])
             else:
-                value = values[name] if name in constant_only else normalised[name]
-                attributes[name] = prune(_configured_part(expressions.get(name), value))
+                if normalised is None:
+                    normalised = side.identity.placeholders(fingerprint).split(b"\x1f")
+                raw = normalised[item.position]
+            fragments.append(b'"%s":%s' % (item.name.encode(), raw))
+        values = decode(b"{" + b",".join(fragments) + b"}") if fragments else {}
+        attributes = {}
+        for item in kept:
+            if sensitive is not None and mask_at(sensitive, (item.name,)):
+                attributes[item.name] = Marker.SENSITIVE.value
+                continue
+            value = values[item.name]
+            if item.blocks is not None:
+                value = _configured_part(item.blocks, value)
+            attributes[item.name] = (
+                prune(value) if isinstance(value, dict | list | str) or value is None else value
+            )
         entry = {"type": record.type, "attributes": attributes}
         if variant_count:
             collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
@@ -1475,12 +1549,12 @@ def _manifest(side: _Side, version: str) -> Manifest:
 
 
 def _classify(
-    side: _Side, record: ResourceChange, config: ConfigResource
-) -> tuple[frozenset[str], frozenset[str], bool]:
-    """Which attributes go into the manifest (origin: literals and the env's own name/region/account
-    only), which of those are pure literals (kept as written), and whether count/for_each varies.
-    Attributes of a resource with a varying count/for_each that read count.index or each.* are
-    left out: they differ per instance by design."""
+    side: _Side, record: ResourceChange, config: ConfigResource, content: dict[Any, tuple[bool, bool]]
+) -> tuple[tuple[_Kept, ...], bool]:
+    """Which attributes go into the manifest (their values come from literals and the env's own
+    name/region/account only), and whether count/for_each varies between envs. Attributes of a
+    resource with a varying count/for_each that read count.index or each.* are left out: they
+    differ per instance by design. `content` caches verdicts by expression text across blocks."""
     existence = side.tracer.existence(record.module, config)
     variant = any(
         source.kind is not SourceKind.CONSTANT
@@ -1489,25 +1563,33 @@ def _classify(
     )
     names, _ = side.sets.of(record)
     expressions = side.plan.config.expressions(config)
-    kept, literal = set(), set()
-    for name in names:
+    kept = []
+    for position, name in enumerate(names):
         if name not in expressions:
             continue  # tags_all: default_tags carry the release version
-        found = list(_expressions_in(expressions[name], name))
-        if variant and any(_per_instance(expression) for _, expression in found):
+        expression = expressions[name]
+        found = list(_expressions_in(expression, name))
+        if variant and any(_per_instance(inner) for _, inner in found):
             continue
-        sources = side.tracer.attribute_sources(record.module, config, name)
-        kinds = {source.kind for source in sources}
-        if kinds <= {SourceKind.CONSTANT}:
-            kept.add(name)
-            literal.add(name)
-        elif kinds <= {SourceKind.CONSTANT, SourceKind.VARIABLE} and all(
-            side.identity.is_identity(side.variable(source))
-            for source in sources
-            if source.kind is SourceKind.VARIABLE
-        ):
-            kept.add(name)
-    return frozenset(kept), frozenset(literal), variant
+        for_each = side.tracer.config.decoded(config.for_each_expression)
+        memo = (_canonical(expression), record.module, _canonical(for_each))
+        if memo not in content:
+            sources = side.tracer.attribute_sources(record.module, config, name)
+            kinds = {source.kind for source in sources}
+            literal = kinds <= {SourceKind.CONSTANT}
+            included = literal or (
+                kinds <= {SourceKind.CONSTANT, SourceKind.VARIABLE}
+                and all(
+                    side.identity.is_identity(side.variable(source))
+                    for source in sources
+                    if source.kind is SourceKind.VARIABLE
+                )
+            )
+            content[memo] = (included, literal)
+        included, literal = content[memo]
+        if included:
+            kept.append(_Kept(name, position, literal, expression if isinstance(expression, list) else None))
+    return tuple(sorted(kept, key=lambda item: item.name)), variant
 
 
 def _per_instance(expression: dict[str, Any]) -> bool:
