@@ -11,7 +11,7 @@ INFRAREP    := $(BIN)/infrarep
 SCAN_DIRS   := modules envs terraform
 REPORTS     := reports
 
-.PHONY: help setup test lint fmt docs scan require-env package bootstrap plan deploy status local-up local-down clean
+.PHONY: help setup test lint fmt docs scan require-env package bootstrap control-plane plan deploy status local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -67,6 +67,9 @@ package: $(BIN)/.installed ## build the arm64 Lambda zips into dist/lambda (skip
 
 bootstrap: setup ## create the remote-state bucket of every region
 	@$(INFRAREP) bootstrap
+
+control-plane: setup ## the promotion pipeline, primary config store and drift dashboard (after bootstrap)
+	@$(INFRAREP) control-plane
 
 plan: require-env setup package ## plan one environment: make plan ENV=dev (exit 2 = changes)
 	@$(INFRAREP) plan --env $(ENV)

@@ -209,6 +209,34 @@ def bootstrap(
         runner.apply(run)
 
 
+@app.command("control-plane", epilog=EXIT_CODES_EPILOG)
+def control_plane(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    version: Annotated[str | None, typer.Option(help="Version for the tags; default: the git commit.")] = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Plan and apply nothing; exit 2 if it would change anything.")
+    ] = False,
+    verbose: VerboseOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
+) -> None:
+    """Plan the control plane (pipeline, primary config store, dashboard) and apply exactly that plan."""
+    from . import config, workflow
+    from .render import BACKEND_FILE, CONTROL_PLANE_ROOT
+
+    settings = config.load(config_path)
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, [], workspace)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    release = workflow.current_release(workspace.project, version)
+    root = workspace.project / CONTROL_PLANE_ROOT
+    run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
+    if run.summary.changes and not plan_only:
+        runner.apply(run)
+    _print_plan(run, as_json)
+    if run.summary.changes and plan_only:
+        raise typer.Exit(int(ExitCode.FOUND))
+
+
 @app.command(epilog=EXIT_CODES_EPILOG)
 def plan(
     env: Annotated[str, typer.Option("--env", help="The environment to plan.")],
