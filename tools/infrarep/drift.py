@@ -172,27 +172,37 @@ class EnvIdentity:
     account_id: str | None = None
 
     @cached_property
-    def _pairs(self) -> tuple[tuple[str, str], ...]:
-        tokens: dict[str, str] = {}
-        for token in (self.name, self.name.upper(), self.name.capitalize()):
-            if token:
-                tokens[token] = "env"
+    def _patterns(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """(token pattern, sentinel), longest token first. A token only matches as a whole word:
+        `dev` in `shop-dev-jobs` or `devQueue`, not in `device`; `prod` not in `product`;
+        `Dev` in `ShopDevTable`; `DEV` in `SHOP_DEV`; the region also inside a zone (`us-east-1a`)."""
+        tokens: dict[str, tuple[str, str, str]] = {}
+        if self.name:
+            lower, upper, capital = self.name.lower(), self.name.upper(), self.name.capitalize()
+            tokens[lower] = ("env", "(?<![a-z0-9])", "(?![a-z0-9])")
+            tokens.setdefault(capital, ("env", "(?<![A-Z0-9])", "(?![a-z0-9])"))
+            tokens.setdefault(upper, ("env", "(?<![A-Z0-9])", "(?![A-Z0-9])"))
+            tokens.setdefault(self.name, ("env", "(?<![A-Za-z0-9])", "(?![A-Za-z0-9])"))
         if self.region:
-            tokens[self.region] = "region"
+            tokens[self.region] = ("region", "(?<![a-z0-9])", "(?![0-9])")
         if self.account_id:
-            tokens[self.account_id] = "account_id"
+            tokens[self.account_id] = ("account_id", "(?<![0-9])", "(?![0-9])")
         ordered = sorted(tokens.items(), key=lambda item: -len(item[0]))  # longest first
-        return tuple((token, _SENTINELS[kind]) for token, kind in ordered)
+        return tuple(
+            (re.compile(f"{before}{re.escape(token)}{after}"), _SENTINELS[kind])
+            for token, (kind, before, after) in ordered
+        )
 
     @cached_property
-    def _byte_pairs(self) -> tuple[tuple[bytes, bytes], ...]:
-        return tuple((token.encode(), sentinel.encode()) for token, sentinel in self._pairs)
+    def _byte_patterns(self) -> tuple[tuple[re.Pattern[bytes], bytes], ...]:
+        return tuple(
+            (re.compile(pattern.pattern.encode()), sentinel.encode()) for pattern, sentinel in self._patterns
+        )
 
     def text(self, value: str) -> str:
         """`shop-dev-jobs` -> `shop-${env}-jobs` (and the region and account id likewise)."""
-        for token, sentinel in self._pairs:
-            if token in value:
-                value = value.replace(token, sentinel)
+        for pattern, sentinel in self._patterns:
+            value = pattern.sub(sentinel, value)
         if "\x01" in value:
             for kind, sentinel in _SENTINELS.items():
                 value = value.replace(sentinel, PLACEHOLDERS[kind])
@@ -200,8 +210,8 @@ class EnvIdentity:
 
     def raw(self, data: bytes) -> bytes:
         """The same replacement on raw JSON, for equality checks only (the result is not JSON)."""
-        for token, sentinel in self._byte_pairs:
-            data = data.replace(token, sentinel)
+        for pattern, sentinel in self._byte_patterns:
+            data = pattern.sub(sentinel, data)
         return data
 
     def raw_json(self, data: bytes) -> bytes:
@@ -566,8 +576,8 @@ def _full_diffs(record: ResourceDrift, ignored: frozenset[str]) -> tuple[Attribu
         diffs.append(
             AttributeDiff(
                 path_text(path),
-                _shown(old, mask_at(before_sensitive, path)),
-                _shown(new, mask_at(after_sensitive, path)),
+                _masked(old, before_sensitive, path),
+                _masked(new, after_sensitive, path),
             )
         )
     return tuple(diffs)
@@ -579,6 +589,46 @@ def _shown(value: Any, sensitive: bool, unknown: bool = False) -> Any:
     if sensitive:
         return Marker.SENSITIVE
     return Marker.ABSENT if value is None else value
+
+
+def _masked(value: Any, sensitive_mask: Any, path: ValuePath, unknown: bool = False) -> Any:
+    """`_shown` for the value at `path`, with every sensitive part below it replaced too (a diff
+    can sit on a map or list that holds a sensitive element)."""
+    node = mask_node(sensitive_mask, path)
+    if node is True or unknown:
+        return _shown(value, node is True, unknown)
+    if node is not None and value is not None:
+        value = redact(value, node)
+    return _shown(value, False)
+
+
+def mask_node(mask: Any, path: ValuePath) -> Any:
+    """The part of a terraform mask that covers `path`: True when the path or one above it is
+    marked, else the nested mask (None if nothing below is marked)."""
+    for step in path:
+        if mask is True:
+            return True
+        if isinstance(step, int) and isinstance(mask, list) and step < len(mask):
+            mask = mask[step]
+        elif isinstance(step, str) and isinstance(mask, dict):
+            mask = mask.get(step)
+        else:
+            return None
+    return mask
+
+
+def redact(value: Any, mask: Any) -> Any:
+    """`value` with every part `mask` marks replaced by `Marker.SENSITIVE`."""
+    if mask is True:
+        return Marker.SENSITIVE
+    if isinstance(mask, dict) and isinstance(value, dict):
+        return {key: redact(item, mask.get(key)) for key, item in value.items()}
+    if isinstance(mask, list) and isinstance(value, list):
+        return [
+            redact(item, mask[position] if position < len(mask) else None)
+            for position, item in enumerate(value)
+        ]
+    return value
 
 
 class _Ownership:
@@ -675,8 +725,8 @@ def _planned_diffs(
             diffs.append(
                 AttributeDiff(
                     path_text(path),
-                    _shown(old, mask_at(before_sensitive, path)),
-                    _shown(new, mask_at(after_sensitive, path), unknown=is_unknown),
+                    _masked(old, before_sensitive, path),
+                    _masked(new, after_sensitive, path, unknown=is_unknown),
                 )
             )
     if isinstance(unknown, dict):
@@ -688,9 +738,7 @@ def _planned_diffs(
                 and prune(before.get(name)) is not None
             ):
                 diffs.append(
-                    AttributeDiff(
-                        name, _shown(before.get(name), mask_at(before_sensitive, (name,))), Marker.UNKNOWN
-                    )
+                    AttributeDiff(name, _masked(before.get(name), before_sensitive, (name,)), Marker.UNKNOWN)
                 )
     return tuple(diffs)
 
@@ -1270,8 +1318,10 @@ def _attribute_parity(
     diffs: list[AttributeDiff] = []
     for name in sorted(raw_left.keys() | raw_right.keys()):
         mine, theirs = raw_left.get(name, plans.NULL), raw_right.get(name, plans.NULL)
-        if left.identity.raw(bytes(mine)) == right.identity.raw(bytes(theirs)):
-            continue
+        if bytes(mine) == bytes(theirs) or left.identity.raw(bytes(mine)) == right.identity.raw(
+            bytes(theirs)
+        ):
+            continue  # the same as written, or the same once normalised
         original_left, original_right = plans.decode_json(mine), plans.decode_json(theirs)
         normal_left = prune(left.identity.value(original_left))
         normal_right = prune(right.identity.value(original_right))
@@ -1282,6 +1332,8 @@ def _attribute_parity(
             sensitive = mask_at(mask("sensitive_left"), path) or mask_at(mask("sensitive_right"), path)
             shown_left = value_at({name: original_left}, path)
             shown_right = value_at({name: original_right}, path)
+            if shown_left is not None and shown_left == shown_right:
+                continue  # equal as written (`/dev/null` in dev and staging): only normalising split them
             memo = (
                 record_left.module_address,
                 record_left.type,
@@ -1310,8 +1362,12 @@ def _attribute_parity(
             diffs.append(
                 AttributeDiff(
                     path_text(path),
-                    _shown(shown_left, sensitive),
-                    _shown(shown_right, sensitive),
+                    _shown(shown_left, sensitive)
+                    if sensitive
+                    else _masked(shown_left, mask("sensitive_left"), path),
+                    _shown(shown_right, sensitive)
+                    if sensitive
+                    else _masked(shown_right, mask("sensitive_right"), path),
                     verdict,
                     reason,
                 )
@@ -1524,10 +1580,13 @@ def _manifest(side: _Side, version: str) -> Manifest:
         values = decode(b"{" + b",".join(fragments) + b"}") if fragments else {}
         attributes = {}
         for item in kept:
-            if sensitive is not None and mask_at(sensitive, (item.name,)):
+            node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
+            if node is True:
                 attributes[item.name] = Marker.SENSITIVE.value
                 continue
             value = values[item.name]
+            if node is not None:
+                value = _plain_markers(redact(value, node))
             if item.blocks is not None:
                 value = _configured_part(item.blocks, value)
             attributes[item.name] = (
@@ -1590,6 +1649,16 @@ def _classify(
         if included:
             kept.append(_Kept(name, position, literal, expression if isinstance(expression, list) else None))
     return tuple(sorted(kept, key=lambda item: item.name)), variant
+
+
+def _plain_markers(value: Any) -> Any:
+    if isinstance(value, Marker):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _plain_markers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_markers(item) for item in value]
+    return value
 
 
 def _per_instance(expression: dict[str, Any]) -> bool:
