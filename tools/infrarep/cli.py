@@ -32,11 +32,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: rendering it with rich costs ~150 ms per start
 )
 local_app = typer.Typer(
     help="Start, stop and inspect the local AWS (moto server on 127.0.0.1).",
     epilog=EXIT_CODES_EPILOG,
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(local_app, name="local")
 
