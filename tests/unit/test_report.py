@@ -275,3 +275,23 @@ def test_bad_arguments_exit_1(capsys, tmp_path, argv, message):
     assert code == 1
     assert out == ""
     assert message in err.splitlines()[0]
+
+
+def test_refresh_only_plans_alone_report_live_drift(capsys, tmp_path):
+    code, out, err = run(capsys, "--plan", f"dev={FIXTURES / 'live_dev.json'}", *no_config(tmp_path))
+
+    assert code == 2
+    assert "drift-report: no normal plan for dev: live drift only (--kind to choose)" in err
+    assert "live drift · dev" in out and "pending" not in out
+
+
+def test_env_selects_among_the_plans_given(capsys, tmp_path):
+    args = [*PLAN_ARGS["dev"], *PLAN_ARGS["staging"], *PLAN_ARGS["prod"], *no_config(tmp_path)]
+
+    code, out, _ = run(capsys, *args, "--env", "dev", "--env", "staging", "--format", "json")
+
+    assert code == 0
+    assert json.loads(out)["envs"] == ["dev", "staging"]
+    code, _, err = run(capsys, *PLAN_ARGS["dev"], *no_config(tmp_path), "--env", "qa")
+    assert code == 1
+    assert err.splitlines()[0] == "error: qa: no --plan qa=FILE given"

@@ -696,6 +696,10 @@ def drift_report(
     release = None
     if given:
         env_plans = drift_runs.from_files(given, names, regions, progress)
+        if not kinds and drift_runs.available_kinds(env_plans) != wanted:
+            wanted = drift_runs.available_kinds(env_plans)
+            without = ", ".join(env.env for env in env_plans if env.plan is None)
+            progress(f"drift-report: no normal plan for {without}: live drift only (--kind to choose)")
     else:
         assert settings is not None
         selected = [settings.env(name, config_path) for name in names]
