@@ -238,6 +238,16 @@ def test_account_id_is_normalised(tmp_path):
     assert report.manifests["dev"].resources_sha256() == report.manifests["staging"].resources_sha256()
 
 
+def test_account_id_is_the_one_most_arns_carry(tmp_path):
+    # One value names another account (as a cross-account policy would), ahead of every other ARN.
+    def edit(document):  # type: ignore[no-untyped-def]
+        document["resource_changes"][0]["change"]["after"]["name"] = "arn:aws:iam::999999999999:role/auditor"
+
+    dev = env_plans("dev", variant(tmp_path, "parity_dev.json", edit))
+
+    assert dev.identity.account_id == "123456789012"
+
+
 def test_identity_replaces_whole_words_only():
     dev = EnvIdentity("dev", "us-east-1", "111111111111")
     prod = EnvIdentity("prod", "eu-west-1", "333333333333")

@@ -20,6 +20,7 @@ never shown: `Marker.SENSITIVE` stands in for them in every finding.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -263,19 +264,24 @@ def _provider_region(plan: Plan) -> str | None:
     return None
 
 
+_ACCOUNT_SAMPLE = 500
+"""Resources whose ARNs vote for the env's account id (enough to outvote a few cross-account ARNs)."""
+
+
 def _account_id(plan: Plan) -> str | None:
-    for record in plan.changes:
+    """The account id most ARNs in the plan carry: a bucket policy naming another account, or
+    a shared ECR registry, must not become the env's account id."""
+    votes: Counter[bytes] = Counter()
+    for record in plan.changes[:_ACCOUNT_SAMPLE]:
         view = record.after
         for raw in (*(view.raw_values() if view is not None else ()), record.change.before):
-            match = _ARN_ACCOUNT.search(bytes(raw))
-            if match:
-                return match.group(1).decode()
-    for drifted in plan.drift:
+            votes.update(_ARN_ACCOUNT.findall(bytes(raw)))
+    for drifted in plan.drift[:_ACCOUNT_SAMPLE]:
         for raw in (drifted.change.before, drifted.change.after):
-            match = _ARN_ACCOUNT.search(bytes(raw))
-            if match:
-                return match.group(1).decode()
-    return None
+            votes.update(_ARN_ACCOUNT.findall(bytes(raw)))
+    if not votes:
+        return None
+    return votes.most_common(1)[0][0].decode()
 
 
 # --- normalisation: provider noise ---
