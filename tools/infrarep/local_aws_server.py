@@ -23,6 +23,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 # Whether the request being served arrived over TLS (set per request by the WSGI wrapper).
@@ -635,6 +636,30 @@ def _patch_codebuild() -> None:
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
 
 
+# --- CodePipeline ------------------------------------------------------------------------------
+#
+# moto writes a pipeline's created/updated as ISO strings; the awsJson protocol carries
+# timestamps as epoch seconds, and the Go SDK refuses anything else, so every read fails.
+
+
+def epoch_seconds(moment: datetime) -> float:
+    """A naive UTC datetime (moto's clock) as the epoch seconds awsJson timestamps are."""
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def _patch_codepipeline() -> None:
+    from moto.codepipeline.models import CodePipeline
+
+    def metadata(self: CodePipeline) -> dict[str, Any]:
+        return {
+            "pipelineArn": self._arn,
+            "created": epoch_seconds(self._created),
+            "updated": epoch_seconds(self._updated),
+        }
+
+    CodePipeline.metadata = property(metadata)  # type: ignore[method-assign,assignment]
+
+
 # --- X-Ray sampling rules and groups -----------------------------------------------------------
 #
 # moto's X-Ray has traces only: sampling rules, groups and their tags answer 404. This keeps
@@ -1030,6 +1055,7 @@ def install_extensions() -> None:
     _patch_create_bucket_tags()
     _patch_step_functions()
     _patch_codebuild()
+    _patch_codepipeline()
     _patch_xray()
     _patch_autoscaling_tags()
     _patch_event_delivery()
