@@ -599,3 +599,29 @@ def test_codepipeline_metadata_carries_epoch_timestamps(monkeypatch):
         metadata = codepipeline_backends["123456789012"]["us-east-1"].pipelines["promotion"].metadata
         assert isinstance(metadata["created"], float) and isinstance(metadata["updated"], float)
         assert json.loads(json.dumps(metadata))["created"] == metadata["created"]
+
+
+def test_dynamodb_retagging_a_key_replaces_its_value(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        arn = dynamodb.create_table(
+            TableName="ledger",
+            KeySchema=[{"AttributeName": "env", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "env", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": "Version", "Value": "v1"}, {"Key": "System", "Value": "infrarep"}],
+        )["TableDescription"]["TableArn"]
+        dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "Version", "Value": "v2"}])
+        tags = dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+        assert sorted((tag["Key"], tag["Value"]) for tag in tags) == [
+            ("System", "infrarep"),
+            ("Version", "v2"),
+        ]

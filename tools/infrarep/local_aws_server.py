@@ -1042,6 +1042,31 @@ def _patch_sqs_redrive_policy() -> None:
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
 
 
+# --- DynamoDB tags ---------------------------------------------------------------------------------
+#
+# moto's TagResource appends, so re-tagging a key (a new Version tag on every deploy) leaves the
+# old value beside the new one; AWS overwrites it. The provider then waits for ListTagsOfResource
+# to match and times out after 2 minutes.
+
+
+def merged_tags(current: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
+    """`current` with `new` applied as AWS does: a key that is tagged again takes the new value."""
+    values = {tag["Key"]: tag["Value"] for tag in current}
+    values.update({tag["Key"]: tag["Value"] for tag in new})
+    return [{"Key": key, "Value": value} for key, value in values.items()]
+
+
+def _patch_dynamodb_tags() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    def tag_resource(self: DynamoDBBackend, table_arn: str, tags: list[dict[str, str]]) -> None:
+        for table in self.tables.values():
+            if table.table_arn == table_arn:
+                table.tags = merged_tags(table.tags, tags)
+
+    DynamoDBBackend.tag_resource = tag_resource  # type: ignore[method-assign]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -1062,6 +1087,7 @@ def install_extensions() -> None:
     _patch_security_group_rule_descriptions()
     _patch_rds()
     _patch_sqs_redrive_policy()
+    _patch_dynamodb_tags()
     _installed = True
 
 

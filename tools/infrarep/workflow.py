@@ -277,6 +277,10 @@ def deploy_release(
     return Applied(run, record(records.Status.SUCCEEDED))
 
 
+LISTED_FINDINGS = 5
+"""Live drift findings a promotion names before `... and N more`."""
+
+
 class PromotionPorts:
     """`promote.Ports` against the real world: ledgers, refresh-only plans, the deploy path."""
 
@@ -325,6 +329,12 @@ class PromotionPorts:
             return None
         count = report.drift_count(drift.Kind.LIVE)
         self.progress(f"{env:<10} drift   {f'{count} live drift finding(s)' if count else 'none'}")
+        drifted = [finding for finding in report.findings if finding.verdict is drift.Verdict.DRIFT]
+        for finding in drifted[:LISTED_FINDINGS]:
+            changed = ", ".join(attribute.path for attribute in finding.attributes) or str(finding.change)
+            self.progress(f"{env:<10} drift   {finding.address}: {changed}")
+        if len(drifted) > LISTED_FINDINGS:
+            self.progress(f"{env:<10} drift   ... and {len(drifted) - LISTED_FINDINGS} more")
         return report.drift
 
     def ask_approval(self, target: str, version: str) -> str | None:
