@@ -11,8 +11,9 @@ timestamps and ids differ per env as they do in real plans; 10% of the blocks ta
 `memory_size` from a root variable whose values differ (expected differences); prod
 hard-codes another `timeout` in one block and has one block more (parity drift).
 
-Each measurement runs in a fresh process (so peak RSS is its own), three times; the best
-time is printed:
+Each measurement runs in a fresh process (so peak RSS is its own), three times, the three
+kinds taking turns (a shared machine's load then weighs on each alike); the best time is
+printed, wall clock and CPU (user + system of the process, steadier on a busy machine):
 
 - parse-only: one msgspec pass per file decoding only what the comparison needs, with
   the attribute names known in advance (`after` as typed values) - PERFORMANCE.md's floor;
@@ -225,6 +226,7 @@ def measure(kind: str, files: list[Path]) -> dict[str, float]:
 
     plan_type = floor_types()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     compare = 0.0
     if kind == "parse":
         kept = [msgspec.json.decode(path.read_bytes(), type=plan_type) for path in files]
@@ -242,6 +244,7 @@ def measure(kind: str, files: list[Path]) -> dict[str, float]:
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
+        "cpu": time.process_time() - cpu_started,
         "compare": compare,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -257,10 +260,20 @@ def run_child(kind: str, files: list[Path]) -> dict[str, float]:
     return json.loads(done.stdout)
 
 
-def best(kind: str, files: list[Path], repeat: int) -> dict[str, float]:
-    runs = [run_child(kind, files) for _ in range(repeat)]
-    fastest = min(runs, key=lambda run: run["seconds"])
-    return {**fastest, "peak_rss_mib": max(run["peak_rss_mib"] for run in runs)}
+def best_of(kinds: list[str], files: list[Path], repeat: int) -> dict[str, dict[str, float]]:
+    """Each kind `repeat` times, taking turns; per kind the fastest run (wall and CPU apart)."""
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for _ in range(repeat):
+        for kind in kinds:
+            runs[kind].append(run_child(kind, files))
+    return {
+        kind: {
+            **min(measured, key=lambda run: run["seconds"]),
+            "cpu": min(run["cpu"] for run in measured),
+            "peak_rss_mib": max(run["peak_rss_mib"] for run in measured),
+        }
+        for kind, measured in runs.items()
+    }
 
 
 def main() -> None:
@@ -276,8 +289,9 @@ def main() -> None:
         print(json.dumps(measure(args.measure, args.files)))
         return
     print(
-        f"{'resources/env':>13} {'MB/env':>7} | {'parse-only':>10} {'RSS':>6} | {'engine':>7} {'compare':>7} "
-        f"{'ratio':>5} {'RSS':>6} | {'+manifests':>10} {'ratio':>5} {'RSS':>6}"
+        f"{'resources/env':>13} {'MB/env':>7} | {'parse-only':>10} {'cpu':>5} {'RSS':>5} | "
+        f"{'engine':>6} {'cpu':>5} {'compare':>7} {'ratio':>5} {'cpu':>5} {'RSS':>5} | "
+        f"{'+manifests':>10} {'ratio':>5} {'cpu':>5} {'RSS':>5}"
     )
     with tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch:
         for size in args.sizes:
@@ -287,16 +301,16 @@ def main() -> None:
                 path = Path(scratch) / f"{env}-{size}.json"
                 total += write_plan(path, env, size)
                 files.append(path)
-            parse = best("parse", files, args.repeat)
-            engine = best("engine", files, args.repeat)
-            full = best("engine+manifests", files, args.repeat)
+            measured = best_of(["parse", "engine", "engine+manifests"], files, args.repeat)
+            parse, engine, full = measured["parse"], measured["engine"], measured["engine+manifests"]
             figures = [
                 f"{size:>13} {total / 3 / 1e6:>7.1f}",
-                f"{parse['seconds']:>9.2f}s {parse['peak_rss_mib']:>5.0f}M",
-                f"{engine['seconds']:>6.2f}s {engine['compare']:>6.2f}s "
-                f"{engine['seconds'] / parse['seconds']:>5.2f} {engine['peak_rss_mib']:>5.0f}M",
+                f"{parse['seconds']:>9.2f}s {parse['cpu']:>4.2f}s {parse['peak_rss_mib']:>4.0f}M",
+                f"{engine['seconds']:>5.2f}s {engine['cpu']:>4.2f}s {engine['compare']:>6.2f}s "
+                f"{engine['seconds'] / parse['seconds']:>5.2f} {engine['cpu'] / parse['cpu']:>5.2f} "
+                f"{engine['peak_rss_mib']:>4.0f}M",
                 f"{full['seconds']:>9.2f}s {full['seconds'] / parse['seconds']:>5.2f} "
-                f"{full['peak_rss_mib']:>5.0f}M",
+                f"{full['cpu'] / parse['cpu']:>5.2f} {full['peak_rss_mib']:>4.0f}M",
             ]
             print(" | ".join(figures), flush=True)
             for path in files:

@@ -480,3 +480,15 @@ def test_findings_are_ordered_by_kind_then_env_order():
     assert report.drift_count(Kind.LIVE, "dev") == 4
     assert report.drift_count(Kind.PENDING, "dev") == 4
     assert report.drift_count(Kind.PARITY) == 1
+
+
+def test_plans_without_managed_resources_compare_clean(tmp_path):
+    def only_data(document):  # type: ignore[no-untyped-def]
+        document["resource_changes"] = [r for r in document["resource_changes"] if r["mode"] == "data"]
+
+    envs = [env_plans(env, variant(tmp_path, f"parity_{env}.json", only_data)) for env in ("staging", "prod")]
+
+    report = drift.analyse(envs, [Kind.PARITY, Kind.PENDING])
+
+    assert report.findings == ()
+    assert report.inventory == {"staging": (), "prod": ()}
