@@ -102,3 +102,8 @@ def test_error_alarm_threshold_must_be_at_least_one(config_text):
     assert "environments.dev.payments.alarm_error_threshold" in _error(
         config_text(dev={"payments": {"alarm_error_threshold": 0}})
     )
+
+
+def test_a_soak_under_an_hour_is_refused(config_text):
+    message = _error(config_text({"promotion": {"soak_minutes": 30}}))
+    assert "promotion.soak_minutes" in message and "60" in message
