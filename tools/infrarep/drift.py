@@ -1629,12 +1629,23 @@ class _Kept:
     blocks: Any  # the expressions of nested blocks (only the configured parts are kept), else None
 
 
+_EMPTY_JSON = (b"null", b'""', b"[]", b"{}")
+"""Raw JSON of the values `prune` drops; a value without any of them needs no pruning."""
+
+
 def _manifest(side: _Side, version: str) -> Manifest:
     resources: dict[str, Any] = {}
     plan = side.plan
     classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool]] = {}
     content: dict[Any, tuple[bool, bool]] = {}
     decode = plans.decode_json
+    # Pass 1: per resource, the raw JSON of its kept attributes, as two arrays (literals kept as
+    # written; the rest to normalise). Every resource's arrays are then decoded in one go, and
+    # the normalisation runs once over all of them (it never sees attribute names).
+    chosen: list[tuple[str, ResourceChange, tuple[_Kept, ...], bool]] = []
+    literal_parts: list[bytes] = []
+    normal_parts: list[bytes] = []
+    empties: list[bool] = []  # per resource: might a kept value hold an empty value to prune?
     for key, record in side.records.items():
         lookup = (record.module_address, record.mode, record.type, record.name)
         if lookup not in classified:
@@ -1643,32 +1654,40 @@ def _manifest(side: _Side, version: str) -> Manifest:
                 _classify(side, record, config, content) if config is not None else ((), False)
             )
         kept, variant_count = classified[lookup]
-        raw_sensitive = record.change.after_sensitive
-        sensitive = decode(raw_sensitive) if b"true" in bytes(raw_sensitive) else None
-        fragments = []
+        chosen.append((key, record, kept, variant_count))
+        literal: list[bytes] = []
+        normal: list[bytes] = []
         if kept:
             view = record.after
             originals = side.sets.of(record)[1](view.raw_values()) if view is not None else ()
             for item in kept:
-                raw = bytes(originals[item.position])
-                if not item.literal:  # literals are kept as written; the rest normalised (whole words)
-                    raw = side.identity.raw_json(raw)
-                fragments.append(b'"%s":%s' % (item.name.encode(), raw))
-        values = decode(b"{" + b",".join(fragments) + b"}") if fragments else {}
+                (literal if item.literal else normal).append(bytes(originals[item.position]))
+        literal_parts.append(b"[" + b",".join(literal) + b"]")
+        normal_parts.append(b"[" + b",".join(normal) + b"]")
+        empties.append(any(empty in part for part in (*literal, *normal) for empty in _EMPTY_JSON))
+    literal_values = decode(b"[" + b",".join(literal_parts) + b"]") if chosen else []
+    normal_values = decode(side.identity.raw_json(b"[" + b",".join(normal_parts) + b"]")) if chosen else []
+    # Pass 2: the entries.
+    for (key, record, kept, variant_count), literals, normals, empty in zip(
+        chosen, literal_values, normal_values, empties, strict=True
+    ):
+        raw_sensitive = record.change.after_sensitive
+        sensitive = decode(raw_sensitive) if b"true" in bytes(raw_sensitive) else None
+        next_literal, next_normal = iter(literals).__next__, iter(normals).__next__
         attributes = {}
         for item in kept:
+            value = next_literal() if item.literal else next_normal()
             node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
             if node is True:
                 attributes[item.name] = Marker.SENSITIVE.value
                 continue
-            value = values[item.name]
             if node is not None:
                 value = _plain_markers(redact(value, node))
             if item.blocks is not None:
                 value = _configured_part(item.blocks, value)
-            attributes[item.name] = (
-                prune(value) if isinstance(value, dict | list | str) or value is None else value
-            )
+            if empty or item.blocks is not None:
+                value = prune(value)
+            attributes[item.name] = value
         entry = {"type": record.type, "attributes": attributes}
         if variant_count:
             collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
