@@ -300,6 +300,7 @@ class PromotionPorts:
         self._clock = clock
         self._sleep = sleep
         self.applied: dict[str, Applied] = {}
+        self._running: dict[str, Release] = {}
 
     def _env(self, name: str) -> EnvSettings:
         return self.runner.settings.env(name, self.runner.workspace.config_path)
@@ -309,17 +310,24 @@ class PromotionPorts:
         where = env_resources(self.runner, settings)
         if where is None:
             return []
-        return ledger.history(clients_for(self.runner, settings.region), where)
+        rows = ledger.history(clients_for(self.runner, settings.region), where)
+        current = records.latest_successful(rows, env=env)
+        if current is not None:
+            self._running[env] = Release(current.version, current.source_commit)
+        return rows
 
     def live_drift(self, env: str) -> bool | None:
         from . import drift, drift_runs
 
         settings = self._env(env)
+        # The release the env runs: its Version/SourceCommit default tags are part of what the
+        # refresh compares, so another version's tags would show up as drift everywhere.
+        running = self._running.get(env, self.release)
         policy_file = self.runner.workspace.config_path.parent / drift.DEFAULT_POLICY_NAME
         try:
             policy = drift.load_policy(policy_file) if policy_file.exists() else None
             env_plans = drift_runs.plan_in_parallel(
-                self.runner, [settings], frozenset({drift.Kind.LIVE}), self.release, self.progress
+                self.runner, [settings], frozenset({drift.Kind.LIVE}), running, self.progress
             )
             report = drift.analyse(env_plans, [drift.Kind.LIVE], policy=policy, manifests=False)
         except Interrupted:
