@@ -170,6 +170,33 @@ def test_the_pipeline_promotes_in_order_with_approvals_and_a_soak(deployed, aws,
     assert sum(wait["Seconds"] for wait in waits) >= settings.promotion.soak_minutes * 60 >= 3600
 
 
+def test_a_new_release_bundle_starts_the_pipeline(deployed, aws):
+    s3 = aws("s3")
+    assert s3.get_bucket_notification_configuration(Bucket=STORE).get("EventBridgeConfiguration") == {}
+    events = aws("events")
+    pattern = json.loads(events.describe_rule(Name="infrarep-control-release")["EventPattern"])
+    assert pattern["detail"] == {"bucket": {"name": [STORE]}, "object": {"key": ["releases/source.zip"]}}
+    (target,) = events.list_targets_by_rule(Rule="infrarep-control-release")["Targets"]
+    assert target["Arn"] == f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{PIPELINE}"
+
+
+def test_control_plane_roles_have_no_wildcard_actions(deployed, aws):
+    iam = aws("iam")
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("infrarep-control")]
+    assert len(roles) == 5  # replication, builds, soak, pipeline, trigger
+    for role in roles:
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            for statement in document["Statement"]:
+                actions = (
+                    [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+                )
+                assert not any(a == "*" or a.endswith(":*") for a in actions), f"{role}/{name}: {actions}"
+                if statement["Resource"] == "*":  # only where AWS has no resource-level permissions
+                    assert all(a.startswith(("logs:", "xray:")) for a in actions), f"{role}/{name}: {actions}"
+        assert not iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"], role
+
+
 def test_the_dashboard_reads_the_metrics_the_cli_publishes(deployed, aws, settings):
     body = json.loads(aws("cloudwatch").get_dashboard(DashboardName="infrarep-drift")["DashboardBody"])
     metrics = [
