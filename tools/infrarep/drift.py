@@ -1627,10 +1627,12 @@ class _Kept:
     position: int  # in the resource's attribute set
     literal: bool  # a literal: kept as written, not normalised
     blocks: Any  # the expressions of nested blocks (only the configured parts are kept), else None
+    index: int = 0  # in the resource's array of literals, or of values to normalise
 
 
-_EMPTY_JSON = (b"null", b'""', b"[]", b"{}")
-"""Raw JSON of the values `prune` drops; a value without any of them needs no pruning."""
+def _has_empty(data: bytes) -> bool:
+    """Might this raw JSON hold a value `prune` drops (null, "", [], {})? If not, it needs no pruning."""
+    return b"null" in data or b'""' in data or b"[]" in data or b"{}" in data
 
 
 def _manifest(side: _Side, version: str) -> Manifest:
@@ -1662,9 +1664,10 @@ def _manifest(side: _Side, version: str) -> Manifest:
             originals = side.sets.of(record)[1](view.raw_values()) if view is not None else ()
             for item in kept:
                 (literal if item.literal else normal).append(bytes(originals[item.position]))
-        literal_parts.append(b"[" + b",".join(literal) + b"]")
-        normal_parts.append(b"[" + b",".join(normal) + b"]")
-        empties.append(any(empty in part for part in (*literal, *normal) for empty in _EMPTY_JSON))
+        literal_joined, normal_joined = b",".join(literal), b",".join(normal)
+        literal_parts.append(b"[" + literal_joined + b"]")
+        normal_parts.append(b"[" + normal_joined + b"]")
+        empties.append(_has_empty(literal_joined) or _has_empty(normal_joined))
     literal_values = decode(b"[" + b",".join(literal_parts) + b"]") if chosen else []
     normal_values = decode(side.identity.raw_json(b"[" + b",".join(normal_parts) + b"]")) if chosen else []
     # Pass 2: the entries.
@@ -1673,10 +1676,9 @@ def _manifest(side: _Side, version: str) -> Manifest:
     ):
         raw_sensitive = record.change.after_sensitive
         sensitive = decode(raw_sensitive) if b"true" in bytes(raw_sensitive) else None
-        next_literal, next_normal = iter(literals).__next__, iter(normals).__next__
         attributes = {}
         for item in kept:
-            value = next_literal() if item.literal else next_normal()
+            value = literals[item.index] if item.literal else normals[item.index]
             node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
             if node is True:
                 attributes[item.name] = Marker.SENSITIVE.value
@@ -1719,15 +1721,14 @@ def _classify(
     names, _ = side.sets.of(record)
     expressions = side.plan.config.expressions(config)
     kept = []
+    for_each = _canonical(side.tracer.config.decoded(config.for_each_expression))
     for position, name in enumerate(names):
         if name not in expressions:
             continue  # tags_all: default_tags carry the release version
         expression = expressions[name]
-        found = list(_expressions_in(expression, name))
-        if variant and any(_per_instance(inner) for _, inner in found):
+        if variant and any(_per_instance(inner) for _, inner in _expressions_in(expression, name)):
             continue
-        for_each = side.tracer.config.decoded(config.for_each_expression)
-        memo = (_canonical(expression), record.module, _canonical(for_each))
+        memo = (_canonical(expression), record.module, for_each)
         if memo not in content:
             sources = side.tracer.attribute_sources(record.module, config, name)
             kinds = {source.kind for source in sources}
@@ -1744,7 +1745,12 @@ def _classify(
         included, literal = content[memo]
         if included:
             kept.append(_Kept(name, position, literal, expression if isinstance(expression, list) else None))
-    return tuple(sorted(kept, key=lambda item: item.name)), variant
+    counts = {True: 0, False: 0}  # the index of each kept value in its array (literals, the rest)
+    indexed = []
+    for item in sorted(kept, key=lambda item: item.name):
+        indexed.append(_Kept(item.name, item.position, item.literal, item.blocks, counts[item.literal]))
+        counts[item.literal] += 1
+    return tuple(indexed), variant
 
 
 def _plain_markers(value: Any) -> Any:
