@@ -294,14 +294,13 @@ _ACCOUNT_SAMPLE = 500
 def _account_id(plan: Plan) -> str | None:
     """The account id most ARNs in the plan carry: a bucket policy naming another account, or
     a shared ECR registry, must not become the env's account id."""
-    votes: Counter[bytes] = Counter()
+    sample: list[bytes] = []
     for record in plan.changes[:_ACCOUNT_SAMPLE]:
         view = record.after
-        for raw in (*(view.raw_values() if view is not None else ()), record.change.before):
-            votes.update(_ARN_ACCOUNT.findall(bytes(raw)))
+        sample += map(bytes, (*(view.raw_values() if view is not None else ()), record.change.before))
     for drifted in plan.drift[:_ACCOUNT_SAMPLE]:
-        for raw in (drifted.change.before, drifted.change.after):
-            votes.update(_ARN_ACCOUNT.findall(bytes(raw)))
+        sample += map(bytes, (drifted.change.before, drifted.change.after))
+    votes = Counter(_ARN_ACCOUNT.findall(b"\x1e".join(sample)))  # \x1e: never inside JSON text
     if not votes:
         return None
     return votes.most_common(1)[0][0].decode()
