@@ -11,7 +11,7 @@ INFRAREP    := $(BIN)/infrarep
 SCAN_DIRS   := modules envs terraform
 REPORTS     := reports
 
-.PHONY: help setup test lint fmt docs scan require-env package bootstrap plan deploy status local-up local-down clean
+.PHONY: help setup test lint fmt docs scan require-env require-to package bootstrap control-plane plan deploy promote rollback drift-report demo status local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -68,11 +68,42 @@ package: $(BIN)/.installed ## build the arm64 Lambda zips into dist/lambda (skip
 bootstrap: setup ## create the remote-state bucket of every region
 	@$(INFRAREP) bootstrap
 
+control-plane: setup ## the promotion pipeline, primary config store and drift dashboard (after bootstrap)
+	@$(INFRAREP) control-plane
+
 plan: require-env setup package ## plan one environment: make plan ENV=dev (exit 2 = changes)
 	@$(INFRAREP) plan --env $(ENV)
 
 deploy: require-env setup package ## plan, then apply exactly that plan and record it: make deploy ENV=staging
 	@$(INFRAREP) deploy --env $(ENV)
+
+TO      ?=
+APPROVE ?=
+REASON  ?=
+require-to:
+	@test -n "$(TO)" || { echo "error: TO is required, e.g. make $(MAKECMDGOALS) TO=$(if $(filter rollback,$(MAKECMDGOALS)),<version>,staging)" >&2; exit 1; }
+
+promote: require-to setup package ## through the gates, then deploy: make promote TO=staging [APPROVE=name] (TO="staging prod": both)
+	@$(INFRAREP) promote $(foreach target,$(TO),--to $(target)) $(if $(APPROVE),--approve "$(APPROVE)")
+
+rollback: require-env require-to setup package ## re-apply a recorded version: make rollback ENV=prod TO=<version> [REASON=...]
+	@$(INFRAREP) rollback --env $(ENV) --to $(TO) $(if $(REASON),--reason "$(REASON)")
+
+drift-report: setup package ## live drift, pending changes and parity of every env (exit 2 = drift)
+	@$(INFRAREP) drift-report
+
+# The demo's soak: seconds instead of environments.yaml's promotion.soak_minutes.
+DEMO_SOAK ?= 30
+DEMO_APPROVER ?= demo
+demo: setup ## everything on the local AWS: package, bootstrap, deploy dev, promote staging + prod, drift report
+	@$(INFRAREP) local up
+	@$(INFRAREP) package
+	@$(INFRAREP) bootstrap
+	@$(INFRAREP) deploy --env dev
+	@echo "demo: the prod soak is shortened to $(DEMO_SOAK) s for the demo (DEMO_SOAK=; environments.yaml keeps its own)"
+	@INFRAREP_SOAK_SECONDS=$(DEMO_SOAK) $(INFRAREP) promote --to staging --to prod --approve "$(DEMO_APPROVER)" --wait-soak
+	@$(INFRAREP) status
+	@$(INFRAREP) drift-report || test $$? -eq 2  # drift found is a finding, not a failed demo
 
 status: $(BIN)/.installed ## what runs where, since when
 	@$(INFRAREP) status

@@ -3,6 +3,14 @@
 
 locals {
   replicates = length(var.replication_destinations) > 0
+  # A destination key given by its alias ARN (a key that may not exist yet when this plans):
+  # IAM matches key operations on key ARNs only, so the grant names the region's keys and
+  # requires the alias.
+  replica_keys = [for d in values(var.replication_destinations) : d.kms_key_arn if !strcontains(d.kms_key_arn, ":alias/")]
+  replica_aliases = {
+    for d in values(var.replication_destinations) : d.kms_key_arn => regex("^(?P<prefix>arn:[^:]+:kms:[^:]+:[0-9]+):(?P<alias>alias/.+)$", d.kms_key_arn)
+    if strcontains(d.kms_key_arn, ":alias/")
+  }
 }
 
 data "aws_iam_policy_document" "replication_trust" {
@@ -49,10 +57,30 @@ data "aws_iam_policy_document" "replication" {
     resources = [var.kms_key_arn]
   }
 
-  statement {
-    sid       = "EncryptReplicas"
-    actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [for d in values(var.replication_destinations) : d.kms_key_arn]
+  dynamic "statement" {
+    for_each = length(local.replica_keys) > 0 ? [1] : []
+
+    content {
+      sid       = "EncryptReplicas"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+      resources = local.replica_keys
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.replica_aliases
+
+    content {
+      sid       = "EncryptReplicasWith${replace(title(replace(statement.value.alias, "/[^a-zA-Z0-9]+/", " ")), " ", "")}"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+      resources = ["${statement.value.prefix}:key/*"]
+
+      condition {
+        test     = "ForAnyValue:StringEquals"
+        variable = "kms:ResourceAliases"
+        values   = [statement.value.alias]
+      }
+    }
   }
 }
 

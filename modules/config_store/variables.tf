@@ -34,7 +34,7 @@ variable "replication_destinations" {
     bucket_arn  = string
     kms_key_arn = string
   }))
-  description = "Buckets (by a short name, e.g. the env) this store replicates every object and delete marker to, with replication time control. Empty: no replication."
+  description = "Buckets (by a short name, e.g. the env) this store replicates every object and delete marker to, with replication time control, each with the ARN of its KMS key or of the key's alias (for a destination that may not exist yet when this plans). Empty: no replication."
   default     = {}
 
   validation {

@@ -26,7 +26,7 @@ def test_render_then_check_is_clean_and_a_change_is_stale(tmp_path, write_config
     cfg = write_config(tmp_path)
     code, out, _ = _run(capsys, "render", "--config", str(cfg))
     assert code == 0
-    assert out.count("written") == 15  # 4 files x 3 envs + the bootstrap root's 3
+    assert out.count("written") == 19  # 4 files x 3 envs + the bootstrap root's 3 + the control plane's 4
     assert _run(capsys, "render", "--config", str(cfg), "--check")[0] == 0
     assert _run(capsys, "render", "--config", str(cfg))[1] == ""
 

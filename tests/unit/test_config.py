@@ -108,3 +108,8 @@ def test_allowed_origin_with_a_path_is_refused_naming_the_env(config_text):
     message = _error(config_text(staging={"allowed_origins": ["https://pay.example.com/checkout"]}))
     assert "environments.staging.allowed_origins" in message
     assert "'https://pay.example.com/checkout' is not a browser origin" in message
+
+
+def test_a_soak_under_an_hour_is_refused(config_text):
+    message = _error(config_text({"promotion": {"soak_minutes": 30}}))
+    assert "promotion.soak_minutes" in message and "60" in message

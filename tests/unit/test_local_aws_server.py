@@ -557,3 +557,71 @@ def test_access_log_permission_reads_policies_with_wildcard_principals():
     assert allows_access_logs(policy, "logs", "s3-access/")
     assert not allows_access_logs(policy, "logs", "elsewhere/")
     assert not allows_access_logs({"Statement": [TLS_ONLY]}, "logs", "s3-access/")
+
+
+def test_codepipeline_metadata_carries_epoch_timestamps(monkeypatch):
+    import json
+
+    import boto3
+    from moto import mock_aws
+    from moto.codepipeline.models import codepipeline_backends
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        trust = {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "codepipeline.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        }
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust)
+        )["Role"]["Arn"]
+        action = {
+            "name": "a",
+            "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+        }
+        boto3.client("codepipeline", region_name="us-east-1").create_pipeline(
+            pipeline={
+                "name": "promotion",
+                "roleArn": role,
+                "artifactStore": {"type": "S3", "location": "artifacts"},
+                "stages": [{"name": "Source", "actions": [action]}, {"name": "Next", "actions": [action]}],
+            }
+        )
+        metadata = codepipeline_backends["123456789012"]["us-east-1"].pipelines["promotion"].metadata
+        assert isinstance(metadata["created"], float) and isinstance(metadata["updated"], float)
+        assert json.loads(json.dumps(metadata))["created"] == metadata["created"]
+
+
+def test_dynamodb_retagging_a_key_replaces_its_value(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        arn = dynamodb.create_table(
+            TableName="ledger",
+            KeySchema=[{"AttributeName": "env", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "env", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": "Version", "Value": "v1"}, {"Key": "System", "Value": "infrarep"}],
+        )["TableDescription"]["TableArn"]
+        dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "Version", "Value": "v2"}])
+        tags = dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+        assert sorted((tag["Key"], tag["Value"]) for tag in tags) == [
+            ("System", "infrarep"),
+            ("Version", "v2"),
+        ]

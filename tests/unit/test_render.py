@@ -131,3 +131,19 @@ def test_plan_changes_writes_stale_and_deletes_unwanted():
         render.FileChange("a", "write"),
         render.FileChange("c", "delete"),
     ]
+
+
+def test_control_plane_gets_the_promotion_order_soak_and_its_own_state_key(config_text):
+    from infrarep import config
+
+    settings = config.parse(config_text())
+    files = render.control_plane_files(settings)
+    tfvars = files[render.TFVARS_FILE] or ""
+    assert 'region        = "us-east-1"' in tfvars
+    assert "soak_seconds  = 3600" in tfvars
+    names = next(line for line in tfvars.splitlines() if line.startswith("environments"))
+    assert names.index('"dev"') < names.index('"staging"') < names.index('"prod"')
+    assert '"name" = "staging", "region" = "us-west-2", "approval_required" = true' in names
+    backend = files[render.BACKEND_FILE] or ""
+    assert 'key          = "control-plane/terraform.tfstate"' in backend
+    assert 'bucket       = "infrarep-tfstate-us-east-1"' in backend

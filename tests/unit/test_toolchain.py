@@ -106,6 +106,6 @@ def test_committed_lock_files_pin_one_provider_version():
     locks = sorted(
         [*project.glob("envs/*/.terraform.lock.hcl"), *project.glob("terraform/*/.terraform.lock.hcl")]
     )
-    assert len(locks) == 4
+    assert len(locks) == 5  # three envs, bootstrap, control plane
     for lock in locks:
         assert f'version     = "{AWS_PROVIDER.version}"' in lock.read_text(), lock

@@ -32,11 +32,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: rendering it with rich costs ~150 ms per start
 )
 local_app = typer.Typer(
     help="Start, stop and inspect the local AWS (moto server on 127.0.0.1).",
     epilog=EXIT_CODES_EPILOG,
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(local_app, name="local")
 
@@ -209,6 +211,36 @@ def bootstrap(
         runner.apply(run)
 
 
+@app.command("control-plane", epilog=EXIT_CODES_EPILOG)
+def control_plane(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    version: Annotated[
+        str | None, typer.Option(help="Version for the tags; default: the git commit.")
+    ] = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Plan and apply nothing; exit 2 if it would change anything.")
+    ] = False,
+    verbose: VerboseOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
+) -> None:
+    """Plan the control plane (pipeline, primary config store, dashboard) and apply exactly that plan."""
+    from . import config, workflow
+    from .render import BACKEND_FILE, CONTROL_PLANE_ROOT
+
+    settings = config.load(config_path)
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, [], workspace)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    release = workflow.current_release(workspace.project, version)
+    root = workspace.project / CONTROL_PLANE_ROOT
+    run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
+    if run.summary.changes and not plan_only:
+        runner.apply(run)
+    _print_plan(run, as_json)
+    if run.summary.changes and plan_only:
+        raise typer.Exit(int(ExitCode.FOUND))
+
+
 @app.command(epilog=EXIT_CODES_EPILOG)
 def plan(
     env: Annotated[str, typer.Option("--env", help="The environment to plan.")],
@@ -247,8 +279,6 @@ def deploy(
 ) -> None:
     """Plan one environment, show the summary, apply exactly that saved plan, record it."""
     from . import config, workflow
-    from .errors import Interrupted
-    from .records import Status
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
@@ -257,19 +287,164 @@ def deploy(
     workflow.require_packages(workspace, FUNCTIONS)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     release = workflow.current_release(workspace.project, version)
-    root = workspace.env_root(env)
-    run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
     who = actor or os.environ.get("USER") or "unknown"
-    try:
-        runner.apply(run)
-    except Interrupted:
-        workflow.record_deployment(runner, target, release, run, Status.INTERRUPTED, who, _now())
-        raise
-    except InfrarepError:
-        workflow.record_deployment(runner, target, release, run, Status.FAILED, who, _now())
-        raise
-    workflow.record_deployment(runner, target, release, run, Status.SUCCEEDED, who, _now())
-    _print_plan(run, as_json)
+    applied = workflow.deploy_release(runner, target, release, who, _now)
+    _print_plan(applied.run, as_json)
+
+
+def _ask_approval(target: str, version: str) -> str | None:
+    """The approver's name from the terminal; None without a TTY (then --approve is required)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
+    name = typer.prompt(
+        f"Approve promoting {version} to {target}? Type your name to approve (empty refuses)",
+        default="",
+        show_default=False,
+        err=True,
+    ).strip()
+    return name or None
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def promote(
+    to: Annotated[
+        list[str],
+        typer.Option(
+            "--to",
+            help="Target env (staging, prod); repeat for several steps in order: --to staging --to prod.",
+        ),
+    ],
+    approve: Annotated[
+        str | None,
+        typer.Option("--approve", help="Approver's name (required without a TTY where approval is needed)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Evaluate the gates only; apply and record nothing.")
+    ] = False,
+    version: Annotated[
+        str | None, typer.Option(help="Version to promote; default: the one the previous env runs.")
+    ] = None,
+    wait_soak: Annotated[
+        bool,
+        typer.Option(
+            "--wait-soak", help="Wait for the soak to elapse instead of refusing when only it fails."
+        ),
+    ] = False,
+    actor: Annotated[str | None, typer.Option(help="Who promotes, for the ledger; default: $USER.")] = None,
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    verbose: VerboseOption = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each step's gates and outcome as JSON.")
+    ] = False,
+) -> None:
+    """Promote a version dev -> staging -> prod through the gates, then deploy it.
+
+    Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides, for demos); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
+    """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
+    import time
+
+    from . import config, workflow
+    from . import promote as promotion
+
+    settings = config.load(config_path)
+    order = settings.promotion.order
+    targets = promotion.check_targets(order, to)
+    soak = promotion.soak_setting(settings.promotion.soak_minutes, os.environ)
+    if soak.note() and order[-1] in targets:
+        progress(f"promote: {soak.note()}")
+    envs = settings.ordered()
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, envs, workspace)
+    workflow.require_packages(workspace, FUNCTIONS)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    current = workflow.current_release(workspace.project, None)
+    who = actor or os.environ.get("USER") or "unknown"
+    ports = workflow.PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep)
+    plan = promotion.PromotionPlan(
+        targets=targets,
+        order=order,
+        version=version,
+        soak=soak.duration,
+        approval_required={env.name: env.approval_required for env in envs},
+        approver=approve,
+        source_commit=current.source_commit,
+        dry_run=dry_run,
+        wait_for_soak=wait_soak,
+    )
+    result = promotion.run(plan, ports)
+    if as_json:
+        emit_json(
+            {
+                "dry_run": dry_run,
+                "soak_seconds": int(soak.duration.total_seconds()),
+                "steps": [
+                    {
+                        "target": step.target,
+                        "source": step.source,
+                        "version": step.version,
+                        "deployed": step.deployed,
+                        "approver": step.approver,
+                        "gates": [
+                            {"gate": str(g.gate), "passed": g.passed, "detail": g.detail} for g in step.gates
+                        ],
+                    }
+                    for step in result.steps
+                ],
+                "untouched": list(result.untouched),
+            }
+        )
+    else:
+        for step in result.steps:
+            state = "promoted" if step.deployed else "would promote" if step.passed else "refused"
+            print(f"{step.target:<10} {state:<13} {step.version} (from {step.source})")
+        for name in result.untouched:
+            print(f"{name:<10} untouched")
+    refused = promotion.refusal(result)
+    if refused is not None:
+        raise refused
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
+def rollback(
+    env: Annotated[str, typer.Option("--env", help="The environment to roll back.")],
+    to: Annotated[
+        str, typer.Option("--to", help="The version to restore (a successful deploy in the ledger).")
+    ],
+    reason: Annotated[str | None, typer.Option(help="Why; recorded in the ledger's ROLLBACK row.")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Re-apply the snapshot even if this checkout is not the code VERSION ran."
+        ),
+    ] = False,
+    actor: Annotated[str | None, typer.Option(help="Who rolls back, for the ledger; default: $USER.")] = None,
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    verbose: VerboseOption = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the applied plan's summary as JSON.")
+    ] = False,
+) -> None:
+    """Re-apply a recorded version's tfvars snapshot to one env and record ROLLBACK.
+
+    The snapshot comes from the env's config store (written by deploy and promote); this checkout must be the commit that version was deployed from, unless --force (then the ROLLBACK row says which code was applied).
+    """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
+    from . import config, workflow
+    from .rollback import DEFAULT_REASON
+
+    settings = config.load(config_path)
+    target = settings.env(env, config_path)
+    workspace = _workspace(config_path)
+    workflow.require_fresh_render(settings, [target], workspace)
+    workflow.require_packages(workspace, FUNCTIONS)
+    runner = workflow.Runner(settings, workspace, progress, verbose)
+    current = workflow.current_release(workspace.project, None)
+    who = actor or os.environ.get("USER") or "unknown"
+    done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, _now, current, force)
+    _print_plan(done.applied.run, as_json)
+    if not as_json:
+        print(
+            f"{env}: rolled back to {to} (deployed {done.restored.at.isoformat()} by {done.restored.actor})"
+        )
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -521,6 +696,10 @@ def drift_report(
     release = None
     if given:
         env_plans = drift_runs.from_files(given, names, regions, progress)
+        if not kinds and drift_runs.available_kinds(env_plans) != wanted:
+            wanted = drift_runs.available_kinds(env_plans)
+            without = ", ".join(env.env for env in env_plans if env.plan is None)
+            progress(f"drift-report: no normal plan for {without}: live drift only (--kind to choose)")
     else:
         assert settings is not None
         selected = [settings.env(name, config_path) for name in names]

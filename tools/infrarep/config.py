@@ -131,7 +131,9 @@ class EnvSettings(_Model):
 
 class Promotion(_Model):
     order: tuple[EnvName, ...]
-    soak_minutes: int = Field(ge=0)
+    # At least an hour: the control plane's soak (a Step Functions Wait) refuses less.
+    # INFRAREP_SOAK_SECONDS shortens the CLI gate for demos without touching this.
+    soak_minutes: int = Field(ge=60)
 
 
 class StateSettings(_Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from . import plans
@@ -21,6 +21,8 @@ from .workflow import Release, Runner
 
 Progress = Callable[[str], None]
 NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
+HEARTBEAT_SECONDS = 30.0
+"""While plans run, a line every this many seconds names the envs still planning."""
 
 
 def parse_plan_specs(specs: Sequence[str]) -> dict[str, list[Path]]:
@@ -54,12 +56,21 @@ def from_files(
             else:
                 refresh = plan
             seconds = time.monotonic() - started
-            progress(f"{env:<10} read    {kind} {path} ({len(plan.changes)} resources)  {seconds:.1f}s")
+            count = f"{len(plan.changes)} resources" if plan.has_changes else f"{len(plan.drift)} drifted"
+            progress(f"{env:<10} read    {kind} {path} ({count})  {seconds:.1f}s")
         identity_plan = normal or refresh
         if identity_plan is None:
             raise ConfigError(f"{env}: no --plan {env}=FILE given")
         loaded.append(EnvPlans(env, detect_identity(env, identity_plan, regions.get(env)), normal, refresh))
     return loaded
+
+
+def available_kinds(envs: Sequence[EnvPlans]) -> frozenset[Kind]:
+    """The kinds the given plans can answer: live drift from any plan; pending changes and parity
+    only when every env has a normal plan (with `--plan` and no `--kind`, the report covers these)."""
+    if all(env.plan is not None for env in envs):
+        return frozenset(Kind)
+    return frozenset({Kind.LIVE})
 
 
 def plan_in_parallel(
@@ -68,8 +79,10 @@ def plan_in_parallel(
     kinds: frozenset[Kind],
     release: Release,
     progress: Progress,
+    heartbeat: float = HEARTBEAT_SECONDS,
 ) -> list[EnvPlans]:
-    """Plan every env in its own thread; raise the first failure after all threads finished."""
+    """Plan every env in its own thread; raise the first failure after all threads finished.
+    Every `heartbeat` seconds without a finished env, one line names the envs still planning."""
     steps = (["refresh-only"] if Kind.LIVE in kinds else []) + (["plan"] if kinds & NORMAL_KINDS else [])
     progress(f"drift-report: {' + '.join(steps)} for {', '.join(env.name for env in envs)} in parallel")
     started = time.monotonic()
@@ -78,6 +91,12 @@ def plan_in_parallel(
             env.name: pool.submit(_plan_env, runner, env, kinds, release, progress) for env in envs
         }
         try:
+            running: set[Future[EnvPlans]] = set(futures.values())
+            while running:
+                finished, running = wait(running, timeout=heartbeat, return_when=FIRST_COMPLETED)
+                if running and not finished:
+                    waiting = ", ".join(name for name, future in futures.items() if not future.done())
+                    progress(f"drift-report: still planning {waiting}  {time.monotonic() - started:.0f}s")
             results = {name: _outcome(future) for name, future in futures.items()}
         except KeyboardInterrupt:
             progress("interrupted: waiting for the running plans to stop")

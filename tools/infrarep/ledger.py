@@ -88,6 +88,42 @@ def history(clients: Clients, where: EnvResources, limit: int = 100) -> list[rec
     return [records.LedgerEntry.from_item(item) for item in answer.get("Items", [])]
 
 
+def rows_of_version(clients: Clients, where: EnvResources, version: str) -> list[records.LedgerEntry]:
+    """Every row of `version` in the env, newest first (through the `version-index` GSI)."""
+    try:
+        pages = clients.dynamodb.get_paginator("query").paginate(
+            TableName=where.ledger_table,
+            IndexName=records.VERSION_INDEX,
+            KeyConditionExpression="#version = :version",
+            FilterExpression="#env = :env",
+            ExpressionAttributeNames={"#version": "version", "#env": records.PARTITION_KEY},
+            ExpressionAttributeValues={":version": {"S": version}, ":env": {"S": where.env}},
+            ScanIndexForward=False,
+        )
+        items = [item for page in pages for item in page.get("Items", [])]
+    except Exception as err:
+        raise LedgerUnavailable(f"ledger {where.ledger_table} ({where.region}): {err}") from err
+    return [records.LedgerEntry.from_item(item) for item in items]
+
+
+def read_snapshot(clients: Clients, where: EnvResources, version: str) -> dict[str, Any] | None:
+    """The parameters `snapshot` stored for `version`; None if the config store has none."""
+    key = records.tfvars_key(where.env, version)
+    try:
+        answer = clients.s3.get_object(Bucket=where.config_bucket, Key=key)
+    except clients.s3.exceptions.NoSuchKey:
+        return None
+    except Exception as err:
+        raise LedgerUnavailable(f"config store {where.config_bucket} ({where.region}): {err}") from err
+    try:
+        parameters = json.loads(answer["Body"].read())
+    except ValueError as err:
+        raise LedgerUnavailable(f"s3://{where.config_bucket}/{key}: not JSON ({err})") from err
+    if not isinstance(parameters, dict):
+        raise LedgerUnavailable(f"s3://{where.config_bucket}/{key}: expected an object of variables")
+    return parameters
+
+
 def snapshot(clients: Clients, where: EnvResources, version: str, parameters: dict[str, Any]) -> str:
     """Store the env's rendered parameters for `version`: the current parameters object (what a
     rollback restores) and an immutable per-version copy. Returns the S3 version id."""

@@ -23,6 +23,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 # Whether the request being served arrived over TLS (set per request by the WSGI wrapper).
@@ -635,6 +636,30 @@ def _patch_codebuild() -> None:
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
 
 
+# --- CodePipeline ------------------------------------------------------------------------------
+#
+# moto writes a pipeline's created/updated as ISO strings; the awsJson protocol carries
+# timestamps as epoch seconds, and the Go SDK refuses anything else, so every read fails.
+
+
+def epoch_seconds(moment: datetime) -> float:
+    """A naive UTC datetime (moto's clock) as the epoch seconds awsJson timestamps are."""
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def _patch_codepipeline() -> None:
+    from moto.codepipeline.models import CodePipeline
+
+    def metadata(self: CodePipeline) -> dict[str, Any]:
+        return {
+            "pipelineArn": self._arn,
+            "created": epoch_seconds(self._created),
+            "updated": epoch_seconds(self._updated),
+        }
+
+    CodePipeline.metadata = property(metadata)  # type: ignore[method-assign,assignment]
+
+
 # --- X-Ray sampling rules and groups -----------------------------------------------------------
 #
 # moto's X-Ray has traces only: sampling rules, groups and their tags answer 404. This keeps
@@ -1017,6 +1042,31 @@ def _patch_sqs_redrive_policy() -> None:
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
 
 
+# --- DynamoDB tags ---------------------------------------------------------------------------------
+#
+# moto's TagResource appends, so re-tagging a key (a new Version tag on every deploy) leaves the
+# old value beside the new one; AWS overwrites it. The provider then waits for ListTagsOfResource
+# to match and times out after 2 minutes.
+
+
+def merged_tags(current: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
+    """`current` with `new` applied as AWS does: a key that is tagged again takes the new value."""
+    values = {tag["Key"]: tag["Value"] for tag in current}
+    values.update({tag["Key"]: tag["Value"] for tag in new})
+    return [{"Key": key, "Value": value} for key, value in values.items()]
+
+
+def _patch_dynamodb_tags() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    def tag_resource(self: DynamoDBBackend, table_arn: str, tags: list[dict[str, str]]) -> None:
+        for table in self.tables.values():
+            if table.table_arn == table_arn:
+                table.tags = merged_tags(table.tags, tags)
+
+    DynamoDBBackend.tag_resource = tag_resource  # type: ignore[method-assign]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -1030,12 +1080,14 @@ def install_extensions() -> None:
     _patch_create_bucket_tags()
     _patch_step_functions()
     _patch_codebuild()
+    _patch_codepipeline()
     _patch_xray()
     _patch_autoscaling_tags()
     _patch_event_delivery()
     _patch_security_group_rule_descriptions()
     _patch_rds()
     _patch_sqs_redrive_policy()
+    _patch_dynamodb_tags()
     _installed = True
 
 

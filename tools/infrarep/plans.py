@@ -120,6 +120,12 @@ def action_of(actions: list[str] | tuple[str, ...]) -> Action:
     return Action(actions[0])
 
 
+_ACTION_LISTS = frozenset(
+    {(action.value,) for action in Action} | {("create", "delete"), ("delete", "create")}
+)
+"""Every `actions` list `action_of` accepts (checked by membership first: plans have 100k of them)."""
+
+
 def summarise(plan_json: Path) -> PlanSummary:
     plan = _decode(plan_json, _PlanActions)
     actions = []
@@ -329,6 +335,7 @@ class Configuration:
         self._calls: dict[tuple[str, ...], ModuleCall] = {}
         self._resources: dict[tuple[tuple[str, ...], str], ConfigResource] = {}
         self._expressions: dict[int, Any] = {}
+        self._keys: dict[int, tuple[msgspec.Raw, tuple[str, ...]]] = {}
         self._walk((), decoded.root_module)
 
     def _walk(self, path: tuple[str, ...], module: ModuleConfig) -> None:
@@ -376,8 +383,16 @@ class Configuration:
         names: set[str] = {DERIVED_TAGS}
         for _, resource in self.resources():
             if resource.mode == Mode.MANAGED:
-                names.update(_top_level_keys(resource.expressions))
+                names.update(self.configured(resource))
         return tuple(sorted(names))
+
+    def configured(self, resource: ConfigResource) -> tuple[str, ...]:
+        """The top-level names in a resource's expressions (without decoding the expressions)."""
+        key = id(resource.expressions)
+        found = self._keys.get(key)
+        if found is None:
+            found = self._keys[key] = (resource.expressions, tuple(_top_level_keys(resource.expressions)))
+        return found[1]
 
 
 def _top_level_keys(raw: msgspec.Raw) -> list[str]:
@@ -463,7 +478,8 @@ def load(path: Path) -> Plan:
     records: tuple[ResourceChange, ...] = tuple(changes) if has_changes else ()
     for record in (*records, *head.resource_drift):
         try:
-            action_of(record.change.actions)
+            if record.change.actions not in _ACTION_LISTS:
+                action_of(record.change.actions)
             module_path(record.module_address)
         except ValueError as err:
             raise PlanUnreadable(f"{path}: {record.address}: {err}") from None

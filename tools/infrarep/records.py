@@ -218,6 +218,8 @@ class LedgerEntry:
     plan_digest: str | None = None
     manifest_sha256: str | None = None
     reason: str | None = None
+    approver: str | None = None
+    """Who approved a promotion into this env (staging, prod); None where none was needed."""
 
     def __post_init__(self) -> None:
         check_env(self.env)
@@ -234,6 +236,7 @@ class LedgerEntry:
         _optional_text(self.plan_digest, "plan_digest")
         _optional_sha256(self.manifest_sha256, "manifest_sha256")
         _optional_text(self.reason, "reason")
+        _optional_text(self.approver, "approver")
 
     @classmethod
     def create(
@@ -250,6 +253,7 @@ class LedgerEntry:
         plan_digest: str | None = None,
         manifest_sha256: str | None = None,
         reason: str | None = None,
+        approver: str | None = None,
     ) -> LedgerEntry:
         """A new row for the event `event_id` that happened `at`; its key is stable across redeliveries."""
         return cls(
@@ -264,6 +268,7 @@ class LedgerEntry:
             plan_digest=plan_digest,
             manifest_sha256=manifest_sha256,
             reason=reason,
+            approver=approver,
         )
 
     @property
@@ -290,6 +295,7 @@ class LedgerEntry:
             "plan_digest": self.plan_digest,
             "manifest_sha256": self.manifest_sha256,
             "reason": self.reason,
+            "approver": self.approver,
         }
         item.update({name: value for name, value in optional.items() if value is not None})
         return item
@@ -319,6 +325,7 @@ class LedgerEntry:
                 plan_digest=plain.get("plan_digest"),
                 manifest_sha256=plain.get("manifest_sha256"),
                 reason=plain.get("reason"),
+                approver=plain.get("approver"),
             )
         except InvalidRecord as err:
             raise InvalidRecord(f"{where}: {err}") from None

@@ -23,6 +23,8 @@ BACKEND_FILE = "backend.hcl"
 LOCAL_OVERRIDE_FILE = "local_override.tf"
 LOCAL_VARIABLE_FILE = "local_aws.tf"
 BOOTSTRAP_ROOT = Path("terraform/bootstrap")
+CONTROL_PLANE_ROOT = Path("terraform/control_plane")
+CONTROL_PLANE_STATE_KEY = "control-plane/terraform.tfstate"
 
 
 def hcl(value: object) -> str:
@@ -184,14 +186,46 @@ def bootstrap_files(settings: Settings) -> dict[str, str | None]:
     }
 
 
+def control_plane_variables(settings: Settings) -> dict[str, object]:
+    """The control plane's inputs: the envs in promotion order and the soak before the last."""
+    return {
+        "system": settings.system,
+        "cost_center": settings.cost_center,
+        "region": settings.control_region,
+        "environments": [
+            {"name": env.name, "region": env.region, "approval_required": env.approval_required}
+            for env in settings.ordered()
+        ],
+        "soak_seconds": settings.promotion.soak_minutes * 60,
+        "force_destroy": settings.target is Target.LOCAL,
+    }
+
+
+def control_plane_files(settings: Settings) -> dict[str, str | None]:
+    local = settings.target is Target.LOCAL
+    return {
+        TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=control_plane_variables(settings)),
+        BACKEND_FILE: backend_config(
+            state_bucket(settings, settings.control_region),
+            CONTROL_PLANE_STATE_KEY,
+            settings.control_region,
+            local,
+        ),
+        **local_files([""] if local else None),
+    }
+
+
 def wanted_files(settings: Settings, envs: Sequence[EnvSettings], project: Path) -> dict[Path, str | None]:
-    """Every file render owns for the selected envs (and the bootstrap root): text or None."""
+    """Every file render owns for the selected envs (and the bootstrap and control plane
+    roots): text or None."""
     wanted: dict[Path, str | None] = {}
     for env in envs:
         for name, text in env_files(settings, env).items():
             wanted[project / "envs" / env.name / name] = text
     for name, text in bootstrap_files(settings).items():
         wanted[project / BOOTSTRAP_ROOT / name] = text
+    for name, text in control_plane_files(settings).items():
+        wanted[project / CONTROL_PLANE_ROOT / name] = text
     return wanted
 
 

@@ -201,25 +201,42 @@ class TerraformRoot:
 
         reader = threading.Thread(target=pump_stderr, daemon=True)
         reader.start()
+
+        def pump_stdout() -> None:
+            if process.stdout is None or stdout is not None:
+                return
+            for raw in process.stdout:
+                line = raw.decode(errors="replace").rstrip("\n")
+                if capture is not None:
+                    capture(line)
+                elif self.on_line is not None:
+                    self.on_line(_ANSI.sub("", line))
+
         try:
-            if process.stdout is not None and stdout is None:
-                for raw in process.stdout:
-                    line = raw.decode(errors="replace").rstrip("\n")
-                    if capture is not None:
-                        capture(line)
-                    elif self.on_line is not None:
-                        self.on_line(_ANSI.sub("", line))
+            pump_stdout()
             returncode = process.wait()
         except KeyboardInterrupt:
-            # terraform stops gracefully on one SIGINT: it finishes in-flight calls,
-            # writes state and releases the lock. A second one would abandon the state.
+            # terraform stops gracefully on one SIGINT: it finishes in-flight calls, writes
+            # state and releases the lock. A second one would abandon the state, so later
+            # Ctrl-Cs are not forwarded; its output keeps draining so it never blocks on a pipe.
             process.send_signal(signal.SIGINT)
-            process.wait()
+            returncode = _wait_through_interrupts(process, pump_stdout)
             reader.join(timeout=5)
             raise Interrupted(
-                f"interrupted `{' '.join(shown[:2])}` in {self.workdir}; terraform saved its state"
+                f"interrupted `{' '.join(shown[:2])}` in {self.workdir}; terraform stopped "
+                f"(exit {returncode}) after saving its state and releasing the lock"
             ) from None
         reader.join(timeout=5)
         if returncode not in ok_codes:
             raise TerraformFailed(shown, returncode, "\n".join(tail))
         return returncode
+
+
+def _wait_through_interrupts(process: subprocess.Popen[bytes], drain: Callable[[], None]) -> int:
+    """Wait for a terraform that was sent SIGINT, ignoring further Ctrl-Cs meanwhile."""
+    while True:
+        try:
+            drain()
+            return process.wait()
+        except KeyboardInterrupt:
+            continue

@@ -12,14 +12,14 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import ledger, local_aws, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
-from .errors import ConfigError, InfrarepError
+from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
 from .terraform import PlanOutcome, TerraformRoot
 
@@ -179,9 +179,17 @@ def record_deployment(
     status: records.Status,
     actor: str,
     now: datetime,
+    *,
+    event_type: records.EventType = records.EventType.DEPLOY,
+    approver: str | None = None,
+    reason: str | None = None,
+    parameters: dict[str, object] | None = None,
 ) -> records.LedgerEntry | None:
     """Ledger row, parameters snapshot, metric and event for one apply; None if the env's
-    ledger does not exist yet (a first deploy that failed before creating it)."""
+    ledger does not exist yet (a first deploy that failed before creating it).
+
+    `parameters` is what the snapshot stores on success: by default the env's rendered
+    variables; a rollback passes the snapshot it re-applied."""
     outputs = runner.root(run.root).output_json().get("stack", {}).get("value")
     if not outputs:
         runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
@@ -195,18 +203,226 @@ def record_deployment(
         event_id=uuid.uuid4().hex,
         version=release.version,
         source_commit=release.source_commit,
-        event_type=records.EventType.DEPLOY,
+        event_type=event_type,
         status=status,
         actor=actor,
         plan_digest=digest,
+        reason=reason,
+        approver=approver,
     )
     ledger.record(clients, where, entry)
     if status is records.Status.SUCCEEDED:
-        ledger.snapshot(clients, where, release.version, render.env_variables(runner.settings, env))
+        snapshot = parameters if parameters is not None else render.env_variables(runner.settings, env)
+        ledger.snapshot(clients, where, release.version, snapshot)
     update = records.EnvironmentUpdate.from_entry(entry)  # carries the row's key: recorded once
     ledger.publish_update(clients, update)
-    runner.progress(f"{env.name:<10} record  {status} {release.version} by {actor}")
+    approved = f", approved by {approver}" if approver else ""
+    runner.progress(f"{env.name:<10} record  {event_type} {status} {release.version} by {actor}{approved}")
     return entry
+
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Applied:
+    run: PlannedRun
+    entry: records.LedgerEntry | None
+
+
+def deploy_release(
+    runner: Runner,
+    env: EnvSettings,
+    release: Release,
+    actor: str,
+    clock: Clock,
+    *,
+    event_type: records.EventType = records.EventType.DEPLOY,
+    approver: str | None = None,
+    reason: str | None = None,
+    var_files: Sequence[Path] = (),
+    parameters: dict[str, object] | None = None,
+) -> Applied:
+    """The one deploy path (deploy, promote, rollback): plan to a saved plan, apply exactly
+    that plan, record SUCCEEDED, or FAILED / INTERRUPTED and re-raise. `var_files` come
+    before the release file (a rollback's snapshot overrides the rendered tfvars)."""
+    root = runner.workspace.env_root(env.name)
+    run = runner.plan(
+        env.name, root, root / render.BACKEND_FILE, [*var_files, runner.release_vars(env.name, release)]
+    )
+
+    def record(status: records.Status) -> records.LedgerEntry | None:
+        return record_deployment(
+            runner,
+            env,
+            release,
+            run,
+            status,
+            actor,
+            clock(),
+            event_type=event_type,
+            approver=approver,
+            reason=reason,
+            parameters=parameters,
+        )
+
+    try:
+        runner.apply(run)
+    except Interrupted:
+        record(records.Status.INTERRUPTED)
+        raise
+    except InfrarepError:
+        record(records.Status.FAILED)
+        raise
+    return Applied(run, record(records.Status.SUCCEEDED))
+
+
+LISTED_FINDINGS = 5
+"""Live drift findings a promotion names before `... and N more`."""
+
+
+class PromotionPorts:
+    """`promote.Ports` against the real world: ledgers, refresh-only plans, the deploy path."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        release: Release,
+        actor: str,
+        ask: Callable[[str, str], str | None],
+        clock: Clock,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.runner = runner
+        self.release = release
+        self.actor = actor
+        self._ask = ask
+        self._clock = clock
+        self._sleep = sleep
+        self.applied: dict[str, Applied] = {}
+        self._running: dict[str, Release] = {}
+
+    def _env(self, name: str) -> EnvSettings:
+        return self.runner.settings.env(name, self.runner.workspace.config_path)
+
+    def history(self, env: str) -> list[records.LedgerEntry]:
+        settings = self._env(env)
+        where = env_resources(self.runner, settings)
+        if where is None:
+            return []
+        rows = ledger.history(clients_for(self.runner, settings.region), where)
+        current = records.latest_successful(rows, env=env)
+        if current is not None:
+            self._running[env] = Release(current.version, current.source_commit)
+        return rows
+
+    def live_drift(self, env: str) -> bool | None:
+        from . import drift, drift_runs
+
+        settings = self._env(env)
+        # The release the env runs: its Version/SourceCommit default tags are part of what the
+        # refresh compares, so another version's tags would show up as drift everywhere.
+        running = self._running.get(env, self.release)
+        policy_file = self.runner.workspace.config_path.parent / drift.DEFAULT_POLICY_NAME
+        try:
+            policy = drift.load_policy(policy_file) if policy_file.exists() else None
+            env_plans = drift_runs.plan_in_parallel(
+                self.runner, [settings], frozenset({drift.Kind.LIVE}), running, self.progress
+            )
+            report = drift.analyse(env_plans, [drift.Kind.LIVE], policy=policy, manifests=False)
+        except Interrupted:
+            raise
+        except InfrarepError as err:
+            self.progress(f"{env:<10} drift   could not be checked: {err.message}")
+            return None
+        count = report.drift_count(drift.Kind.LIVE)
+        self.progress(f"{env:<10} drift   {f'{count} live drift finding(s)' if count else 'none'}")
+        drifted = [finding for finding in report.findings if finding.verdict is drift.Verdict.DRIFT]
+        for finding in drifted[:LISTED_FINDINGS]:
+            changed = ", ".join(attribute.path for attribute in finding.attributes) or str(finding.change)
+            self.progress(f"{env:<10} drift   {finding.address}: {changed}")
+        if len(drifted) > LISTED_FINDINGS:
+            self.progress(f"{env:<10} drift   ... and {len(drifted) - LISTED_FINDINGS} more")
+        return report.drift
+
+    def ask_approval(self, target: str, version: str) -> str | None:
+        return self._ask(target, version)
+
+    def deploy(self, target: str, version: str, approver: str | None) -> records.LedgerEntry | None:
+        release = Release(version=version, source_commit=self.release.source_commit)
+        applied = deploy_release(
+            self.runner, self._env(target), release, self.actor, self._clock, approver=approver
+        )
+        self.applied[target] = applied
+        return applied.entry
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def sleep(self, span: timedelta) -> None:
+        self._sleep(span.total_seconds())
+
+    def progress(self, line: str) -> None:
+        self.runner.progress(line)
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    applied: Applied
+    restored: records.LedgerEntry
+    """The DEPLOY row whose snapshot was re-applied."""
+    note: str | None
+    """Set when the code version differs from the recorded one (only with --force)."""
+
+
+def roll_back(
+    runner: Runner,
+    env: EnvSettings,
+    version: str,
+    reason: str,
+    actor: str,
+    clock: Clock,
+    current: Release,
+    force: bool,
+) -> RolledBack:
+    """Re-apply `version`'s tfvars snapshot to `env` and record a ROLLBACK row with `reason`."""
+    from . import rollback
+
+    where = env_resources(runner, env)
+    if where is None:
+        raise rollback.RollbackRefused(f"{env.name}: never deployed, nothing to roll back to")
+    clients = clients_for(runner, env.region)
+    restored = rollback.recorded_deploy(
+        ledger.rows_of_version(clients, where, version),
+        env.name,
+        version,
+        lambda: ledger.history(clients, where),
+    )
+    parameters = ledger.read_snapshot(clients, where, version)
+    if parameters is None:
+        raise rollback.RollbackRefused(
+            f"{env.name}: no tfvars snapshot of {version} in s3://{where.config_bucket}/"
+            f"{records.tfvars_key(env.name, version)}",
+            hint="only deployments recorded by `infrarep deploy`/`promote` have one",
+        )
+    note = rollback.check_code(restored, current.source_commit, force)
+    if note:
+        runner.progress(f"{env.name:<10} code    {note}")
+    snapshot_file = runner.workspace.run_dir(env.name) / "rollback.tfvars.json"
+    write_atomic(snapshot_file, json.dumps(parameters, sort_keys=True, indent=2) + "\n")
+    release = Release(version=version, source_commit=current.source_commit)
+    applied = deploy_release(
+        runner,
+        env,
+        release,
+        actor,
+        clock,
+        event_type=records.EventType.ROLLBACK,
+        reason=f"{reason} ({note})" if note else reason,
+        var_files=[snapshot_file],
+        parameters=parameters,
+    )
+    return RolledBack(applied, restored, note)
 
 
 def _environ() -> dict[str, str]:

@@ -1,0 +1,104 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{}" }
+  }
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+
+  mock_data "aws_region" {
+    defaults = { region = "us-east-1" }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+}
+
+variables {
+  name = "infrarep-control"
+  environments = [
+    { name = "dev", approval_required = false },
+    { name = "staging", approval_required = true },
+    { name = "prod", approval_required = true },
+  ]
+  source_bucket     = { name = "infrarep-control-config", arn = "arn:aws:s3:::infrarep-control-config" }
+  kms_key_arn       = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  deployer_role_arn = "arn:aws:iam::123456789012:role/infrarep-deployer"
+}
+
+run "stages_follow_the_promotion_order" {
+  command = plan
+
+  assert {
+    condition = output.stage_names == [
+      "Source", "Deploy-dev", "Validate-dev", "Approve-staging", "Deploy-staging",
+      "Soak-staging", "Validate-staging", "Approve-prod", "Deploy-prod",
+    ]
+    error_message = "unexpected stage order: ${jsonencode(output.stage_names)}"
+  }
+}
+
+run "validation_after_staging_covers_parity_with_dev" {
+  command = plan
+
+  assert {
+    condition     = [for s in local.stages : s.envs if s.kind == "validate"] == ["dev", "dev staging"]
+    error_message = "validations should cover dev, then dev and staging"
+  }
+}
+
+run "no_approval_where_the_env_needs_none" {
+  command = plan
+
+  variables {
+    environments = [
+      { name = "dev", approval_required = false },
+      { name = "prod", approval_required = false },
+    ]
+  }
+
+  assert {
+    condition     = output.stage_names == ["Source", "Deploy-dev", "Soak-dev", "Validate-dev", "Deploy-prod"]
+    error_message = "unexpected stages: ${jsonencode(output.stage_names)}"
+  }
+}
+
+run "soak_defaults_to_one_hour" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(aws_sfn_state_machine.soak.definition).States.Soak.Seconds == 3600
+    error_message = "the soak should wait 3600 s by default"
+  }
+}
+
+run "rejects_a_soak_under_one_hour" {
+  command = plan
+
+  variables {
+    soak_seconds = 600
+  }
+
+  expect_failures = [var.soak_seconds]
+}
+
+run "rejects_a_single_environment" {
+  command = plan
+
+  variables {
+    environments = [{ name = "dev", approval_required = false }]
+  }
+
+  expect_failures = [var.environments]
+}
+
+run "builds_run_make_deploy_on_arm64" {
+  command = plan
+
+  assert {
+    condition     = strcontains(aws_codebuild_project.this["deploy"].source[0].buildspec, "make deploy ENV=\"$DEPLOY_ENV\"") && aws_codebuild_project.this["deploy"].environment[0].type == "ARM_CONTAINER"
+    error_message = "the deploy build should run make deploy ENV=<env> in an arm64 container"
+  }
+}

@@ -1,0 +1,100 @@
+# The control plane, once per account in the control region: the primary config store
+# (replicated to every environment region other than its own), the promotion pipeline and
+# the drift dashboard. Environment resources are addressed by the names modules/stack
+# gives them; the environments must be deployed before replication can deliver to them.
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      System       = var.system
+      Environment  = "control"
+      ManagedBy    = "terraform"
+      CostCenter   = var.cost_center
+      Version      = var.release_version
+      SourceCommit = var.source_commit
+    }
+  }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  name       = "${var.system}-control"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  # The role terraform runs as in the pipeline's builds. The account's administrators own it
+  # (it needs the rights to change every environment); the pipeline may only assume it.
+  deployer_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.system}-deployer"
+  # Names modules/stack gives each environment's resources.
+  env_resources = {
+    for env in var.environments : env.name => {
+      region       = env.region
+      config_arn   = "arn:${local.partition}:s3:::${var.system}-${env.name}-config-${local.account_id}"
+      key_alias    = "arn:${local.partition}:kms:${env.region}:${local.account_id}:alias/${var.system}-${env.name}"
+      ledger_table = "${var.system}-${env.name}-ledger"
+      alarms = concat(
+        ["${var.system}-${env.name}-drift-detected"],
+        [for f in ["deployment-recorder", "drift-validator", "rollback-executor"] : "${var.system}-${env.name}-${f}-errors"],
+      )
+    }
+  }
+}
+
+module "key" {
+  source = "../../modules/kms_key"
+
+  name               = local.name
+  service_principals = ["logs", "sns", "s3", "events"]
+}
+
+# The primary config store: release bundles and parameters, replicated with replication
+# time control to the config store of every environment outside the control region.
+module "config_store" {
+  source = "../../modules/config_store"
+
+  name          = "${local.name}-config-${local.account_id}"
+  kms_key_arn   = module.key.key_arn
+  force_destroy = var.force_destroy
+  replication_destinations = {
+    for name, env in local.env_resources : name => {
+      bucket_arn  = env.config_arn
+      kms_key_arn = env.key_alias
+    } if env.region != var.region
+  }
+}
+
+# A new release bundle in the store starts the pipeline (through EventBridge).
+resource "aws_s3_bucket_notification" "config_store" {
+  bucket      = module.config_store.bucket_name
+  eventbridge = true
+}
+
+module "pipeline" {
+  source = "../../modules/promotion_pipeline"
+
+  name              = local.name
+  environments      = [for env in var.environments : { name = env.name, approval_required = env.approval_required }]
+  source_bucket     = { name = module.config_store.bucket_name, arn = module.config_store.bucket_arn }
+  kms_key_arn       = module.key.key_arn
+  deployer_role_arn = local.deployer_role_arn
+  soak_seconds      = var.soak_seconds
+  force_destroy     = var.force_destroy
+}
+
+module "dashboard" {
+  source = "../../modules/drift_dashboard"
+
+  name = "${var.system}-drift"
+  environments = [
+    for env in var.environments : {
+      name              = env.name
+      region            = env.region
+      ledger_table_name = local.env_resources[env.name].ledger_table
+      alarm_names       = local.env_resources[env.name].alarms
+    }
+  ]
+  pipeline = { name = module.pipeline.pipeline_name, region = var.region }
+}

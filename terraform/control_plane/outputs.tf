@@ -1,0 +1,34 @@
+output "config_bucket" {
+  description = "Name of the primary config store (release bundles go to releases/source.zip)."
+  value       = module.config_store.bucket_name
+}
+
+output "replication_role_arn" {
+  description = "Role S3 replicates the primary config store with."
+  value       = module.config_store.replication_role_arn
+}
+
+output "pipeline_name" {
+  description = "Name of the promotion pipeline."
+  value       = module.pipeline.pipeline_name
+}
+
+output "pipeline_stages" {
+  description = "The pipeline's stages in order."
+  value       = module.pipeline.stage_names
+}
+
+output "soak_state_machine_arn" {
+  description = "State machine whose Wait is the soak."
+  value       = module.pipeline.soak_state_machine_arn
+}
+
+output "approval_topic_arn" {
+  description = "SNS topic manual approvals are announced on."
+  value       = module.pipeline.approval_topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the drift dashboard."
+  value       = module.dashboard.dashboard_name
+}

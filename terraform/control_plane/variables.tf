@@ -1,0 +1,45 @@
+# Set by the rendered terraform.auto.tfvars (from envs/environments.yaml) ...
+variable "system" {
+  type        = string
+  description = "Name of the system, the first part of every resource name."
+}
+
+variable "cost_center" {
+  type        = string
+  description = "CostCenter tag of every resource."
+}
+
+variable "region" {
+  type        = string
+  description = "The control region: the pipeline, the dashboard and the primary config store live here."
+}
+
+variable "environments" {
+  type = list(object({
+    name              = string
+    region            = string
+    approval_required = bool
+  }))
+  description = "The environments in promotion order, with their regions and whether promoting into them needs a manual approval."
+}
+
+variable "soak_seconds" {
+  type        = number
+  description = "Minimum time a version runs in the second-to-last environment before the last (promotion.soak_minutes)."
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let terraform destroy buckets with their objects (the local target only)."
+}
+
+# ... and by the release file `infrarep control-plane` passes for each run.
+variable "release_version" {
+  type        = string
+  description = "Version being deployed (a git commit or --version); the Version tag."
+}
+
+variable "source_commit" {
+  type        = string
+  description = "Git commit of the configuration being deployed; the SourceCommit tag."
+}

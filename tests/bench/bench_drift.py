@@ -1,0 +1,321 @@
+"""Benchmark: the drift engine against the floor of merely parsing the same plan JSON files.
+
+    .venv/bin/python tests/bench/bench_drift.py                 # 1k, 10k, 50k per env; 3 envs x 20k
+    .venv/bin/python tests/bench/bench_drift.py --sizes 20000   # just one size
+
+For each size N it writes three synthetic plans (dev, staging, prod) of N
+`aws_lambda_function` resources each, shaped like `terraform show -json` output: every
+resource in `resource_changes` (before and after), `planned_values` and `prior_state`,
+plus `configuration` (N/10 resource blocks with `count = 10`). Names, ARNs, regions,
+timestamps and ids differ per env as they do in real plans; 10% of the blocks take
+`memory_size` from a root variable whose values differ (expected differences); prod
+hard-codes another `timeout` in one block and has one block more (parity drift).
+
+Each measurement runs in a fresh process (so peak RSS is its own), three times, the three
+kinds taking turns (a shared machine's load then weighs on each alike); the best time is
+printed, wall clock and CPU (user + system of the process, steadier on a busy machine):
+
+- parse-only: one msgspec pass per file decoding only what the comparison needs, with
+  the attribute names known in advance (`after` as typed values) - PERFORMANCE.md's floor;
+- engine: `plans.load` of the three files + `drift.analyse(kinds=[parity])`;
+- engine + manifests: the same with the three config manifests.
+
+Targets (issue 6): 3 envs x 20k compared in < 2 s and < 1 GB peak RSS, and the engine
+at most 1.5x parse-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+ENVS = {
+    "dev": ("us-east-1", "111111111111"),
+    "staging": ("us-west-2", "222222222222"),
+    "prod": ("eu-west-1", "333333333333"),
+}
+MEMORY = {"dev": 256, "staging": 512, "prod": 1024}
+COUNT = 10  # instances per configuration block
+CONFIGURED = (
+    "architectures",
+    "function_name",
+    "handler",
+    "memory_size",
+    "role",
+    "runtime",
+    "tags",
+    "timeout",
+)
+
+
+def lambda_values(env: str, block: int, index: int, memory: int, timeout: int) -> dict[str, Any]:
+    region, account = ENVS[env]
+    name = f"shop-{env}-fn{block}-{index}"
+    arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return {
+        "architectures": ["arm64"],
+        "arn": arn,
+        "code_sha256": "335zrcQMDoybVGs/m8XMKNtX4X1j57SjQd/kHvTAo70=",
+        "dead_letter_config": [],
+        "description": "",
+        "environment": [{"variables": {"ENV": env, "TABLE": f"shop-{env}-ledger"}}],
+        "ephemeral_storage": [{"size": 512}],
+        "filename": "dist/fn.zip",
+        "function_name": name,
+        "handler": "handler.handler",
+        "id": name,
+        "invoke_arn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        "kms_key_arn": "",
+        "last_modified": f"2025-0{1 + index % 9}-0{1 + block % 9}T12:00:00.000+0000",
+        "layers": [],
+        "logging_config": [{"log_format": "Text", "log_group": f"/aws/lambda/{name}"}],
+        "memory_size": memory,
+        "package_type": "Zip",
+        "publish": False,
+        "qualified_arn": f"{arn}:$LATEST",
+        "region": region,
+        "reserved_concurrent_executions": -1,
+        "role": f"arn:aws:iam::{account}:role/shop-{env}-fn{block}",
+        "runtime": "python3.12",
+        "source_code_hash": "335zrcQMDoybVGs/m8XMKNtX4X1j57SjQd/kHvTAo70=",
+        "source_code_size": 164,
+        "tags": {"Service": "shop"},
+        "tags_all": {"Environment": env, "Service": "shop"},
+        "timeout": timeout,
+        "tracing_config": [{"mode": "Active"}],
+        "version": "$LATEST",
+        "vpc_config": [],
+    }
+
+
+def expression_block(block: int, env: str) -> dict[str, Any]:
+    memory = {"references": ["var.memory_mb"]} if block % 10 == 0 else {"constant_value": 256}
+    timeout = 30 if env == "prod" and block == 1 else 10
+    return {
+        "address": f"aws_lambda_function.fn{block}",
+        "mode": "managed",
+        "type": "aws_lambda_function",
+        "name": f"fn{block}",
+        "provider_config_key": "aws",
+        "expressions": {
+            "architectures": {"constant_value": ["arm64"]},
+            "function_name": {"references": ["var.name", "count.index"]},
+            "handler": {"constant_value": "handler.handler"},
+            "memory_size": memory,
+            "role": {"references": [f"aws_iam_role.fn{block}.arn", f"aws_iam_role.fn{block}"]},
+            "runtime": {"constant_value": "python3.12"},
+            "tags": {"constant_value": {"Service": "shop"}},
+            "timeout": {"constant_value": timeout},
+        },
+        "schema_version": 0,
+        "count_expression": {"constant_value": COUNT},
+    }
+
+
+def write_plan(path: Path, env: str, resources: int) -> int:
+    blocks = resources // COUNT + (1 if env == "prod" else 0)
+    changes, planned = [], []
+    for block in range(blocks):
+        memory = MEMORY[env] if block % 10 == 0 else 256
+        timeout = 30 if env == "prod" and block == 1 else 10
+        for index in range(COUNT):
+            values = lambda_values(env, block, index, memory, timeout)
+            address = f"module.fleet.aws_lambda_function.fn{block}[{index}]"
+            common = {
+                "address": address,
+                "mode": "managed",
+                "type": "aws_lambda_function",
+                "name": f"fn{block}",
+            }
+            changes.append(
+                {
+                    **common,
+                    "module_address": "module.fleet",
+                    "index": index,
+                    "provider_name": "registry.terraform.io/hashicorp/aws",
+                    "change": {
+                        "actions": ["no-op"],
+                        "before": values,
+                        "after": values,
+                        "after_unknown": {},
+                        "before_sensitive": {"tags": {}, "tags_all": {}},
+                        "after_sensitive": {"tags": {}, "tags_all": {}},
+                    },
+                }
+            )
+            planned.append(
+                {**common, "index": index, "schema_version": 0, "values": values, "sensitive_values": {}}
+            )
+    module = {"resources": planned, "address": "module.fleet"}
+    region, _ = ENVS[env]
+    document = {
+        "format_version": "1.2",
+        "terraform_version": "1.11.4",
+        "variables": {
+            "env": {"value": env},
+            "region": {"value": region},
+            "memory_mb": {"value": MEMORY[env]},
+        },
+        "planned_values": {"root_module": {"child_modules": [module]}},
+        "resource_changes": changes,
+        "prior_state": {"format_version": "1.0", "values": {"root_module": {"child_modules": [module]}}},
+        "configuration": {
+            "provider_config": {
+                "aws": {
+                    "name": "aws",
+                    "full_name": "registry.terraform.io/hashicorp/aws",
+                    "expressions": {"region": {"references": ["var.region"]}},
+                }
+            },
+            "root_module": {
+                "module_calls": {
+                    "fleet": {
+                        "source": "./modules/fleet",
+                        "expressions": {
+                            "name": {"references": ["var.env"]},
+                            "memory_mb": {"references": ["var.memory_mb"]},
+                        },
+                        "module": {
+                            "resources": [expression_block(block, env) for block in range(blocks)],
+                            "variables": {"name": {}, "memory_mb": {}},
+                        },
+                    }
+                },
+                "variables": {"env": {}, "region": {}, "memory_mb": {}},
+            },
+        },
+        "timestamp": "2025-01-01T00:00:00Z",
+    }
+    data = msgspec.json.encode(document)
+    path.write_bytes(data)
+    return len(data)
+
+
+# --- measurements (each in its own process) ---
+
+
+def floor_types() -> type[msgspec.Struct]:
+    after = msgspec.defstruct("After", [(name, Any, None) for name in (*CONFIGURED, "tags_all")])
+    change = msgspec.defstruct("Change", [("actions", list[str]), ("after", after | None, None)])
+    entry = msgspec.defstruct(
+        "Entry",
+        [
+            ("address", str),
+            ("mode", str),
+            ("type", str),
+            ("name", str),
+            ("change", change),
+            ("module_address", str, ""),
+            ("index", int | str | None, None),
+        ],
+    )
+    return msgspec.defstruct("Plan", [("format_version", str), ("resource_changes", list[entry], [])])
+
+
+def measure(kind: str, files: list[Path]) -> dict[str, float]:
+    from infrarep import drift, plans  # imported before the clock starts
+
+    plan_type = floor_types()
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    compare = 0.0
+    if kind == "parse":
+        kept = [msgspec.json.decode(path.read_bytes(), type=plan_type) for path in files]
+        assert all(plan.resource_changes for plan in kept)
+    else:
+        loaded = [plans.load(path) for path in files]
+        parsed = time.perf_counter()
+        envs = [
+            drift.EnvPlans(name, drift.detect_identity(name, plan), plan)
+            for name, plan in zip(ENVS, loaded, strict=True)
+        ]
+        report = drift.analyse(envs, [drift.Kind.PARITY], manifests=kind == "engine+manifests")
+        compare = time.perf_counter() - parsed
+        assert report.drift
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "cpu": time.process_time() - cpu_started,
+        "compare": compare,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_child(kind: str, files: list[Path]) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def best_of(kinds: list[str], files: list[Path], repeat: int) -> dict[str, dict[str, float]]:
+    """Each kind `repeat` times, taking turns; per kind the fastest run (wall and CPU apart)."""
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for _ in range(repeat):
+        for kind in kinds:
+            runs[kind].append(run_child(kind, files))
+    return {
+        kind: {
+            **min(measured, key=lambda run: run["seconds"]),
+            "cpu": min(run["cpu"] for run in measured),
+            "peak_rss_mib": max(run["peak_rss_mib"] for run in measured),
+        }
+        for kind, measured in runs.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 20000, 50000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.files)))
+        return
+    print(
+        f"{'resources/env':>13} {'MB/env':>7} | {'parse-only':>10} {'cpu':>5} {'RSS':>5} | "
+        f"{'engine':>6} {'cpu':>5} {'compare':>7} {'ratio':>5} {'cpu':>5} {'RSS':>5} | "
+        f"{'+manifests':>10} {'ratio':>5} {'cpu':>5} {'RSS':>5}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch:
+        for size in args.sizes:
+            files = []
+            total = 0
+            for env in ENVS:
+                path = Path(scratch) / f"{env}-{size}.json"
+                total += write_plan(path, env, size)
+                files.append(path)
+            measured = best_of(["parse", "engine", "engine+manifests"], files, args.repeat)
+            parse, engine, full = measured["parse"], measured["engine"], measured["engine+manifests"]
+            figures = [
+                f"{size:>13} {total / 3 / 1e6:>7.1f}",
+                f"{parse['seconds']:>9.2f}s {parse['cpu']:>4.2f}s {parse['peak_rss_mib']:>4.0f}M",
+                f"{engine['seconds']:>5.2f}s {engine['cpu']:>4.2f}s {engine['compare']:>6.2f}s "
+                f"{engine['seconds'] / parse['seconds']:>5.2f} {engine['cpu'] / parse['cpu']:>5.2f} "
+                f"{engine['peak_rss_mib']:>4.0f}M",
+                f"{full['seconds']:>9.2f}s {full['seconds'] / parse['seconds']:>5.2f} "
+                f"{full['cpu'] / parse['cpu']:>5.2f} {full['peak_rss_mib']:>4.0f}M",
+            ]
+            print(" | ".join(figures), flush=True)
+            for path in files:
+                path.unlink()
+
+
+if __name__ == "__main__":
+    main()
