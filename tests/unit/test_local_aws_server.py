@@ -502,6 +502,8 @@ def test_aurora_clusters_and_instances_report_what_was_set(monkeypatch):
             StorageType="aurora-iopt1",
         )["DBCluster"]
         assert cluster["StorageType"] == "aurora-iopt1"
+        described = rds.describe_db_clusters(DBClusterIdentifier="payments")["DBClusters"][0]
+        assert "ScalingConfigurationInfo" not in described  # provisioned: AWS leaves it out
         rds.create_db_instance(
             DBInstanceIdentifier="payments-1",
             DBClusterIdentifier="payments",
@@ -519,6 +521,29 @@ def test_aurora_clusters_and_instances_report_what_was_set(monkeypatch):
         rds.modify_db_instance(DBInstanceIdentifier="payments-1", MonitoringInterval=0, ApplyImmediately=True)
         instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
         assert (instance["MonitoringInterval"], instance["PerformanceInsightsEnabled"]) == (0, True)
+
+
+def test_serverless_v1_clusters_keep_their_scaling_configuration(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        rds = boto3.client("rds", region_name="eu-west-1")
+        rds.create_db_cluster(
+            DBClusterIdentifier="v1",
+            Engine="aurora-postgresql",
+            EngineMode="serverless",
+            MasterUsername="payments",
+            MasterUserPassword="not-a-real-secret-1",
+            ScalingConfiguration={"MinCapacity": 2, "MaxCapacity": 8},
+        )
+        described = rds.describe_db_clusters(DBClusterIdentifier="v1")["DBClusters"][0]
+        assert described["ScalingConfigurationInfo"]["MaxCapacity"] == 8
 
 
 def test_sqs_redrive_policy_reads_back_compact(monkeypatch):

@@ -964,7 +964,9 @@ def _patch_security_group_rule_descriptions() -> None:
 #
 # Aurora clusters with storage type `aurora` or `aurora-iopt1` crash moto's allocated-storage
 # lookup (KeyError), and DB instances forget Performance Insights and enhanced-monitoring
-# settings, so every plan would turn them on again.
+# settings, so every plan would turn them on again. A provisioned cluster reports an empty
+# ScalingConfigurationInfo that AWS leaves out (Serverless v1 only), so every plan would add
+# a scaling configuration.
 
 AURORA_STORAGE_TYPES = {"aurora", "aurora-iopt1"}
 _RDS_INSTANCE_SETTINGS = (
@@ -999,6 +1001,13 @@ def _patch_rds() -> None:
         return int(original_allocated(engine, storage_type))
 
     DBCluster.default_allocated_storage = staticmethod(default_allocated_storage)  # type: ignore[method-assign]
+
+    original_scaling = DBCluster.scaling_configuration_info
+
+    def scaling_configuration_info(self: DBCluster) -> dict[str, Any] | None:
+        return original_scaling.fget(self) if self.scaling_configuration else None
+
+    DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[assignment,method-assign]
 
     original_init = DBInstance.__init__
     original_update = DBInstance.update
