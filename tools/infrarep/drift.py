@@ -1627,6 +1627,7 @@ class _Kept:
     literal: bool  # a literal: kept as written, not normalised
     blocks: Any  # the expressions of nested blocks (only the configured parts are kept), else None
     index: int = 0  # in the resource's array of literals, or of values to normalise
+    name_json: bytes = b""  # the name as JSON
 
 
 def _has_empty(data: bytes) -> bool:
@@ -1635,27 +1636,21 @@ def _has_empty(data: bytes) -> bool:
 
 
 def _manifest(side: _Side, version: str) -> Manifest:
-    resources: dict[str, Any] = {}
     plan = side.plan
-    classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool]] = {}
+    classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool, bool]] = {}
     content: dict[Any, tuple[bool, bool]] = {}
     decode = plans.decode_json
-    # Pass 1: per resource, the raw JSON of its kept attributes, as two arrays (literals kept as
-    # written; the rest to normalise). Every resource's arrays are then decoded in one go, and
-    # the normalisation runs once over all of them (it never sees attribute names).
-    chosen: list[tuple[str, ResourceChange, tuple[_Kept, ...], bool]] = []
-    literal_parts: list[bytes] = []
+    # Pass 1: per resource, the raw JSON of its kept values: literals (kept as written) and the
+    # rest, which one normalisation pass over every resource's values turns into `${env}` &c.
+    chosen: list[tuple[str, ResourceChange, tuple[_Kept, ...], bool, bool, list[bytes]]] = []
     normal_parts: list[bytes] = []
-    empties: list[bool] = []  # per resource: might a kept value hold an empty value to prune?
     for key, record in side.records.items():
         lookup = (record.module_address, record.mode, record.type, record.name)
         if lookup not in classified:
             config = side.config_resource(record)
-            classified[lookup] = (
-                _classify(side, record, config, content) if config is not None else ((), False)
-            )
-        kept, variant_count = classified[lookup]
-        chosen.append((key, record, kept, variant_count))
+            kept, variant = _classify(side, record, config, content) if config is not None else ((), False)
+            classified[lookup] = (kept, variant, any(item.blocks is not None for item in kept))
+        kept, variant_count, blocks = classified[lookup]
         literal: list[bytes] = []
         normal: list[bytes] = []
         if kept:
@@ -1663,38 +1658,37 @@ def _manifest(side: _Side, version: str) -> Manifest:
             originals = side.sets.of(record)[1](view.raw_values()) if view is not None else ()
             for item in kept:
                 (literal if item.literal else normal).append(bytes(originals[item.position]))
-        literal_joined, normal_joined = b",".join(literal), b",".join(normal)
-        literal_parts.append(b"[" + literal_joined + b"]")
-        normal_parts.append(b"[" + normal_joined + b"]")
-        empties.append(_has_empty(literal_joined) or _has_empty(normal_joined))
-    literal_values = decode(b"[" + b",".join(literal_parts) + b"]") if chosen else []
-    normal_values = decode(side.identity.raw_json(b"[" + b",".join(normal_parts) + b"]")) if chosen else []
-    # Pass 2: the entries.
-    for (key, record, kept, variant_count), literals, normals, empty in zip(
-        chosen, literal_values, normal_values, empties, strict=True
+        chosen.append((key, record, kept, variant_count, blocks, literal))
+        normal_parts.append(b"\x1f".join(normal))  # \x1e, \x1f: never inside JSON text
+    normalised = side.identity.raw_json(b"\x1e".join(normal_parts)).split(b"\x1e") if chosen else []
+    # Pass 2: a resource that needs no more than its values is written as JSON and all of them
+    # are decoded at once; the others (sensitive parts, nested blocks, empty values to prune,
+    # instances to merge) are built value by value.
+    resources: dict[str, Any] = {}
+    written: list[bytes] = []
+    for (key, record, kept, variant_count, blocks, literal), normal_joined in zip(
+        chosen, normalised, strict=True
     ):
-        raw_sensitive = record.change.after_sensitive
-        sensitive = decode(raw_sensitive) if b"true" in bytes(raw_sensitive) else None
-        attributes = {}
-        for item in kept:
-            value = literals[item.index] if item.literal else normals[item.index]
-            node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
-            if node is True:
-                attributes[item.name] = Marker.SENSITIVE.value
-                continue
-            if node is not None:
-                value = _plain_markers(redact(value, node))
-            if item.blocks is not None:
-                value = _configured_part(item.blocks, value)
-            if empty or item.blocks is not None:
-                value = prune(value)
-            attributes[item.name] = value
-        entry = {"type": record.type, "attributes": attributes}
+        normal = normal_joined.split(b"\x1f")
+        values = [literal[item.index] if item.literal else normal[item.index] for item in kept]
+        raw_sensitive = bytes(record.change.after_sensitive)
+        empty = _has_empty(b"\x1f".join(values))  # \x1f: no empty value can span it
+        if not (variant_count or blocks or empty or b"true" in raw_sensitive):
+            pairs = b",".join(
+                b"%s:%s" % (item.name_json, value) for item, value in zip(kept, values, strict=True)
+            )
+            written.append(b'%s:{"type":%s,"attributes":{%s}}' % (_json(key), _json(record.type), pairs))
+            continue
+        sensitive = decode(raw_sensitive) if b"true" in raw_sensitive else None
+        decoded = decode(b"[" + b",".join(values) + b"]")
+        entry = {"type": record.type, "attributes": _attributes(kept, decoded, sensitive)}
         if variant_count:
             collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
             resources[collapsed] = _merge_instances(resources.get(collapsed), entry)
         else:
             resources[key] = entry
+    if written:
+        resources.update(decode(b"{" + b",".join(written) + b"}"))
     for call in plan.config.calls():
         resources[plans.module_prefix(call.path).rstrip(".")] = {
             "type": "module",
@@ -1702,6 +1696,27 @@ def _manifest(side: _Side, version: str) -> Manifest:
             "version": call.version,
         }
     return Manifest(env=side.env, version=version, resources=resources)
+
+
+def _json(text: str) -> bytes:
+    return msgspec.json.encode(text)
+
+
+def _attributes(kept: tuple[_Kept, ...], values: list[Any], sensitive: Any) -> dict[str, Any]:
+    """A resource's manifest attributes from its kept values: sensitive parts replaced, nested
+    blocks cut to what the configuration sets, empty values dropped."""
+    attributes = {}
+    for item, value in zip(kept, values, strict=True):
+        node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
+        if node is True:
+            attributes[item.name] = Marker.SENSITIVE.value
+            continue
+        if node is not None:
+            value = _plain_markers(redact(value, node))
+        if item.blocks is not None:
+            value = _configured_part(item.blocks, value)
+        attributes[item.name] = prune(value)
+    return attributes
 
 
 def _classify(
@@ -1747,7 +1762,9 @@ def _classify(
     counts = {True: 0, False: 0}  # the index of each kept value in its array (literals, the rest)
     indexed = []
     for item in sorted(kept, key=lambda item: item.name):
-        indexed.append(_Kept(item.name, item.position, item.literal, item.blocks, counts[item.literal]))
+        indexed.append(
+            _Kept(item.name, item.position, item.literal, item.blocks, counts[item.literal], _json(item.name))
+        )
         counts[item.literal] += 1
     return tuple(indexed), variant
 
