@@ -1726,12 +1726,24 @@ def _classify(
     name/region/account only), and whether count/for_each varies between envs. Attributes of a
     resource with a varying count/for_each that read count.index or each.* are left out: they
     differ per instance by design. `content` caches verdicts by expression text across blocks."""
-    existence = side.tracer.existence(record.module, config)
-    variant = any(
-        source.kind is not SourceKind.CONSTANT
-        and not (source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source)))
-        for source in existence
+    existence_key = (
+        "existence",
+        record.module,
+        bytes(config.count_expression),
+        bytes(config.for_each_expression),
     )
+    if existence_key not in content:  # blocks with the same count/for_each text in a module agree
+        content[existence_key] = (
+            any(
+                source.kind is not SourceKind.CONSTANT
+                and not (
+                    source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source))
+                )
+                for source in side.tracer.existence(record.module, config)
+            ),
+            False,
+        )
+    variant = content[existence_key][0]
     names, _ = side.sets.of(record)
     expressions = side.plan.config.expressions(config)
     kept = []
