@@ -319,12 +319,15 @@ and attributes holding one of these are dropped before comparing."""
 class OwnedAttribute:
     """`attribute` of `resource_type` is managed by a separate `owner_type` resource whose
     `link` argument points at it; when such an owner is configured, differences in the
-    attribute are the owner's business (its own record shows them) and are ignored here."""
+    attribute are the owner's business (its own record shows them) and are ignored here.
+    `anywhere`: the owner usually sits in another module and reaches the resource through
+    module inputs, so any configured owner of that type counts."""
 
     resource_type: str
     attribute: str
     owner_type: str
     link: str
+    anywhere: bool = False
 
 
 OWNED_ATTRIBUTES: tuple[OwnedAttribute, ...] = (
@@ -373,6 +376,12 @@ OWNED_ATTRIBUTES: tuple[OwnedAttribute, ...] = (
     ),
     # Routes created as aws_route resources show up in the table's inline `route` list.
     OwnedAttribute("aws_route_table", "route", "aws_route", "route_table_id"),
+    # An Aurora cluster lists the instances created after it; a stage names the web ACL
+    # a separate association attaches (right after a clean apply: [] -> members, "" -> ARN).
+    OwnedAttribute("aws_rds_cluster", "cluster_members", "aws_rds_cluster_instance", "cluster_identifier"),
+    OwnedAttribute(
+        "aws_api_gateway_stage", "web_acl_arn", "aws_wafv2_web_acl_association", "resource_arn", anywhere=True
+    ),
 )
 
 
@@ -601,6 +610,8 @@ def _full_diffs(record: ResourceDrift, ignored: frozenset[str]) -> tuple[Attribu
     for path, old, new in found:
         if path[:1] == (plans.DERIVED_TAGS,) and path[1:] in tag_changes:
             continue  # tags_all repeats what tags already shows
+        if _unset_zero(old, new):
+            continue
         diffs.append(
             AttributeDiff(
                 path_text(path),
@@ -609,6 +620,15 @@ def _full_diffs(record: ResourceDrift, ignored: frozenset[str]) -> tuple[Attribu
             )
         )
     return tuple(diffs)
+
+
+def _unset_zero(old: Any, new: Any) -> bool:
+    """null on one side, 0 or false on the other: SDKv2 providers read an unset number or
+    bool back as its zero value (a nested `period` null -> 0 right after a clean apply)."""
+    if (old is None) == (new is None):
+        return False
+    value = new if old is None else old
+    return isinstance(value, bool | int | float) and not value
 
 
 def _shown(value: Any, sensitive: bool, unknown: bool = False) -> Any:
@@ -675,11 +695,16 @@ class _Ownership:
     def _find(self, record: plans.Record) -> frozenset[str]:
         rules = [rule for rule in OWNED_ATTRIBUTES if rule.resource_type == record.type]
         module = self.config.module(record.module) if rules else None
-        if module is None:
-            return frozenset()
         owned = set()
         for rule in rules:
-            for candidate in module.resources:
+            if rule.anywhere:
+                if any(
+                    candidate.type == rule.owner_type and candidate.mode == plans.Mode.MANAGED
+                    for _, candidate in self.config.resources()
+                ):
+                    owned.add(rule.attribute)
+                continue
+            for candidate in module.resources if module is not None else ():
                 if candidate.type != rule.owner_type or candidate.mode != plans.Mode.MANAGED:
                     continue
                 link = self.config.expressions(candidate).get(rule.link)
