@@ -351,7 +351,28 @@ def test_policy_file_accepts_a_parity_difference(tmp_path):
     assert retention.reason == "accepted by drift-policy.yaml: prod keeps jobs two weeks for audits"
 
 
-def test_policy_by_type_accepts_an_inventory_difference():
+def test_resource_in_one_env_only_is_inventory_drift(tmp_path):
+    # staging's module code without terraform_data.marker: its configuration and its plan lack it.
+    def drop_marker(document):  # type: ignore[no-untyped-def]
+        document["resource_changes"] = [
+            r for r in document["resource_changes"] if r["address"] != "module.app.terraform_data.marker"
+        ]
+        module = document["configuration"]["root_module"]["module_calls"]["app"]["module"]
+        module["resources"] = [r for r in module["resources"] if r["address"] != "terraform_data.marker"]
+
+    staging = env_plans("staging", variant(tmp_path, "parity_staging.json", drop_marker))
+
+    report = drift.analyse([env_plans("dev", "parity_dev.json"), staging], [Kind.PARITY])
+
+    marker = by_address(report.findings)["module.app.terraform_data.marker"]
+    assert (marker.change, marker.verdict) == (Change.ONLY_IN, Verdict.DRIFT)
+    assert marker.reason == "only in dev: not in staging's configuration"
+    policy = drift.parse_policy("accepted:\n  - type: terraform_data\n    reason: a marker\n", Path("p.yaml"))
+    accepted = drift.analyse([env_plans("dev", "parity_dev.json"), staging], [Kind.PARITY], policy=policy)
+    assert not accepted.drift
+
+
+def test_policy_rule_without_attribute_covers_whole_resources_of_its_kinds():
     policy = drift.parse_policy(
         "accepted:\n  - type: aws_sqs_queue\n    reason: queues come and go\n", Path("p.yaml")
     )

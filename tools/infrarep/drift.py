@@ -319,12 +319,15 @@ and attributes holding one of these are dropped before comparing."""
 class OwnedAttribute:
     """`attribute` of `resource_type` is managed by a separate `owner_type` resource whose
     `link` argument points at it; when such an owner is configured, differences in the
-    attribute are the owner's business (its own record shows them) and are ignored here."""
+    attribute are the owner's business (its own record shows them) and are ignored here.
+    `anywhere`: the owner usually sits in another module and reaches the resource through
+    module inputs, so any configured owner of that type counts."""
 
     resource_type: str
     attribute: str
     owner_type: str
     link: str
+    anywhere: bool = False
 
 
 OWNED_ATTRIBUTES: tuple[OwnedAttribute, ...] = (
@@ -373,6 +376,12 @@ OWNED_ATTRIBUTES: tuple[OwnedAttribute, ...] = (
     ),
     # Routes created as aws_route resources show up in the table's inline `route` list.
     OwnedAttribute("aws_route_table", "route", "aws_route", "route_table_id"),
+    # An Aurora cluster lists the instances created after it; a stage names the web ACL
+    # a separate association attaches (right after a clean apply: [] -> members, "" -> ARN).
+    OwnedAttribute("aws_rds_cluster", "cluster_members", "aws_rds_cluster_instance", "cluster_identifier"),
+    OwnedAttribute(
+        "aws_api_gateway_stage", "web_acl_arn", "aws_wafv2_web_acl_association", "resource_arn", anywhere=True
+    ),
 )
 
 
@@ -601,6 +610,8 @@ def _full_diffs(record: ResourceDrift, ignored: frozenset[str]) -> tuple[Attribu
     for path, old, new in found:
         if path[:1] == (plans.DERIVED_TAGS,) and path[1:] in tag_changes:
             continue  # tags_all repeats what tags already shows
+        if _unset_zero(old, new):
+            continue
         diffs.append(
             AttributeDiff(
                 path_text(path),
@@ -609,6 +620,15 @@ def _full_diffs(record: ResourceDrift, ignored: frozenset[str]) -> tuple[Attribu
             )
         )
     return tuple(diffs)
+
+
+def _unset_zero(old: Any, new: Any) -> bool:
+    """null on one side, 0 or false on the other: SDKv2 providers read an unset number or
+    bool back as its zero value (a nested `period` null -> 0 right after a clean apply)."""
+    if (old is None) == (new is None):
+        return False
+    value = new if old is None else old
+    return isinstance(value, bool | int | float) and not value
 
 
 def _shown(value: Any, sensitive: bool, unknown: bool = False) -> Any:
@@ -675,11 +695,16 @@ class _Ownership:
     def _find(self, record: plans.Record) -> frozenset[str]:
         rules = [rule for rule in OWNED_ATTRIBUTES if rule.resource_type == record.type]
         module = self.config.module(record.module) if rules else None
-        if module is None:
-            return frozenset()
         owned = set()
         for rule in rules:
-            for candidate in module.resources:
+            if rule.anywhere:
+                if any(
+                    candidate.type == rule.owner_type and candidate.mode == plans.Mode.MANAGED
+                    for _, candidate in self.config.resources()
+                ):
+                    owned.add(rule.attribute)
+                continue
+            for candidate in module.resources if module is not None else ():
                 if candidate.type != rule.owner_type or candidate.mode != plans.Mode.MANAGED:
                     continue
                 link = self.config.expressions(candidate).get(rule.link)
@@ -1627,6 +1652,7 @@ class _Kept:
     literal: bool  # a literal: kept as written, not normalised
     blocks: Any  # the expressions of nested blocks (only the configured parts are kept), else None
     index: int = 0  # in the resource's array of literals, or of values to normalise
+    name_json: bytes = b""  # the name as JSON
 
 
 def _has_empty(data: bytes) -> bool:
@@ -1635,27 +1661,21 @@ def _has_empty(data: bytes) -> bool:
 
 
 def _manifest(side: _Side, version: str) -> Manifest:
-    resources: dict[str, Any] = {}
     plan = side.plan
-    classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool]] = {}
+    classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool, bool]] = {}
     content: dict[Any, tuple[bool, bool]] = {}
     decode = plans.decode_json
-    # Pass 1: per resource, the raw JSON of its kept attributes, as two arrays (literals kept as
-    # written; the rest to normalise). Every resource's arrays are then decoded in one go, and
-    # the normalisation runs once over all of them (it never sees attribute names).
-    chosen: list[tuple[str, ResourceChange, tuple[_Kept, ...], bool]] = []
-    literal_parts: list[bytes] = []
+    # Pass 1: per resource, the raw JSON of its kept values: literals (kept as written) and the
+    # rest, which one normalisation pass over every resource's values turns into `${env}` &c.
+    chosen: list[tuple[str, ResourceChange, tuple[_Kept, ...], bool, bool, list[bytes]]] = []
     normal_parts: list[bytes] = []
-    empties: list[bool] = []  # per resource: might a kept value hold an empty value to prune?
     for key, record in side.records.items():
         lookup = (record.module_address, record.mode, record.type, record.name)
         if lookup not in classified:
             config = side.config_resource(record)
-            classified[lookup] = (
-                _classify(side, record, config, content) if config is not None else ((), False)
-            )
-        kept, variant_count = classified[lookup]
-        chosen.append((key, record, kept, variant_count))
+            kept, variant = _classify(side, record, config, content) if config is not None else ((), False)
+            classified[lookup] = (kept, variant, any(item.blocks is not None for item in kept))
+        kept, variant_count, blocks = classified[lookup]
         literal: list[bytes] = []
         normal: list[bytes] = []
         if kept:
@@ -1663,38 +1683,37 @@ def _manifest(side: _Side, version: str) -> Manifest:
             originals = side.sets.of(record)[1](view.raw_values()) if view is not None else ()
             for item in kept:
                 (literal if item.literal else normal).append(bytes(originals[item.position]))
-        literal_joined, normal_joined = b",".join(literal), b",".join(normal)
-        literal_parts.append(b"[" + literal_joined + b"]")
-        normal_parts.append(b"[" + normal_joined + b"]")
-        empties.append(_has_empty(literal_joined) or _has_empty(normal_joined))
-    literal_values = decode(b"[" + b",".join(literal_parts) + b"]") if chosen else []
-    normal_values = decode(side.identity.raw_json(b"[" + b",".join(normal_parts) + b"]")) if chosen else []
-    # Pass 2: the entries.
-    for (key, record, kept, variant_count), literals, normals, empty in zip(
-        chosen, literal_values, normal_values, empties, strict=True
+        chosen.append((key, record, kept, variant_count, blocks, literal))
+        normal_parts.append(b"\x1f".join(normal))  # \x1e, \x1f: never inside JSON text
+    normalised = side.identity.raw_json(b"\x1e".join(normal_parts)).split(b"\x1e") if chosen else []
+    # Pass 2: a resource that needs no more than its values is written as JSON and all of them
+    # are decoded at once; the others (sensitive parts, nested blocks, empty values to prune,
+    # instances to merge) are built value by value.
+    resources: dict[str, Any] = {}
+    written: list[bytes] = []
+    for (key, record, kept, variant_count, blocks, literal), normal_joined in zip(
+        chosen, normalised, strict=True
     ):
-        raw_sensitive = record.change.after_sensitive
-        sensitive = decode(raw_sensitive) if b"true" in bytes(raw_sensitive) else None
-        attributes = {}
-        for item in kept:
-            value = literals[item.index] if item.literal else normals[item.index]
-            node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
-            if node is True:
-                attributes[item.name] = Marker.SENSITIVE.value
-                continue
-            if node is not None:
-                value = _plain_markers(redact(value, node))
-            if item.blocks is not None:
-                value = _configured_part(item.blocks, value)
-            if empty or item.blocks is not None:
-                value = prune(value)
-            attributes[item.name] = value
-        entry = {"type": record.type, "attributes": attributes}
+        normal = normal_joined.split(b"\x1f")
+        values = [literal[item.index] if item.literal else normal[item.index] for item in kept]
+        raw_sensitive = bytes(record.change.after_sensitive)
+        empty = _has_empty(b"\x1f".join(values))  # \x1f: no empty value can span it
+        if not (variant_count or blocks or empty or b"true" in raw_sensitive):
+            pairs = b",".join(
+                b"%s:%s" % (item.name_json, value) for item, value in zip(kept, values, strict=True)
+            )
+            written.append(b'%s:{"type":%s,"attributes":{%s}}' % (_json(key), _json(record.type), pairs))
+            continue
+        sensitive = decode(raw_sensitive) if b"true" in raw_sensitive else None
+        decoded = decode(b"[" + b",".join(values) + b"]")
+        entry = {"type": record.type, "attributes": _attributes(kept, decoded, sensitive)}
         if variant_count:
             collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
             resources[collapsed] = _merge_instances(resources.get(collapsed), entry)
         else:
             resources[key] = entry
+    if written:
+        resources.update(decode(b"{" + b",".join(written) + b"}"))
     for call in plan.config.calls():
         resources[plans.module_prefix(call.path).rstrip(".")] = {
             "type": "module",
@@ -1704,6 +1723,27 @@ def _manifest(side: _Side, version: str) -> Manifest:
     return Manifest(env=side.env, version=version, resources=resources)
 
 
+def _json(text: str) -> bytes:
+    return msgspec.json.encode(text)
+
+
+def _attributes(kept: tuple[_Kept, ...], values: list[Any], sensitive: Any) -> dict[str, Any]:
+    """A resource's manifest attributes from its kept values: sensitive parts replaced, nested
+    blocks cut to what the configuration sets, empty values dropped."""
+    attributes = {}
+    for item, value in zip(kept, values, strict=True):
+        node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
+        if node is True:
+            attributes[item.name] = Marker.SENSITIVE.value
+            continue
+        if node is not None:
+            value = _plain_markers(redact(value, node))
+        if item.blocks is not None:
+            value = _configured_part(item.blocks, value)
+        attributes[item.name] = prune(value)
+    return attributes
+
+
 def _classify(
     side: _Side, record: ResourceChange, config: ConfigResource, content: dict[Any, tuple[bool, bool]]
 ) -> tuple[tuple[_Kept, ...], bool]:
@@ -1711,12 +1751,24 @@ def _classify(
     name/region/account only), and whether count/for_each varies between envs. Attributes of a
     resource with a varying count/for_each that read count.index or each.* are left out: they
     differ per instance by design. `content` caches verdicts by expression text across blocks."""
-    existence = side.tracer.existence(record.module, config)
-    variant = any(
-        source.kind is not SourceKind.CONSTANT
-        and not (source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source)))
-        for source in existence
+    existence_key = (
+        "existence",
+        record.module,
+        bytes(config.count_expression),
+        bytes(config.for_each_expression),
     )
+    if existence_key not in content:  # blocks with the same count/for_each text in a module agree
+        content[existence_key] = (
+            any(
+                source.kind is not SourceKind.CONSTANT
+                and not (
+                    source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source))
+                )
+                for source in side.tracer.existence(record.module, config)
+            ),
+            False,
+        )
+    variant = content[existence_key][0]
     names, _ = side.sets.of(record)
     expressions = side.plan.config.expressions(config)
     kept = []
@@ -1747,7 +1799,9 @@ def _classify(
     counts = {True: 0, False: 0}  # the index of each kept value in its array (literals, the rest)
     indexed = []
     for item in sorted(kept, key=lambda item: item.name):
-        indexed.append(_Kept(item.name, item.position, item.literal, item.blocks, counts[item.literal]))
+        indexed.append(
+            _Kept(item.name, item.position, item.literal, item.blocks, counts[item.literal], _json(item.name))
+        )
         counts[item.literal] += 1
     return tuple(indexed), variant
 

@@ -36,6 +36,16 @@ class PlanOutcome(Enum):
 
 
 @dataclass(frozen=True)
+class StreamedChange:
+    """One `planned_change` of `terraform plan -json`: the action as terraform names it
+    (create, update, delete, replace, read, ...)."""
+
+    address: str
+    type: str
+    action: str
+
+
+@dataclass(frozen=True)
 class TerraformBinary:
     path: Path
     flavour: str  # "terraform" or "tofu"
@@ -132,8 +142,12 @@ class TerraformRoot:
         destroy: bool = False,
         refresh_only: bool = False,
         var_files: Iterable[Path] = (),
+        changes: list[StreamedChange] | None = None,
     ) -> PlanOutcome:
-        """Plan into a saved plan file; terraform's -detailed-exitcode says if anything changes."""
+        """Plan into a saved plan file; terraform's -detailed-exitcode says if anything changes.
+
+        With `changes`, terraform streams its machine-readable UI (`-json`) and each planned
+        resource change is appended there: a summary without a `show -json` afterwards."""
         options: dict[str, object] = {
             "input": False,
             "out": str(out),
@@ -144,8 +158,43 @@ class TerraformRoot:
             options["destroy"] = IsFlagged
         if refresh_only:
             options["refresh_only"] = IsFlagged
-        code = self._run(self._argv("plan", **options), ok_codes=(0, 2))
+        if changes is None:
+            code = self._run(self._argv("plan", **options), ok_codes=(0, 2))
+            return PlanOutcome.CHANGES if code == 2 else PlanOutcome.NO_CHANGES
+        options["json"] = IsFlagged
+        errors: list[str] = []
+        argv = self._argv("plan", **options)
+        try:
+            code = self._run(argv, ok_codes=(0, 2), capture=lambda line: self._ui_line(line, changes, errors))
+        except TerraformFailed as failed:
+            tail = "\n".join(errors) or failed.stderr_tail
+            raise TerraformFailed(failed.command, failed.returncode, tail) from None
         return PlanOutcome.CHANGES if code == 2 else PlanOutcome.NO_CHANGES
+
+    def _ui_line(self, line: str, changes: list[StreamedChange], errors: list[str]) -> None:
+        """One line of terraform's `-json` UI: collect changes and errors, show the message."""
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            if self.on_line is not None:
+                self.on_line(line)
+            return
+        if message.get("type") == "planned_change":
+            change = message.get("change", {})
+            resource = change.get("resource", {})
+            changes.append(
+                StreamedChange(
+                    str(resource.get("addr")), str(resource.get("resource_type")), str(change.get("action"))
+                )
+            )
+        if message.get("@level") == "error":
+            diagnostic = message.get("diagnostic", {})
+            summary = diagnostic.get("summary", message.get("@message", ""))
+            errors.append(f"Error: {summary} {diagnostic.get('detail', '')}".strip())
+        if self.on_line is not None and message.get("@message"):
+            self.on_line(str(message["@message"]))
 
     def show_json(self, plan_file: Path, out: Path) -> Path:
         """Write `terraform show -json PLAN` to `out` without holding it in memory."""

@@ -13,15 +13,16 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from . import ledger, local_aws, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
-from .terraform import PlanOutcome, TerraformRoot
+from .terraform import PlanOutcome, StreamedChange, TerraformRoot
 
 Progress = Callable[[str], None]
 
@@ -38,14 +39,21 @@ class Release:
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """A saved plan that `apply` applies exactly, never re-planning."""
+    """A saved plan that `apply` applies exactly, never re-planning.
+
+    `plan_json` is `terraform show -json` of the plan, exported on first use: deploy takes
+    its summary from the plan's streamed UI and never pays for the export."""
 
     name: str
     root: Path
     plan_file: Path
-    plan_json: Path
     summary: plans.PlanSummary
     seconds: float
+    export_json: Callable[[], Path] = field(repr=False, compare=False)
+
+    @property
+    def plan_json(self) -> Path:
+        return self.export_json()
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,22 @@ class Workspace:
 
     def lambda_packages(self) -> Path:
         return self.project / "dist" / "lambda"
+
+
+INIT_MARKER = "infrarep-init.sha256"
+"""In a root's .terraform/: what the last successful `init` there was run with."""
+
+
+def streamed_summary(changes: Sequence[StreamedChange]) -> plans.PlanSummary:
+    """The plan summary from `plan -json`'s planned changes: managed resources, reads left out."""
+    kept = {action.value for action in plans.Action} - {plans.Action.READ.value, plans.Action.NO_OP.value}
+    return plans.PlanSummary(
+        tuple(
+            plans.PlannedAction(change.address, change.type, plans.Action(change.action))
+            for change in changes
+            if change.action in kept
+        )
+    )
 
 
 def require_fresh_render(settings: Settings, envs: list[EnvSettings], workspace: Workspace) -> None:
@@ -113,23 +137,75 @@ class Runner:
         var_files: list[Path],
         destroy: bool = False,
         refresh_only: bool = False,
+        export_json: bool = True,
     ) -> PlannedRun:
+        """Init (cached), plan to a saved plan, summarise. With `export_json` the plan JSON is
+        written now (and summarised); without, the summary comes from terraform's streamed UI
+        and the JSON is exported only if something reads `plan_json`."""
         started = time.monotonic()
         run_dir = self.workspace.run_dir(name)
         run_dir.mkdir(parents=True, exist_ok=True)
         root = self.root(root_dir)
-        self.progress(f"{name:<10} init")
-        root.init(backend_config=backend_config)
+        self.init(name, root_dir, backend_config)
         kind = "destroy" if destroy else "refresh" if refresh_only else "plan"
         plan_file = run_dir / f"{kind}.tfplan"
         self.progress(f"{name:<10} {kind}")
-        outcome = root.plan(plan_file, destroy=destroy, refresh_only=refresh_only, var_files=var_files)
-        plan_json = root.show_json(plan_file, run_dir / f"{kind}.json")
-        summary = plans.summarise(plan_json)
+
+        @cache
+        def export() -> Path:
+            return root.show_json(plan_file, run_dir / f"{kind}.json")
+
+        if export_json:
+            outcome = root.plan(plan_file, destroy=destroy, refresh_only=refresh_only, var_files=var_files)
+            summary = plans.summarise(export())
+        else:
+            streamed: list[StreamedChange] = []
+            outcome = root.plan(
+                plan_file, destroy=destroy, refresh_only=refresh_only, var_files=var_files, changes=streamed
+            )
+            summary = streamed_summary(streamed)
         seconds = time.monotonic() - started
         changes = summary.headline() if outcome is PlanOutcome.CHANGES else "no changes"
         self.progress(f"{name:<10} {kind:<7} {changes}  {seconds:.1f}s")
-        return PlannedRun(name, root_dir, plan_file, plan_json, summary, seconds)
+        return PlannedRun(name, root_dir, plan_file, summary, seconds, export)
+
+    def init(self, name: str, root_dir: Path, backend_config: list[str] | Path) -> None:
+        """`terraform init`, skipped when nothing it depends on changed since the last one."""
+        marker = root_dir / ".terraform" / INIT_MARKER
+        key = self._init_key(root_dir, backend_config)
+        if marker.exists() and marker.read_text() == key:
+            return
+        self.progress(f"{name:<10} init")
+        self.root(root_dir).init(backend_config=backend_config)
+        write_atomic(marker, key)
+
+    def _init_key(self, root_dir: Path, backend_config: list[str] | Path) -> str:
+        """Digest of what `init` reads: the root's and modules' Terraform files, the lock file,
+        the backend settings, the CLI config (provider mirror) and the terraform binary."""
+        digest = hashlib.sha256()
+        backend = (
+            backend_config.read_bytes()
+            if isinstance(backend_config, Path)
+            else "\n".join(backend_config).encode()
+        )
+        digest.update(backend + b"\0")
+        env = self.root(root_dir).env
+        for name in ("TF_CLI_CONFIG_FILE", "AWS_ENDPOINT_URL_S3"):
+            digest.update(f"{name}={env.get(name, '')}\0".encode())
+        cli_config = Path(env["TF_CLI_CONFIG_FILE"]) if env.get("TF_CLI_CONFIG_FILE") else None
+        if cli_config is not None and cli_config.is_file():
+            digest.update(cli_config.read_bytes())
+        digest.update(f"{self.tools.binary().path}:{self.tools.binary().version_text}\0".encode())
+        modules = self.workspace.project / "modules"
+        files = [*root_dir.glob("*.tf"), *root_dir.glob("*.tf.json"), *root_dir.glob(".terraform.lock.hcl")]
+        files += (
+            [path for path in modules.rglob("*.tf") if ".terraform" not in path.parts]
+            if modules.is_dir()
+            else []
+        )
+        for path in sorted(files):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
 
     def apply(self, run: PlannedRun) -> float:
         started = time.monotonic()
@@ -155,8 +231,9 @@ class Runner:
 
 def env_resources(runner: Runner, env: EnvSettings) -> ledger.EnvResources | None:
     """Where the env keeps its records, from its stack outputs; None if it was never deployed."""
-    root = runner.root(runner.workspace.env_root(env.name))
-    root.init(backend_config=runner.workspace.env_root(env.name) / render.BACKEND_FILE)
+    root_dir = runner.workspace.env_root(env.name)
+    runner.init(env.name, root_dir, root_dir / render.BACKEND_FILE)
+    root = runner.root(root_dir)
     outputs = root.output_json().get("stack", {}).get("value")
     if not outputs:
         return None
@@ -248,7 +325,11 @@ def deploy_release(
     before the release file (a rollback's snapshot overrides the rendered tfvars)."""
     root = runner.workspace.env_root(env.name)
     run = runner.plan(
-        env.name, root, root / render.BACKEND_FILE, [*var_files, runner.release_vars(env.name, release)]
+        env.name,
+        root,
+        root / render.BACKEND_FILE,
+        [*var_files, runner.release_vars(env.name, release)],
+        export_json=False,
     )
 
     def record(status: records.Status) -> records.LedgerEntry | None:

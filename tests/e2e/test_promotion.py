@@ -1,0 +1,272 @@
+"""dev -> staging -> prod through the real CLI on the local AWS: gates, approvals, a short
+soak, a two-step promotion, a rollback of prod, and Ctrl-C during a deploy.
+
+One module-scoped local AWS and scratch project; the tests run in file order and build on
+each other (each fixture is one phase of the story). The three stacks are created once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infrarep import local_aws, package
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch copy of the project's Terraform with packaged functions: runs never touch the repo."""
+    copy = tmp_path_factory.mktemp("promotion-project")
+    for folder in ("modules", "envs", "terraform"):
+        shutil.copytree(
+            REPO / folder, copy / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
+        )
+    shared = [
+        package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
+        package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
+    ]
+    for name in FUNCTIONS:
+        package.build(name, REPO / "lambda_src" / name, copy / "dist" / "lambda", shared)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory):
+    state_dir = tmp_path_factory.mktemp("promotion-state")
+    started = local_aws.up(state_dir)
+    yield state_dir, started
+    local_aws.down(state_dir)
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def infrarep(project: Path, target) -> Run:
+    state_dir, _ = target
+
+    def run(*args: str, soak_seconds: int | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "USER": "e2e"}
+        env.pop("INFRAREP_SOAK_SECONDS", None)
+        if soak_seconds is not None:
+            env["INFRAREP_SOAK_SECONDS"] = str(soak_seconds)
+        return subprocess.run(
+            [sys.executable, "-m", "infrarep.cli", *args],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,  # no TTY: approval must come from --approve
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=2400,
+        )
+
+    return run
+
+
+def ok(done: subprocess.CompletedProcess[str], code: int = 0) -> subprocess.CompletedProcess[str]:
+    assert done.returncode == code, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-4000:]}"
+    return done
+
+
+@pytest.fixture
+def ledger(target, aws_for) -> Callable[[str], list[dict[str, str]]]:
+    """`ledger("prod")`: the env's rows, newest first, as plain strings."""
+    _, started = target
+
+    def rows(env: str) -> list[dict[str, str]]:
+        items = aws_for(started, "dynamodb", REGIONS[env]).query(
+            TableName=f"infrarep-{env}-ledger",
+            KeyConditionExpression="#e = :e",
+            ExpressionAttributeNames={"#e": "env"},
+            ExpressionAttributeValues={":e": {"S": env}},
+            ScanIndexForward=False,
+        )["Items"]
+        return [{name: value["S"] for name, value in item.items()} for item in items]
+
+    return rows
+
+
+@pytest.fixture(scope="module")
+def v1_in_dev(infrarep: Run) -> None:
+    ok(infrarep("bootstrap"))
+    ok(infrarep("deploy", "--env", "dev", "--version", "e2e-1", "--actor", "ci"))
+
+
+def test_staging_without_approval_is_refused_and_says_how_to_approve(v1_in_dev, infrarep: Run):
+    refused = ok(infrarep("promote", "--to", "staging"), code=3)
+    assert "approval: staging needs an approval: answer the prompt, or pass --approve NAME" in refused.stderr
+    assert "staging    refused" in refused.stdout
+
+
+@pytest.fixture(scope="module")
+def v1_in_staging(v1_in_dev, infrarep: Run) -> dict:
+    done = ok(infrarep("promote", "--to", "staging", "--approve", "alice", "--json"))
+    return json.loads(done.stdout)
+
+
+def test_staging_runs_the_promoted_version_with_its_approver(v1_in_staging, ledger):
+    step = v1_in_staging["steps"][0]
+    assert (step["target"], step["version"], step["deployed"], step["approver"]) == (
+        "staging",
+        "e2e-1",
+        True,
+        "alice",
+    )
+    gates = {gate["gate"]: gate["passed"] for gate in step["gates"]}
+    assert gates == {
+        "deployed_in_previous_env": True,
+        "same_code_version": True,
+        "no_live_drift": True,
+        "approval": True,
+    }
+    newest = ledger("staging")[0]
+    assert (newest["version"], newest["event_type"], newest["status"]) == ("e2e-1", "DEPLOY", "SUCCEEDED")
+    assert (newest["actor"], newest["approver"]) == ("e2e", "alice")
+
+
+def test_prod_before_the_soak_is_refused_with_the_time_remaining(v1_in_staging, infrarep: Run):
+    refused = ok(infrarep("promote", "--to", "prod", "--approve", "bob", soak_seconds=3600), code=3)
+    assert "soak set to 60 min 0 s by INFRAREP_SOAK_SECONDS" in refused.stderr
+    assert "soak_time: e2e-1 must soak in staging for 60 min 0 s; " in refused.stderr
+    assert " remain" in refused.stderr
+
+
+@pytest.fixture(scope="module")
+def v1_in_prod(v1_in_staging, infrarep: Run) -> subprocess.CompletedProcess[str]:
+    return ok(infrarep("promote", "--to", "prod", "--approve", "bob", soak_seconds=1))
+
+
+def test_prod_promotion_after_a_short_soak(v1_in_prod, ledger):
+    assert "soak shortened to 1 s by INFRAREP_SOAK_SECONDS" in v1_in_prod.stderr
+    newest = ledger("prod")[0]
+    assert (newest["version"], newest["status"], newest["approver"]) == ("e2e-1", "SUCCEEDED", "bob")
+
+
+@pytest.fixture(scope="module")
+def v2_in_prod(v1_in_prod, project: Path, infrarep: Run) -> subprocess.CompletedProcess[str]:
+    """Version 2 turns off the prod ledger's deletion protection, then goes dev -> staging -> prod
+    in one two-step promotion."""
+    config = project / "envs" / "environments.yaml"
+    document = yaml.safe_load(config.read_text())
+    document["environments"]["prod"]["deletion_protection"] = False
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    ok(infrarep("render"))
+    ok(infrarep("deploy", "--env", "dev", "--version", "e2e-2", "--actor", "ci"))
+    return ok(
+        infrarep(
+            "promote", "--to", "staging", "--to", "prod", "--approve", "carol", "--wait-soak", soak_seconds=5
+        )
+    )
+
+
+def test_two_step_promotion_reaches_prod(v2_in_prod, target, aws_for, ledger):
+    _, started = target
+    assert "staging    promoted      e2e-2 (from dev)" in v2_in_prod.stdout
+    assert "prod       promoted      e2e-2 (from staging)" in v2_in_prod.stdout
+    assert ledger("prod")[0]["version"] == "e2e-2"
+    table = aws_for(started, "dynamodb", "eu-west-1").describe_table(TableName="infrarep-prod-ledger")
+    assert table["Table"]["DeletionProtectionEnabled"] is False
+
+
+@pytest.fixture(scope="module")
+def prod_rolled_back(v2_in_prod, infrarep: Run) -> subprocess.CompletedProcess[str]:
+    return ok(infrarep("rollback", "--env", "prod", "--to", "e2e-1", "--reason", "e2e: bad release"))
+
+
+def test_rollback_restores_the_snapshot_and_records_why(prod_rolled_back, target, aws_for, ledger):
+    _, started = target
+    newest = ledger("prod")[0]
+    assert (newest["event_type"], newest["status"], newest["version"]) == ("ROLLBACK", "SUCCEEDED", "e2e-1")
+    assert (newest["reason"], newest["actor"]) == ("e2e: bad release", "e2e")
+    table = aws_for(started, "dynamodb", "eu-west-1").describe_table(TableName="infrarep-prod-ledger")
+    assert table["Table"]["DeletionProtectionEnabled"] is True  # e2e-1's snapshot, not the yaml
+    s3 = aws_for(started, "s3", "eu-west-1")
+    current = s3.get_object(Bucket="infrarep-prod-config-123456789012", Key="parameters/prod.json")
+    assert json.loads(current["Body"].read())["deletion_protection"] is True
+    assert current["Metadata"]["infrarep-version"] == "e2e-1"
+
+
+def test_rollback_to_an_unknown_version_names_env_and_version(prod_rolled_back, infrarep: Run):
+    failed = ok(infrarep("rollback", "--env", "prod", "--to", "e2e-9"), code=1)
+    assert "error: prod: no deployment of version 'e2e-9' in the ledger" in failed.stderr
+    assert "hint: versions deployed to prod, newest first: e2e-2, e2e-1" in failed.stderr
+
+
+def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, target, aws_for, ledger):
+    """SIGINT while terraform applies: forwarded once, state saved, lock released, INTERRUPTED, 130.
+
+    Needs only dev (`-k ctrl_c` runs it alone); in a full run it comes last."""
+    state_dir, started = target
+    before = ledger("dev")[0]["version"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infrarep.cli", "deploy", "--env", "dev", "--version", "e2e-3", "--verbose"],
+        cwd=project,
+        env={**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "USER": "e2e"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As in a terminal: a test runner started in the background may have SIGINT ignored,
+        # and an ignored signal stays ignored across exec.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines: list[str] = []
+    modifying = threading.Event()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if ": Modifying..." in line:
+                modifying.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 1200
+    while not modifying.is_set() and process.poll() is None and time.monotonic() < deadline:
+        modifying.wait(timeout=1)
+    assert modifying.is_set(), "".join(lines[-40:])
+    process.send_signal(signal.SIGINT)
+    returncode = process.wait(timeout=600)
+    reader.join(timeout=10)
+    output = "".join(lines)
+    assert returncode == 130, output[-4000:]
+    assert "Interrupt received" in output  # terraform's own answer to the forwarded SIGINT
+    assert "terraform stopped (exit" in output
+
+    newest = ledger("dev")[0]
+    assert (newest["version"], newest["event_type"], newest["status"]) == ("e2e-3", "DEPLOY", "INTERRUPTED")
+
+    s3 = aws_for(started, "s3", "us-east-1")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="infrarep-tfstate-us-east-1")["Contents"]]
+    assert "dev/terraform.tfstate" in keys
+    assert "dev/terraform.tfstate.tflock" not in keys, "terraform did not release the lock"
+    state = json.loads(
+        s3.get_object(Bucket="infrarep-tfstate-us-east-1", Key="dev/terraform.tfstate")["Body"].read()
+    )
+    versions = {
+        instance["attributes"].get("tags_all", {}).get("Version")
+        for resource in state["resources"]
+        if resource["mode"] == "managed"
+        for instance in resource["instances"]
+        if isinstance(instance["attributes"].get("tags_all"), dict)
+    }
+    assert before in versions, "the apply was not stopped: every resource carries the new version"

@@ -1,0 +1,81 @@
+"""Live drift right after a clean apply of the payments workload: values the provider fills in
+later or reads back as zero are not drift; the same attributes changed for real are."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from infrarep import drift, plans
+
+CLEAN = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "live_clean_dev.json"
+ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/pay/1"
+
+
+def drift_record(address: str, kind: str, before: dict, after: dict) -> dict:
+    module, _, local = address.rpartition(".aws_")
+    return {
+        "address": address,
+        "module_address": module,
+        "mode": "managed",
+        "type": kind,
+        "name": local.split(".", 1)[1],
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {
+            "actions": ["update"],
+            "before": before,
+            "after": after,
+            "after_unknown": {},
+            "before_sensitive": {},
+            "after_sensitive": {},
+        },
+    }
+
+
+def live_findings(tmp_path: Path, records: list[dict], owner: str | None = None) -> list[drift.DriftFinding]:
+    document = json.loads(CLEAN.read_text())
+    document["resource_drift"] = records
+    if owner is not None:  # a configured resource of that type somewhere in the configuration
+        document["configuration"]["root_module"].setdefault("resources", []).append(
+            {"address": f"{owner}.this", "mode": "managed", "type": owner, "name": "this", "expressions": {}}
+        )
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    findings, _ = drift.live_findings("dev", plans.load(path))
+    return findings
+
+
+ALARM = {"alarm_name": "pay-throttles", "metric_query": [{"id": "e1", "period": None, "return_data": True}]}
+
+
+@pytest.mark.parametrize(("zero", "is_drift"), [(0, False), (False, False), (60, True)])
+def test_a_nested_number_read_back_as_zero_is_not_drift(tmp_path, zero, is_drift):
+    after = copy.deepcopy(ALARM)
+    after["metric_query"][0]["period"] = zero
+    record = drift_record(
+        "module.pay.aws_cloudwatch_metric_alarm.throttles", "aws_cloudwatch_metric_alarm", ALARM, after
+    )
+
+    findings = live_findings(tmp_path, [record])
+
+    assert bool(findings) is is_drift
+    if is_drift:
+        assert [(d.path, d.before, d.after) for d in findings[0].attributes] == [
+            ("metric_query[0].period", drift.Marker.ABSENT, 60)
+        ]
+
+
+def test_a_stage_picks_up_the_web_acl_an_association_in_another_module_attaches(tmp_path):
+    record = drift_record(
+        "module.api.aws_api_gateway_stage.this",
+        "aws_api_gateway_stage",
+        {"stage_name": "v1", "web_acl_arn": ""},
+        {"stage_name": "v1", "web_acl_arn": ARN},
+    )
+
+    assert live_findings(tmp_path, [record], owner="aws_wafv2_web_acl_association") == []
+    (unowned,) = live_findings(tmp_path, [record])
+    assert [d.path for d in unowned.attributes] == ["web_acl_arn"]
