@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -144,13 +145,27 @@ def scratch_project(where: Path) -> Path:
     return project
 
 
+LAST_STDERR: list[str] = [""]
+TERRAFORM_STEPS = re.compile(
+    r"^dev +(?:plan +\S+(?: \S+ \S+)?|applied +\S+ \S+ \S+|plan +no changes) +([0-9.]+)s$"
+)
+
+
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 2):
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    LAST_STDERR[0] = done.stderr
     return seconds
+
+
+def terraform_seconds(progress: str) -> float:
+    """What deploy's own progress lines say its plan and apply took (terraform's share)."""
+    return sum(
+        float(match.group(1)) for line in progress.splitlines() if (match := TERRAFORM_STEPS.match(line))
+    )
 
 
 def deploy_overhead(rounds: int) -> None:
@@ -191,11 +206,13 @@ def deploy_overhead(rounds: int) -> None:
             timed([*cli, "deploy", "--env", "dev", "--version", "bench-0"], project, cli_env)
             plain: dict[str, list[float]] = {"plan": [], "apply": [], "init": []}
             wrapped: list[float] = []
+            inside: list[float] = []
             release = Path(tmp) / "release.tfvars.json"
             for index in range(1, rounds + 1):
                 wrapped.append(
                     timed([*cli, "deploy", "--env", "dev", "--version", f"bench-{index}a"], project, cli_env)
                 )
+                inside.append(terraform_seconds(LAST_STDERR[0]))
                 release.write_text(
                     json.dumps({"release_version": f"bench-{index}b", "source_commit": "bench"}) + "\n"
                 )
@@ -239,20 +256,31 @@ def deploy_overhead(rounds: int) -> None:
             }
         finally:
             local_aws.down(state_dir)
-    deploy = statistics.median(wrapped)
-    raw = statistics.median(a + b for a, b in zip(plain["plan"], plain["apply"], strict=True))
-    with_init = statistics.median(
-        a + b + c for a, b, c in zip(plain["init"], plain["plan"], plain["apply"], strict=True)
-    )
-    print(f"deploy overhead, small root (7 resources) on the local AWS, median of {rounds} rounds")
-    print(f"  infrarep deploy                 {deploy:7.2f} s")
-    print(f"  terraform plan + apply          {raw:7.2f} s  -> overhead {100 * (deploy - raw) / raw:+.1f} %")
+    sums = [a + b for a, b in zip(plain["plan"], plain["apply"], strict=True)]
+    print(f"deploy overhead, small root (7 resources) on the local AWS, {rounds} alternating rounds")
+    for label, pick in (("best", min), ("median", statistics.median)):
+        deploy, raw = pick(wrapped), pick(sums)
+        print(
+            f"  {label:<6} infrarep deploy {deploy:6.2f} s   terraform plan + apply {raw:6.2f} s"
+            f"   overhead {100 * (deploy - raw) / raw:+.1f} % (target < 5 %)"
+        )
+    own = [whole - part for whole, part in zip(wrapped, inside, strict=True)]
+    shares = [mine / theirs for mine, theirs in zip(own, inside, strict=True)]
     print(
-        f"  terraform init + plan + apply   {with_init:7.2f} s  -> overhead "
-        f"{100 * (deploy - with_init) / with_init:+.1f} %"
+        f"  within each deploy (same run, so load hits both): terraform plan + apply median "
+        f"{statistics.median(inside):.2f} s, the rest (python, checks, ledger) median "
+        f"{statistics.median(own):.2f} s -> overhead {100 * statistics.median(shares):.1f} % "
+        f"(best {100 * min(shares):.1f} %)"
+    )
+    print(
+        f"  terraform init, median {statistics.median(plain['init']):.2f} s "
+        "(deploy skips it while nothing it reads changed)"
     )
     for name, seconds in extra_times.items():
-        print(f"  terraform {name:<21} {seconds:7.2f} s  (deploy runs it once)")
+        print(
+            f"  terraform {name}, median {seconds:.2f} s "
+            "(deploy: never runs show; reads outputs while terraform plans)"
+        )
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """The engine's config manifests are what the drift_validator Lambda reads from the config store.
 
-`drift.env_manifest` (what `deploy` uploads) over the real-terraform plan fixtures, stored
-at `records.manifest_key(env)` in moto's S3, read back and compared by the Lambda's own code.
+`drift.env_manifest` (what `deploy` uploads with `ledger.put_manifest`) over the real-terraform
+plan fixtures, stored at `records.manifest_key(env)` in moto's S3,
+read back and compared by the Lambda's own code.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from validator import EnvState, Kind, Outcome, compare, read_manifest
 
-from infrarep import drift, plans, records
+from infrarep import drift, ledger, plans, records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1"}
@@ -38,7 +39,9 @@ def deployed(env: str, manifest: records.Manifest) -> records.LedgerEntry:
 
 
 def stored(s3: Any, manifest: records.Manifest) -> records.Manifest:
-    s3.put_object(Bucket=BUCKET, Key=records.manifest_key(manifest.env), Body=manifest.canonical_bytes())
+    """Written by `ledger.put_manifest`, as `deploy` does; read by the Lambda's own code."""
+    only_s3 = ledger.Clients(dynamodb=None, s3=s3, cloudwatch=None, events=None)
+    ledger.put_manifest(only_s3, ledger.EnvResources(manifest.env, "us-east-1", "unused", BUCKET), manifest)
     found = read_manifest(s3, BUCKET, manifest.env)
     assert isinstance(found, records.Manifest), found
     return found

@@ -144,6 +144,20 @@ def snapshot(clients: Clients, where: EnvResources, version: str, parameters: di
     return str(answer.get("VersionId", ""))
 
 
+def put_manifest(clients: Clients, where: EnvResources, manifest: records.Manifest) -> None:
+    """Store the env's config manifest where the drift validator reads it."""
+    try:
+        clients.s3.put_object(
+            Bucket=where.config_bucket,
+            Key=records.manifest_key(where.env),
+            Body=manifest.canonical_bytes(),
+            ContentType="application/json",
+            Metadata={records.VERSION_METADATA: manifest.version},
+        )
+    except Exception as err:
+        raise LedgerUnavailable(f"config store {where.config_bucket} ({where.region}): {err}") from err
+
+
 def publish_update(clients: Clients, update: records.EnvironmentUpdate) -> None:
     """The EnvironmentUpdate metric and event: dashboards count it, the env's rule reacts to it."""
     try:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from . import ledger, local_aws, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
@@ -261,19 +263,32 @@ def record_deployment(
     approver: str | None = None,
     reason: str | None = None,
     parameters: dict[str, object] | None = None,
+    prefetched: Prefetch | None = None,
 ) -> records.LedgerEntry | None:
     """Ledger row, parameters snapshot, metric and event for one apply; None if the env's
     ledger does not exist yet (a first deploy that failed before creating it).
 
     `parameters` is what the snapshot stores on success: by default the env's rendered
-    variables; a rollback passes the snapshot it re-applied."""
-    outputs = runner.root(run.root).output_json().get("stack", {}).get("value")
+    variables; a rollback passes the snapshot it re-applied. `prefetched` outputs are used
+    when the plan created, replaced and deleted nothing (so no name can have changed)."""
+    reusable = prefetched is not None and not any(
+        action.action is not plans.Action.UPDATE for action in run.summary.actions
+    )
+    stack = prefetched.stack() if reusable and prefetched is not None else None
+    outputs = stack or _stack_outputs(runner, run.root)
     if not outputs:
         runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
         return None
     where = ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
-    clients = clients_for(runner, env.region)
+    clients = (prefetched.clients() if prefetched is not None else None) or clients_for(runner, env.region)
     digest = hashlib.sha256(run.plan_file.read_bytes()).hexdigest()
+    manifest = None
+    if status is records.Status.SUCCEEDED:
+        # What the drift validator compares between envs: stored before the row announces it.
+        from . import drift
+
+        manifest = drift.env_manifest(env.name, plans.load(run.plan_json), release.version, env.region)
+        ledger.put_manifest(clients, where, manifest)
     entry = records.LedgerEntry.create(
         env=env.name,
         at=now,
@@ -286,6 +301,7 @@ def record_deployment(
         plan_digest=digest,
         reason=reason,
         approver=approver,
+        manifest_sha256=manifest.sha256() if manifest else None,
     )
     ledger.record(clients, where, entry)
     if status is records.Status.SUCCEEDED:
@@ -299,6 +315,39 @@ def record_deployment(
 
 
 Clock = Callable[[], datetime]
+
+
+def _stack_outputs(runner: Runner, root_dir: Path) -> dict[str, Any] | None:
+    stack = runner.root(root_dir).output_json().get("stack", {})
+    value = stack.get("value") if isinstance(stack, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+class Prefetch:
+    """The env's stack outputs (as before this apply) and its AWS clients, fetched in a thread
+    while terraform plans and applies: recording the deployment then waits for nothing."""
+
+    def __init__(self, runner: Runner, env: EnvSettings, root_dir: Path) -> None:
+        self._outputs: dict[str, Any] | None = None
+        self._clients: ledger.Clients | None = None
+
+        def fetch() -> None:
+            try:
+                self._outputs = _stack_outputs(runner, root_dir)
+                self._clients = clients_for(runner, env.region)
+            except Exception:  # a miss only means fetching them again after the apply
+                return
+
+        self._thread = threading.Thread(target=fetch, name=f"prefetch-{env.name}", daemon=True)
+        self._thread.start()
+
+    def stack(self) -> dict[str, Any] | None:
+        self._thread.join()
+        return self._outputs
+
+    def clients(self) -> ledger.Clients | None:
+        self._thread.join()
+        return self._clients
 
 
 @dataclass(frozen=True)
@@ -324,6 +373,8 @@ def deploy_release(
     that plan, record SUCCEEDED, or FAILED / INTERRUPTED and re-raise. `var_files` come
     before the release file (a rollback's snapshot overrides the rendered tfvars)."""
     root = runner.workspace.env_root(env.name)
+    runner.init(env.name, root, root / render.BACKEND_FILE)
+    prefetched = Prefetch(runner, env, root)  # outputs and AWS clients, while terraform works
     run = runner.plan(
         env.name,
         root,
@@ -345,6 +396,7 @@ def deploy_release(
             approver=approver,
             reason=reason,
             parameters=parameters,
+            prefetched=prefetched,
         )
 
     try:
