@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import config, local_aws, package
+from infrarep import config, local_aws, package, records
 
 from .workload_checks import assert_workload_matches
 
@@ -134,6 +136,13 @@ def test_the_deployment_is_in_the_ledger(deployed_dev, stack_aws, aws_for):
     assert [(r["version"]["S"], r["status"]["S"], r["actor"]["S"]) for r in rows] == [
         ("e2e-1", "SUCCEEDED", "ci")
     ]
+    s3 = aws_for(target, "s3", "us-east-1")
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    bucket = next(name for name in buckets if re.fullmatch(r"infrarep-dev-config-[0-9]{12}", name))
+    body = s3.get_object(Bucket=bucket, Key=records.manifest_key("dev"))["Body"].read()
+    manifest = records.Manifest.from_json(body)
+    assert (manifest.env, manifest.version) == ("dev", "e2e-1")
+    assert rows[0]["manifest_sha256"]["S"] == manifest.sha256() == hashlib.sha256(body).hexdigest()
 
 
 def test_a_fresh_deploy_plans_clean(deployed_dev, project, stack_aws):
