@@ -513,3 +513,22 @@ def test_plans_without_managed_resources_compare_clean(tmp_path):
 
     assert report.findings == ()
     assert report.inventory == {"staging": (), "prod": ()}
+
+
+def test_a_child_module_local_stands_for_the_module_inputs(tmp_path):
+    # Edit: staging's topic display name (module.app's local.label) carries a per-env number.
+    # plan JSON leaves out locals, but module.app is the same code in both envs, so the
+    # difference can only come through its inputs; retention_seconds differs and is declared.
+    def edit(document):
+        for change in document["resource_changes"]:
+            if change["address"] == "module.app.aws_sns_topic.alerts":
+                change["change"]["after"]["display_name"] = "FX-STAGING-345600"
+
+    staging = env_plans("staging", variant(tmp_path, "parity_staging.json", edit))
+    report = drift.analyse([env_plans("dev", "parity_dev.json"), staging], [Kind.PARITY])
+
+    topic = by_address(report.findings)["module.app.aws_sns_topic.alerts"]
+    diff = attributes(topic)["display_name"]
+    assert diff.verdict is Verdict.EXPECTED
+    assert diff.reason.startswith("through module.app.local.label (same module code in both envs): ")
+    assert "var.retention_seconds (dev: 86400, staging: 345600)" in diff.reason

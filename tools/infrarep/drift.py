@@ -803,7 +803,11 @@ class SourceKind(StrEnum):
     VARIABLE = "variable"  # a root input variable (a declared per-env variation)
     CONSTANT = "constant"  # a literal in the configuration
     COMPUTED = "computed"  # an attribute the provider assigns, or a data source's result
-    OPAQUE = "opaque"  # something plan JSON does not describe (a local value)
+    OPAQUE = "opaque"  # something plan JSON does not describe (a local value of the root module)
+    # A child module's local value: plan JSON leaves out its expression, but the module's code
+    # is the same in both envs (its source is compared separately), so it can only differ
+    # through the module's inputs, which are traced in its place.
+    LOCAL = "local"
 
 
 @dataclass(frozen=True)
@@ -992,8 +996,8 @@ class Tracer:
         prefix = plans.module_prefix(scope.path)
         if head == "var" and len(parts) > 1:
             return self._variable(parts[1], tuple(parts[2:]), scope.path, depth)
-        if head == "local":
-            return frozenset({Source(SourceKind.OPAQUE, f"{prefix}{'.'.join(parts[:2])}")})
+        if head == "local" and len(parts) > 1:
+            return self._local(scope.path, parts[1], depth)
         if head == "module" and len(parts) > 2:
             return self._output(scope.path, parts[1], parts[2], depth)
         if head == "each":
@@ -1031,6 +1035,22 @@ class Tracer:
             where = f"default of {_label(path)} variable {name}"
             return frozenset({Source(SourceKind.CONSTANT, where, value=self._constant(default))})
         return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}var.{name}")})
+
+    def _local(self, path: tuple[str, ...], name: str, depth: int) -> frozenset[Source]:
+        """A local of a child module stands for all the module's inputs: its variables (traced
+        to the root) and its data sources. A root module's local stays opaque: env roots are
+        separate code, so theirs may differ."""
+        shown = f"{plans.module_prefix(path)}local.{name}"
+        module = self.config.module(path) if path else None
+        if module is None:
+            return frozenset({Source(SourceKind.OPAQUE, shown)})
+        sources: set[Source] = {Source(SourceKind.LOCAL, shown)}
+        for variable in sorted(module.variables):
+            sources |= self._variable(variable, (), path, depth)
+        for resource in module.resources:
+            if resource.mode == plans.Mode.DATA:
+                sources.add(Source(SourceKind.COMPUTED, f"{plans.module_prefix(path)}{resource.address}"))
+        return frozenset(sources)
 
     def _output(self, path: tuple[str, ...], call: str, output: str, depth: int) -> frozenset[Source]:
         child = (*path, call)
@@ -1556,7 +1576,15 @@ def _judge(
             _follows(value_left, value_right, left.variable(source), right.variable(source))
             for source in explaining
         ):
-            return Verdict.EXPECTED, "declared per-env variation: " + _describe_variables(
+            through = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
+            via = f"through {', '.join(through)} (same module code in both envs): " if through else ""
+            if through:  # a local stands for all its module's inputs: name the ones the value tracks
+                explaining = [
+                    source
+                    for source in explaining
+                    if _follows(value_left, value_right, left.variable(source), right.variable(source))
+                ] or explaining
+            return Verdict.EXPECTED, f"{via}declared per-env variation: " + _describe_variables(
                 left, right, explaining
             )
     computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)

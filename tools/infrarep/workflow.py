@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -153,9 +152,14 @@ class Runner:
         plan_file = run_dir / f"{kind}.tfplan"
         self.progress(f"{name:<10} {kind}")
 
-        @cache
+        exported: list[Path] = []
+        exporting = threading.Lock()
+
         def export() -> Path:
-            return root.show_json(plan_file, run_dir / f"{kind}.json")
+            with exporting:  # once, even when a background export and a reader race
+                if not exported:
+                    exported.append(root.show_json(plan_file, run_dir / f"{kind}.json"))
+                return exported[0]
 
         if export_json:
             outcome = root.plan(plan_file, destroy=destroy, refresh_only=refresh_only, var_files=var_files)
@@ -323,6 +327,13 @@ def _stack_outputs(runner: Runner, root_dir: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _export_quietly(run: PlannedRun) -> None:
+    try:
+        run.export_json()
+    except Exception:  # the reader exports again and reports the failure
+        return
+
+
 class Prefetch:
     """The env's stack outputs (as before this apply) and its AWS clients, fetched in a thread
     while terraform plans and applies: recording the deployment then waits for nothing."""
@@ -382,6 +393,8 @@ def deploy_release(
         [*var_files, runner.release_vars(env.name, release)],
         export_json=False,
     )
+    # The plan JSON (for the env's config manifest) is exported while terraform applies.
+    threading.Thread(target=_export_quietly, args=(run,), name=f"export-{env.name}", daemon=True).start()
 
     def record(status: records.Status) -> records.LedgerEntry | None:
         return record_deployment(
