@@ -26,7 +26,7 @@ from infrarep import local_aws, package
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1"}
 
 
