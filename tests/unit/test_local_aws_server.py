@@ -650,3 +650,23 @@ def test_dynamodb_retagging_a_key_replaces_its_value(monkeypatch):
             ("System", "infrarep"),
             ("Version", "v2"),
         ]
+
+
+def test_rest_api_tags_can_be_changed_and_removed(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions, rest_api_id
+
+    assert rest_api_id("arn:aws:apigateway:eu-west-1::/restapis/abc123") == "abc123"
+    assert rest_api_id("arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/v1") is None
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        apigateway = boto3.client("apigateway", region_name="eu-west-1")
+        api = apigateway.create_rest_api(name="payments", tags={"Version": "v1", "Team": "pay"})["id"]
+        arn = f"arn:aws:apigateway:eu-west-1::/restapis/{api}"
+        apigateway.tag_resource(resourceArn=arn, tags={"Version": "v2"})
+        apigateway.untag_resource(resourceArn=arn, tagKeys=["Team"])
+        assert apigateway.get_rest_api(restApiId=api)["tags"] == {"Version": "v2"}

@@ -1076,6 +1076,55 @@ def _patch_dynamodb_tags() -> None:
     DynamoDBBackend.tag_resource = tag_resource  # type: ignore[method-assign]
 
 
+# --- API Gateway REST API tags ------------------------------------------------------------------
+#
+# moto tags only stages: TagResource/UntagResource on a REST API's ARN answer 404, so the
+# first deploy of a new version (a new `Version` default tag on every resource) fails.
+
+
+_REST_API_ARN = re.compile(r"arn:[^:]+:apigateway:[^:]*::/restapis/([^/]+)")
+
+
+def rest_api_id(resource_arn: str) -> str | None:
+    """The REST API id of `arn:aws:apigateway:<region>::/restapis/<id>`; None for a stage or
+    anything else (moto handles stages itself)."""
+    match = _REST_API_ARN.fullmatch(resource_arn)
+    return match.group(1) if match else None
+
+
+def _patch_apigateway_rest_api_tags() -> None:
+    from urllib.parse import unquote
+
+    from moto.apigateway.responses import APIGatewayResponse
+
+    original_tag = APIGatewayResponse.tag_resource
+    original_untag = APIGatewayResponse.untag_resource
+
+    def target(self: APIGatewayResponse) -> str | None:
+        return rest_api_id(unquote(self.path.split("/tags/", 1)[1]))
+
+    def tag_resource(self: APIGatewayResponse) -> str:
+        api_id = target(self)
+        if api_id is None:
+            return str(original_tag(self))
+        tags = self._get_param("tags") or {}
+        api = self.backend.get_rest_api(api_id)
+        api.tags = {**(api.tags or {}), **tags}
+        return json.dumps({"item": tags})
+
+    def untag_resource(self: APIGatewayResponse) -> str:
+        api_id = target(self)
+        if api_id is None:
+            return str(original_untag(self))
+        api = self.backend.get_rest_api(api_id)
+        keys = set(self.querystring.get("tagKeys") or [])
+        api.tags = {key: value for key, value in (api.tags or {}).items() if key not in keys}
+        return json.dumps({"item": ""})
+
+    APIGatewayResponse.tag_resource = tag_resource  # type: ignore[method-assign]
+    APIGatewayResponse.untag_resource = untag_resource  # type: ignore[method-assign]
+
+
 def install_extensions() -> None:
     """Patch moto in place. Idempotent; called before the server starts."""
     global _installed
@@ -1097,6 +1146,7 @@ def install_extensions() -> None:
     _patch_rds()
     _patch_sqs_redrive_policy()
     _patch_dynamodb_tags()
+    _patch_apigateway_rest_api_tags()
     _installed = True
 
 
