@@ -1,4 +1,4 @@
-"""boto3 checks that an environment runs the payments workload with exactly its declared limits."""
+"""boto3 checks of one deployed environment: the stack's promises and the workload's declared limits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,59 @@ from typing import Any
 from infrarep.config import EnvSettings
 
 Client = Callable[[str], Any]
+
+
+TAGS = ("System", "Environment", "ManagedBy", "CostCenter", "Version", "SourceCommit")
+ACCOUNT = "123456789012"  # moto's default account
+
+
+def assert_stack_matches(env: EnvSettings, client: Client, version: str) -> None:
+    """Ledger on-demand with PITR and stream, config store versioned and private, control
+    functions arm64, VPC endpoints for every service the functions call, one tagging scheme."""
+    prefix = f"infrarep-{env.name}"
+    dynamodb = client("dynamodb")
+    table = dynamodb.describe_table(TableName=f"{prefix}-ledger")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    backups = dynamodb.describe_continuous_backups(TableName=f"{prefix}-ledger")
+    pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert table["DeletionProtectionEnabled"] is env.deletion_protection
+
+    s3 = client("s3")
+    bucket = f"{prefix}-config-{ACCOUNT}"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+
+    functions = client("lambda")
+    for short in ("drift-validator", "deployment-recorder", "rollback-executor"):
+        config = functions.get_function(FunctionName=f"{prefix}-{short}")["Configuration"]
+        assert (config["Architectures"], config["Handler"]) == (["arm64"], "handler.handler")
+
+    ec2 = client("ec2")
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": [env.vpc_cidr]}])["Vpcs"]
+    (vpc,) = vpcs
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
+    services = {endpoint["ServiceName"].rsplit(".", 1)[1] for endpoint in endpoints["VpcEndpoints"]}
+    wanted = {"s3", "dynamodb", "lambda", "sns", "events", "sts", "logs", "states", "kms", "monitoring"}
+    assert wanted <= services, wanted - services
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    assert len({subnet["AvailabilityZone"] for subnet in subnets}) == env.az_count
+
+    expected = {"System": "infrarep", "Environment": env.name, "ManagedBy": "terraform", "Version": version}
+    tagged = {
+        "vpc": {tag["Key"]: tag["Value"] for tag in vpc.get("Tags", [])},
+        "ledger": {
+            tag["Key"]: tag["Value"]
+            for tag in dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
+        },
+        "config store": {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]},
+        "function": functions.list_tags(Resource=config["FunctionArn"])["Tags"],
+    }
+    for what, tags in tagged.items():
+        assert set(TAGS) <= set(tags), f"{what}: {sorted(tags)}"
+        assert {key: tags[key] for key in expected} == expected, what
 
 
 def assert_workload_matches(env: EnvSettings, client: Client) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,13 +22,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import local_aws, package
+from infrarep import config, local_aws, package, render
+
+from .env_checks import assert_stack_matches, assert_workload_matches
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1"}
+ONCALL = "oncall@example.com"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +109,13 @@ def ledger(target, aws_for) -> Callable[[str], list[dict[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def v1_in_dev(infrarep: Run) -> None:
+def v1_in_dev(project: Path, infrarep: Run) -> None:
+    # prod alerts an on-call address: its subscriptions give the drift test one to delete.
+    config = project / "envs" / "environments.yaml"
+    document = yaml.safe_load(config.read_text())
+    document["environments"]["prod"]["alert_emails"] = [ONCALL]
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    ok(infrarep("render"))
     ok(infrarep("bootstrap"))
     ok(infrarep("deploy", "--env", "dev", "--version", "e2e-1", "--actor", "ci"))
 
@@ -158,6 +168,96 @@ def test_prod_promotion_after_a_short_soak(v1_in_prod, ledger):
     assert "soak shortened to 1 s by INFRAREP_SOAK_SECONDS" in v1_in_prod.stderr
     newest = ledger("prod")[0]
     assert (newest["version"], newest["status"], newest["approver"]) == ("e2e-1", "SUCCEEDED", "bob")
+
+
+def settings_of(project: Path) -> config.Settings:
+    return config.load(project / "envs" / "environments.yaml")
+
+
+def test_every_env_runs_the_stack_and_the_workload_with_its_values(v1_in_prod, project, target, aws_for):
+    _, started = target
+    for env in settings_of(project).ordered():
+        client = lambda service, region=env.region: aws_for(started, service, region)  # noqa: E731
+        assert_stack_matches(env, client, version="e2e-1")
+        assert_workload_matches(env, client)
+
+
+def test_parity_report_shows_exactly_the_declared_variations(v1_in_prod, infrarep: Run, project):
+    report = ok(infrarep("drift-report", "--kind", "parity", "--format", "json", "--show-expected"))
+    result = json.loads(report.stdout)
+    assert result["drift"] is False
+    reasons = [
+        attribute["reason"]
+        for finding in result["findings"]
+        for attribute in finding.get("attributes") or [finding]
+    ]
+    assert all(finding["verdict"] == "expected" for finding in result["findings"])
+    named = {name for reason in reasons for name in re.findall(r"var\.([a-z_]+)", reason)}
+    declared = set(render.env_variables(settings_of(project), settings_of(project).env("prod")))
+    assert named <= declared, named - declared
+    assert {"payments", "vpc_cidr", "az_count", "deletion_protection", "allowed_origins"} <= named
+    manifests = {env: entry["resources_sha256"] for env, entry in result["manifests"].items()}
+    assert manifests["dev"] == manifests["staging"], manifests  # the same stack
+    assert manifests["prod"] != manifests["staging"]  # prod alone subscribes an on-call address
+
+
+def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: Run, target, aws_for):
+    """Then re-applying each env makes the report clean again."""
+    _, started = target
+    report = ("drift-report", "--kind", "live", "--format", "json")
+    clean = json.loads(ok(infrarep(*report)).stdout)
+    assert clean["drift"] is False, clean["findings"]
+
+    sns_dev = aws_for(started, "sns", "us-east-1")
+    topics = [topic["TopicArn"] for topic in sns_dev.list_topics()["Topics"]]
+    topic = next(arn for arn in topics if arn.endswith(":infrarep-dev-drift"))
+    sns_dev.tag_resource(ResourceArn=topic, Tags=[{"Key": "Owner", "Value": "someone"}])
+    aws_for(started, "dynamodb", "us-west-2").update_continuous_backups(
+        TableName="infrarep-staging-ledger",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
+    )
+    aws_for(started, "lambda", "eu-west-1").update_function_configuration(
+        FunctionName="infrarep-prod-drift-validator", MemorySize=512
+    )
+    sns_prod = aws_for(started, "sns", "eu-west-1")
+    subscription = next(
+        s["SubscriptionArn"]
+        for s in sns_prod.list_subscriptions()["Subscriptions"]
+        if s["TopicArn"].endswith(":infrarep-prod-drift") and s["Endpoint"] == ONCALL
+    )
+    sns_prod.unsubscribe(SubscriptionArn=subscription)
+
+    drifted = ok(infrarep(*report), code=2)
+    findings = {
+        (finding["scope"], finding["address"]): finding
+        for finding in json.loads(drifted.stdout)["findings"]
+        if finding["verdict"] == "drift"
+    }
+    topic_address = 'module.stack.module.notifications.aws_sns_topic.this["drift"]'
+    table_address = "module.stack.module.ledger.aws_dynamodb_table.this"
+    function_address = 'module.stack.module.function["drift_validator"].aws_lambda_function.this'
+    subscription_address = (
+        f'module.stack.module.notifications.aws_sns_topic_subscription.this["drift:email:{ONCALL}"]'
+    )
+    assert set(findings) == {
+        ("dev", topic_address),
+        ("staging", table_address),
+        ("prod", function_address),
+        ("prod", subscription_address),
+    }
+
+    def changes(env: str, address: str) -> dict:
+        return {a["path"]: (a["before"], a["after"]) for a in findings[(env, address)]["attributes"]}
+
+    assert changes("dev", topic_address) == {"tags.Owner": ("(absent)", "someone")}
+    assert changes("staging", table_address) == {"point_in_time_recovery[0].enabled": (True, False)}
+    assert changes("prod", function_address) == {"memory_size": (256, 512)}
+    assert findings[("prod", subscription_address)]["change"] == "missing"
+
+    for env in ("dev", "staging", "prod"):
+        ok(infrarep("deploy", "--env", env, "--version", "e2e-1", "--actor", "ci"))
+    again = json.loads(ok(infrarep(*report)).stdout)
+    assert again["drift"] is False, again["findings"]
 
 
 @pytest.fixture(scope="module")

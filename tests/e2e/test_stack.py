@@ -15,7 +15,7 @@ import pytest
 
 from infrarep import config, local_aws, package, records
 
-from .workload_checks import assert_workload_matches
+from .env_checks import assert_workload_matches
 
 pytestmark = pytest.mark.e2e
 
