@@ -181,3 +181,13 @@ def test_rpc_v2_cbor_clients_reach_cloudwatch_and_codebuild(tmp_path, aws_for, m
             codebuild.update_project(name="missing", description="x")
     finally:
         local_aws.down(tmp_path)
+
+
+def test_rest_api_tags_change_through_the_server(aws):
+    # The server decodes the ARN's %2F before routing: the route for REST API ARNs is ours.
+    apigateway = aws("apigateway", "us-east-1")
+    api = apigateway.create_rest_api(name="tags", tags={"Version": "v1", "Team": "pay"})["id"]
+    arn = f"arn:aws:apigateway:us-east-1::/restapis/{api}"
+    apigateway.tag_resource(resourceArn=arn, tags={"Version": "v2"})
+    apigateway.untag_resource(resourceArn=arn, tagKeys=["Team"])
+    assert apigateway.get_rest_api(restApiId=api)["tags"] == {"Version": "v2"}

@@ -73,6 +73,14 @@ def available_kinds(envs: Sequence[EnvPlans]) -> frozenset[Kind]:
     return frozenset({Kind.LIVE})
 
 
+def running_releases(runner: Runner, envs: Sequence[EnvSettings]) -> dict[str, Release]:
+    """The release each deployed env runs, from its ledger (envs never deployed are left out)."""
+    from .workflow import running_release
+
+    found = {env.name: running_release(runner, env) for env in envs}
+    return {name: release for name, release in found.items() if release is not None}
+
+
 def plan_in_parallel(
     runner: Runner,
     envs: Sequence[EnvSettings],
@@ -80,15 +88,20 @@ def plan_in_parallel(
     release: Release,
     progress: Progress,
     heartbeat: float = HEARTBEAT_SECONDS,
+    running: Mapping[str, Release] | None = None,
 ) -> list[EnvPlans]:
     """Plan every env in its own thread; raise the first failure after all threads finished.
-    Every `heartbeat` seconds without a finished env, one line names the envs still planning."""
+    Every `heartbeat` seconds without a finished env, one line names the envs still planning.
+    `running`: the release each env runs, for its refresh-only plan (default: `release`)."""
     steps = (["refresh-only"] if Kind.LIVE in kinds else []) + (["plan"] if kinds & NORMAL_KINDS else [])
     progress(f"drift-report: {' + '.join(steps)} for {', '.join(env.name for env in envs)} in parallel")
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, len(envs)), thread_name_prefix="plan") as pool:
         futures: dict[str, Future[EnvPlans]] = {
-            env.name: pool.submit(_plan_env, runner, env, kinds, release, progress) for env in envs
+            env.name: pool.submit(
+                _plan_env, runner, env, kinds, release, (running or {}).get(env.name, release), progress
+            )
+            for env in envs
         }
         try:
             running: set[Future[EnvPlans]] = set(futures.values())
@@ -121,15 +134,21 @@ def _outcome(future: Future[EnvPlans]) -> EnvPlans | BaseException:
 
 
 def _plan_env(
-    runner: Runner, env: EnvSettings, kinds: frozenset[Kind], release: Release, progress: Progress
+    runner: Runner,
+    env: EnvSettings,
+    kinds: frozenset[Kind],
+    release: Release,
+    running: Release,
+    progress: Progress,
 ) -> EnvPlans:
     root = runner.workspace.env_root(env.name)
-    var_files = [runner.release_vars(env.name, release)]
     refresh = normal = None
     if Kind.LIVE in kinds:
+        var_files = [runner.release_vars(env.name, running)]
         run = runner.plan(env.name, root, root / "backend.hcl", var_files, refresh_only=True)
         refresh = plans.load(run.plan_json)
     if kinds & NORMAL_KINDS:
+        var_files = [runner.release_vars(env.name, release)]
         run = runner.plan(env.name, root, root / "backend.hcl", var_files)
         normal = plans.load(run.plan_json)
     plan = normal or refresh

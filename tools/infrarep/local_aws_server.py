@@ -1095,7 +1095,15 @@ def rest_api_id(resource_arn: str) -> str | None:
 def _patch_apigateway_rest_api_tags() -> None:
     from urllib.parse import unquote
 
+    from moto.apigateway import urls
     from moto.apigateway.responses import APIGatewayResponse
+
+    # The server decodes the ARN's %2F before routing, so `/tags/<rest api arn>` matches no
+    # route of moto's (it knows only stage ARNs there): add one.
+    rest_api_route = (
+        "{0}/tags/arn:(?P<partition>[^/]+):apigateway:(?P<region_name>[^/]+)::/restapis/(?P<api_id>[^/]+)$"
+    )
+    urls.url_paths.setdefault(rest_api_route, APIGatewayResponse.dispatch)
 
     original_tag = APIGatewayResponse.tag_resource
     original_untag = APIGatewayResponse.untag_resource

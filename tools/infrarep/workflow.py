@@ -246,6 +246,17 @@ def env_resources(runner: Runner, env: EnvSettings) -> ledger.EnvResources | Non
     return ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
 
 
+def running_release(runner: Runner, env: EnvSettings) -> Release | None:
+    """The release the env runs now (its ledger's latest successful deploy or rollback); None if
+    it has none. A refresh-only plan must use it: the Version/SourceCommit default tags are part
+    of what the refresh compares, so another release's tags would show as drift everywhere."""
+    where = env_resources(runner, env)
+    if where is None:
+        return None
+    current = records.latest_successful(ledger.history(clients_for(runner, env.region), where), env=env.name)
+    return Release(current.version, current.source_commit) if current is not None else None
+
+
 def clients_for(runner: Runner, region: str) -> ledger.Clients:
     return ledger.make_clients(
         region,
