@@ -250,7 +250,10 @@ def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: 
         return {a["path"]: (a["before"], a["after"]) for a in findings[(env, address)]["attributes"]}
 
     assert changes("dev", topic_address) == {"tags.Owner": ("(absent)", "someone")}
-    assert changes("staging", table_address) == {"point_in_time_recovery[0].enabled": (True, False)}
+    assert changes("staging", table_address) == {  # with PITR off, AWS reports no recovery period
+        "point_in_time_recovery[0].enabled": (True, False),
+        "point_in_time_recovery[0].recovery_period_in_days": (35, 0),
+    }
     assert changes("prod", function_address) == {"memory_size": (256, 512)}
     assert findings[("prod", subscription_address)]["change"] == "missing"
 
