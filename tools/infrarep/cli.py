@@ -544,7 +544,7 @@ def docs(
         raise typer.Exit(int(ExitCode.FOUND))
 
 
-TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures")
+TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures", "tests/fixtures/plans/src")
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
