@@ -17,7 +17,7 @@ from .config import EnvSettings
 from .drift import EnvPlans, Kind, detect_identity
 from .errors import ConfigError, InfrarepError, Interrupted
 from .notify import EnvTarget
-from .workflow import Release, Runner
+from .workflow import Release, Runner, running_release
 
 Progress = Callable[[str], None]
 NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
@@ -75,8 +75,6 @@ def available_kinds(envs: Sequence[EnvPlans]) -> frozenset[Kind]:
 
 def running_releases(runner: Runner, envs: Sequence[EnvSettings]) -> dict[str, Release]:
     """The release each deployed env runs, from its ledger (envs never deployed are left out)."""
-    from .workflow import running_release
-
     found = {env.name: running_release(runner, env) for env in envs}
     return {name: release for name, release in found.items() if release is not None}
 
