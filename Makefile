@@ -11,7 +11,7 @@ INFRAREP    := $(BIN)/infrarep
 SCAN_DIRS   := modules envs terraform
 REPORTS     := reports
 
-.PHONY: help setup test lint fmt docs scan require-env require-to package bootstrap control-plane plan deploy promote rollback drift-report demo status local-up local-down clean
+.PHONY: help setup test lint fmt docs scan require-env require-to package bootstrap control-plane release plan deploy promote rollback drift-report demo status local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -70,6 +70,10 @@ bootstrap: setup ## create the remote-state bucket of every region
 
 control-plane: setup ## the promotion pipeline, primary config store and drift dashboard (after bootstrap)
 	@$(INFRAREP) control-plane
+
+VERSION ?=
+release: $(BIN)/.installed ## bundle HEAD (+ RELEASE.json) as the control plane's releases/source.zip: starts the pipeline [VERSION=]
+	@$(INFRAREP) release $(if $(VERSION),--version "$(VERSION)")
 
 plan: require-env setup package ## plan one environment: make plan ENV=dev (exit 2 = changes)
 	@$(INFRAREP) plan --env $(ENV)

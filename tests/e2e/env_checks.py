@@ -7,16 +7,18 @@ from typing import Any
 
 from infrarep.config import EnvSettings
 
+from .tagging import assert_every_taggable_resource_tagged, state_of
+
 Client = Callable[[str], Any]
 
 
-TAGS = ("System", "Environment", "ManagedBy", "CostCenter", "Version", "SourceCommit")
 ACCOUNT = "123456789012"  # moto's default account
 
 
 def assert_stack_matches(env: EnvSettings, client: Client, version: str) -> None:
     """Ledger on-demand with PITR and stream, config store versioned and private, control
-    functions arm64, VPC endpoints for every service the functions call, one tagging scheme."""
+    functions arm64, VPC endpoints for every service the functions call, one tagging scheme on
+    every taggable resource of the env's state."""
     prefix = f"infrarep-{env.name}"
     dynamodb = client("dynamodb")
     table = dynamodb.describe_table(TableName=f"{prefix}-ledger")["Table"]
@@ -48,19 +50,16 @@ def assert_stack_matches(env: EnvSettings, client: Client, version: str) -> None
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     assert len({subnet["AvailabilityZone"] for subnet in subnets}) == env.az_count
 
+    state = state_of(client, f"infrarep-tfstate-{env.region}", f"{env.name}/terraform.tfstate")
     expected = {"System": "infrarep", "Environment": env.name, "ManagedBy": "terraform", "Version": version}
-    tagged = {
-        "vpc": {tag["Key"]: tag["Value"] for tag in vpc.get("Tags", [])},
-        "ledger": {
-            tag["Key"]: tag["Value"]
-            for tag in dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
-        },
-        "config store": {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]},
-        "function": functions.list_tags(Resource=config["FunctionArn"])["Tags"],
-    }
-    for what, tags in tagged.items():
-        assert set(TAGS) <= set(tags), f"{what}: {sorted(tags)}"
-        assert {key: tags[key] for key in expected} == expected, what
+    checked = assert_every_taggable_resource_tagged(state, client, expected)
+    assert {
+        "aws_vpc",
+        "aws_dynamodb_table",
+        "aws_s3_bucket",
+        "aws_lambda_function",
+        "aws_rds_cluster",
+    } <= checked
 
 
 def assert_workload_matches(env: EnvSettings, client: Client) -> None:

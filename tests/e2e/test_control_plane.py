@@ -6,12 +6,15 @@ does not replicate, and does not require the destination buckets to exist yet).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,8 @@ import pytest
 
 from infrarep import config, local_aws, records
 
+from .tagging import assert_every_taggable_resource_tagged, state_of
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +32,6 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STORE = f"infrarep-control-config-{ACCOUNT}"
 PIPELINE = "infrarep-control-promotion"
-TAG_KEYS = {"System", "Environment", "ManagedBy", "CostCenter", "Version", "SourceCommit"}
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +184,38 @@ def test_a_new_release_bundle_starts_the_pipeline(deployed, aws):
     assert target["Arn"] == f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{PIPELINE}"
 
 
+def test_infrarep_release_uploads_the_bundle_the_pipeline_starts_from(deployed, project, control_aws, aws):
+    state_dir, _ = control_aws
+    shutil.copy(REPO / ".gitignore", project / ".gitignore")
+    for args in (["init", "--quiet"], ["add", "."], ["commit", "--quiet", "-m", "release under test"]):
+        git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", *args]
+        subprocess.run(git, cwd=project, check=True, capture_output=True)
+
+    versions = []
+    for version in ("rel-1", "rel-2"):
+        done = infrarep(project, state_dir, "release", "--version", version, "--json")
+        assert done.returncode == 0, done.stderr[-3000:]
+        reported = json.loads(done.stdout)
+        stored = aws("s3").get_object(Bucket=STORE, Key="releases/source.zip")
+        data = stored["Body"].read()
+        assert reported["location"] == f"s3://{STORE}/releases/source.zip"
+        assert hashlib.sha256(data).hexdigest() == reported["sha256"]
+        assert stored["VersionId"] == reported["version_id"]
+        assert stored["Metadata"] == {
+            "version": version,
+            "source-commit": reported["source_commit"],
+            "sha256": reported["sha256"],
+        }
+        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+            assert json.loads(bundle.read("RELEASE.json"))["version"] == version
+            assert "envs/environments.yaml" in bundle.namelist()
+            assert not any(
+                name.startswith(".terraform") or "/.terraform/" in name for name in bundle.namelist()
+            )
+        versions.append(stored["VersionId"])
+    assert versions[0] != versions[1], "each release is a new object version: the pipeline starts on each"
+
+
 def test_control_plane_roles_have_no_wildcard_actions(deployed, aws):
     iam = aws("iam")
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("infrarep-control")]
@@ -232,57 +268,10 @@ def test_the_dashboard_reads_the_metrics_the_cli_publishes(deployed, aws, settin
     assert all(f"infrarep-{env.name}-ledger" in text for env in envs)
 
 
-def _control_state(aws: Callable[..., Any]) -> dict[str, Any]:
-    state = aws("s3").get_object(Bucket=f"infrarep-tfstate-{REGION}", Key="control-plane/terraform.tfstate")
-    return json.loads(state["Body"].read())
-
-
-def _tags_of(aws: Callable[..., Any], kind: str, attributes: dict[str, Any]) -> dict[str, str]:
-    """The tags the service itself reports for one resource of the state."""
-    arn = attributes.get("arn", "")
-    if kind == "aws_s3_bucket":
-        pairs = aws("s3").get_bucket_tagging(Bucket=attributes["bucket"])["TagSet"]
-        return {tag["Key"]: tag["Value"] for tag in pairs}
-    if kind == "aws_kms_key":
-        pairs = aws("kms").list_resource_tags(KeyId=attributes["key_id"])["Tags"]
-        return {tag["TagKey"]: tag["TagValue"] for tag in pairs}
-    if kind == "aws_cloudwatch_log_group":
-        return aws("logs").list_tags_for_resource(resourceArn=arn.removesuffix(":*"))["tags"]
-    if kind == "aws_sns_topic":
-        pairs = aws("sns").list_tags_for_resource(ResourceArn=arn)["Tags"]
-        return {tag["Key"]: tag["Value"] for tag in pairs}
-    if kind == "aws_sfn_state_machine":
-        pairs = aws("stepfunctions").list_tags_for_resource(resourceArn=arn)["tags"]
-        return {tag["key"]: tag["value"] for tag in pairs}
-    if kind == "aws_iam_role":
-        pairs = aws("iam").list_role_tags(RoleName=attributes["name"])["Tags"]
-        return {tag["Key"]: tag["Value"] for tag in pairs}
-    if kind == "aws_codebuild_project":
-        (project,) = aws("codebuild").batch_get_projects(names=[attributes["name"]])["projects"]
-        return {tag["key"]: tag["value"] for tag in project.get("tags", [])}
-    if kind == "aws_codepipeline":
-        pairs = aws("codepipeline").list_tags_for_resource(resourceArn=arn)["tags"]
-        return {tag["key"]: tag["value"] for tag in pairs}
-    if kind == "aws_cloudwatch_event_rule":
-        pairs = aws("events").list_tags_for_resource(ResourceARN=arn)["Tags"]
-        return {tag["Key"]: tag["Value"] for tag in pairs}
-    raise AssertionError(f"{kind}: taggable, but this test cannot read its tags yet")
-
-
 def test_every_taggable_resource_carries_the_tagging_scheme(deployed, aws):
-    checked = []
-    for resource in _control_state(aws)["resources"]:
-        if resource["mode"] != "managed":
-            continue
-        for instance in resource["instances"]:
-            attributes = instance["attributes"]
-            if "tags_all" not in attributes:
-                continue
-            address = f"{resource.get('module', '')}.{resource['type']}.{resource['name']}"
-            tags = _tags_of(aws, resource["type"], attributes)
-            assert set(tags) >= TAG_KEYS, f"{address}: missing {sorted(TAG_KEYS - set(tags))}"
-            assert (tags["Environment"], tags["System"], tags["Version"]) == ("control", "infrarep", "cp-1")
-            checked.append(resource["type"])
+    state = state_of(aws, f"infrarep-tfstate-{REGION}", "control-plane/terraform.tfstate")
+    expected = {"Environment": "control", "System": "infrarep", "Version": "cp-1"}
+    checked = assert_every_taggable_resource_tagged(state, aws, expected)
     assert {
         "aws_s3_bucket",
         "aws_kms_key",
@@ -293,7 +282,7 @@ def test_every_taggable_resource_carries_the_tagging_scheme(deployed, aws):
         "aws_sns_topic",
         "aws_cloudwatch_log_group",
         "aws_cloudwatch_event_rule",
-    } <= set(checked)
+    } <= checked
 
 
 def test_a_fresh_apply_plans_clean(deployed, project, control_aws):

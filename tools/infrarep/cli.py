@@ -242,6 +242,52 @@ def control_plane(
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
+def release(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    version: Annotated[
+        str | None, typer.Option(help="Version the pipeline deploys; default: the git commit.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the bundle to this file instead of uploading it.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Bundle the repository at HEAD (+ RELEASE.json) and upload it as the control plane's
+    releases/source.zip, which starts the promotion pipeline. Refuses uncommitted changes."""
+    from . import release as bundles
+    from .files import write_atomic
+
+    bundle = bundles.build(project_root(config_path), version)
+    bucket, version_id = None, None
+    if out is not None:
+        write_atomic(out, bundle.data)
+    else:
+        from . import config, workflow
+
+        settings = config.load(config_path)
+        runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
+        bucket, version_id = workflow.upload_release(runner, bundle)
+    where = str(out) if out is not None else f"s3://{bucket}/{bundles.BUNDLE_KEY}"
+    if as_json:
+        emit_json(
+            {
+                "version": bundle.version,
+                "source_commit": bundle.source_commit,
+                "files": bundle.files,
+                "bytes": len(bundle.data),
+                "sha256": bundle.sha256,
+                "location": where,
+                "version_id": version_id,
+            }
+        )
+        return
+    typer.echo(
+        f"release {bundle.version} ({bundle.source_commit}): {bundle.files} files, "
+        f"{len(bundle.data) / 1024:.1f} KiB, sha256:{bundle.sha256} -> {where}"
+    )
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
 def plan(
     env: Annotated[str, typer.Option("--env", help="The environment to plan.")],
     config_path: ConfigOption = Path("envs/environments.yaml"),

@@ -13,15 +13,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InfrarepError
+from .files import reproducible_zip
 from .pins import LAMBDA_RUNTIME_PYTHON, LAMBDA_WHEEL_PLATFORM
 
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 REQUIREMENTS = "requirements.txt"
 _SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
@@ -148,15 +147,9 @@ def _copy(source: Path, destination: Path) -> None:
 
 
 def _write_zip(content: Path, destination: Path) -> None:
-    with zipfile.ZipFile(destination, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for path in sorted(content.rglob("*"), key=lambda p: p.relative_to(content).as_posix()):
-            if path.is_dir():
-                continue
-            info = zipfile.ZipInfo(path.relative_to(content).as_posix(), date_time=ZIP_EPOCH)
-            info.external_attr = 0o644 << 16
-            info.create_system = 3  # unix, so the permissions above are honoured
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    files = (path for path in content.rglob("*") if not path.is_dir())
+    entries = ((path.relative_to(content).as_posix(), path.read_bytes(), 0o644) for path in files)
+    destination.write_bytes(reproducible_zip(entries))
 
 
 def _recorded_digest(record: Path) -> str | None:

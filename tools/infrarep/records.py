@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -382,6 +382,7 @@ class Manifest:
     env: str
     version: str
     resources: Mapping[str, Any]
+    _resources_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_env(self.env, "manifest.env")
@@ -390,15 +391,21 @@ class Manifest:
             raise InvalidRecord(
                 f"manifest.resources: expected an object, got {type(self.resources).__name__}"
             )
-        _reject_non_finite(self.resources, "manifest.resources")
-        _canonical(self.resources)
+        try:
+            resources_json = _canonical(self.resources)
+        except InvalidRecord:
+            _reject_non_finite(self.resources, "manifest.resources")  # names the path of a NaN
+            raise
+        # Serialised once (the resources are not changed after construction).
+        object.__setattr__(self, "_resources_json", resources_json)
 
     def to_dict(self) -> dict[str, Any]:
         return {"env": self.env, "version": self.version, "resources": dict(self.resources)}
 
     def canonical_json(self) -> str:
         """Sorted keys, no whitespace, non-ASCII kept: the same text for the same manifest."""
-        return _canonical(self.to_dict())
+        env, version = _canonical(self.env), _canonical(self.version)
+        return f'{{"env":{env},"resources":{self._resources_json},"version":{version}}}'
 
     def canonical_bytes(self) -> bytes:
         """`canonical_json()` encoded as UTF-8: the bytes stored in S3 and digested."""
@@ -408,7 +415,7 @@ class Manifest:
         return _sha256_hex(self.canonical_json())
 
     def resources_sha256(self) -> str:
-        return _sha256_hex(_canonical(dict(self.resources)))
+        return _sha256_hex(self._resources_json)
 
     @classmethod
     def from_json(cls, data: bytes | str, where: str = "manifest") -> Manifest:

@@ -23,6 +23,8 @@ from . import ledger, local_aws, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
+from .release import BUNDLE_KEY, Bundle
+from .release import recorded as bundled_release
 from .terraform import PlanOutcome, StreamedChange, TerraformRoot
 
 Progress = Callable[[str], None]
@@ -255,6 +257,28 @@ def running_release(runner: Runner, env: EnvSettings) -> Release | None:
         return None
     current = records.latest_successful(ledger.history(clients_for(runner, env.region), where), env=env.name)
     return Release(current.version, current.source_commit) if current is not None else None
+
+
+def upload_release(runner: Runner, bundle: Bundle) -> tuple[str, str | None]:
+    """Put the bundle at BUNDLE_KEY in the control plane's config store (a new object version
+    starts the pipeline). Returns the bucket and the object's version id."""
+    root_dir = runner.workspace.project / render.CONTROL_PLANE_ROOT
+    runner.init("control", root_dir, root_dir / render.BACKEND_FILE)
+    bucket = runner.root(root_dir).output_json().get("config_bucket", {}).get("value")
+    if not bucket:
+        raise InfrarepError(
+            f"release: no config store yet ({render.CONTROL_PLANE_ROOT} has no outputs)",
+            hint="deploy it first: make control-plane",
+        )
+    runner.progress(f"{'release':<10} upload  {bundle.version} -> s3://{bucket}/{BUNDLE_KEY}")
+    stored = clients_for(runner, runner.settings.control_region).s3.put_object(
+        Bucket=bucket,
+        Key=BUNDLE_KEY,
+        Body=bundle.data,
+        ContentType="application/zip",
+        Metadata={"version": bundle.version, "source-commit": bundle.source_commit, "sha256": bundle.sha256},
+    )
+    return bucket, stored.get("VersionId")
 
 
 def clients_for(runner: Runner, region: str) -> ledger.Clients:
@@ -587,7 +611,11 @@ def _environ() -> dict[str, str]:
 
 
 def current_release(project: Path, version: str | None) -> Release:
-    """The version being deployed: --version, else the git commit (marked -dirty if edited)."""
+    """The version being deployed: --version, else the release bundle's (RELEASE.json, where
+    the pipeline runs), else the git commit (marked -dirty if edited)."""
+    bundled = bundled_release(project)
+    if bundled is not None:
+        return Release(version=version or bundled[0], source_commit=bundled[1])
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)

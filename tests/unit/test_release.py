@@ -1,0 +1,113 @@
+"""Release bundles: HEAD plus RELEASE.json, reproducible, refused for a dirty tree; read back by deploy."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from infrarep import cli, release, workflow
+from infrarep.errors import ConfigError, InfrarepError
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "envs").mkdir(parents=True)
+    (root / "envs" / "environments.yaml").write_text("system: demo\n")
+    (root / "Makefile").write_text("deploy:\n\t@echo deploy\n")
+    script = root / "run.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    _git(root, "init", "--quiet")
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    return root
+
+
+def _entries(bundle: release.Bundle) -> dict[str, zipfile.ZipInfo]:
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        return {info.filename: info for info in archive.infolist()}
+
+
+def test_a_bundle_is_head_plus_the_release_file(repo):
+    (repo / "untracked.txt").write_text("not in the commit")
+    commit = _git(repo, "rev-parse", "--short=12", "HEAD")
+
+    bundle = release.build(repo, "v1.2")
+
+    entries = _entries(bundle)
+    assert sorted(entries) == ["Makefile", "RELEASE.json", "envs/environments.yaml", "run.sh"]
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        assert json.loads(archive.read("RELEASE.json")) == {"version": "v1.2", "source_commit": commit}
+    assert entries["run.sh"].external_attr >> 16 == 0o755
+    assert (bundle.version, bundle.source_commit, bundle.files) == ("v1.2", commit, 4)
+
+
+def test_the_version_defaults_to_the_commit(repo):
+    bundle = release.build(repo, None)
+    assert bundle.version == bundle.source_commit == _git(repo, "rev-parse", "--short=12", "HEAD")
+
+
+def test_the_same_commit_and_version_give_the_same_bytes(repo):
+    first = release.build(repo, "v1")
+    _git(repo, "checkout", "--quiet", "--", ".")  # touches nothing tracked; mtimes may change
+    (repo / "Makefile").touch()
+    assert release.build(repo, "v1").sha256 == first.sha256
+    assert release.build(repo, "v2").sha256 != first.sha256
+
+
+def test_uncommitted_changes_are_refused(repo):
+    (repo / "Makefile").write_text("edited\n")
+    with pytest.raises(InfrarepError, match="uncommitted changes to tracked files"):
+        release.build(repo, "v1")
+
+
+def test_outside_a_git_repository_the_error_names_the_directory(tmp_path):
+    with pytest.raises(InfrarepError, match=f"git rev-parse` in {tmp_path} failed"):
+        release.build(tmp_path, "v1")
+
+
+def test_deploy_reads_the_version_from_an_unpacked_bundle(repo, tmp_path):
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(io.BytesIO(release.build(repo, "v7").data)) as archive:
+        archive.extractall(unpacked)
+    commit = _git(repo, "rev-parse", "--short=12", "HEAD")
+
+    assert workflow.current_release(unpacked, None) == workflow.Release("v7", commit)
+    assert workflow.current_release(unpacked, "v8") == workflow.Release("v8", commit)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["not json", "[]", '{"version": "v1"}', '{"version": "", "source_commit": "abc"}'],
+)
+def test_a_broken_release_file_is_an_error_naming_it(tmp_path, content):
+    (tmp_path / "RELEASE.json").write_text(content)
+    with pytest.raises(ConfigError, match=r"RELEASE\.json: "):
+        release.recorded(tmp_path)
+
+
+def test_without_a_release_file_nothing_is_recorded(tmp_path):
+    assert release.recorded(tmp_path) is None
+
+
+def test_the_cli_writes_the_bundle_and_reports_it_as_json(repo, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    out = repo.parent / "bundle.zip"
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["release", "--version", "v3", "--out", str(out), "--json"])
+    assert exited.value.code == 0
+    reported = json.loads(capsys.readouterr().out)
+    assert reported["sha256"] == release.build(repo, "v3").sha256
+    assert out.read_bytes() == release.build(repo, "v3").data
+    assert (reported["files"], reported["location"], reported["version_id"]) == (4, str(out), None)

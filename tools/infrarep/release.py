@@ -1,0 +1,86 @@
+"""Release bundles: the repository at one commit, zipped as the promotion pipeline's source.
+
+A bundle is every file git tracks at HEAD plus RELEASE.json (version and source commit), in a
+reproducible zip: the same commit and version give the same bytes. The pipeline's builds run
+`make deploy` in the unpacked bundle, where there is no .git: deploy reads the version from
+RELEASE.json (`recorded`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, InfrarepError
+from .files import reproducible_zip
+
+RELEASE_FILE = "RELEASE.json"
+BUNDLE_KEY = "releases/source.zip"  # modules/promotion_pipeline's source_object_key
+
+
+@dataclass(frozen=True)
+class Bundle:
+    version: str
+    source_commit: str
+    data: bytes
+    files: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def recorded(project: Path) -> tuple[str, str] | None:
+    """(version, source commit) from the project's RELEASE.json; None outside a bundle."""
+    path = project / RELEASE_FILE
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{path}: not a release file ({err})") from None
+    release = document if isinstance(document, dict) else {}
+    version, commit = release.get("version"), release.get("source_commit")
+    if not (isinstance(version, str) and version and isinstance(commit, str) and commit):
+        raise ConfigError(f"{path}: expected an object with non-empty strings version and source_commit")
+    return version, commit
+
+
+def build(project: Path, version: str | None) -> Bundle:
+    """The bundle of HEAD; refuses a work tree whose tracked files differ from HEAD."""
+    commit = _git(project, "rev-parse", "--short=12", "HEAD").decode().strip()
+    if _git(project, "status", "--porcelain", "--untracked-files=no"):
+        raise InfrarepError(
+            f"release: {project} has uncommitted changes to tracked files; a bundle is commit {commit}",
+            hint="commit (or stash) them first: the bundle and its version must name one commit",
+        )
+    with tarfile.open(fileobj=io.BytesIO(_git(project, "archive", "--format=tar", "HEAD"))) as archive:
+        entries = [
+            (member.name, archive.extractfile(member).read(), _mode(member.mode))  # type: ignore[union-attr]
+            for member in archive.getmembers()
+            if member.isfile()
+        ]
+    release = {"version": version or commit, "source_commit": commit}
+    entries.append((RELEASE_FILE, (json.dumps(release, sort_keys=True) + "\n").encode(), 0o644))
+    return Bundle(release["version"], commit, reproducible_zip(entries), len(entries))
+
+
+def _mode(archived: int) -> int:
+    """git records only "executable or not"; its archive applies the user's umask to that."""
+    return 0o755 if archived & 0o111 else 0o644
+
+
+def _git(project: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=project, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise InfrarepError("release: git is not installed; a bundle is built from the git commit") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        raise InfrarepError(f"release: `git {args[0]}` in {project} failed: {reason[-1] if reason else '?'}")
+    return done.stdout
