@@ -10,10 +10,8 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from infrarep import config, local_aws, records
+from infrarep import config, records
 
+from .projects import REPO, run_infrarep, running_local_aws, scratch_project
 from .tagging import assert_every_taggable_resource_tagged, state_of
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STORE = f"infrarep-control-config-{ACCOUNT}"
@@ -36,33 +34,15 @@ PIPELINE = "infrarep-control-promotion"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch copy of the project's Terraform: runs never touch the repo."""
-    copy = tmp_path_factory.mktemp("project")
-    for folder in ("modules", "envs", "terraform"):
-        shutil.copytree(
-            REPO / folder, copy / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
-        )
-    return copy
+    return scratch_project(tmp_path_factory.mktemp("project"), with_functions=False)
 
 
 @pytest.fixture(scope="module")
 def control_aws(tmp_path_factory: pytest.TempPathFactory):
-    state_dir = tmp_path_factory.mktemp("control-state")
-    started = local_aws.up(state_dir)
-    yield state_dir, started
-    local_aws.down(state_dir)
+    yield from running_local_aws(tmp_path_factory.mktemp("control-state"))
 
 
-def infrarep(project: Path, state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "infrarep.cli", *args],
-        cwd=project,
-        env={**os.environ, "INFRAREP_STATE_DIR": str(state_dir)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
+infrarep = run_infrarep
 
 
 @pytest.fixture(scope="module")

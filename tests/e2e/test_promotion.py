@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,41 +21,25 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import config, local_aws, package, render
+from infrarep import config, render
 
 from .env_checks import assert_stack_matches, assert_workload_matches
+from .projects import run_infrarep, running_local_aws, scratch_project
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1"}
 ONCALL = "oncall@example.com"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch copy of the project's Terraform with packaged functions: runs never touch the repo."""
-    copy = tmp_path_factory.mktemp("promotion-project")
-    for folder in ("modules", "envs", "terraform"):
-        shutil.copytree(
-            REPO / folder, copy / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
-        )
-    shared = [
-        package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
-        package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
-    ]
-    for name in FUNCTIONS:
-        package.build(name, REPO / "lambda_src" / name, copy / "dist" / "lambda", shared)
-    return copy
+    return scratch_project(tmp_path_factory.mktemp("promotion-project"))
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory):
-    state_dir = tmp_path_factory.mktemp("promotion-state")
-    started = local_aws.up(state_dir)
-    yield state_dir, started
-    local_aws.down(state_dir)
+    yield from running_local_aws(tmp_path_factory.mktemp("promotion-state"))
 
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -67,20 +50,8 @@ def infrarep(project: Path, target) -> Run:
     state_dir, _ = target
 
     def run(*args: str, soak_seconds: int | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "USER": "e2e"}
-        env.pop("INFRAREP_SOAK_SECONDS", None)
-        if soak_seconds is not None:
-            env["INFRAREP_SOAK_SECONDS"] = str(soak_seconds)
-        return subprocess.run(
-            [sys.executable, "-m", "infrarep.cli", *args],
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,  # no TTY: approval must come from --approve
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=2400,
-        )
+        env = {"USER": "e2e", "INFRAREP_SOAK_SECONDS": "" if soak_seconds is None else str(soak_seconds)}
+        return run_infrarep(project, state_dir, *args, env=env, timeout=2400)
 
     return run
 

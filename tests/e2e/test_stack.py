@@ -4,61 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from infrarep import config, local_aws, package, records
+from infrarep import config, records
 
 from .env_checks import assert_workload_matches
+from .projects import REPO, run_infrarep, running_local_aws, scratch_project
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 CONTROL_FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
-FUNCTIONS = [*CONTROL_FUNCTIONS, "payments_api", "payments_worker"]
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch copy of the project's Terraform with packaged functions: runs never touch the repo."""
-    copy = tmp_path_factory.mktemp("project")
-    for folder in ("modules", "envs", "terraform"):
-        shutil.copytree(
-            REPO / folder, copy / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
-        )
-    shared = [
-        package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
-        package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
-    ]
-    for name in FUNCTIONS:
-        package.build(name, REPO / "lambda_src" / name, copy / "dist" / "lambda", shared)
-    return copy
+    return scratch_project(tmp_path_factory.mktemp("project"))
 
 
 @pytest.fixture(scope="module")
 def stack_aws(tmp_path_factory: pytest.TempPathFactory):
-    state_dir = tmp_path_factory.mktemp("stack-state")
-    started = local_aws.up(state_dir)
-    yield state_dir, started
-    local_aws.down(state_dir)
+    yield from running_local_aws(tmp_path_factory.mktemp("stack-state"))
 
 
-def infrarep(project: Path, state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "infrarep.cli", *args],
-        cwd=project,
-        env={**os.environ, "INFRAREP_STATE_DIR": str(state_dir)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
+infrarep = run_infrarep
 
 
 @pytest.fixture(scope="module")

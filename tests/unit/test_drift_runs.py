@@ -35,6 +35,29 @@ def test_parse_plan_specs_rejects_malformed(spec):
         drift_runs.parse_plan_specs([spec])
 
 
+def test_every_env_in_promotion_order_by_default():
+    settings = config.load(CONFIG)
+    assert drift_runs.select_envs(settings, [], {}, CONFIG) == ["dev", "staging", "prod"]
+    assert drift_runs.select_envs(settings, ["prod", "dev"], {}, CONFIG) == ["prod", "dev"]
+
+
+def test_with_plan_files_only_the_envs_given_and_unknown_ones_after():
+    settings = config.load(CONFIG)
+    given = {"prod": [Path("p.json")], "qa": [Path("q.json")], "dev": [Path("d.json")]}
+    assert drift_runs.select_envs(settings, [], given, CONFIG) == ["dev", "prod", "qa"]
+    assert drift_runs.select_envs(None, [], given, CONFIG) == ["prod", "qa", "dev"]
+
+
+def test_an_env_the_config_does_not_know_is_an_error_naming_the_file():
+    with pytest.raises(ConfigError, match=r"environments\.yaml.*qa"):
+        drift_runs.select_envs(config.load(CONFIG), ["qa"], {}, CONFIG)
+
+
+def test_selecting_nothing_is_an_error():
+    with pytest.raises(InfrarepError, match="no environment selected"):
+        drift_runs.select_envs(None, [], {}, CONFIG)
+
+
 def test_from_files_sorts_normal_and_refresh_plans():
     lines: list[str] = []
     files = {"dev": [FIXTURES / "live_dev.json", FIXTURES / "pending_dev.json"]}

@@ -725,16 +725,7 @@ def drift_report(
     wanted = frozenset(drift.Kind(kind) for kind in kinds) if kinds else frozenset(drift.Kind)
     given = drift_runs.parse_plan_specs(plan_files or [])
     settings = config.load(config_path) if not given or config_path.exists() or notify_aws else None
-    order = [env.name for env in settings.ordered()] if settings else list(given)
-    names = list(envs) if envs else [name for name in order if not given or name in given]
-    if given and not envs:
-        names += [name for name in given if name not in names]
-    if settings:
-        for name in names:
-            if not given or name in order:
-                settings.env(name, config_path)
-    if not names:
-        raise InfrarepError("drift-report: no environment selected")
+    names = drift_runs.select_envs(settings, envs or [], given, config_path)
     policy_file = policy_path or config_path.parent / drift.DEFAULT_POLICY_NAME
     policy = drift.load_policy(policy_file) if policy_path or policy_file.exists() else None
     regions = {env.name: env.region for env in settings.ordered()} if settings else {}

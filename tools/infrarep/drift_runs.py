@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from . import plans
-from .config import EnvSettings
+from .config import EnvSettings, Settings
 from .drift import EnvPlans, Kind, detect_identity
 from .errors import ConfigError, InfrarepError, Interrupted
 from .notify import EnvTarget
@@ -34,6 +34,25 @@ def parse_plan_specs(specs: Sequence[str]) -> dict[str, list[Path]]:
             raise ConfigError(f"--plan {spec!r}: expected ENV=FILE, e.g. --plan staging=staging.json")
         parsed.setdefault(env, []).append(Path(file))
     return parsed
+
+
+def select_envs(
+    settings: Settings | None, requested: Sequence[str], given: Mapping[str, object], config_path: Path
+) -> list[str]:
+    """The envs to report on, in promotion order: `requested` (--env) if any, else every env of
+    environments.yaml (with --plan files: those given), then envs only --plan names. An env
+    environments.yaml does not know is an error unless only --plan files describe it."""
+    order = [env.name for env in settings.ordered()] if settings else list(given)
+    names = list(requested) if requested else [name for name in order if not given or name in given]
+    if given and not requested:
+        names += [name for name in given if name not in names]
+    if settings:
+        for name in names:
+            if not given or name in order:
+                settings.env(name, config_path)  # raises, naming the file, for an unknown env
+    if not names:
+        raise InfrarepError("drift-report: no environment selected")
+    return names
 
 
 def from_files(

@@ -27,6 +27,7 @@ from .errors import Interrupted, TerraformFailed, ToolchainError
 LineSink = Callable[[str], None]
 
 _STDERR_TAIL_LINES = 12
+_BACKGROUND_NICENESS = 10
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -196,12 +197,13 @@ class TerraformRoot:
         if self.on_line is not None and message.get("@message"):
             self.on_line(str(message["@message"]))
 
-    def show_json(self, plan_file: Path, out: Path) -> Path:
-        """Write `terraform show -json PLAN` to `out` without holding it in memory."""
+    def show_json(self, plan_file: Path, out: Path, background: bool = False) -> Path:
+        """Write `terraform show -json PLAN` to `out` without holding it in memory. In the
+        `background` it runs niced: it then takes the CPU only when an apply leaves it idle."""
         argv = self._argv("show", str(plan_file), json=IsFlagged)
         partial = out.with_name(out.name + ".partial")
         with partial.open("wb") as sink:
-            self._run(argv, stdout=sink)
+            self._run(argv, stdout=sink, nice=_BACKGROUND_NICENESS if background else 0)
         partial.replace(out)
         return out
 
@@ -222,6 +224,7 @@ class TerraformRoot:
         ok_codes: tuple[int, ...] = (0,),
         stdout: object | None = None,
         capture: LineSink | None = None,
+        nice: int = 0,
     ) -> int:
         shown = [Path(argv[0]).name, *argv[1:]]
         tail: deque[str] = deque(maxlen=_STDERR_TAIL_LINES)
@@ -235,6 +238,8 @@ class TerraformRoot:
                 stderr=subprocess.PIPE,
                 # Own process group: a terminal's Ctrl-C reaches only us; we forward it once.
                 start_new_session=True,
+                # Before exec, so the provider plugins terraform starts inherit it.
+                preexec_fn=(lambda: os.nice(nice)) if nice else None,
             )
         except OSError as err:
             raise ToolchainError(f"{argv[0]}: cannot run: {err.strerror}") from err

@@ -52,7 +52,7 @@ class PlannedRun:
     plan_file: Path
     summary: plans.PlanSummary
     seconds: float
-    export_json: Callable[[], Path] = field(repr=False, compare=False)
+    export_json: Callable[..., Path] = field(repr=False, compare=False)  # (background=False)
 
     @property
     def plan_json(self) -> Path:
@@ -157,10 +157,10 @@ class Runner:
         exported: list[Path] = []
         exporting = threading.Lock()
 
-        def export() -> Path:
+        def export(background: bool = False) -> Path:
             with exporting:  # once, even when a background export and a reader race
                 if not exported:
-                    exported.append(root.show_json(plan_file, run_dir / f"{kind}.json"))
+                    exported.append(root.show_json(plan_file, run_dir / f"{kind}.json", background))
                 return exported[0]
 
         if export_json:
@@ -364,7 +364,7 @@ def _stack_outputs(runner: Runner, root_dir: Path) -> dict[str, Any] | None:
 
 def _export_quietly(run: PlannedRun) -> None:
     try:
-        run.export_json()
+        run.export_json(background=True)
     except Exception:  # the reader exports again and reports the failure
         return
 
@@ -428,7 +428,8 @@ def deploy_release(
         [*var_files, runner.release_vars(env.name, release)],
         export_json=False,
     )
-    # The plan JSON (for the env's config manifest) is exported while terraform applies.
+    # The plan JSON (for the env's config manifest) is exported while terraform applies, niced:
+    # the apply keeps the CPU it needs.
     threading.Thread(target=_export_quietly, args=(run,), name=f"export-{env.name}", daemon=True).start()
 
     def record(status: records.Status) -> records.LedgerEntry | None:

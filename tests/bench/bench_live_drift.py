@@ -1,0 +1,111 @@
+"""Benchmark: a live-drift report over every env against the slowest single env's refresh-only plan.
+
+    make demo                                   # three deployed envs on the local AWS
+    .venv/bin/python tests/bench/bench_live_drift.py [--rounds N]
+
+Run in the project whose envs are deployed (the local AWS of `.infrarep`, or of
+INFRAREP_STATE_DIR, must be up). Each round, in turn:
+
+- per env, the raw `terraform plan -refresh-only -out PLAN` that drift-report runs for it
+  (same root, same release variables: the release each env runs, from its ledger), one
+  env at a time;
+- `infrarep drift-report --kind live --format json`, the whole command in a fresh
+  process: ledger lookups, the three refresh-only plans in parallel, their plan JSON, the
+  engine, the report.
+
+Target (issue 6): the report takes at most 1.3x the slowest single env's plan (the plans
+run in parallel, and what infrarep adds is small). The sum of the singles is what running
+the envs one after another would cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--config", type=Path, default=Path("envs/environments.yaml"))
+    args = parser.parse_args()
+
+    from infrarep import config, local_aws, workflow
+    from infrarep.cli import progress, state_dir
+
+    settings = config.load(args.config)
+    project = args.config.resolve().parents[1]
+    workspace = workflow.Workspace(project=project, state_dir=state_dir(), config_path=args.config)
+    runner = workflow.Runner(settings, workspace, lambda _line: None, verbose=False)
+    envs = settings.ordered()
+    release_files = {}
+    for env in envs:
+        running = workflow.running_release(runner, env)
+        if running is None:
+            raise SystemExit(f"{env.name} has no successful deployment: run `make demo` first")
+        release_files[env.name] = runner.release_vars(env.name, running)
+    terraform_env = {
+        **os.environ,
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        **runner.tools.terraform_env(),
+        **(runner.local.terraform_env() if runner.local else {}),
+    }
+    binary = str(runner.tools.binary().path)
+    local_aws.require(workspace.state_dir)
+
+    singles: dict[str, list[float]] = {env.name: [] for env in envs}
+    reports: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-live-") as scratch:
+        for index in range(1, args.rounds + 1):
+            for env in envs:
+                plan_file = Path(scratch) / f"{env.name}.tfplan"
+                argv = [
+                    binary,
+                    "plan",
+                    "-refresh-only",
+                    "-input=false",
+                    "-no-color",
+                    f"-out={plan_file}",
+                    f"-var-file={release_files[env.name]}",
+                ]
+                singles[env.name].append(_timed(argv, workspace.env_root(env.name), terraform_env))
+            cli = [str(BIN / "infrarep"), "drift-report", "--kind", "live", "--format", "json"]
+            reports.append(_timed([*cli, "--out", str(Path(scratch) / "report.json")], project, os.environ))
+            progress(
+                f"round {index}: "
+                + ", ".join(f"{name} {seconds[-1]:.1f} s" for name, seconds in singles.items())
+                + f"; drift-report {reports[-1]:.1f} s"
+            )
+    slowest = max(statistics.median(seconds) for seconds in singles.values())
+    total = sum(statistics.median(seconds) for seconds in singles.values())
+    report = statistics.median(reports)
+    print(f"live-drift report over {len(envs)} envs on the local AWS, medians of {args.rounds} rounds")
+    for name, seconds in singles.items():
+        print(f"  terraform plan -refresh-only  {name:<8} {statistics.median(seconds):6.1f} s")
+    print(f"  one env after another (sum)           {total:6.1f} s")
+    print(
+        f"  infrarep drift-report --kind live     {report:6.1f} s = {report / slowest:.2f}x the slowest "
+        f"single plan (target <= 1.3x), {report / total:.2f}x the sum"
+    )
+
+
+def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds
+
+
+if __name__ == "__main__":
+    main()
