@@ -71,12 +71,31 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   tags = var.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_latency_p99" {
-  alarm_name          = "${local.name}-api-latency-p99"
-  alarm_description   = "p99 latency of the ${var.env} payments API above ${var.payments.alarm_p99_latency_ms} ms in 2 of 3 five-minute periods"
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "Latency"
-  dimensions          = local.api_dimensions
+# p99 of the API's latency and of its function's duration: above the env's threshold in 2 of
+# 3 five-minute periods.
+resource "aws_cloudwatch_metric_alarm" "p99" {
+  for_each = {
+    api_latency = {
+      name       = "${local.name}-api-latency-p99"
+      what       = "latency of the ${var.env} payments API"
+      namespace  = "AWS/ApiGateway"
+      metric     = "Latency"
+      dimensions = local.api_dimensions
+    }
+    api_function_duration = {
+      name       = "${local.api_function}-duration-p99"
+      what       = "duration of ${local.api_function}"
+      namespace  = "AWS/Lambda"
+      metric     = "Duration"
+      dimensions = { FunctionName = local.api_function }
+    }
+  }
+
+  alarm_name          = each.value.name
+  alarm_description   = "p99 ${each.value.what} above ${var.payments.alarm_p99_latency_ms} ms in 2 of 3 five-minute periods"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
   extended_statistic  = "p99"
   period              = 300
   evaluation_periods  = 3
@@ -90,23 +109,14 @@ resource "aws_cloudwatch_metric_alarm" "api_latency_p99" {
   tags = var.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_function_duration_p99" {
-  alarm_name          = "${local.api_function}-duration-p99"
-  alarm_description   = "p99 duration of ${local.api_function} above ${var.payments.alarm_p99_latency_ms} ms in 2 of 3 five-minute periods"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Duration"
-  dimensions          = { FunctionName = local.api_function }
-  extended_statistic  = "p99"
-  period              = 300
-  evaluation_periods  = 3
-  datapoints_to_alarm = 2
-  threshold           = var.payments.alarm_p99_latency_ms
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alert_topic_arn]
-  ok_actions          = [var.alert_topic_arn]
+moved {
+  from = aws_cloudwatch_metric_alarm.api_latency_p99
+  to   = aws_cloudwatch_metric_alarm.p99["api_latency"]
+}
 
-  tags = var.tags
+moved {
+  from = aws_cloudwatch_metric_alarm.api_function_duration_p99
+  to   = aws_cloudwatch_metric_alarm.p99["api_function_duration"]
 }
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
@@ -153,8 +163,8 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
 locals {
   alarm_arns = [
     aws_cloudwatch_metric_alarm.api_5xx.arn,
-    aws_cloudwatch_metric_alarm.api_latency_p99.arn,
-    aws_cloudwatch_metric_alarm.api_function_duration_p99.arn,
+    aws_cloudwatch_metric_alarm.p99["api_latency"].arn,
+    aws_cloudwatch_metric_alarm.p99["api_function_duration"].arn,
     aws_cloudwatch_metric_alarm.dynamodb_throttles.arn,
   ]
 

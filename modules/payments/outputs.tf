@@ -87,8 +87,8 @@ output "alarm_names" {
   description = "Name of each workload-level alarm by purpose (the functions, queue and database bring their own)."
   value = {
     api_5xx                   = aws_cloudwatch_metric_alarm.api_5xx.alarm_name
-    api_latency_p99           = aws_cloudwatch_metric_alarm.api_latency_p99.alarm_name
-    api_function_duration_p99 = aws_cloudwatch_metric_alarm.api_function_duration_p99.alarm_name
+    api_latency_p99           = aws_cloudwatch_metric_alarm.p99["api_latency"].alarm_name
+    api_function_duration_p99 = aws_cloudwatch_metric_alarm.p99["api_function_duration"].alarm_name
     dynamodb_throttles        = aws_cloudwatch_metric_alarm.dynamodb_throttles.alarm_name
   }
 }

@@ -64,7 +64,7 @@ run "alarms_use_the_env_thresholds" {
   command = plan
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.api_5xx.threshold == 5 && aws_cloudwatch_metric_alarm.api_latency_p99.threshold == 2000 && aws_cloudwatch_metric_alarm.api_function_duration_p99.threshold == 2000
+    condition     = aws_cloudwatch_metric_alarm.api_5xx.threshold == 5 && length(aws_cloudwatch_metric_alarm.p99) == 2 && alltrue([for alarm in aws_cloudwatch_metric_alarm.p99 : alarm.threshold == 2000])
     error_message = "5xx and p99 alarms must use alarm_error_threshold and alarm_p99_latency_ms"
   }
 }
