@@ -55,8 +55,6 @@ def service_tags(client: Client, kind: str, attributes: dict[str, Any]) -> dict[
         return _pairs(client("ec2").describe_tags(Filters=filters)["Tags"])
     if kind in _RDS_KINDS:
         return _pairs(client("rds").list_tags_for_resource(ResourceName=arn)["TagList"])
-    if kind in _APIGATEWAY_KINDS:
-        return client("apigateway").get_tags(resourceArn=arn)["tags"]
     reader = _READERS.get(kind)
     if reader is None:
         raise AssertionError(f"{kind}: taggable, but no reader of its tags yet (add one to tagging.py)")
@@ -80,7 +78,6 @@ _RDS_KINDS = {
     "aws_db_subnet_group",
     "aws_rds_cluster_parameter_group",
 }
-_APIGATEWAY_KINDS = {"aws_api_gateway_rest_api", "aws_api_gateway_stage"}
 
 
 def _codebuild(client: Client, attributes: dict[str, Any], _arn: str) -> dict[str, str]:
@@ -107,6 +104,14 @@ _READERS: dict[str, Callable[[Client, dict[str, Any], str], dict[str, str]]] = {
         c("dynamodb").list_tags_of_resource(ResourceArn=arn)["Tags"]
     ),
     "aws_lambda_function": lambda c, _, arn: c("lambda").list_tags(Resource=arn)["Tags"],
+    "aws_lambda_event_source_mapping": lambda c, _, arn: c("lambda").list_tags(Resource=arn)["Tags"],
+    # API Gateway returns tags with the resource (moto has no GetTags; the provider reads these too).
+    "aws_api_gateway_rest_api": lambda c, a, _: (
+        c("apigateway").get_rest_api(restApiId=a["id"]).get("tags", {})
+    ),
+    "aws_api_gateway_stage": lambda c, a, _: (
+        c("apigateway").get_stage(restApiId=a["rest_api_id"], stageName=a["stage_name"]).get("tags", {})
+    ),
     "aws_iam_role": lambda c, a, _: _pairs(c("iam").list_role_tags(RoleName=a["name"])["Tags"]),
     "aws_sfn_state_machine": lambda c, _, arn: _pairs(
         c("stepfunctions").list_tags_for_resource(resourceArn=arn)["tags"], "key", "value"

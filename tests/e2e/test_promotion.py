@@ -50,7 +50,11 @@ def infrarep(project: Path, target) -> Run:
     state_dir, _ = target
 
     def run(*args: str, soak_seconds: int | None = None) -> subprocess.CompletedProcess[str]:
-        env = {"USER": "e2e", "INFRAREP_SOAK_SECONDS": "" if soak_seconds is None else str(soak_seconds)}
+        env = {
+            "LOGNAME": "e2e",
+            "USER": "e2e",
+            "INFRAREP_SOAK_SECONDS": "" if soak_seconds is None else str(soak_seconds),
+        }
         return run_infrarep(project, state_dir, *args, env=env, timeout=2400)
 
     return run
@@ -293,7 +297,7 @@ def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, 
     process = subprocess.Popen(
         [sys.executable, "-m", "infrarep.cli", "deploy", "--env", "dev", "--version", "e2e-3", "--verbose"],
         cwd=project,
-        env={**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "USER": "e2e"},
+        env={**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "LOGNAME": "e2e", "USER": "e2e"},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -42,3 +42,12 @@ def test_infrarep_errors_are_one_line_with_a_hint(capsys, tmp_path, monkeypatch)
         "error: the local AWS is not running (target local)",
         "hint: run `infrarep local up`",
     ]
+
+
+def test_the_actor_is_the_option_else_the_build_initiator_else_the_login_name(monkeypatch):
+    monkeypatch.setenv("CODEBUILD_INITIATOR", "codepipeline/infrarep-control-promotion")
+    assert cli._actor("alice") == "alice"
+    assert cli._actor(None) == "codepipeline/infrarep-control-promotion"
+    monkeypatch.delenv("CODEBUILD_INITIATOR")
+    monkeypatch.setenv("LOGNAME", "bob")
+    assert cli._actor(None) == "bob"

@@ -57,6 +57,21 @@ def state_dir() -> Path:
     return Path(configured) if configured else Path.cwd() / ".infrarep"
 
 
+def _actor(given: str | None) -> str:
+    """Who acts, for the ledger: --actor, else what started the CodeBuild build (e.g.
+    codepipeline/<pipeline>), else the login name."""
+    if given:
+        return given
+    if initiator := os.environ.get("CODEBUILD_INITIATOR"):
+        return initiator
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return "unknown"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -183,6 +198,10 @@ def package(
         print(f"{r.name:<22} {state:<9} {r.size / 1024:8.1f} KiB  sha256:{r.sha256}  {r.path}")
 
 
+ActorOption = Annotated[
+    str | None,
+    typer.Option(help="Who acts, for the ledger; default: the CodeBuild initiator, else the login name."),
+]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Stream terraform's own output.")]
 FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
 
@@ -317,7 +336,7 @@ def deploy(
     env: Annotated[str, typer.Option("--env", help="The environment to deploy.")],
     config_path: ConfigOption = Path("envs/environments.yaml"),
     version: Annotated[str | None, typer.Option(help="Version to record; default: the git commit.")] = None,
-    actor: Annotated[str | None, typer.Option(help="Who deploys, for the ledger; default: $USER.")] = None,
+    actor: ActorOption = None,
     verbose: VerboseOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the applied plan's summary as JSON.")
@@ -333,7 +352,7 @@ def deploy(
     workflow.require_packages(workspace, FUNCTIONS)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     release = workflow.current_release(workspace.project, version)
-    who = actor or os.environ.get("USER") or "unknown"
+    who = _actor(actor)
     applied = workflow.deploy_release(runner, target, release, who, _now)
     _print_plan(applied.run, as_json)
 
@@ -376,7 +395,7 @@ def promote(
             "--wait-soak", help="Wait for the soak to elapse instead of refusing when only it fails."
         ),
     ] = False,
-    actor: Annotated[str | None, typer.Option(help="Who promotes, for the ledger; default: $USER.")] = None,
+    actor: ActorOption = None,
     config_path: ConfigOption = Path("envs/environments.yaml"),
     verbose: VerboseOption = False,
     as_json: Annotated[
@@ -404,7 +423,7 @@ def promote(
     workflow.require_packages(workspace, FUNCTIONS)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     current = workflow.current_release(workspace.project, None)
-    who = actor or os.environ.get("USER") or "unknown"
+    who = _actor(actor)
     ports = workflow.PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep)
     plan = promotion.PromotionPlan(
         targets=targets,
@@ -463,7 +482,7 @@ def rollback(
             "--force", help="Re-apply the snapshot even if this checkout is not the code VERSION ran."
         ),
     ] = False,
-    actor: Annotated[str | None, typer.Option(help="Who rolls back, for the ledger; default: $USER.")] = None,
+    actor: ActorOption = None,
     config_path: ConfigOption = Path("envs/environments.yaml"),
     verbose: VerboseOption = False,
     as_json: Annotated[
@@ -484,7 +503,7 @@ def rollback(
     workflow.require_packages(workspace, FUNCTIONS)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     current = workflow.current_release(workspace.project, None)
-    who = actor or os.environ.get("USER") or "unknown"
+    who = _actor(actor)
     done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, _now, current, force)
     _print_plan(done.applied.run, as_json)
     if not as_json:
@@ -775,7 +794,7 @@ def drift_report(
             event_ids={name: uuid.uuid4().hex for name in names},
             version=manifest_version if manifest_version != records.UNKNOWN else release.version,
             source_commit=release.source_commit,
-            actor=os.environ.get("USER") or "unknown",
+            actor=_actor(None),
         )
         local = runner.local
         sent = notify.notify(
