@@ -765,12 +765,9 @@ def drift_report(
         runner = workflow.Runner(settings, workspace, progress, verbose)
         release = workflow.current_release(workspace.project, version)
         # Live drift compares each env with the release it runs, unless --version names one.
-        running = (
-            drift_runs.running_releases(runner, selected)
-            if drift.Kind.LIVE in wanted and not version
-            else None
+        env_plans = drift_runs.plan_in_parallel(
+            runner, selected, wanted, release, progress, refresh_running=not version
         )
-        env_plans = drift_runs.plan_in_parallel(runner, selected, wanted, release, progress, running=running)
     manifest_version = version or (release.version if release else records.UNKNOWN)
     result = drift.analyse(env_plans, wanted, policy=policy, version=manifest_version)
     text = reporting.render(result, reporting.Format(fmt), show_expected=show_expected)

@@ -92,12 +92,6 @@ def available_kinds(envs: Sequence[EnvPlans]) -> frozenset[Kind]:
     return frozenset({Kind.LIVE})
 
 
-def running_releases(runner: Runner, envs: Sequence[EnvSettings]) -> dict[str, Release]:
-    """The release each deployed env runs, from its ledger (envs never deployed are left out)."""
-    found = {env.name: running_release(runner, env) for env in envs}
-    return {name: release for name, release in found.items() if release is not None}
-
-
 def plan_in_parallel(
     runner: Runner,
     envs: Sequence[EnvSettings],
@@ -105,19 +99,18 @@ def plan_in_parallel(
     release: Release,
     progress: Progress,
     heartbeat: float = HEARTBEAT_SECONDS,
-    running: Mapping[str, Release] | None = None,
+    refresh_running: bool = False,
 ) -> list[EnvPlans]:
     """Plan every env in its own thread; raise the first failure after all threads finished.
     Every `heartbeat` seconds without a finished env, one line names the envs still planning.
-    `running`: the release each env runs, for its refresh-only plan (default: `release`)."""
+    `refresh_running`: refresh each env with the release its ledger says it runs (looked up
+    in the env's own thread), else with `release`; a never deployed env uses `release`."""
     steps = (["refresh-only"] if Kind.LIVE in kinds else []) + (["plan"] if kinds & NORMAL_KINDS else [])
     progress(f"drift-report: {' + '.join(steps)} for {', '.join(env.name for env in envs)} in parallel")
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, len(envs)), thread_name_prefix="plan") as pool:
         futures: dict[str, Future[EnvPlans]] = {
-            env.name: pool.submit(
-                _plan_env, runner, env, kinds, release, (running or {}).get(env.name, release), progress
-            )
+            env.name: pool.submit(_plan_env, runner, env, kinds, release, refresh_running, progress)
             for env in envs
         }
         try:
@@ -155,12 +148,15 @@ def _plan_env(
     env: EnvSettings,
     kinds: frozenset[Kind],
     release: Release,
-    running: Release,
+    refresh_running: bool,
     progress: Progress,
 ) -> EnvPlans:
     root = runner.workspace.env_root(env.name)
     refresh = normal = None
     if Kind.LIVE in kinds:
+        # The Version/SourceCommit default tags are part of what a refresh compares: refreshing
+        # with another release than the running one would show its tags as drift everywhere.
+        running = (running_release(runner, env) if refresh_running else None) or release
         var_files = [runner.release_vars(env.name, running)]
         run = runner.plan(env.name, root, root / "backend.hcl", var_files, refresh_only=True)
         refresh = plans.load(run.plan_json)
