@@ -8,7 +8,7 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
   # The local AWS answers unimplemented calls with HTTP 500: fail fast instead of retrying.
-  max_retries = 2
+  max_retries = 5
 
   endpoints {
     apigateway     = var.local_aws_endpoint

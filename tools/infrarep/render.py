@@ -88,7 +88,7 @@ def render_template(name: str, **values: object) -> str:
     return _environment().get_template(name).render(**values)
 
 
-def local_override(aliases: Sequence[str], services: Sequence[str], max_retries: int = 2) -> str:
+def local_override(aliases: Sequence[str], services: Sequence[str], max_retries: int = 5) -> str:
     """Provider override for the local target; one block per provider configuration ("" = default)."""
     return render_template(
         "local_override.tf.j2",
