@@ -140,7 +140,9 @@ def scratch_project(where: Path) -> Path:
     shutil.copytree(REPO / "terraform" / "bootstrap", project / "terraform" / "bootstrap", dirs_exist_ok=True)
     dist = project / "dist" / "lambda"
     dist.mkdir(parents=True)
-    for name in ("deployment_recorder", "drift_validator", "rollback_executor"):
+    from infrarep.cli import FUNCTIONS
+
+    for name in FUNCTIONS:
         (dist / f"{name}.zip").write_bytes(b"")  # deploy checks they exist; the small root uses none
     return project
 

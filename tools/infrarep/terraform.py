@@ -27,7 +27,7 @@ from .errors import Interrupted, TerraformFailed, ToolchainError
 LineSink = Callable[[str], None]
 
 _STDERR_TAIL_LINES = 12
-_BACKGROUND_NICENESS = 10
+_BACKGROUND_NICENESS = 19
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -211,10 +211,11 @@ class TerraformRoot:
         """Apply exactly the saved plan; never re-plans."""
         self._run(self._argv("apply", str(plan_file), input=False))
 
-    def output_json(self) -> dict[str, object]:
+    def output_json(self, background: bool = False) -> dict[str, object]:
+        """The root's outputs; in the `background` niced, like `show_json`."""
         argv = self._argv("output", json=IsFlagged)
         chunks: list[str] = []
-        self._run(argv, capture=chunks.append)
+        self._run(argv, capture=chunks.append, nice=_BACKGROUND_NICENESS if background else 0)
         return json.loads("".join(chunks) or "{}")
 
     def _run(

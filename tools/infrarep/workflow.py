@@ -356,8 +356,8 @@ def record_deployment(
 Clock = Callable[[], datetime]
 
 
-def _stack_outputs(runner: Runner, root_dir: Path) -> dict[str, Any] | None:
-    stack = runner.root(root_dir).output_json().get("stack", {})
+def _stack_outputs(runner: Runner, root_dir: Path, background: bool = False) -> dict[str, Any] | None:
+    stack = runner.root(root_dir).output_json(background).get("stack", {})
     value = stack.get("value") if isinstance(stack, dict) else None
     return value if isinstance(value, dict) else None
 
@@ -379,7 +379,7 @@ class Prefetch:
 
         def fetch() -> None:
             try:
-                self._outputs = _stack_outputs(runner, root_dir)
+                self._outputs = _stack_outputs(runner, root_dir, background=True)
                 self._clients = clients_for(runner, env.region)
             except Exception:  # a miss only means fetching them again after the apply
                 return
