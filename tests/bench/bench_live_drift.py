@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from deployed import deployed_project, timed
+
 BIN = Path(sys.executable).parent
 
 
@@ -40,29 +42,19 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=Path("envs/environments.yaml"))
     args = parser.parse_args()
 
-    from infrarep import config, local_aws, workflow
-    from infrarep.cli import progress, state_dir
+    from infrarep import workflow
+    from infrarep.cli import progress
 
-    settings = config.load(args.config)
-    project = args.config.resolve().parents[1]
-    workspace = workflow.Workspace(project=project, state_dir=state_dir(), config_path=args.config)
-    runner = workflow.Runner(settings, workspace, lambda _line: None, verbose=False)
-    envs = settings.ordered()
+    deployed = deployed_project(args.config)
+    runner, project, binary = deployed.runner, deployed.project, deployed.terraform
+    envs = runner.settings.ordered()
     release_files = {}
     for env in envs:
         running = workflow.running_release(runner, env)
         if running is None:
             raise SystemExit(f"{env.name} has no successful deployment: run `make demo` first")
         release_files[env.name] = runner.release_vars(env.name, running)
-    terraform_env = {
-        **os.environ,
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        **runner.tools.terraform_env(),
-        **(runner.local.terraform_env() if runner.local else {}),
-    }
-    binary = str(runner.tools.binary().path)
-    local_aws.require(workspace.state_dir)
+    terraform_env = deployed.terraform_env
 
     singles: dict[str, list[float]] = {env.name: [] for env in envs}
     together: list[float] = []
@@ -79,16 +71,18 @@ def main() -> None:
                     f"-out={Path(scratch) / env.name}.tfplan",
                     f"-var-file={release_files[env.name]}",
                 ],
-                workspace.env_root(env.name),
+                runner.workspace.env_root(env.name),
             )
             for env in envs
         }
         for index in range(1, args.rounds + 1):
             for name, (argv, cwd) in plans.items():
-                singles[name].append(_timed(argv, cwd, terraform_env))
+                singles[name].append(timed(argv, cwd, terraform_env)[0])
             together.append(_all_at_once(list(plans.values()), terraform_env))
             cli = [str(BIN / "infrarep"), "drift-report", "--kind", "live", "--format", "json"]
-            reports.append(_timed([*cli, "--out", str(Path(scratch) / "report.json")], project, os.environ))
+            reports.append(
+                timed([*cli, "--out", str(Path(scratch) / "report.json")], project, dict(os.environ))[0]
+            )
             progress(
                 f"round {index}: "
                 + ", ".join(f"{name} {seconds[-1]:.1f} s" for name, seconds in singles.items())
@@ -123,15 +117,6 @@ def _all_at_once(runs: list[tuple[list[str], Path]], env: dict[str, str]) -> flo
         if process.returncode not in (0, 2):
             raise SystemExit(f"a raw plan failed ({process.returncode}):\n{stderr.decode()[-3000:]}")
     return time.perf_counter() - started
-
-
-def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 2):
-        raise SystemExit(f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds
 
 
 if __name__ == "__main__":
