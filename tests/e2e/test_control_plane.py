@@ -164,16 +164,21 @@ def test_a_new_release_bundle_starts_the_pipeline(deployed, aws):
     assert target["Arn"] == f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{PIPELINE}"
 
 
-def test_infrarep_release_uploads_the_bundle_the_pipeline_starts_from(deployed, project, control_aws, aws):
+def test_infrarep_release_uploads_the_bundle_the_pipeline_starts_from(
+    deployed, project, control_aws, aws, tmp_path
+):
     state_dir, _ = control_aws
-    shutil.copy(REPO / ".gitignore", project / ".gitignore")
+    # A git repository of its own: the shared project stays without one (its SourceCommit tags).
+    checkout = tmp_path / "checkout"
+    shutil.copytree(project, checkout, ignore=shutil.ignore_patterns(".terraform"))
+    shutil.copy(REPO / ".gitignore", checkout / ".gitignore")
     for args in (["init", "--quiet"], ["add", "."], ["commit", "--quiet", "-m", "release under test"]):
         git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", *args]
-        subprocess.run(git, cwd=project, check=True, capture_output=True)
+        subprocess.run(git, cwd=checkout, check=True, capture_output=True)
 
     versions = []
     for version in ("rel-1", "rel-2"):
-        done = infrarep(project, state_dir, "release", "--version", version, "--json")
+        done = infrarep(checkout, state_dir, "release", "--version", version, "--json")
         assert done.returncode == 0, done.stderr[-3000:]
         reported = json.loads(done.stdout)
         stored = aws("s3").get_object(Bucket=STORE, Key="releases/source.zip")
