@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import package
+from infrarep import files, package
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def test_same_inputs_give_byte_identical_zips(function_dir, tmp_path):
     assert first.path.read_bytes() == second.path.read_bytes()
     with zipfile.ZipFile(first.path) as archive:
         infos = archive.infolist()
-    assert {info.date_time for info in infos} == {package.ZIP_EPOCH}
+    assert {info.date_time for info in infos} == {files.ZIP_EPOCH}
     assert [info.filename for info in infos] == sorted(info.filename for info in infos)
 
 
