@@ -76,10 +76,15 @@ def main() -> None:
             )
     deploy_median, raw_median = statistics.median(wrapped), statistics.median(raw)
     own = [whole - part for whole, part in zip(wrapped, inside, strict=True)]
+    paired = [100 * (mine - theirs) / theirs for mine, theirs in zip(wrapped, raw, strict=True)]
     print(f"deploy of {args.env} on the local AWS (every resource updated), medians of {args.rounds} rounds")
     print(
         f"  infrarep deploy {deploy_median:6.1f} s   terraform plan + apply {raw_median:6.1f} s   "
         f"overhead {100 * (deploy_median - raw_median) / raw_median:+.1f} % (target < 5 %)"
+    )
+    print(
+        f"  round by round (each deploy against the plan + apply right after it): median "
+        f"{statistics.median(paired):+.1f} % ({', '.join(f'{value:+.1f}' for value in paired)})"
     )
     print(
         f"  within each deploy: terraform plan + apply {statistics.median(inside):.1f} s, the rest "
