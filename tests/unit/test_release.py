@@ -111,3 +111,10 @@ def test_the_cli_writes_the_bundle_and_reports_it_as_json(repo, capsys, monkeypa
     assert reported["sha256"] == release.build(repo, "v3").sha256
     assert out.read_bytes() == release.build(repo, "v3").data
     assert (reported["files"], reported["location"], reported["version_id"]) == (4, str(out), None)
+
+
+def test_a_version_that_cannot_label_a_release_is_refused_before_anything_runs(repo):
+    with pytest.raises(ConfigError, match=r"--version: 'v 1' is not a version"):
+        release.build(repo, "v 1")
+    with pytest.raises(ConfigError, match=r"--version: 'a/b' is not a version"):
+        workflow.current_release(repo, "a/b")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import ConfigError, InfrarepError
 from .files import reproducible_zip
+from .records import InvalidRecord, check_version
 
 RELEASE_FILE = "RELEASE.json"
 BUNDLE_KEY = "releases/source.zip"  # modules/promotion_pipeline's source_object_key
@@ -53,6 +54,11 @@ def recorded(project: Path) -> tuple[str, str] | None:
 
 def build(project: Path, version: str | None) -> Bundle:
     """The bundle of HEAD; refuses a work tree whose tracked files differ from HEAD."""
+    if version is not None:
+        try:
+            check_version(version, "--version")
+        except InvalidRecord as err:
+            raise ConfigError(str(err)) from None
     commit = _git(project, "rev-parse", "--short=12", "HEAD").decode().strip()
     if _git(project, "status", "--porcelain", "--untracked-files=no"):
         raise InfrarepError(

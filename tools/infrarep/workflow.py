@@ -613,7 +613,13 @@ def _environ() -> dict[str, str]:
 
 def current_release(project: Path, version: str | None) -> Release:
     """The version being deployed: --version, else the release bundle's (RELEASE.json, where
-    the pipeline runs), else the git commit (marked -dirty if edited)."""
+    the pipeline runs), else the git commit (marked -dirty if edited). A --version that cannot
+    be a version label (it becomes part of S3 keys and tags) is refused before anything runs."""
+    if version is not None:
+        try:
+            records.check_version(version, "--version")
+        except records.InvalidRecord as err:
+            raise ConfigError(str(err)) from None
     bundled = bundled_release(project)
     if bundled is not None:
         return Release(version=version or bundled[0], source_commit=bundled[1])
