@@ -90,6 +90,23 @@ def _wafv2(client: Client, _attributes: dict[str, Any], arn: str) -> dict[str, s
     return _pairs(found.get("TagList", []))
 
 
+def _by_arn(
+    service: str,
+    call: str = "list_tags_for_resource",
+    param: str = "ResourceARN",
+    result: str = "Tags",
+    key: str = "Key",
+    value: str = "Value",
+) -> Callable[[Client, dict[str, Any], str], dict[str, str]]:
+    """A reader that asks `service` for the tags of a resource by its ARN (a map, or a list of pairs)."""
+
+    def read(client: Client, _attributes: dict[str, Any], arn: str) -> dict[str, str]:
+        found = getattr(client(service), call)(**{param: arn})[result]
+        return found if isinstance(found, dict) else _pairs(found, key, value)
+
+    return read
+
+
 _READERS: dict[str, Callable[[Client, dict[str, Any], str], dict[str, str]]] = {
     "aws_s3_bucket": lambda c, a, _: _pairs(c("s3").get_bucket_tagging(Bucket=a["bucket"])["TagSet"]),
     "aws_kms_key": lambda c, a, _: _pairs(
@@ -98,13 +115,11 @@ _READERS: dict[str, Callable[[Client, dict[str, Any], str], dict[str, str]]] = {
     "aws_cloudwatch_log_group": lambda c, _, arn: c("logs").list_tags_for_resource(
         resourceArn=arn.removesuffix(":*")
     )["tags"],
-    "aws_sns_topic": lambda c, _, arn: _pairs(c("sns").list_tags_for_resource(ResourceArn=arn)["Tags"]),
+    "aws_sns_topic": _by_arn("sns", param="ResourceArn"),
     "aws_sqs_queue": lambda c, a, _: c("sqs").list_queue_tags(QueueUrl=a["url"]).get("Tags", {}),
-    "aws_dynamodb_table": lambda c, _, arn: _pairs(
-        c("dynamodb").list_tags_of_resource(ResourceArn=arn)["Tags"]
-    ),
-    "aws_lambda_function": lambda c, _, arn: c("lambda").list_tags(Resource=arn)["Tags"],
-    "aws_lambda_event_source_mapping": lambda c, _, arn: c("lambda").list_tags(Resource=arn)["Tags"],
+    "aws_dynamodb_table": _by_arn("dynamodb", "list_tags_of_resource", "ResourceArn"),
+    "aws_lambda_function": _by_arn("lambda", "list_tags", "Resource"),
+    "aws_lambda_event_source_mapping": _by_arn("lambda", "list_tags", "Resource"),
     # API Gateway returns tags with the resource (moto has no GetTags; the provider reads these too).
     "aws_api_gateway_rest_api": lambda c, a, _: (
         c("apigateway").get_rest_api(restApiId=a["id"]).get("tags", {})
@@ -113,34 +128,20 @@ _READERS: dict[str, Callable[[Client, dict[str, Any], str], dict[str, str]]] = {
         c("apigateway").get_stage(restApiId=a["rest_api_id"], stageName=a["stage_name"]).get("tags", {})
     ),
     "aws_iam_role": lambda c, a, _: _pairs(c("iam").list_role_tags(RoleName=a["name"])["Tags"]),
-    "aws_sfn_state_machine": lambda c, _, arn: _pairs(
-        c("stepfunctions").list_tags_for_resource(resourceArn=arn)["tags"], "key", "value"
+    "aws_sfn_state_machine": _by_arn(
+        "stepfunctions", param="resourceArn", result="tags", key="key", value="value"
     ),
     "aws_codebuild_project": _codebuild,
-    "aws_codepipeline": lambda c, _, arn: _pairs(
-        c("codepipeline").list_tags_for_resource(resourceArn=arn)["tags"], "key", "value"
-    ),
-    "aws_cloudwatch_event_rule": lambda c, _, arn: _pairs(
-        c("events").list_tags_for_resource(ResourceARN=arn)["Tags"]
-    ),
-    "aws_cloudwatch_event_bus": lambda c, _, arn: _pairs(
-        c("events").list_tags_for_resource(ResourceARN=arn)["Tags"]
-    ),
-    "aws_cloudwatch_metric_alarm": lambda c, _, arn: _pairs(
-        c("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
-    ),
-    "aws_cloudwatch_dashboard": lambda c, _, arn: _pairs(
-        c("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
-    ),
+    "aws_codepipeline": _by_arn("codepipeline", param="resourceArn", result="tags", key="key", value="value"),
+    "aws_cloudwatch_event_rule": _by_arn("events"),
+    "aws_cloudwatch_event_bus": _by_arn("events"),
+    "aws_cloudwatch_metric_alarm": _by_arn("cloudwatch"),
+    "aws_cloudwatch_dashboard": _by_arn("cloudwatch"),
     "aws_wafv2_web_acl": _wafv2,
     "aws_secretsmanager_secret": lambda c, _, arn: _pairs(
         c("secretsmanager").describe_secret(SecretId=arn).get("Tags", [])
     ),
-    "aws_appautoscaling_target": lambda c, _, arn: c("application-autoscaling").list_tags_for_resource(
-        ResourceARN=arn
-    )["Tags"],
-    "aws_xray_group": lambda c, _, arn: _pairs(c("xray").list_tags_for_resource(ResourceARN=arn)["Tags"]),
-    "aws_xray_sampling_rule": lambda c, _, arn: _pairs(
-        c("xray").list_tags_for_resource(ResourceARN=arn)["Tags"]
-    ),
+    "aws_appautoscaling_target": _by_arn("application-autoscaling"),
+    "aws_xray_group": _by_arn("xray"),
+    "aws_xray_sampling_rule": _by_arn("xray"),
 }

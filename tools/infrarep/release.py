@@ -52,13 +52,19 @@ def recorded(project: Path) -> tuple[str, str] | None:
     return version, commit
 
 
-def build(project: Path, version: str | None) -> Bundle:
-    """The bundle of HEAD; refuses a work tree whose tracked files differ from HEAD."""
+def checked_version(version: str | None) -> str | None:
+    """A --version as given, if it can label a release (it becomes part of S3 keys and tags)."""
     if version is not None:
         try:
             check_version(version, "--version")
         except InvalidRecord as err:
             raise ConfigError(str(err)) from None
+    return version
+
+
+def build(project: Path, version: str | None) -> Bundle:
+    """The bundle of HEAD; refuses a work tree whose tracked files differ from HEAD."""
+    version = checked_version(version)
     commit = _git(project, "rev-parse", "--short=12", "HEAD").decode().strip()
     if _git(project, "status", "--porcelain", "--untracked-files=no"):
         raise InfrarepError(

@@ -23,7 +23,7 @@ from . import ledger, local_aws, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
-from .release import BUNDLE_KEY, Bundle
+from .release import BUNDLE_KEY, Bundle, checked_version
 from .release import recorded as bundled_release
 from .terraform import PlanOutcome, StreamedChange, TerraformRoot
 
@@ -237,12 +237,16 @@ class Runner:
         return [f"path={state}"]
 
 
+def root_outputs(runner: Runner, name: str, root_dir: Path) -> dict[str, Any]:
+    """`terraform output -json` of a root whose backend is its rendered backend.hcl (init cached)."""
+    runner.init(name, root_dir, root_dir / render.BACKEND_FILE)
+    return runner.root(root_dir).output_json()
+
+
 def env_resources(runner: Runner, env: EnvSettings) -> ledger.EnvResources | None:
     """Where the env keeps its records, from its stack outputs; None if it was never deployed."""
     root_dir = runner.workspace.env_root(env.name)
-    runner.init(env.name, root_dir, root_dir / render.BACKEND_FILE)
-    root = runner.root(root_dir)
-    outputs = root.output_json().get("stack", {}).get("value")
+    outputs = root_outputs(runner, env.name, root_dir).get("stack", {}).get("value")
     if not outputs:
         return None
     return ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
@@ -262,9 +266,8 @@ def running_release(runner: Runner, env: EnvSettings) -> Release | None:
 def upload_release(runner: Runner, bundle: Bundle) -> tuple[str, str | None]:
     """Put the bundle at BUNDLE_KEY in the control plane's config store (a new object version
     starts the pipeline). Returns the bucket and the object's version id."""
-    root_dir = runner.workspace.project / render.CONTROL_PLANE_ROOT
-    runner.init("control", root_dir, root_dir / render.BACKEND_FILE)
-    bucket = runner.root(root_dir).output_json().get("config_bucket", {}).get("value")
+    control_root = runner.workspace.project / render.CONTROL_PLANE_ROOT
+    bucket = root_outputs(runner, "control", control_root).get("config_bucket", {}).get("value")
     if not bucket:
         raise InfrarepError(
             f"release: no config store yet ({render.CONTROL_PLANE_ROOT} has no outputs)",
@@ -615,11 +618,7 @@ def current_release(project: Path, version: str | None) -> Release:
     """The version being deployed: --version, else the release bundle's (RELEASE.json, where
     the pipeline runs), else the git commit (marked -dirty if edited). A --version that cannot
     be a version label (it becomes part of S3 keys and tags) is refused before anything runs."""
-    if version is not None:
-        try:
-            records.check_version(version, "--version")
-        except records.InvalidRecord as err:
-            raise ConfigError(str(err)) from None
+    version = checked_version(version)
     bundled = bundled_release(project)
     if bundled is not None:
         return Release(version=version or bundled[0], source_commit=bundled[1])
