@@ -670,3 +670,104 @@ def test_rest_api_tags_can_be_changed_and_removed(monkeypatch):
         apigateway.tag_resource(resourceArn=arn, tags={"Version": "v2"})
         apigateway.untag_resource(resourceArn=arn, tagKeys=["Team"])
         assert apigateway.get_rest_api(restApiId=api)["tags"] == {"Version": "v2"}
+
+
+def _moto_app():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from infrarep.local_aws_server import install_extensions
+
+    install_extensions()
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def _signed_for(service: str) -> dict[str, str]:
+    scope = f"test/20261129/us-east-1/{service}/aws4_request"
+    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=x"}
+
+
+def test_backends_serve_one_request_at_a_time(monkeypatch):
+    import threading
+    import time
+
+    from moto.iam.models import IAMBackend
+    from werkzeug.test import Client
+
+    app = _moto_app()
+    original = IAMBackend.create_role
+    inside, most_inside, guard = [0], [0], threading.Lock()
+
+    def slow_create_role(self, *args, **kwargs):
+        with guard:
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+        time.sleep(0.02)  # long enough for every other thread to arrive while this one is in
+        with guard:
+            inside[0] -= 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(IAMBackend, "create_role", slow_create_role)
+    policy = '{"Version":"2012-10-17","Statement":[]}'
+    statuses: list[int] = []
+
+    def create(name: str) -> None:
+        form = {"Action": "CreateRole", "RoleName": name, "AssumeRolePolicyDocument": policy}
+        statuses.append(Client(app).post("/", data=form, headers=_signed_for("iam")).status_code)
+
+    threads = [threading.Thread(target=create, args=(f"serial-{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert most_inside[0] == 1
+
+
+def test_sqs_long_polling_lets_other_requests_in():
+    import threading
+    import time
+
+    from werkzeug.test import Client
+
+    app = _moto_app()
+    client = Client(app)
+    assert (
+        client.post(
+            "/", data={"Action": "CreateQueue", "QueueName": "polled"}, headers=_signed_for("sqs")
+        ).status_code
+        == 200
+    )
+    queue = "https://127.0.0.1/123456789012/polled"
+    received: dict[str, object] = {}
+
+    def poll() -> None:
+        started = time.monotonic()
+        form = {"Action": "ReceiveMessage", "QueueUrl": queue, "WaitTimeSeconds": "10"}
+        answer = Client(app).post("/", data=form, headers=_signed_for("sqs"))
+        received.update(body=answer.get_data(as_text=True), seconds=time.monotonic() - started)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.3)  # the poller is waiting inside moto by now
+    sent = client.post(
+        "/",
+        data={"Action": "SendMessage", "QueueUrl": queue, "MessageBody": "hello"},
+        headers=_signed_for("sqs"),
+    )
+    poller.join(timeout=15)
+    assert sent.status_code == 200
+    assert "<Body>hello</Body>" in received["body"]
+    assert received["seconds"] < 5  # delivered on arrival, not after the 10 s wait ran out
+
+
+def test_a_request_body_is_read_before_the_backends_are_entered():
+    import io
+
+    from infrarep.local_aws_server import with_body_read
+
+    fixed = with_body_read({"CONTENT_LENGTH": "5", "wsgi.input": io.BytesIO(b"helloTRAILING")})
+    chunked = with_body_read({"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(b"all of it")})
+    empty = with_body_read({"wsgi.input": io.BytesIO(b"never read")})
+    assert fixed["wsgi.input"].read() == b"hello"
+    assert chunked["wsgi.input"].read() == b"all of it"
+    assert empty["wsgi.input"].read() == b""
