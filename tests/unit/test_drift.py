@@ -453,6 +453,36 @@ def test_manifest_hashes_are_equal_for_equal_stacks():
     assert "message_retention_seconds" not in staging.resources["module.app.aws_sqs_queue.jobs"]["attributes"]
 
 
+def test_envs_with_the_same_code_share_classifications_and_get_their_own_manifests():
+    envs = parity_envs()
+    dev, staging, prod = envs
+    classifications = drift.Classifications()
+
+    shared = classifications.of(dev.plan, dev.identity)
+    assert classifications.of(staging.plan, staging.identity) is shared  # same code, same identity use
+    assert classifications.of(prod.plan, prod.identity) is not shared  # prod hard-codes a value
+    report = drift.analyse(envs, [Kind.PARITY], version="v1")
+    for env in envs:
+        alone = drift.manifest(env, version="v1")
+        assert report.manifests[env.env].canonical_bytes() == alone.canonical_bytes()
+
+
+def test_a_variable_holding_the_env_name_in_one_env_only_is_not_shared(tmp_path):
+    def name_the_env(document):  # type: ignore[no-untyped-def]
+        document["variables"]["release"]["value"] = "staging"
+
+    staging = env_plans("staging", variant(tmp_path, "parity_staging.json", name_the_env))
+    dev = env_plans("dev", "parity_dev.json")
+    classifications = drift.Classifications()
+
+    assert drift.identity_paths(staging.plan, staging.identity) != drift.identity_paths(
+        dev.plan, dev.identity
+    )
+    assert classifications.of(staging.plan, staging.identity) is not classifications.of(
+        dev.plan, dev.identity
+    )
+
+
 def test_manifest_is_normalised_non_variant_configuration():
     manifest = drift.manifest(env_plans("dev", "parity_dev.json"), version="v1")
 

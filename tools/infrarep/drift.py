@@ -1688,10 +1688,45 @@ def _has_empty(data: bytes) -> bool:
     return b"null" in data or b'""' in data or b"[]" in data or b"{}" in data
 
 
-def _manifest(side: _Side, version: str) -> Manifest:
+_Classified = dict[tuple[str, str, str, str], tuple[tuple["_Kept", ...], bool, bool]]
+
+
+def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, ValuePath]]:
+    """Where the plan's root variables hold the env's own name, region or account id."""
+    found: set[tuple[str, ValuePath]] = set()
+
+    def walk(name: str, value: Any, path: ValuePath) -> None:
+        if identity.is_identity(value):
+            found.add((name, path))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(name, item, (*path, key))
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                walk(name, item, (*path, position))
+
+    for name in plan.variables:
+        walk(name, plan.variable_value(name), ())
+    return frozenset(found)
+
+
+class Classifications:
+    """Which attributes of each resource block go into a manifest depends on the code and on
+    which root variable values are the env's own name/region/account, nothing else: envs
+    that agree on both (dev, staging and prod of one release) classify once."""
+
+    def __init__(self) -> None:
+        self._shared: dict[Any, tuple[_Classified, dict[Any, tuple[bool, bool]]]] = {}
+
+    def of(self, plan: Plan, identity: EnvIdentity) -> tuple[_Classified, dict[Any, tuple[bool, bool]]]:
+        """The classifications (per block, per expression) for envs like this one."""
+        key = (plan.config.digest, identity_paths(plan, identity))
+        return self._shared.setdefault(key, ({}, {}))
+
+
+def _manifest(side: _Side, version: str, classifications: Classifications | None = None) -> Manifest:
     plan = side.plan
-    classified: dict[tuple[str, str, str, str], tuple[tuple[_Kept, ...], bool, bool]] = {}
-    content: dict[Any, tuple[bool, bool]] = {}
+    classified, content = (classifications or Classifications()).of(plan, side.identity)
     decode = plans.decode_json
     # Pass 1: per resource, the raw JSON of its kept values: literals (kept as written) and the
     # rest, which one normalisation pass over every resource's values turns into `${env}` &c.
@@ -1969,7 +2004,8 @@ def analyse(
             findings.extend(found)
             summaries.append(summary)
         if manifests:
-            built = {name: _manifest(side, version) for name, side in sides.items()}
+            classifications = Classifications()
+            built = {name: _manifest(side, version, classifications) for name, side in sides.items()}
     order = {env.env: position for position, env in enumerate(envs)}
     kind_order = {kind: position for position, kind in enumerate(Kind)}
 

@@ -19,6 +19,7 @@ needs them; `decode_json` turns one into Python values.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -330,6 +331,7 @@ class Configuration:
     """Lookups into the plan's `configuration`; expressions decoded on first use and kept."""
 
     def __init__(self, decoded: _Configuration) -> None:
+        self._decoded = decoded
         self.providers = decoded.provider_config
         self._modules: dict[tuple[str, ...], ModuleConfig] = {}
         self._calls: dict[tuple[str, ...], ModuleCall] = {}
@@ -345,6 +347,11 @@ class Configuration:
         for name, call in module.module_calls.items():
             self._calls[(*path, name)] = call
             self._walk((*path, name), call.module)
+
+    @cached_property
+    def digest(self) -> bytes:
+        """SHA-256 of everything read from the configuration: equal digests, equal code."""
+        return hashlib.sha256(msgspec.json.encode(self._decoded)).digest()
 
     def module(self, path: tuple[str, ...]) -> ModuleConfig | None:
         return self._modules.get(path)
