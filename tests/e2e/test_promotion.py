@@ -176,8 +176,9 @@ def test_parity_report_shows_exactly_the_declared_variations(v1_in_prod, infrare
     assert manifests["prod"] != manifests["staging"]  # prod alone subscribes an on-call address
 
 
-def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: Run, target, aws_for):
-    """Then re-applying each env makes the report clean again."""
+def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: Run, target, aws_for, ledger):
+    """With --notify each env gets its metric, ledger row and (on drift) a drift-topic message.
+    Then re-applying each env makes the report clean again."""
     _, started = target
     report = ("drift-report", "--kind", "live", "--format", "json")
     clean = json.loads(ok(infrarep(*report)).stdout)
@@ -202,7 +203,18 @@ def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: 
     )
     sns_prod.unsubscribe(SubscriptionArn=subscription)
 
-    drifted = ok(infrarep(*report), code=2)
+    # Out of band too, and not in any state: a queue that reads prod's drift topic.
+    sqs_prod = aws_for(started, "sqs", "eu-west-1")
+    inbox = sqs_prod.create_queue(QueueName="drift-inbox")["QueueUrl"]
+    inbox_arn = sqs_prod.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]
+    prod_topic = next(
+        topic["TopicArn"]
+        for topic in sns_prod.list_topics()["Topics"]
+        if topic["TopicArn"].endswith(":infrarep-prod-drift")
+    )
+    sns_prod.subscribe(TopicArn=prod_topic, Protocol="sqs", Endpoint=inbox_arn["QueueArn"])
+
+    drifted = ok(infrarep(*report, "--notify"), code=2)
     findings = {
         (finding["scope"], finding["address"]): finding
         for finding in json.loads(drifted.stdout)["findings"]
@@ -231,6 +243,19 @@ def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: 
     }
     assert changes("prod", function_address) == {"memory_size": (256, 512)}
     assert findings[("prod", subscription_address)]["change"] == "missing"
+
+    (delivered,) = sqs_prod.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]
+    told = json.loads(json.loads(delivered["Body"])["Message"])
+    assert (told["env"], told["drift"]) == ("prod", True)
+    assert {finding["address"] for finding in told["findings"]} == {function_address, subscription_address}
+    for env, found in (("dev", 1), ("staging", 1), ("prod", 2)):
+        row = ledger(env)[0]
+        assert (row["event_type"], row["status"]) == ("DRIFT_CHECK", "SUCCEEDED"), row
+        assert f"live {env} {found}" in row["reason"]
+    metrics = aws_for(started, "cloudwatch", "eu-west-1").list_metrics(
+        Namespace="Infrarep", MetricName="DriftDetected", Dimensions=[{"Name": "Env", "Value": "prod"}]
+    )["Metrics"]
+    assert {"Name": "Kind", "Value": "live"} in [d for metric in metrics for d in metric["Dimensions"]]
 
     for env in ("dev", "staging", "prod"):
         ok(infrarep("deploy", "--env", env, "--version", "e2e-1", "--actor", "ci"))

@@ -783,7 +783,7 @@ def drift_report(
             workspace = _workspace(config_path)
             runner = workflow.Runner(settings, workspace, progress, verbose)
         release = release or workflow.current_release(runner.workspace.project, version)
-        targets = drift_runs.notify_targets(runner, selected, initialised=not given)
+        targets = drift_runs.notify_targets(runner, selected)
         entries = notify.drift_check_entries(
             result,
             names,

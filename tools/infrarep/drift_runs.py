@@ -17,7 +17,7 @@ from .config import EnvSettings, Settings
 from .drift import EnvPlans, Kind, detect_identity
 from .errors import ConfigError, InfrarepError, Interrupted
 from .notify import EnvTarget
-from .workflow import Release, Runner, running_release
+from .workflow import Release, Runner, root_outputs, running_release
 
 Progress = Callable[[str], None]
 NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
@@ -169,15 +169,11 @@ def _plan_env(
     return EnvPlans(env.name, detect_identity(env.name, plan, env.region), normal, refresh)
 
 
-def notify_targets(runner: Runner, envs: Sequence[EnvSettings], initialised: bool) -> list[EnvTarget]:
+def notify_targets(runner: Runner, envs: Sequence[EnvSettings]) -> list[EnvTarget]:
     """Each env's drift topic, ledger table and config bucket, from its stack's outputs."""
     targets = []
     for env in envs:
-        root_dir = runner.workspace.env_root(env.name)
-        root = runner.root(root_dir)
-        if not initialised:
-            root.init(backend_config=root_dir / "backend.hcl")
-        outputs = root.output_json().get("stack", {})
+        outputs = root_outputs(runner, env.name, runner.workspace.env_root(env.name)).get("stack", {})
         stack = outputs.get("value") if isinstance(outputs, dict) else None
         if not isinstance(stack, dict) or "ledger_table_name" not in stack:
             raise ConfigError(f"{env.name}: the stack has no outputs yet; deploy it before --notify")
