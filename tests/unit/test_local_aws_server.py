@@ -771,3 +771,44 @@ def test_a_request_body_is_read_before_the_backends_are_entered():
     assert fixed["wsgi.input"].read() == b"hello"
     assert chunked["wsgi.input"].read() == b"all of it"
     assert empty["wsgi.input"].read() == b""
+
+
+def _answer_then_close(closer) -> bytes:  # type: ignore[no-untyped-def]
+    """A server answers 300 kB to a client that sent more than the server read and is slow
+    to read (a busy provider): what the client gets once `closer` has closed the server side."""
+    import socket
+    import threading
+    import time
+
+    answer = b"x" * 300_000
+    with socket.create_server(("127.0.0.1", 0)) as listener, socket.socket() as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.connect(listener.getsockname())
+        connection, _ = listener.accept()
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        client.sendall(b"request\n" + b"and bytes the server never reads")
+        assert connection.recv(8) == b"request\n"
+        time.sleep(0.05)  # the unread bytes are in the server's receive buffer now
+        connection.sendall(answer)  # most of it waits in the server's send buffer
+        closing = threading.Thread(target=closer, args=(connection,))
+        closing.start()
+        time.sleep(0.2)  # the server closes while the client is still busy
+        received = b""
+        try:
+            while chunk := client.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+        client.close()
+        closing.join()
+    return received
+
+
+def test_a_plain_close_with_unread_bytes_loses_the_answer():
+    assert len(_answer_then_close(lambda connection: connection.close())) < 300_000  # reset
+
+
+def test_lingering_close_delivers_the_whole_answer():
+    from infrarep.local_aws_server import lingering_close
+
+    assert _answer_then_close(lingering_close) == b"x" * 300_000

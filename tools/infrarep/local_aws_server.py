@@ -1287,20 +1287,74 @@ def pipe(left: socket.socket, right: socket.socket) -> None:
             (right if source is left else left).sendall(data)
 
 
+# --- Closing connections without a reset --------------------------------------------------------
+#
+# werkzeug answers every request with `Connection: close` and closes the socket at once. If
+# the client has sent anything the server has not read by then (its TLS close_notify, say),
+# the kernel answers with a TCP reset, and a reset that reaches the client before it has read
+# the response makes its kernel discard the response: the provider saw "use of closed network
+# connection", and its SDK re-sent a create that had succeeded (EntityAlreadyExists). So the
+# server closes the way web servers do (a lingering close): it stops writing, reads whatever
+# the client still sends until the client closes, then closes.
+
+LINGER_SECONDS = 2.0
+"""How long a closing connection waits for the client's side to close."""
+
+
+def lingering_close(connection: socket.socket, linger: float = LINGER_SECONDS) -> None:
+    """Half-close, drain until the peer closes (or `linger` runs out), then close."""
+    import time
+
+    deadline = time.monotonic() + linger
+    try:
+        connection.shutdown(socket.SHUT_WR)  # an SSLSocket drops its TLS layer here: raw reads follow
+        while (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            if not connection.recv(65536):
+                break
+    except OSError:
+        pass  # reset, timed out or already gone: nothing left to protect
+    finally:
+        connection.close()
+
+
+def serve(host: str, port: int, cert: str, key: str) -> None:
+    """moto's WSGI app on werkzeug's threaded server, over TLS, closing connections gently."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class Server(ThreadedWSGIServer):
+        daemon_threads = True
+
+        def shutdown_request(self, request: Any) -> None:
+            lingering_close(request)
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = Server(host, port, app, ssl_context=(cert, key))
+    print(f"local AWS: serving https://{host}:{port}", flush=True)
+    server.serve_forever()
+
+
 def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import signal
+
     # AWS-managed IAM policies (e.g. AWSLambdaVPCAccessExecutionRole) exist only when moto
     # loads them as its IAM backend starts.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from moto import server
-
-    args = list(argv if argv is not None else sys.argv[1:])
-    if "--proxy-port" in args:
-        at = args.index("--proxy-port")
-        proxy_port = int(args[at + 1])
-        del args[at : at + 2]
-        serve_connect_proxy(proxy_port, int(args[args.index("-p") + 1]))
+    parser = argparse.ArgumentParser(prog="python -m infrarep.local_aws_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("-c", "--ssl-cert", required=True)
+    parser.add_argument("-k", "--ssl-key", required=True)
+    parser.add_argument("--proxy-port", type=int)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.proxy_port is not None:
+        serve_connect_proxy(args.proxy_port, args.port)
     install_extensions()
-    server.main(args)
+    serve(args.host, args.port, args.ssl_cert, args.ssl_key)
 
 
 if __name__ == "__main__":
