@@ -812,3 +812,45 @@ def test_lingering_close_delivers_the_whole_answer():
     from infrarep.local_aws_server import lingering_close
 
     assert _answer_then_close(lingering_close) == b"x" * 300_000
+
+
+def test_the_connect_tunnel_passes_a_half_close_on_and_still_carries_the_answer():
+    import contextlib
+    import socket
+    import threading
+
+    from infrarep.local_aws_server import pipe
+
+    with socket.create_server(("127.0.0.1", 0)) as upstream_listener:
+
+        def answer_after_the_whole_request() -> None:  # like a server reading to EOF
+            connection, _ = upstream_listener.accept()
+            with connection:
+                request = b""
+                while chunk := connection.recv(1024):
+                    request += chunk
+                connection.sendall(b"answer to " + request)
+
+        upstream_thread = threading.Thread(target=answer_after_the_whole_request)
+        upstream_thread.start()
+        client, tunnel_end = socket.socketpair()
+        client.settimeout(5)
+        upstream = socket.create_connection(upstream_listener.getsockname())
+        tunnel = threading.Thread(target=pipe, args=(tunnel_end, upstream))
+        tunnel.start()
+        client.sendall(b"ping")
+        client.shutdown(socket.SHUT_WR)
+        received = b""
+        try:
+            while chunk := client.recv(1024):
+                received += chunk
+        except TimeoutError:
+            pass
+        for end in (tunnel_end, upstream):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)  # frees the threads if the tunnel stopped early
+        tunnel.join(timeout=5)
+        upstream_thread.join(timeout=5)
+        for end in (client, tunnel_end, upstream):
+            end.close()
+    assert received == b"answer to ping"

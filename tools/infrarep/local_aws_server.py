@@ -1274,17 +1274,24 @@ def serve_connect_proxy(listen_port: int, target_port: int) -> threading.Thread:
 
 
 def pipe(left: socket.socket, right: socket.socket) -> None:
-    """Copy bytes both ways until either side closes."""
-    sockets = [left, right]
-    while True:
-        readable, _, _ = select.select(sockets, [], [], 60)
+    """Copy bytes both ways. A side that closes is passed on as a half-close, and the other
+    direction keeps flowing until it closes too: closing the tunnel with bytes unread would
+    reset the connection and lose the end of an answer (see lingering_close)."""
+    peers = {left: right, right: left}
+    while peers:
+        readable, _, _ = select.select(list(peers), [], [], 60)
         if not readable:
-            return
+            return  # idle for a minute: give up
         for source in readable:
-            data = source.recv(65536)
-            if not data:
-                return
-            (right if source is left else left).sendall(data)
+            try:
+                data = source.recv(65536)
+                if data:
+                    peers[source].sendall(data)
+                    continue
+                peers[source].shutdown(socket.SHUT_WR)
+            except OSError:
+                return  # a side reset: nothing left to deliver
+            del peers[source]
 
 
 # --- Closing connections without a reset --------------------------------------------------------
