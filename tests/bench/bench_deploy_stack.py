@@ -11,7 +11,7 @@ plan and apply took, so the time outside them is measured within the same run to
 
 Target (issue 5): deploy within 5% of plan + apply. What deploy adds: `init` only when
 something it reads changed, outputs and clients fetched while terraform plans, the plan
-JSON for the config manifest (`terraform show -json`, niced) while terraform applies, the
+JSON for the config manifest (`terraform show -json`, on idle CPU time) while terraform applies, the
 ledger row, the tfvars snapshot, the manifest, the metric and the event.
 """
 

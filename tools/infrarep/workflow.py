@@ -431,7 +431,7 @@ def deploy_release(
         [*var_files, runner.release_vars(env.name, release)],
         export_json=False,
     )
-    # The plan JSON (for the env's config manifest) is exported while terraform applies, niced:
+    # The plan JSON (for the env's config manifest) is exported while terraform applies, on idle CPU:
     # the apply keeps the CPU it needs.
     threading.Thread(target=_export_quietly, args=(run,), name=f"export-{env.name}", daemon=True).start()
 
