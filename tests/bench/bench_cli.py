@@ -279,8 +279,8 @@ def deploy_overhead(rounds: int) -> None:
         "(deploy skips it while nothing it reads changed)"
     )
     when = {
-        "show -json": "deploy runs it on idle CPU time while terraform applies: the plan JSON for the manifest",
-        "output -json": "deploy runs it on idle CPU time while terraform plans",
+        "show -json": "deploy runs it on idle CPU while terraform applies: the plan JSON for the manifest",
+        "output -json": "deploy runs it on idle CPU while terraform plans",
     }
     for name, seconds in extra_times.items():
         print(f"  terraform {name}, median {seconds:.2f} s ({when[name]})")
