@@ -855,3 +855,37 @@ def test_the_connect_tunnel_passes_a_half_close_on_and_still_carries_the_answer(
         for end in (client, tunnel_end, upstream):
             end.close()
     assert received == b"answer to ping"
+
+
+def test_a_refused_request_is_logged_with_its_operation_and_error():
+    import io
+
+    from infrarep.local_aws_server import refusal_line
+
+    form = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+        "wsgi.input": io.BytesIO(b"Action=CreateRole&RoleName=app&Version=2010-05-08"),
+    }
+    xml = (
+        b"<ErrorResponse><Error><Code>EntityAlreadyExists</Code>"
+        b"<Message>Role with name app already exists.</Message></Error></ErrorResponse>"
+    )
+    assert refusal_line(form, "409 CONFLICT", xml) == (
+        "local AWS refused POST / CreateRole: 409 CONFLICT: "
+        "EntityAlreadyExists: Role with name app already exists."
+    )
+    target = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "HTTP_X_AMZ_TARGET": "DynamoDB_20120810.CreateTable",
+    }
+    body = (
+        b'{"__type": "com.amazonaws.dynamodb.v20120810#ResourceInUseException", '
+        b'"message": "Table already exists"}'
+    )
+    assert refusal_line(target, "400 BAD REQUEST", body).endswith(
+        "DynamoDB_20120810.CreateTable: 400 BAD REQUEST: "
+        "com.amazonaws.dynamodb.v20120810#ResourceInUseException: Table already exists"
+    )

@@ -336,6 +336,26 @@ def _patch_sqs_long_polling() -> None:
     Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
 
 
+_ERROR_CODE = re.compile(rb"<Code>([^<]{1,100})</Code>|\"(?:__type|code)\"\s*:\s*\"([^\"]{1,200})\"")
+_ERROR_MESSAGE = re.compile(rb"<Message>([^<]{1,300})</Message>|\"[Mm]essage\"\s*:\s*\"([^\"]{1,300})\"")
+
+
+def refusal_line(environ: Mapping[str, Any], status: str, body: bytes) -> str:
+    """One log line naming the operation and AWS's error for a refused request (the access
+    log says only `POST / 409`)."""
+    operation = environ.get("HTTP_X_AMZ_TARGET", "")
+    if not operation and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        form = environ["wsgi.input"].getvalue().decode("utf-8", "replace")
+        operation = next((part[7:] for part in form.split("&") if part.startswith("Action=")), "")
+    code = next((group for match in _ERROR_CODE.finditer(body) for group in match.groups() if group), b"")
+    message = next(
+        (group for match in _ERROR_MESSAGE.finditer(body) for group in match.groups() if group), b""
+    )
+    where = f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
+    said = f"{code.decode('utf-8', 'replace')}: {message.decode('utf-8', 'replace')}".strip(": ")
+    return f"local AWS refused {where} {operation or '-'}: {status}: {said or '(no error body)'}"
+
+
 def _patch_request_entry() -> None:
     """Every request, one at a time: note its transport (TLS or not), then translate RPCv2
     CBOR if it is that."""
@@ -350,8 +370,17 @@ def _patch_request_entry() -> None:
         try:
             translator = RpcV2CborTranslator(lambda env, respond: original(self, env, respond))
             request = with_body_read(environ)
+            seen: list[str] = []
+
+            def respond(status: str, headers: Any, exc_info: Any = None) -> Any:
+                seen.append(status)
+                return start_response(status, headers, exc_info)
+
             with backend_access:
-                return served_whole(translator, request, start_response)
+                answer = served_whole(translator, request, respond)
+            if seen and seen[0][:1] in ("4", "5") and not seen[0].startswith("404"):
+                print(refusal_line(request, seen[0], b"".join(answer)), flush=True)
+            return answer
         finally:
             _secure_transport.reset(token)
 
