@@ -889,3 +889,33 @@ def test_a_refused_request_is_logged_with_its_operation_and_error():
         "DynamoDB_20120810.CreateTable: 400 BAD REQUEST: "
         "com.amazonaws.dynamodb.v20120810#ResourceInUseException: Table already exists"
     )
+
+
+def test_a_retry_of_an_invocation_that_succeeded_gets_the_first_answer(monkeypatch):
+    from moto.iam.models import IAMBackend
+    from werkzeug.test import Client
+
+    app = _moto_app()
+    original = IAMBackend.create_role
+    created: list[str] = []
+
+    def counting_create_role(self, role_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        created.append(role_name)
+        return original(self, role_name, *args, **kwargs)
+
+    monkeypatch.setattr(IAMBackend, "create_role", counting_create_role)
+    form = {"Action": "CreateRole", "RoleName": "replayed", "AssumeRolePolicyDocument": "{}"}
+
+    def attempt(invocation: str, number: int):  # type: ignore[no-untyped-def]
+        headers = {
+            **_signed_for("iam"),
+            "amz-sdk-invocation-id": invocation,
+            "amz-sdk-request": f"attempt={number}; max=6",
+        }
+        return Client(app).post("/", data=form, headers=headers)
+
+    first, retry = attempt("6f1c-first", 1), attempt("6f1c-first", 2)
+    other = attempt("9a2e-another", 1)  # a new invocation creating the same role: a real conflict
+    assert (first.status_code, retry.status_code, other.status_code) == (200, 200, 409)
+    assert retry.get_data() == first.get_data()
+    assert created == ["replayed", "replayed"]  # the retry did not reach moto; the new one did

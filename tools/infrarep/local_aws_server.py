@@ -22,6 +22,7 @@ import select
 import socket
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -356,9 +357,50 @@ def refusal_line(environ: Mapping[str, Any], status: str, body: bytes) -> str:
     return f"local AWS refused {where} {operation or '-'}: {status}: {said or '(no error body)'}"
 
 
+# --- Retries of an attempt that succeeded ----------------------------------------------------
+#
+# Under load on 2 cores the provider now and then loses the answer to a request the local AWS
+# served (the server logs 200; the SDK reports "use of closed network connection" and sends
+# the request again). For a create, the second attempt then fails with EntityAlreadyExists.
+# The AWS SDKs (Go and botocore) send the same `amz-sdk-invocation-id` with every attempt of
+# one operation, and never retry an attempt whose answer they received: so a second attempt
+# of an invocation that already succeeded means the first answer was lost, and it gets that
+# answer again instead of running twice. Each replay is logged.
+
+ANSWERS_KEPT = 4096
+"""Successful answers remembered for replay (by invocation id), oldest dropped first."""
+
+
+class AnsweredInvocations:
+    """The successful answers of recent SDK invocations, to replay to a retry of one of them."""
+
+    def __init__(self, capacity: int = ANSWERS_KEPT) -> None:
+        self._answers: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, invocation: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        return self._answers.get(invocation)
+
+    def keep(self, invocation: str, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self._answers[invocation] = (status, headers, body)
+        self._answers.move_to_end(invocation)
+        while len(self._answers) > self._capacity:
+            self._answers.popitem(last=False)
+
+
+answered = AnsweredInvocations()
+
+
+def _invocation(environ: Mapping[str, Any]) -> str | None:
+    """The SDK invocation id of a request that changes something (reads are safe to rerun)."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return None
+    return environ.get("HTTP_AMZ_SDK_INVOCATION_ID") or None
+
+
 def _patch_request_entry() -> None:
-    """Every request, one at a time: note its transport (TLS or not), then translate RPCv2
-    CBOR if it is that."""
+    """Every request, one at a time: note its transport (TLS or not), translate RPCv2 CBOR if it
+    is that, answer a retry of an invocation that already succeeded with its first answer."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
@@ -370,16 +412,26 @@ def _patch_request_entry() -> None:
         try:
             translator = RpcV2CborTranslator(lambda env, respond: original(self, env, respond))
             request = with_body_read(environ)
-            seen: list[str] = []
+            invocation = _invocation(request)
+            seen: list[tuple[str, list[tuple[str, str]]]] = []
 
             def respond(status: str, headers: Any, exc_info: Any = None) -> Any:
-                seen.append(status)
+                seen.append((status, list(headers)))
                 return start_response(status, headers, exc_info)
 
             with backend_access:
+                earlier = answered.get(invocation) if invocation else None
+                if earlier is not None:
+                    status, headers, body = earlier
+                    start_response(status, headers)
+                    attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
+                    print(f"local AWS replayed invocation {invocation} ({attempt}): {status}", flush=True)
+                    return [body]
                 answer = served_whole(translator, request, respond)
-            if seen and seen[0][:1] in ("4", "5") and not seen[0].startswith("404"):
-                print(refusal_line(request, seen[0], b"".join(answer)), flush=True)
+                if seen and seen[0][0].startswith("2") and invocation:
+                    answered.keep(invocation, seen[0][0], seen[0][1], b"".join(answer))
+            if seen and seen[0][0][:1] in ("4", "5") and not seen[0][0].startswith("404"):
+                print(refusal_line(request, seen[0][0], b"".join(answer)), flush=True)
             return answer
         finally:
             _secure_transport.reset(token)
