@@ -891,7 +891,7 @@ def test_a_refused_request_is_logged_with_its_operation_and_error():
     )
 
 
-def test_a_retry_of_an_invocation_that_succeeded_gets_the_first_answer(monkeypatch):
+def test_a_retry_of_an_invocation_that_succeeded_gets_the_first_answer(monkeypatch, capsys):
     from moto.iam.models import IAMBackend
     from werkzeug.test import Client
 
@@ -919,3 +919,6 @@ def test_a_retry_of_an_invocation_that_succeeded_gets_the_first_answer(monkeypat
     assert (first.status_code, retry.status_code, other.status_code) == (200, 200, 409)
     assert retry.get_data() == first.get_data()
     assert created == ["replayed", "replayed"]  # the retry did not reach moto; the new one did
+    logged = capsys.readouterr().out
+    assert "local AWS replayed POST / CreateRole invocation 6f1c-first (attempt=2; max=6): 200 OK" in logged
+    assert "local AWS refused POST / CreateRole: 409 CONFLICT: EntityAlreadyExists" in logged

@@ -341,20 +341,24 @@ _ERROR_CODE = re.compile(rb"<Code>([^<]{1,100})</Code>|\"(?:__type|code)\"\s*:\s
 _ERROR_MESSAGE = re.compile(rb"<Message>([^<]{1,300})</Message>|\"[Mm]essage\"\s*:\s*\"([^\"]{1,300})\"")
 
 
-def refusal_line(environ: Mapping[str, Any], status: str, body: bytes) -> str:
-    """One log line naming the operation and AWS's error for a refused request (the access
-    log says only `POST / 409`)."""
+def operation_line(environ: Mapping[str, Any]) -> str:
+    """`POST / CreateRole`: method, path and, where the path does not say it, the operation
+    (the access log says only `POST /`). The body must have been read (`with_body_read`)."""
     operation = environ.get("HTTP_X_AMZ_TARGET", "")
     if not operation and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         form = environ["wsgi.input"].getvalue().decode("utf-8", "replace")
         operation = next((part[7:] for part in form.split("&") if part.startswith("Action=")), "")
+    return f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')} {operation or '-'}"
+
+
+def refusal_line(environ: Mapping[str, Any], status: str, body: bytes) -> str:
+    """One log line naming the operation and AWS's error for a refused request."""
     code = next((group for match in _ERROR_CODE.finditer(body) for group in match.groups() if group), b"")
     message = next(
         (group for match in _ERROR_MESSAGE.finditer(body) for group in match.groups() if group), b""
     )
-    where = f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
     said = f"{code.decode('utf-8', 'replace')}: {message.decode('utf-8', 'replace')}".strip(": ")
-    return f"local AWS refused {where} {operation or '-'}: {status}: {said or '(no error body)'}"
+    return f"local AWS refused {operation_line(environ)}: {status}: {said or '(no error body)'}"
 
 
 # --- Retries of an attempt that succeeded ----------------------------------------------------
@@ -425,7 +429,11 @@ def _patch_request_entry() -> None:
                     status, headers, body = earlier
                     start_response(status, headers)
                     attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
-                    print(f"local AWS replayed invocation {invocation} ({attempt}): {status}", flush=True)
+                    print(
+                        f"local AWS replayed {operation_line(request)} invocation {invocation} "
+                        f"({attempt}): {status}; the first answer never reached the client",
+                        flush=True,
+                    )
                     return [body]
                 answer = served_whole(translator, request, respond)
                 if seen and seen[0][0].startswith("2") and invocation:
