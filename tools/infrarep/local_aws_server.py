@@ -928,8 +928,6 @@ _xray_configs: dict[tuple[str, str], XRayConfig] = {}
 
 
 def _patch_xray() -> None:
-    import time
-
     from moto.xray import urls
     from moto.xray.responses import XRayResponse
 
