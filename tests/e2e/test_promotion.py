@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import config, render
+from infrarep import config, records, render
 
 from .env_checks import assert_stack_matches, assert_workload_matches
 from .projects import run_infrarep, running_local_aws, scratch_project
@@ -157,9 +157,14 @@ def test_every_env_runs_the_stack_and_the_workload_with_its_values(v1_in_prod, p
         assert_workload_matches(env, client)
 
 
-def test_parity_report_shows_exactly_the_declared_variations(v1_in_prod, infrarep: Run, project):
+@pytest.fixture(scope="module")
+def parity_report(v1_in_prod, infrarep: Run) -> dict:
     report = ok(infrarep("drift-report", "--kind", "parity", "--format", "json", "--show-expected"))
-    result = json.loads(report.stdout)
+    return json.loads(report.stdout)
+
+
+def test_parity_report_shows_exactly_the_declared_variations(parity_report, project):
+    result = parity_report
     assert result["drift"] is False
     reasons = [
         attribute["reason"]
@@ -174,6 +179,26 @@ def test_parity_report_shows_exactly_the_declared_variations(v1_in_prod, infrare
     manifests = {env: entry["resources_sha256"] for env, entry in result["manifests"].items()}
     assert manifests["dev"] == manifests["staging"], manifests  # the same stack
     assert manifests["prod"] != manifests["staging"]  # prod alone subscribes an on-call address
+
+
+def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, target, aws_for):
+    """deploy builds the manifest from the env's state after the apply (terraform is not run
+    again for it), drift-report from fresh plans: the two agree. The code's configuration
+    was exported once, by the dev deploy; staging and prod ran the same code."""
+    state_dir, started = target
+    for env, region in REGIONS.items():
+        s3 = aws_for(started, "s3", region)
+        bucket = next(
+            found["Name"]
+            for found in s3.list_buckets()["Buckets"]
+            if re.fullmatch(rf"infrarep-{env}-config-[0-9]{{12}}", found["Name"])
+        )
+        stored = records.Manifest.from_json(
+            s3.get_object(Bucket=bucket, Key=records.manifest_key(env))["Body"].read()
+        )
+        assert (stored.env, stored.version) == (env, "e2e-1")
+        assert stored.resources_sha256() == parity_report["manifests"][env]["resources_sha256"], env
+    assert len(list((state_dir / "configurations").iterdir())) == 1
 
 
 def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: Run, target, aws_for, ledger):

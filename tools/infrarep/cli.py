@@ -525,7 +525,7 @@ def status(
     rows = []
     for env in settings.ordered():
         where = workflow.env_resources(runner, env)
-        history = ledger.history(workflow.clients_for(runner, env.region), where) if where else []
+        history = ledger.history(runner.clients(env.region), where) if where else []
         current = records.latest_successful(history, env=env.name)
         last = history[0] if history else None
         rows.append(

@@ -17,7 +17,7 @@ from .config import EnvSettings, Settings
 from .drift import EnvPlans, Kind, detect_identity
 from .errors import ConfigError, InfrarepError, Interrupted
 from .notify import EnvTarget
-from .workflow import Release, Runner, root_outputs, running_release
+from .workflow import Release, Runner, running_release, stack_outputs
 
 Progress = Callable[[str], None]
 NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
@@ -173,9 +173,8 @@ def notify_targets(runner: Runner, envs: Sequence[EnvSettings]) -> list[EnvTarge
     """Each env's drift topic, ledger table and config bucket, from its stack's outputs."""
     targets = []
     for env in envs:
-        outputs = root_outputs(runner, env.name, runner.workspace.env_root(env.name)).get("stack", {})
-        stack = outputs.get("value") if isinstance(outputs, dict) else None
-        if not isinstance(stack, dict) or "ledger_table_name" not in stack:
+        stack = stack_outputs(runner, env)
+        if stack is None or "ledger_table_name" not in stack:
             raise ConfigError(f"{env.name}: the stack has no outputs yet; deploy it before --notify")
         targets.append(
             EnvTarget(

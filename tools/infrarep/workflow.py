@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import ledger, local_aws, plans, records, render, toolchain
+from . import applied, ledger, local_aws, planfile, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
@@ -123,6 +123,19 @@ class Runner:
         self.verbose = verbose
         self.tools = toolchain.load(toolchain.CachePaths.from_env(_environ()))
         self.local = local_aws.require(workspace.state_dir) if settings.target is Target.LOCAL else None
+        self._clients: dict[str, ledger.Clients] = {}
+        self._clients_lock = threading.Lock()
+
+    def clients(self, region: str) -> ledger.Clients:
+        """boto3 clients for `region` against the configured target, built once per region."""
+        with self._clients_lock:
+            if region not in self._clients:
+                self._clients[region] = ledger.make_clients(
+                    region,
+                    endpoint=self.local.endpoint if self.local else None,
+                    ca_bundle=self.local.ca_bundle if self.local else None,
+                )
+            return self._clients[region]
 
     def root(self, path: Path) -> TerraformRoot:
         env = dict(self.tools.terraform_env())
@@ -237,17 +250,40 @@ class Runner:
         return [f"path={state}"]
 
 
-def root_outputs(runner: Runner, name: str, root_dir: Path) -> dict[str, Any]:
-    """`terraform output -json` of a root whose backend is its rendered backend.hcl (init cached)."""
-    runner.init(name, root_dir, root_dir / render.BACKEND_FILE)
-    return runner.root(root_dir).output_json()
+def stored_state(runner: Runner, region: str, key: str) -> bytes | None:
+    """A root's terraform state as its S3 backend (the region's state bucket) holds it; None
+    before its first apply. Read directly: every terraform command, `state pull` and
+    `output` included, first spends about a second verifying the provider package's checksum."""
+    s3 = runner.clients(region).s3
+    try:
+        stored = s3.get_object(Bucket=render.state_bucket(runner.settings, region), Key=key)
+    except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket):
+        return None
+    data: bytes = stored["Body"].read()
+    return data
+
+
+def state_url(runner: Runner, region: str, key: str) -> str:
+    return f"s3://{render.state_bucket(runner.settings, region)}/{key}"
+
+
+def root_outputs(runner: Runner, region: str, key: str) -> dict[str, Any]:
+    """The root outputs (as `terraform output -json` shows them) of the state at `key`."""
+    state = stored_state(runner, region, key)
+    return applied.outputs(state, state_url(runner, region, key)) if state is not None else {}
+
+
+def stack_outputs(runner: Runner, env: EnvSettings) -> dict[str, Any] | None:
+    """The env root's `stack` output; None before the env's first apply created it."""
+    stack = root_outputs(runner, env.region, render.env_state_key(env)).get("stack")
+    value = stack.get("value") if isinstance(stack, dict) else None
+    return value if isinstance(value, dict) and value else None
 
 
 def env_resources(runner: Runner, env: EnvSettings) -> ledger.EnvResources | None:
     """Where the env keeps its records, from its stack outputs; None if it was never deployed."""
-    root_dir = runner.workspace.env_root(env.name)
-    outputs = root_outputs(runner, env.name, root_dir).get("stack", {}).get("value")
-    if not outputs:
+    outputs = stack_outputs(runner, env)
+    if outputs is None:
         return None
     return ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
 
@@ -259,22 +295,22 @@ def running_release(runner: Runner, env: EnvSettings) -> Release | None:
     where = env_resources(runner, env)
     if where is None:
         return None
-    current = records.latest_successful(ledger.history(clients_for(runner, env.region), where), env=env.name)
+    current = records.latest_successful(ledger.history(runner.clients(env.region), where), env=env.name)
     return Release(current.version, current.source_commit) if current is not None else None
 
 
 def upload_release(runner: Runner, bundle: Bundle) -> tuple[str, str | None]:
     """Put the bundle at BUNDLE_KEY in the control plane's config store (a new object version
     starts the pipeline). Returns the bucket and the object's version id."""
-    control_root = runner.workspace.project / render.CONTROL_PLANE_ROOT
-    bucket = root_outputs(runner, "control", control_root).get("config_bucket", {}).get("value")
+    control = root_outputs(runner, runner.settings.control_region, render.CONTROL_PLANE_STATE_KEY)
+    bucket = control.get("config_bucket", {}).get("value")
     if not bucket:
         raise InfrarepError(
             f"release: no config store yet ({render.CONTROL_PLANE_ROOT} has no outputs)",
             hint="deploy it first: make control-plane",
         )
     runner.progress(f"{'release':<10} upload  {bundle.version} -> s3://{bucket}/{BUNDLE_KEY}")
-    stored = clients_for(runner, runner.settings.control_region).s3.put_object(
+    stored = runner.clients(runner.settings.control_region).s3.put_object(
         Bucket=bucket,
         Key=BUNDLE_KEY,
         Body=bundle.data,
@@ -282,14 +318,6 @@ def upload_release(runner: Runner, bundle: Bundle) -> tuple[str, str | None]:
         Metadata={"version": bundle.version, "source-commit": bundle.source_commit, "sha256": bundle.sha256},
     )
     return bucket, stored.get("VersionId")
-
-
-def clients_for(runner: Runner, region: str) -> ledger.Clients:
-    return ledger.make_clients(
-        region,
-        endpoint=runner.local.endpoint if runner.local else None,
-        ca_bundle=runner.local.ca_bundle if runner.local else None,
-    )
 
 
 def record_deployment(
@@ -300,36 +328,29 @@ def record_deployment(
     status: records.Status,
     actor: str,
     now: datetime,
+    configuration: Callable[[], bytes],
     *,
     event_type: records.EventType = records.EventType.DEPLOY,
     approver: str | None = None,
     reason: str | None = None,
     parameters: dict[str, object] | None = None,
-    prefetched: Prefetch | None = None,
 ) -> records.LedgerEntry | None:
     """Ledger row, parameters snapshot, metric and event for one apply; None if the env's
     ledger does not exist yet (a first deploy that failed before creating it).
 
     `parameters` is what the snapshot stores on success: by default the env's rendered
-    variables; a rollback passes the snapshot it re-applied. `prefetched` outputs are used
-    when the plan created, replaced and deleted nothing (so no name can have changed)."""
-    reusable = prefetched is not None and not any(
-        action.action is not plans.Action.UPDATE for action in run.summary.actions
-    )
-    stack = prefetched.stack() if reusable and prefetched is not None else None
-    outputs = stack or _stack_outputs(runner, run.root)
-    if not outputs:
+    variables; a rollback passes the snapshot it re-applied. `configuration` gives the plan's
+    `configuration` section for the config manifest (`CodeConfiguration`)."""
+    where = env_resources(runner, env)  # read from the state the apply just wrote
+    if where is None:
         runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
         return None
-    where = ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
-    clients = (prefetched.clients() if prefetched is not None else None) or clients_for(runner, env.region)
+    clients = runner.clients(env.region)
     digest = hashlib.sha256(run.plan_file.read_bytes()).hexdigest()
     manifest = None
     if status is records.Status.SUCCEEDED:
         # What the drift validator compares between envs: stored before the row announces it.
-        from . import drift
-
-        manifest = drift.env_manifest(env.name, plans.load(run.plan_json), release.version, env.region)
+        manifest = applied_manifest(runner, env, release, run, configuration)
         ledger.put_manifest(clients, where, manifest)
     entry = records.LedgerEntry.create(
         env=env.name,
@@ -356,47 +377,71 @@ def record_deployment(
     return entry
 
 
+def applied_manifest(
+    runner: Runner,
+    env: EnvSettings,
+    release: Release,
+    run: PlannedRun,
+    configuration: Callable[[], bytes],
+) -> records.Manifest:
+    """The env's config manifest as applied: its state after the apply, the saved plan's root
+    variables and the code's configuration, read as a plan (`applied.plan_document`). No
+    terraform runs here, so no provider starts a second time."""
+    from . import drift
+
+    key = render.env_state_key(env)
+    state = stored_state(runner, env.region, key)
+    if state is None:
+        raise InfrarepError(f"{state_url(runner, env.region, key)}: no state after the apply of {env.name}")
+    saved = planfile.read(run.plan_file)
+    document = applied.plan_document(
+        state, configuration(), saved.variables, saved.terraform_version, state_url(runner, env.region, key)
+    )
+    path = runner.workspace.run_dir(run.name) / "applied.json"
+    write_atomic(path, document)
+    return drift.env_manifest(env.name, plans.load(path), release.version, env.region)
+
+
 Clock = Callable[[], datetime]
 
 
-def _stack_outputs(runner: Runner, root_dir: Path, background: bool = False) -> dict[str, Any] | None:
-    stack = runner.root(root_dir).output_json(background).get("stack", {})
-    value = stack.get("value") if isinstance(stack, dict) else None
-    return value if isinstance(value, dict) else None
+class CodeConfiguration:
+    """The `configuration` section of a saved plan's JSON form. It depends only on the code
+    (`planfile.SavedPlan.code_digest`), so it is kept per digest in the state dir: deploys
+    of code exported once (the same release in dev, staging and prod; redeploys) run no
+    `terraform show -json`. Otherwise the export runs at once, on idle CPU, while terraform
+    applies."""
 
+    def __init__(self, runner: Runner, run: PlannedRun) -> None:
+        self._run = run
+        digest = planfile.read(run.plan_file).code_digest
+        self._path = runner.workspace.state_dir / "configurations" / f"{digest}.json"
+        self._thread: threading.Thread | None = None
+        if not self._path.is_file():
+            self._thread = threading.Thread(
+                target=self._export_quietly, name=f"export-{run.name}", daemon=True
+            )
+            self._thread.start()
 
-def _export_quietly(run: PlannedRun) -> None:
-    try:
-        run.export_json(background=True)
-    except Exception:  # the reader exports again and reports the failure
-        return
+    @property
+    def cached(self) -> bool:
+        return self._thread is None
 
+    def _export_quietly(self) -> None:
+        try:
+            self._store(self._run.export_json(background=True))
+        except Exception:  # `__call__` exports again and reports the failure
+            return
 
-class Prefetch:
-    """The env's stack outputs (as before this apply) and its AWS clients, fetched in a thread
-    while terraform plans and applies: recording the deployment then waits for nothing."""
+    def _store(self, plan_json: Path) -> None:
+        write_atomic(self._path, applied.configuration_of(plan_json.read_bytes()))
 
-    def __init__(self, runner: Runner, env: EnvSettings, root_dir: Path) -> None:
-        self._outputs: dict[str, Any] | None = None
-        self._clients: ledger.Clients | None = None
-
-        def fetch() -> None:
-            try:
-                self._outputs = _stack_outputs(runner, root_dir, background=True)
-                self._clients = clients_for(runner, env.region)
-            except Exception:  # a miss only means fetching them again after the apply
-                return
-
-        self._thread = threading.Thread(target=fetch, name=f"prefetch-{env.name}", daemon=True)
-        self._thread.start()
-
-    def stack(self) -> dict[str, Any] | None:
-        self._thread.join()
-        return self._outputs
-
-    def clients(self) -> ledger.Clients | None:
-        self._thread.join()
-        return self._clients
+    def __call__(self) -> bytes:
+        if self._thread is not None:
+            self._thread.join()
+        if not self._path.is_file():
+            self._store(self._run.plan_json)
+        return self._path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -423,7 +468,7 @@ def deploy_release(
     before the release file (a rollback's snapshot overrides the rendered tfvars)."""
     root = runner.workspace.env_root(env.name)
     runner.init(env.name, root, root / render.BACKEND_FILE)
-    prefetched = Prefetch(runner, env, root)  # outputs and AWS clients, while terraform works
+    threading.Thread(target=runner.clients, args=(env.region,), daemon=True).start()  # while terraform works
     run = runner.plan(
         env.name,
         root,
@@ -431,9 +476,7 @@ def deploy_release(
         [*var_files, runner.release_vars(env.name, release)],
         export_json=False,
     )
-    # The plan JSON (for the env's config manifest) is exported while terraform applies, on idle CPU:
-    # the apply keeps the CPU it needs.
-    threading.Thread(target=_export_quietly, args=(run,), name=f"export-{env.name}", daemon=True).start()
+    configuration = CodeConfiguration(runner, run)
 
     def record(status: records.Status) -> records.LedgerEntry | None:
         return record_deployment(
@@ -448,7 +491,7 @@ def deploy_release(
             approver=approver,
             reason=reason,
             parameters=parameters,
-            prefetched=prefetched,
+            configuration=configuration,
         )
 
     try:
@@ -495,7 +538,7 @@ class PromotionPorts:
         where = env_resources(self.runner, settings)
         if where is None:
             return []
-        rows = ledger.history(clients_for(self.runner, settings.region), where)
+        rows = ledger.history(self.runner.clients(settings.region), where)
         current = records.latest_successful(rows, env=env)
         if current is not None:
             self._running[env] = Release(current.version, current.source_commit)
@@ -576,7 +619,7 @@ def roll_back(
     where = env_resources(runner, env)
     if where is None:
         raise rollback.RollbackRefused(f"{env.name}: never deployed, nothing to roll back to")
-    clients = clients_for(runner, env.region)
+    clients = runner.clients(env.region)
     restored = rollback.recorded_deploy(
         ledger.rows_of_version(clients, where, version),
         env.name,
