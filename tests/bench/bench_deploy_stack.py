@@ -10,9 +10,10 @@ so that load drift hits both alike. deploy's own progress lines say how long its
 plan and apply took, so the time outside them is measured within the same run too.
 
 Target (issue 5): deploy within 5% of plan + apply. What deploy adds: `init` only when
-something it reads changed, outputs and clients fetched while terraform plans, the plan
-JSON for the config manifest (`terraform show -json`, on idle CPU time) while terraform applies, the
-ledger row, the tfvars snapshot, the manifest, the metric and the event.
+something it reads changed, AWS clients built while terraform plans, the state read back
+from S3 (outputs, and the config manifest's values), the code's configuration exported
+(`terraform show -json`, on idle CPU while terraform applies) only for code not exported
+before, the ledger row, the tfvars snapshot, the manifest, the metric and the event.
 """
 
 from __future__ import annotations

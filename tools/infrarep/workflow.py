@@ -7,6 +7,7 @@ plan means, whether a gate holds) stay in the pure modules.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -273,19 +275,27 @@ def root_outputs(runner: Runner, region: str, key: str) -> dict[str, Any]:
     return applied.outputs(state, state_url(runner, region, key)) if state is not None else {}
 
 
-def stack_outputs(runner: Runner, env: EnvSettings) -> dict[str, Any] | None:
-    """The env root's `stack` output; None before the env's first apply created it."""
-    stack = root_outputs(runner, env.region, render.env_state_key(env)).get("stack")
+def stack_value(outputs: dict[str, Any]) -> dict[str, Any] | None:
+    """An env root's `stack` output from its root outputs; None before it exists."""
+    stack = outputs.get("stack")
     value = stack.get("value") if isinstance(stack, dict) else None
     return value if isinstance(value, dict) and value else None
 
 
+def stack_outputs(runner: Runner, env: EnvSettings) -> dict[str, Any] | None:
+    """The env root's `stack` output; None before the env's first apply created it."""
+    return stack_value(root_outputs(runner, env.region, render.env_state_key(env)))
+
+
+def resources_of(env: EnvSettings, stack: dict[str, Any] | None) -> ledger.EnvResources | None:
+    if stack is None:
+        return None
+    return ledger.EnvResources(env.name, env.region, stack["ledger_table_name"], stack["config_bucket"])
+
+
 def env_resources(runner: Runner, env: EnvSettings) -> ledger.EnvResources | None:
     """Where the env keeps its records, from its stack outputs; None if it was never deployed."""
-    outputs = stack_outputs(runner, env)
-    if outputs is None:
-        return None
-    return ledger.EnvResources(env.name, env.region, outputs["ledger_table_name"], outputs["config_bucket"])
+    return resources_of(env, stack_outputs(runner, env))
 
 
 def running_release(runner: Runner, env: EnvSettings) -> Release | None:
@@ -341,17 +351,28 @@ def record_deployment(
     `parameters` is what the snapshot stores on success: by default the env's rendered
     variables; a rollback passes the snapshot it re-applied. `configuration` gives the plan's
     `configuration` section for the config manifest (`CodeConfiguration`)."""
-    where = env_resources(runner, env)  # read from the state the apply just wrote
+    key = render.env_state_key(env)
+    state = stored_state(runner, env.region, key)  # as the apply left it
+    outputs = applied.outputs(state, state_url(runner, env.region, key)) if state is not None else {}
+    where = resources_of(env, stack_value(outputs))
     if where is None:
         runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
         return None
     clients = runner.clients(env.region)
     digest = hashlib.sha256(run.plan_file.read_bytes()).hexdigest()
     manifest = None
-    if status is records.Status.SUCCEEDED:
-        # What the drift validator compares between envs: stored before the row announces it.
-        manifest = applied_manifest(runner, env, release, run, configuration)
-        ledger.put_manifest(clients, where, manifest)
+    if status is records.Status.SUCCEEDED and state is not None:
+        # What the drift validator compares between envs and what a rollback restores: both
+        # stored, side by side, before the row announces them.
+        manifest = applied_manifest(runner, env, release, run, state, configuration)
+        snapshot = parameters if parameters is not None else render.env_variables(runner.settings, env)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            storing = [
+                pool.submit(ledger.put_manifest, clients, where, manifest),
+                pool.submit(ledger.snapshot, clients, where, release.version, snapshot),
+            ]
+            for stored in storing:
+                stored.result()
     entry = records.LedgerEntry.create(
         env=env.name,
         at=now,
@@ -367,9 +388,6 @@ def record_deployment(
         manifest_sha256=manifest.sha256() if manifest else None,
     )
     ledger.record(clients, where, entry)
-    if status is records.Status.SUCCEEDED:
-        snapshot = parameters if parameters is not None else render.env_variables(runner.settings, env)
-        ledger.snapshot(clients, where, release.version, snapshot)
     update = records.EnvironmentUpdate.from_entry(entry)  # carries the row's key: recorded once
     ledger.publish_update(clients, update)
     approved = f", approved by {approver}" if approver else ""
@@ -382,21 +400,17 @@ def applied_manifest(
     env: EnvSettings,
     release: Release,
     run: PlannedRun,
+    state: bytes,
     configuration: Callable[[], bytes],
 ) -> records.Manifest:
-    """The env's config manifest as applied: its state after the apply, the saved plan's root
+    """The env's config manifest as applied: its `state` after the apply, the saved plan's root
     variables and the code's configuration, read as a plan (`applied.plan_document`). No
     terraform runs here, so no provider starts a second time."""
     from . import drift
 
-    key = render.env_state_key(env)
-    state = stored_state(runner, env.region, key)
-    if state is None:
-        raise InfrarepError(f"{state_url(runner, env.region, key)}: no state after the apply of {env.name}")
     saved = planfile.read(run.plan_file)
-    document = applied.plan_document(
-        state, configuration(), saved.variables, saved.terraform_version, state_url(runner, env.region, key)
-    )
+    where = state_url(runner, env.region, render.env_state_key(env))
+    document = applied.plan_document(state, configuration(), saved.variables, saved.terraform_version, where)
     path = runner.workspace.run_dir(run.name) / "applied.json"
     write_atomic(path, document)
     return drift.env_manifest(env.name, plans.load(path), release.version, env.region)
@@ -477,6 +491,8 @@ def deploy_release(
         export_json=False,
     )
     configuration = CodeConfiguration(runner, run)
+    # The drift engine (for the config manifest) is imported while terraform applies, not after.
+    threading.Thread(target=importlib.import_module, args=(f"{__package__}.drift",), daemon=True).start()
 
     def record(status: records.Status) -> records.LedgerEntry | None:
         return record_deployment(
