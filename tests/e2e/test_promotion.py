@@ -183,8 +183,8 @@ def test_parity_report_shows_exactly_the_declared_variations(parity_report, proj
 
 def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, target, aws_for):
     """deploy builds the manifest from the env's state after the apply (terraform is not run
-    again for it), drift-report from fresh plans: the two agree. The code's configuration
-    was exported once, by the dev deploy; staging and prod ran the same code."""
+    again for it), drift-report from fresh plans: the two agree. One configuration is kept:
+    dev, staging and prod run the same code."""
     state_dir, started = target
     for env, region in REGIONS.items():
         s3 = aws_for(started, "s3", region)

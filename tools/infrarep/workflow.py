@@ -175,7 +175,9 @@ class Runner:
         def export(background: bool = False) -> Path:
             with exporting:  # once, even when a background export and a reader race
                 if not exported:
-                    exported.append(root.show_json(plan_file, run_dir / f"{kind}.json", background))
+                    plan_json = root.show_json(plan_file, run_dir / f"{kind}.json", background)
+                    self.keep_configuration(plan_file, plan_json)
+                    exported.append(plan_json)
                 return exported[0]
 
         if export_json:
@@ -191,6 +193,15 @@ class Runner:
         changes = summary.headline() if outcome is PlanOutcome.CHANGES else "no changes"
         self.progress(f"{name:<10} {kind:<7} {changes}  {seconds:.1f}s")
         return PlannedRun(name, root_dir, plan_file, summary, seconds, export)
+
+    def configuration_path(self, plan_file: Path) -> Path:
+        """Where the configuration of the code `plan_file` was planned from is kept."""
+        digest = planfile.read(plan_file).code_digest
+        return self.workspace.state_dir / "configurations" / f"{digest}.json"
+
+    def keep_configuration(self, plan_file: Path, plan_json: Path) -> None:
+        """Keep the `configuration` of an exported plan JSON for deploys of the same code."""
+        write_atomic(self.configuration_path(plan_file), applied.configuration_of(plan_json.read_bytes()))
 
     def init(self, name: str, root_dir: Path, backend_config: list[str] | Path) -> None:
         """`terraform init`, skipped when nothing it depends on changed since the last one."""
@@ -259,9 +270,11 @@ def stored_state(runner: Runner, region: str, key: str) -> bytes | None:
     s3 = runner.clients(region).s3
     try:
         stored = s3.get_object(Bucket=render.state_bucket(runner.settings, region), Key=key)
+        data: bytes = stored["Body"].read()
     except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket):
         return None
-    data: bytes = stored["Body"].read()
+    except Exception as err:  # botocore's errors: one line, naming the state
+        raise InfrarepError(f"{state_url(runner, region, key)}: cannot read the state ({err})") from err
     return data
 
 
@@ -420,16 +433,16 @@ Clock = Callable[[], datetime]
 
 
 class CodeConfiguration:
-    """The `configuration` section of a saved plan's JSON form. It depends only on the code
-    (`planfile.SavedPlan.code_digest`), so it is kept per digest in the state dir: deploys
-    of code exported once (the same release in dev, staging and prod; redeploys) run no
-    `terraform show -json`. Otherwise the export runs at once, on idle CPU, while terraform
-    applies."""
+    """The `configuration` section of a saved plan's JSON form, for the config manifest. It
+    depends only on the code, and every plan JSON exported (by `plan`, `drift-report`, a
+    deploy) keeps it per code digest (`Runner.keep_configuration`): deploys of code already
+    planned or deployed (the same release in dev, staging and prod; redeploys) run no
+    `terraform show -json`. Otherwise the export starts at once, on idle CPU, while
+    terraform applies."""
 
     def __init__(self, runner: Runner, run: PlannedRun) -> None:
         self._run = run
-        digest = planfile.read(run.plan_file).code_digest
-        self._path = runner.workspace.state_dir / "configurations" / f"{digest}.json"
+        self._path = runner.configuration_path(run.plan_file)
         self._thread: threading.Thread | None = None
         if not self._path.is_file():
             self._thread = threading.Thread(
@@ -437,24 +450,17 @@ class CodeConfiguration:
             )
             self._thread.start()
 
-    @property
-    def cached(self) -> bool:
-        return self._thread is None
-
     def _export_quietly(self) -> None:
         try:
-            self._store(self._run.export_json(background=True))
+            self._run.export_json(background=True)
         except Exception:  # `__call__` exports again and reports the failure
             return
-
-    def _store(self, plan_json: Path) -> None:
-        write_atomic(self._path, applied.configuration_of(plan_json.read_bytes()))
 
     def __call__(self) -> bytes:
         if self._thread is not None:
             self._thread.join()
         if not self._path.is_file():
-            self._store(self._run.plan_json)
+            self._run.export_json()  # raises what went wrong, else keeps the configuration
         return self._path.read_bytes()
 
 
