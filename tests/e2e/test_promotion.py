@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import config, records, render
+from infrarep import config, drift, plans, records, render
+from infrarep.terraform import TerraformRoot
 
 from .env_checks import assert_stack_matches, assert_workload_matches
 from .projects import run_infrarep, running_local_aws, scratch_project
@@ -201,10 +202,12 @@ def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, ta
     assert len(list((state_dir / "configurations").iterdir())) == 1
 
 
-def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: Run, target, aws_for, ledger):
+def test_live_drift_names_exactly_the_out_of_band_changes(
+    v1_in_prod, infrarep: Run, target, aws_for, ledger, tools, project: Path
+):
     """With --notify each env gets its metric, ledger row and (on drift) a drift-topic message.
     Then re-applying each env makes the report clean again."""
-    _, started = target
+    state_dir, started = target
     report = ("drift-report", "--kind", "live", "--format", "json")
     clean = json.loads(ok(infrarep(*report)).stdout)
     assert clean["drift"] is False, clean["findings"]
@@ -268,6 +271,17 @@ def test_live_drift_names_exactly_the_out_of_band_changes(v1_in_prod, infrarep: 
     }
     assert changes("prod", function_address) == {"memory_size": (256, 512)}
     assert findings[("prod", subscription_address)]["change"] == "missing"
+
+    # The report read each saved refresh plan itself (its two states); terraform's own JSON of
+    # the same plan gives the same findings and counts.
+    for env in REGIONS:
+        runs = state_dir / "runs" / env
+        terraform = TerraformRoot(
+            tools.binary(), project / "envs" / env, env={**tools.terraform_env(), **started.terraform_env()}
+        )
+        shown = terraform.show_json(runs / "refresh.tfplan", runs / "terraform-refresh.json")
+        ours = drift.live_findings(env, plans.load(runs / "refresh.json"))
+        assert drift.live_findings(env, plans.load(shown)) == ours, env
 
     (delivered,) = sqs_prod.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]
     told = json.loads(json.loads(delivered["Body"])["Message"])

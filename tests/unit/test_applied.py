@@ -191,3 +191,110 @@ def test_an_unreadable_state_is_named(data, message):
     with pytest.raises(applied.StateUnreadable, match=message) as raised:
         applied.plan_document(data, b"{}", {}, "1.11.4", where="s3://states/dev/terraform.tfstate")
     assert raised.value.message.startswith("s3://states/dev/terraform.tfstate: ")
+
+
+# --- a refresh-only plan, read from its saved plan file ---
+
+SAVED = Path(__file__).parents[1] / "fixtures" / "saved_plan" / "variables.tfplan"
+
+
+def _instance(attributes: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"attributes": attributes, **extra}
+
+
+def _resource(type_: str, name: str, *instances: dict[str, Any], mode: str = "managed") -> dict[str, Any]:
+    return {"mode": mode, "type": type_, "name": name, "instances": list(instances)}
+
+
+def _saved_refresh(tmp_path: Path, previous: list[dict[str, Any]], refreshed: list[dict[str, Any]]) -> Path:
+    """The fixture's saved plan with the given previous-run and refreshed states."""
+    import zipfile
+
+    target = tmp_path / "refresh.tfplan"
+    states = {"tfstate-prev": _state(previous), "tfstate": _state(refreshed)}
+    with zipfile.ZipFile(SAVED) as original, zipfile.ZipFile(target, "w") as copy:
+        for info in original.infolist():
+            copy.writestr(info, states.pop(info.filename, original.read(info)))
+    return target
+
+
+def _refresh_plan(
+    tmp_path: Path, previous: list[dict[str, Any]], refreshed: list[dict[str, Any]]
+) -> plans.Plan:
+    from infrarep import planfile
+
+    saved = planfile.read(_saved_refresh(tmp_path, previous, refreshed))
+    path = tmp_path / "refresh.json"
+    path.write_bytes(applied.refresh_document(saved, json.dumps(CONFIGURATION).encode()))
+    return plans.load(path)
+
+
+def test_the_refresh_drift_is_what_changed_between_the_two_states(tmp_path):
+    queue = _resource("aws_sqs_queue", "q", _instance({"name": "q", "delay_seconds": 0, "tags": {"a": "1"}}))
+    moved_keys = _resource("aws_sns_topic", "t", _instance({"name": "t", "tags": {"x": "1", "y": "2"}}))
+    previous = [
+        DB,
+        queue,
+        _resource("aws_iam_role", "gone", _instance({"name": "gone"})),
+        moved_keys,
+        _resource("aws_caller_identity", "me", _instance({"account_id": "1"}), mode="data"),
+    ]
+    changed_queue = _resource(
+        "aws_sqs_queue", "q", _instance({"name": "q", "delay_seconds": 5, "tags": {"a": "1"}})
+    )
+    same_topic_other_bytes = _resource(
+        "aws_sns_topic", "t", _instance({"tags": {"y": "2", "x": "1"}, "name": "t"})
+    )
+    refreshed = [
+        DB,
+        changed_queue,
+        same_topic_other_bytes,
+        _resource("aws_caller_identity", "me", _instance({"account_id": "2"}), mode="data"),
+    ]
+    plan = _refresh_plan(tmp_path, previous, refreshed)
+
+    assert plan.has_changes is False  # a refresh-only plan proposes nothing
+    drifted = {record.address: record.change for record in plan.drift}
+    assert set(drifted) == {"aws_sqs_queue.q", "aws_iam_role.gone"}
+    assert drifted["aws_iam_role.gone"].action is plans.Action.DELETE
+    assert plans.decode_json(drifted["aws_iam_role.gone"].after) is None
+    queue_change = drifted["aws_sqs_queue.q"]
+    assert queue_change.action is plans.Action.UPDATE
+    assert plans.decode_json(queue_change.before)["delay_seconds"] == 0
+    assert plans.decode_json(queue_change.after)["delay_seconds"] == 5
+
+    findings, _ = drift.live_findings("dev", plan)
+    assert {(finding.address, finding.change) for finding in findings} == {
+        ("aws_sqs_queue.q", drift.Change.CHANGED),
+        ("aws_iam_role.gone", drift.Change.MISSING),
+    }
+    (queue_finding,) = [finding for finding in findings if finding.address == "aws_sqs_queue.q"]
+    assert [(a.path, a.before, a.after) for a in queue_finding.attributes] == [("delay_seconds", 0, 5)]
+
+
+def test_a_sensitive_value_changed_outside_terraform_stays_hidden(tmp_path):
+    changed = json.loads(json.dumps(DB))
+    changed["instances"][0]["attributes"]["password"] = "rotated"
+    plan = _refresh_plan(tmp_path, [DB], [changed])
+
+    findings, _ = drift.live_findings("dev", plan)
+    (finding,) = findings
+    assert [(a.path, a.before, a.after) for a in finding.attributes] == [
+        ("password", drift.Marker.SENSITIVE, drift.Marker.SENSITIVE)
+    ]
+    assert "rotated" not in json.dumps([str(a) for a in finding.attributes])
+
+
+def test_a_change_in_what_is_marked_sensitive_is_drift(tmp_path):
+    marked = json.loads(json.dumps(DB))
+    marked["instances"][0]["sensitive_attributes"].append([{"type": "get_attr", "value": "port"}])
+    plan = _refresh_plan(tmp_path, [DB], [marked])
+    assert [record.address for record in plan.drift] == ["aws_db_instance.db"]
+
+
+def test_nothing_changed_nothing_drifted(tmp_path):
+    plan = _refresh_plan(tmp_path, [DB], [DB])
+    assert plan.drift == ()
+    # The root variables: those the saved plan was given, and the declared defaults.
+    assert plan.variable_value("name") == 'dev "quoted" ${x}'
+    assert plan.variable_value("size") == 2

@@ -14,12 +14,14 @@ shape, as the manifests `drift-report` computes from fresh plans.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from .errors import InfrarepError
+from .planfile import SavedPlan
 
 PLAN_FORMAT = "1.2"
 
@@ -85,6 +87,74 @@ def outputs(data: bytes, where: str) -> dict[str, Any]:
     return read_state(data, where).outputs
 
 
+@dataclass(frozen=True)
+class _Object:
+    """One resource instance's current object in a state."""
+
+    address: str
+    head: bytes  # the JSON object of address, mode, type, name, module_address, index (no "}")
+    attributes: bytes
+    sensitive_paths: list[list[dict[str, Any]]]
+
+    def sensitive(self) -> bytes:
+        return msgspec.json.encode(sensitive_mask(self.sensitive_paths))
+
+
+def _objects(state: bytes, where: str) -> Iterator[_Object]:
+    """The current object of every managed resource instance (deposed objects left out)."""
+    for resource in read_state(state, where).resources:
+        if resource.mode != "managed":
+            continue
+        prefix = f"{resource.module}." if resource.module else ""
+        for instance in resource.instances:
+            if instance.deposed is not None:
+                continue  # an object create_before_destroy is about to delete
+            address = f"{prefix}{resource.type}.{resource.name}{_index(instance.index_key)}"
+            entry = {
+                "address": address,
+                "mode": "managed",
+                "type": resource.type,
+                "name": resource.name,
+                "module_address": resource.module,
+                "index": instance.index_key,
+            }
+            set_fields = {key: value for key, value in entry.items() if value not in ("", None)}
+            head = msgspec.json.encode(set_fields)
+            yield _Object(address, head[:-1], bytes(instance.attributes), instance.sensitive_attributes)
+
+
+def _change(entry: _Object, action: str, before: _Object | None, after: _Object | None) -> bytes:
+    return entry.head + (
+        b',"change":{"actions":["%s"],"before":%s,"after":%s,"after_unknown":{},'
+        b'"before_sensitive":%s,"after_sensitive":%s}}'
+        % (
+            action.encode(),
+            before.attributes if before else b"null",
+            after.attributes if after else b"null",
+            before.sensitive() if before else b"false",
+            after.sensitive() if after else b"false",
+        )
+    )
+
+
+def _document(
+    configuration: bytes,
+    variables: Mapping[str, Any],
+    terraform_version: str,
+    sections: dict[str, list[bytes]],
+) -> bytes:
+    head = msgspec.json.encode(
+        {
+            "format_version": PLAN_FORMAT,
+            "terraform_version": terraform_version,
+            "variables": root_variables(variables, configuration),
+            "planned_values": {},
+        }
+    )
+    parts = b"".join(b',"%s":[%s]' % (name.encode(), b",".join(items)) for name, items in sections.items())
+    return head[:-1] + parts + b',"configuration":%s}' % configuration
+
+
 def plan_document(
     state: bytes,
     configuration: bytes,
@@ -94,42 +164,37 @@ def plan_document(
 ) -> bytes:
     """A plan JSON (format 1.2) of the env as applied: its managed resources' current objects
     as no-op changes, the given root variables and configuration."""
-    changes: list[bytes] = []
-    for resource in read_state(state, where).resources:
-        if resource.mode != "managed":
-            continue
-        prefix = f"{resource.module}." if resource.module else ""
-        for instance in resource.instances:
-            if instance.deposed is not None:
-                continue  # an object create_before_destroy is about to delete
-            address = f"{prefix}{resource.type}.{resource.name}{_index(instance.index_key)}"
-            sensitive = msgspec.json.encode(sensitive_mask(instance.sensitive_attributes))
-            entry = {
-                "address": address,
-                "mode": "managed",
-                "type": resource.type,
-                "name": resource.name,
-                "module_address": resource.module,
-                "index": instance.index_key,
-            }
-            head = msgspec.json.encode(
-                {key: value for key, value in entry.items() if value not in ("", None)}
-            )
-            attributes = bytes(instance.attributes)
-            changes.append(
-                head[:-1] + b',"change":{"actions":["no-op"],"before":%s,"after":%s,"after_unknown":{},'
-                b'"before_sensitive":%s,"after_sensitive":%s}}'
-                % (attributes, attributes, sensitive, sensitive)
-            )
-    head = msgspec.json.encode(
-        {
-            "format_version": PLAN_FORMAT,
-            "terraform_version": terraform_version,
-            "variables": root_variables(variables, configuration),
-            "planned_values": {},
-        }
+    changes = [_change(entry, "no-op", entry, entry) for entry in _objects(state, where)]
+    return _document(configuration, variables, terraform_version, {"resource_changes": changes})
+
+
+def refresh_document(saved: SavedPlan, configuration: bytes) -> bytes:
+    """The JSON form of a saved refresh-only plan, built from the two states it holds as
+    terraform builds its `resource_drift`: every managed object of the previous run's state
+    that the refresh found deleted (`delete`) or different, in value or in what is marked
+    sensitive (`update`). A refresh-only plan has no `resource_changes`."""
+    where = f"{saved.path}"
+    refreshed = {entry.address: entry for entry in _objects(saved.prior_state, f"{where}: tfstate")}
+    drift: list[tuple[str, bytes]] = []
+    for before in _objects(saved.previous_state, f"{where}: tfstate-prev"):
+        after = refreshed.get(before.address)
+        if after is None:
+            drift.append((before.address, _change(before, "delete", before, None)))
+        elif not _same(before, after):
+            drift.append((before.address, _change(before, "update", before, after)))
+    return _document(
+        configuration,
+        saved.variables,
+        saved.terraform_version,
+        {"resource_drift": [change for _, change in sorted(drift)]},
     )
-    return head[:-1] + b',"resource_changes":[%s],"configuration":%s}' % (b",".join(changes), configuration)
+
+
+def _same(before: _Object, after: _Object) -> bool:
+    changed = before.attributes != after.attributes and (
+        msgspec.json.decode(before.attributes) != msgspec.json.decode(after.attributes)
+    )
+    return not changed and sensitive_mask(before.sensitive_paths) == sensitive_mask(after.sensitive_paths)
 
 
 def root_variables(given: Mapping[str, Any], configuration: bytes) -> dict[str, Any]:

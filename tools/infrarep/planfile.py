@@ -1,8 +1,9 @@
 """Read a saved plan file (`terraform plan -out=FILE`) without terraform.
 
-A saved plan is a zip: `tfplan` (protobuf), the prior state, and a snapshot of the
-configuration it was planned from (`tfconfig/`, plus the dependency lock file). Two things
-are read here, neither needs a provider:
+A saved plan is a zip: `tfplan` (protobuf), the prior state (`tfstate`: for a
+refresh-only plan, the refreshed state), the previous run's state (`tfstate-prev`) and a
+snapshot of the configuration it was planned from (`tfconfig/`, plus the dependency lock
+file). Read here, none of it needing a provider: the two states as they are, and
 
 - the root variables' values: `tfplan` field 2, each value cty's msgpack encoding of a
   dynamically typed value (`[type as JSON, value]`);
@@ -41,6 +42,10 @@ class SavedPlan:
     terraform_version: str
     variables: dict[str, Any]
     code_digest: str
+    prior_state: bytes = b""
+    """The state the plan was made against (for a refresh-only plan: the refreshed state)."""
+    previous_state: bytes = b""
+    """The state as the previous apply left it (before this plan refreshed it)."""
 
 
 def read(path: Path) -> SavedPlan:
@@ -61,7 +66,14 @@ def read(path: Path) -> SavedPlan:
     digest = hashlib.sha256(f"terraform {version}\0".encode())
     for name in sorted(entries.keys() - _STATE_ENTRIES - {_PLAN_ENTRY}):
         digest.update(name.encode() + b"\0" + entries[name] + b"\0")
-    return SavedPlan(path, version, variables, digest.hexdigest())
+    return SavedPlan(
+        path,
+        version,
+        variables,
+        digest.hexdigest(),
+        prior_state=entries.get("tfstate", b""),
+        previous_state=entries.get("tfstate-prev", b""),
+    )
 
 
 def _plan_fields(data: bytes) -> tuple[dict[str, Any], str]:

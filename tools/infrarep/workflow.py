@@ -175,9 +175,8 @@ class Runner:
         def export(background: bool = False) -> Path:
             with exporting:  # once, even when a background export and a reader race
                 if not exported:
-                    plan_json = root.show_json(plan_file, run_dir / f"{kind}.json", background)
-                    self.keep_configuration(plan_file, plan_json)
-                    exported.append(plan_json)
+                    out = run_dir / f"{kind}.json"
+                    exported.append(self._export(root, plan_file, out, refresh_only, background))
                 return exported[0]
 
         if export_json:
@@ -199,9 +198,20 @@ class Runner:
         digest = planfile.read(plan_file).code_digest
         return self.workspace.state_dir / "configurations" / f"{digest}.json"
 
-    def keep_configuration(self, plan_file: Path, plan_json: Path) -> None:
-        """Keep the `configuration` of an exported plan JSON for deploys of the same code."""
-        write_atomic(self.configuration_path(plan_file), applied.configuration_of(plan_json.read_bytes()))
+    def _export(
+        self, root: TerraformRoot, plan_file: Path, out: Path, refresh_only: bool, background: bool
+    ) -> Path:
+        """The saved plan's JSON form at `out`. A refresh-only plan of code whose configuration
+        is kept is read from the plan file itself (its previous and refreshed states:
+        `applied.refresh_document`); otherwise `terraform show -json` (5 s of CPU: it starts
+        the provider for its schema), and the configuration is kept for the same code."""
+        kept = self.configuration_path(plan_file)
+        if refresh_only and kept.is_file():
+            write_atomic(out, applied.refresh_document(planfile.read(plan_file), kept.read_bytes()))
+            return out
+        plan_json = root.show_json(plan_file, out, background)
+        write_atomic(kept, applied.configuration_of(plan_json.read_bytes()))
+        return plan_json
 
     def init(self, name: str, root_dir: Path, backend_config: list[str] | Path) -> None:
         """`terraform init`, skipped when nothing it depends on changed since the last one."""
@@ -435,7 +445,7 @@ Clock = Callable[[], datetime]
 class CodeConfiguration:
     """The `configuration` section of a saved plan's JSON form, for the config manifest. It
     depends only on the code, and every plan JSON exported (by `plan`, `drift-report`, a
-    deploy) keeps it per code digest (`Runner.keep_configuration`): deploys of code already
+    deploy) keeps it per code digest (`Runner._export`): deploys of code already
     planned or deployed (the same release in dev, staging and prod; redeploys) run no
     `terraform show -json`. Otherwise the export starts at once, on idle CPU, while
     terraform applies."""
