@@ -12,8 +12,9 @@ INFRAREP_STATE_DIR, must be up). Each round, in turn:
 - the same raw plans of all envs at once: what the machine can do in parallel (on a
   small machine running the local AWS too, the CPU, not the cloud, is the limit);
 - `infrarep drift-report --kind live --format json`, the whole command in a fresh
-  process: ledger lookups, the three refresh-only plans in parallel, their plan JSON, the
-  engine, the report.
+  process: ledger lookups (each env's state read from S3 for its outputs), the three
+  refresh-only plans in parallel, each plan's drift read from the saved plan itself (no
+  `terraform show -json` once the code's configuration is kept), the engine, the report.
 
 Target (issue 6): the report takes at most 1.3x the slowest single env's plan (the plans
 run in parallel, and what infrarep adds is small). The sum of the singles is what running

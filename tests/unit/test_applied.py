@@ -196,6 +196,27 @@ def test_an_unreadable_state_is_named(data, message):
 # --- a refresh-only plan, read from its saved plan file ---
 
 SAVED = Path(__file__).parents[1] / "fixtures" / "saved_plan" / "variables.tfplan"
+ACTIONS = {"no-op": 0, "update": 3, "delete": 5}  # planproto.Action
+
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, number = number & 0x7F, number >> 7
+        out.append(byte | (0x80 if number else 0))
+        if not number:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def drift_entry(address: str, action: str, previous: str | None = None) -> bytes:
+    """One `resource_drift` entry as terraform writes it into `tfplan` (field 18)."""
+    change = _varint(1 << 3) + _varint(ACTIONS[action]) if ACTIONS[action] else b""
+    body = _field(13, address.encode()) + (_field(14, previous.encode()) if previous else b"")
+    return _field(18, body + _field(9, change))
 
 
 def _instance(attributes: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -206,62 +227,53 @@ def _resource(type_: str, name: str, *instances: dict[str, Any], mode: str = "ma
     return {"mode": mode, "type": type_, "name": name, "instances": list(instances)}
 
 
-def _saved_refresh(tmp_path: Path, previous: list[dict[str, Any]], refreshed: list[dict[str, Any]]) -> Path:
-    """The fixture's saved plan with the given previous-run and refreshed states."""
+def saved_refresh(
+    tmp_path: Path,
+    previous: list[dict[str, Any]],
+    refreshed: list[dict[str, Any]],
+    drift_entries: list[bytes],
+) -> Path:
+    """The fixture's saved plan with the given previous-run and refreshed states and drift."""
     import zipfile
 
     target = tmp_path / "refresh.tfplan"
-    states = {"tfstate-prev": _state(previous), "tfstate": _state(refreshed)}
-    with zipfile.ZipFile(SAVED) as original, zipfile.ZipFile(target, "w") as copy:
-        for info in original.infolist():
-            copy.writestr(info, states.pop(info.filename, original.read(info)))
+    with zipfile.ZipFile(SAVED) as original:
+        entries = {info.filename: original.read(info) for info in original.infolist()}
+    entries |= {"tfstate-prev": _state(previous), "tfstate": _state(refreshed)}
+    entries["tfplan"] += b"".join(drift_entries)
+    with zipfile.ZipFile(target, "w") as copy:
+        for name, data in entries.items():
+            copy.writestr(name, data)
     return target
 
 
-def _refresh_plan(
-    tmp_path: Path, previous: list[dict[str, Any]], refreshed: list[dict[str, Any]]
-) -> plans.Plan:
+def _refresh_plan(tmp_path: Path, *args: Any) -> plans.Plan:
     from infrarep import planfile
 
-    saved = planfile.read(_saved_refresh(tmp_path, previous, refreshed))
+    saved = planfile.read(saved_refresh(tmp_path, *args))
     path = tmp_path / "refresh.json"
     path.write_bytes(applied.refresh_document(saved, json.dumps(CONFIGURATION).encode()))
     return plans.load(path)
 
 
-def test_the_refresh_drift_is_what_changed_between_the_two_states(tmp_path):
-    queue = _resource("aws_sqs_queue", "q", _instance({"name": "q", "delay_seconds": 0, "tags": {"a": "1"}}))
-    moved_keys = _resource("aws_sns_topic", "t", _instance({"name": "t", "tags": {"x": "1", "y": "2"}}))
-    previous = [
-        DB,
-        queue,
-        _resource("aws_iam_role", "gone", _instance({"name": "gone"})),
-        moved_keys,
-        _resource("aws_caller_identity", "me", _instance({"account_id": "1"}), mode="data"),
-    ]
+QUEUE = _resource("aws_sqs_queue", "q", _instance({"name": "q", "delay_seconds": 0, "tags": {"a": "1"}}))
+
+
+def test_terraform_s_drift_verdicts_with_the_values_of_both_states(tmp_path):
+    previous = [DB, QUEUE, _resource("aws_iam_role", "gone", _instance({"name": "gone"}))]
     changed_queue = _resource(
         "aws_sqs_queue", "q", _instance({"name": "q", "delay_seconds": 5, "tags": {"a": "1"}})
     )
-    same_topic_other_bytes = _resource(
-        "aws_sns_topic", "t", _instance({"tags": {"y": "2", "x": "1"}, "name": "t"})
-    )
-    refreshed = [
-        DB,
-        changed_queue,
-        same_topic_other_bytes,
-        _resource("aws_caller_identity", "me", _instance({"account_id": "2"}), mode="data"),
-    ]
-    plan = _refresh_plan(tmp_path, previous, refreshed)
+    refreshed = [DB, changed_queue]
+    drift_entries = [drift_entry("aws_sqs_queue.q", "update"), drift_entry("aws_iam_role.gone", "delete")]
+    plan = _refresh_plan(tmp_path, previous, refreshed, drift_entries)
 
     assert plan.has_changes is False  # a refresh-only plan proposes nothing
     drifted = {record.address: record.change for record in plan.drift}
     assert set(drifted) == {"aws_sqs_queue.q", "aws_iam_role.gone"}
     assert drifted["aws_iam_role.gone"].action is plans.Action.DELETE
     assert plans.decode_json(drifted["aws_iam_role.gone"].after) is None
-    queue_change = drifted["aws_sqs_queue.q"]
-    assert queue_change.action is plans.Action.UPDATE
-    assert plans.decode_json(queue_change.before)["delay_seconds"] == 0
-    assert plans.decode_json(queue_change.after)["delay_seconds"] == 5
+    assert drifted["aws_sqs_queue.q"].action is plans.Action.UPDATE
 
     findings, _ = drift.live_findings("dev", plan)
     assert {(finding.address, finding.change) for finding in findings} == {
@@ -272,10 +284,23 @@ def test_the_refresh_drift_is_what_changed_between_the_two_states(tmp_path):
     assert [(a.path, a.before, a.after) for a in queue_finding.attributes] == [("delay_seconds", 0, 5)]
 
 
+def test_a_moved_object_is_read_from_its_previous_address_and_is_no_finding(tmp_path):
+    old = _resource("aws_sqs_queue", "old", *QUEUE["instances"])
+    plan = _refresh_plan(
+        tmp_path, [old], [QUEUE], [drift_entry("aws_sqs_queue.q", "no-op", "aws_sqs_queue.old")]
+    )
+
+    (moved,) = plan.drift
+    assert (moved.address, moved.change.action) == ("aws_sqs_queue.q", plans.Action.NO_OP)
+    findings, summary = drift.live_findings("dev", plan)
+    assert findings == []
+    assert summary.normalised == 1
+
+
 def test_a_sensitive_value_changed_outside_terraform_stays_hidden(tmp_path):
     changed = json.loads(json.dumps(DB))
     changed["instances"][0]["attributes"]["password"] = "rotated"
-    plan = _refresh_plan(tmp_path, [DB], [changed])
+    plan = _refresh_plan(tmp_path, [DB], [changed], [drift_entry("aws_db_instance.db", "update")])
 
     findings, _ = drift.live_findings("dev", plan)
     (finding,) = findings
@@ -285,16 +310,27 @@ def test_a_sensitive_value_changed_outside_terraform_stays_hidden(tmp_path):
     assert "rotated" not in json.dumps([str(a) for a in finding.attributes])
 
 
-def test_a_change_in_what_is_marked_sensitive_is_drift(tmp_path):
-    marked = json.loads(json.dumps(DB))
-    marked["instances"][0]["sensitive_attributes"].append([{"type": "get_attr", "value": "port"}])
-    plan = _refresh_plan(tmp_path, [DB], [marked])
-    assert [record.address for record in plan.drift] == ["aws_db_instance.db"]
-
-
-def test_nothing_changed_nothing_drifted(tmp_path):
-    plan = _refresh_plan(tmp_path, [DB], [DB])
+def test_nothing_drifted_with_the_saved_plan_s_variables(tmp_path):
+    plan = _refresh_plan(tmp_path, [DB], [DB], [])
     assert plan.drift == ()
     # The root variables: those the saved plan was given, and the declared defaults.
     assert plan.variable_value("name") == 'dev "quoted" ${x}'
     assert plan.variable_value("size") == 2
+
+
+def test_a_drift_entry_without_its_object_is_named(tmp_path):
+    from infrarep import planfile
+
+    saved = planfile.read(saved_refresh(tmp_path, [], [], [drift_entry("aws_sqs_queue.q", "update")]))
+    with pytest.raises(
+        applied.StateUnreadable, match=r"refresh\.tfplan: aws_sqs_queue\.q drifted but is not"
+    ):
+        applied.refresh_document(saved, json.dumps(CONFIGURATION).encode())
+
+
+def test_a_drift_action_terraform_never_writes_is_refused(tmp_path):
+    from infrarep import planfile
+
+    create = _field(18, _field(13, b"aws_sqs_queue.q") + _field(9, _varint(1 << 3) + _varint(1)))
+    with pytest.raises(planfile.PlanFileUnreadable, match=r"aws_sqs_queue\.q: unexpected drift \(action 1"):
+        planfile.read(saved_refresh(tmp_path, [], [], [create]))

@@ -169,32 +169,30 @@ def plan_document(
 
 
 def refresh_document(saved: SavedPlan, configuration: bytes) -> bytes:
-    """The JSON form of a saved refresh-only plan, built from the two states it holds as
-    terraform builds its `resource_drift`: every managed object of the previous run's state
-    that the refresh found deleted (`delete`) or different, in value or in what is marked
-    sensitive (`update`). A refresh-only plan has no `resource_changes`."""
-    where = f"{saved.path}"
+    """The JSON form of a saved refresh-only plan: its `resource_drift` (which objects drifted
+    and how: terraform's own verdicts, kept in the plan file) with each object's values from
+    the previous run's state (`before`) and the refreshed state (`after`). A refresh-only
+    plan has no `resource_changes`."""
+    where = str(saved.path)
+    previous = {entry.address: entry for entry in _objects(saved.previous_state, f"{where}: tfstate-prev")}
     refreshed = {entry.address: entry for entry in _objects(saved.prior_state, f"{where}: tfstate")}
     drift: list[tuple[str, bytes]] = []
-    for before in _objects(saved.previous_state, f"{where}: tfstate-prev"):
-        after = refreshed.get(before.address)
-        if after is None:
-            drift.append((before.address, _change(before, "delete", before, None)))
-        elif not _same(before, after):
-            drift.append((before.address, _change(before, "update", before, after)))
+    for drifted in saved.drift:
+        before = previous.get(drifted.previous_address)
+        after = refreshed.get(drifted.address) if drifted.action != "delete" else None
+        if before is None or (after is None and drifted.action != "delete"):
+            raise StateUnreadable(f"{where}: {drifted.address} drifted but is not in both states")
+        entry = after or before
+        change = _change(entry, drifted.action, before, after)
+        if drifted.previous_address != drifted.address:
+            change = change[:-1] + b',"previous_address":%s}' % msgspec.json.encode(drifted.previous_address)
+        drift.append((drifted.address, change))
     return _document(
         configuration,
         saved.variables,
         saved.terraform_version,
         {"resource_drift": [change for _, change in sorted(drift)]},
     )
-
-
-def _same(before: _Object, after: _Object) -> bool:
-    changed = before.attributes != after.attributes and (
-        msgspec.json.decode(before.attributes) != msgspec.json.decode(after.attributes)
-    )
-    return not changed and sensitive_mask(before.sensitive_paths) == sensitive_mask(after.sensitive_paths)
 
 
 def root_variables(given: Mapping[str, Any], configuration: bytes) -> dict[str, Any]:

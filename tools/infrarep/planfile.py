@@ -30,10 +30,23 @@ _PLAN_ENTRY = "tfplan"
 _STATE_ENTRIES = frozenset({"tfstate", "tfstate-prev"})
 _VARIABLES_FIELD = 2  # map<string, DynamicValue> variables = 2;
 _TERRAFORM_VERSION_FIELD = 14  # string terraform_version = 14;
+_RESOURCE_DRIFT_FIELD = 18  # repeated ResourceInstanceChange resource_drift = 18;
+# ResourceInstanceChange: string addr = 13; string prev_run_addr = 14; string deposed_key = 7;
+# Change change = 9 (Change: Action action = 1).
+_DRIFT_ACTIONS = {0: "no-op", 3: "update", 5: "delete"}  # planproto.Action: NOOP, UPDATE, DELETE
 
 
 class PlanFileUnreadable(InfrarepError):
     """A saved plan file is missing or not one terraform wrote."""
+
+
+@dataclass(frozen=True)
+class Drifted:
+    """One entry of the plan's `resource_drift`: terraform's verdict on one object."""
+
+    address: str
+    previous_address: str  # where the previous run tracked it (differs after a `moved` block)
+    action: str  # no-op (moved only), update, delete
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,8 @@ class SavedPlan:
     """The state the plan was made against (for a refresh-only plan: the refreshed state)."""
     previous_state: bytes = b""
     """The state as the previous apply left it (before this plan refreshed it)."""
+    drift: tuple[Drifted, ...] = ()
+    """What changed between `previous_state` and `prior_state`, as terraform found it."""
 
 
 def read(path: Path) -> SavedPlan:
@@ -60,8 +75,8 @@ def read(path: Path) -> SavedPlan:
     if _PLAN_ENTRY not in entries:
         raise PlanFileUnreadable(f"{path}: not a saved terraform plan (no {_PLAN_ENTRY} entry)")
     try:
-        variables, version = _plan_fields(entries[_PLAN_ENTRY])
-    except (ValueError, IndexError, msgspec.DecodeError) as err:
+        variables, version, drift = _plan_fields(entries[_PLAN_ENTRY])
+    except (ValueError, IndexError, KeyError, msgspec.DecodeError) as err:
         raise PlanFileUnreadable(f"{path}: {_PLAN_ENTRY}: cannot decode ({err})") from None
     digest = hashlib.sha256(f"terraform {version}\0".encode())
     for name in sorted(entries.keys() - _STATE_ENTRIES - {_PLAN_ENTRY}):
@@ -73,12 +88,14 @@ def read(path: Path) -> SavedPlan:
         digest.hexdigest(),
         prior_state=entries.get("tfstate", b""),
         previous_state=entries.get("tfstate-prev", b""),
+        drift=drift,
     )
 
 
-def _plan_fields(data: bytes) -> tuple[dict[str, Any], str]:
+def _plan_fields(data: bytes) -> tuple[dict[str, Any], str, tuple[Drifted, ...]]:
     variables: dict[str, Any] = {}
     version = ""
+    drift: list[Drifted] = []
     for number, value in _fields(data):
         if number == _VARIABLES_FIELD and isinstance(value, bytes):
             entry = dict(_fields(value))  # key = 1, value = 2 (DynamicValue: msgpack = 1)
@@ -86,7 +103,19 @@ def _plan_fields(data: bytes) -> tuple[dict[str, Any], str]:
             variables[name] = dynamic_value(_bytes(dict(_fields(_bytes(entry.get(2)))).get(1)))
         elif number == _TERRAFORM_VERSION_FIELD and isinstance(value, bytes):
             version = value.decode()
-    return variables, version
+        elif number == _RESOURCE_DRIFT_FIELD and isinstance(value, bytes):
+            drift.append(_drifted(value))
+    return variables, version, tuple(drift)
+
+
+def _drifted(data: bytes) -> Drifted:
+    change = dict(_fields(data))
+    address = _bytes(change.get(13)).decode()
+    previous = change.get(14)
+    action = dict(_fields(_bytes(change.get(9, b"")))).get(1, 0)  # proto3: NOOP is left out
+    if action not in _DRIFT_ACTIONS or change.get(7):
+        raise ValueError(f"{address}: unexpected drift (action {action}, deposed {change.get(7)!r})")
+    return Drifted(address, _bytes(previous).decode() if previous else address, _DRIFT_ACTIONS[action])
 
 
 def _bytes(value: int | bytes | None) -> bytes:
