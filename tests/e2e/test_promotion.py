@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import config, drift, plans, records, render
+from infrarep import config, drift, planfile, plans, records, render
 from infrarep.terraform import TerraformRoot
 
 from .env_checks import assert_stack_matches, assert_workload_matches
@@ -184,8 +184,8 @@ def test_parity_report_shows_exactly_the_declared_variations(parity_report, proj
 
 def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, target, aws_for):
     """deploy builds the manifest from the env's state after the apply (terraform is not run
-    again for it), drift-report from fresh plans: the two agree. One configuration is kept:
-    dev, staging and prod run the same code."""
+    again for it), drift-report from fresh plans: the two agree. dev, staging and prod plan
+    the same code, so one kept configuration serves all three."""
     state_dir, started = target
     for env, region in REGIONS.items():
         s3 = aws_for(started, "s3", region)
@@ -199,7 +199,8 @@ def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, ta
         )
         assert (stored.env, stored.version) == (env, "e2e-1")
         assert stored.resources_sha256() == parity_report["manifests"][env]["resources_sha256"], env
-    assert len(list((state_dir / "configurations").iterdir())) == 1
+    (digest,) = {planfile.read(state_dir / "runs" / env / "plan.tfplan").code_digest for env in REGIONS}
+    assert (state_dir / "configurations" / f"{digest}.json").is_file()
 
 
 def test_live_drift_names_exactly_the_out_of_band_changes(
