@@ -9,6 +9,9 @@ state, `after_sensitive` the paths the state marks sensitive (terraform records 
 provider schema's sensitive attributes as well as values derived from sensitive
 variables). So the manifest of a deploy is computed by the same code, from the same
 shape, as the manifests `drift-report` computes from fresh plans.
+
+`refresh_document` does the same for a saved refresh-only plan: its `resource_drift` from
+terraform's verdicts in the plan file and the values of the two states it holds.
 """
 
 from __future__ import annotations

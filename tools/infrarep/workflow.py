@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,11 @@ class PlannedRun:
     @property
     def plan_json(self) -> Path:
         return self.export_json()
+
+    @cached_property
+    def saved(self) -> planfile.SavedPlan:
+        """The saved plan's variables, states and code digest, read once."""
+        return planfile.read(self.plan_file)
 
 
 @dataclass(frozen=True)
@@ -193,10 +199,9 @@ class Runner:
         self.progress(f"{name:<10} {kind:<7} {changes}  {seconds:.1f}s")
         return PlannedRun(name, root_dir, plan_file, summary, seconds, export)
 
-    def configuration_path(self, plan_file: Path) -> Path:
-        """Where the configuration of the code `plan_file` was planned from is kept."""
-        digest = planfile.read(plan_file).code_digest
-        return self.workspace.state_dir / "configurations" / f"{digest}.json"
+    def configuration_path(self, code_digest: str) -> Path:
+        """Where the configuration of the code with `code_digest` is kept."""
+        return self.workspace.state_dir / "configurations" / f"{code_digest}.json"
 
     def _export(
         self, root: TerraformRoot, plan_file: Path, out: Path, refresh_only: bool, background: bool
@@ -205,9 +210,10 @@ class Runner:
         is kept is read from the plan file itself (its previous and refreshed states:
         `applied.refresh_document`); otherwise `terraform show -json` (5 s of CPU: it starts
         the provider for its schema), and the configuration is kept for the same code."""
-        kept = self.configuration_path(plan_file)
+        saved = planfile.read(plan_file)
+        kept = self.configuration_path(saved.code_digest)
         if refresh_only and kept.is_file():
-            write_atomic(out, applied.refresh_document(planfile.read(plan_file), kept.read_bytes()))
+            write_atomic(out, applied.refresh_document(saved, kept.read_bytes()))
             return out
         plan_json = root.show_json(plan_file, out, background)
         write_atomic(kept, applied.configuration_of(plan_json.read_bytes()))
@@ -431,7 +437,7 @@ def applied_manifest(
     terraform runs here, so no provider starts a second time."""
     from . import drift
 
-    saved = planfile.read(run.plan_file)
+    saved = run.saved
     where = state_url(runner, env.region, render.env_state_key(env))
     document = applied.plan_document(state, configuration(), saved.variables, saved.terraform_version, where)
     path = runner.workspace.run_dir(run.name) / "applied.json"
@@ -452,7 +458,7 @@ class CodeConfiguration:
 
     def __init__(self, runner: Runner, run: PlannedRun) -> None:
         self._run = run
-        self._path = runner.configuration_path(run.plan_file)
+        self._path = runner.configuration_path(run.saved.code_digest)
         self._thread: threading.Thread | None = None
         if not self._path.is_file():
             self._thread = threading.Thread(
