@@ -288,10 +288,6 @@ def load_env_state(s3: Client, dynamodb: Client, settings: Settings, env: str) -
 # --- deciding (pure) ---
 
 
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def _listed(names: list[str]) -> dict[str, Any]:
     return {"addresses": names[:MAX_LISTED], "count": len(names)}
 
@@ -299,7 +295,9 @@ def _listed(names: list[str]) -> dict[str, Any]:
 def diff_resources(source: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Resource addresses only in the source, only in the target, and in both with different config."""
     shared = source.keys() & target.keys()
-    differing = [name for name in shared if _canonical(source[name]) != _canonical(target[name])]
+    differing = [
+        name for name in shared if records.canonical(source[name]) != records.canonical(target[name])
+    ]
     return {
         "only_in_source": _listed(sorted(source.keys() - target.keys())),
         "only_in_target": _listed(sorted(target.keys() - source.keys())),

@@ -125,6 +125,20 @@ def test_the_manifest_is_canonical_json():
     assert Manifest.from_json(manifest.canonical_bytes()) == manifest
 
 
+def test_a_manifest_from_its_canonical_text_is_the_same_manifest():
+    built = Manifest("prod", "v7", {"b": {"y": 1, "x": "é"}, "a": [1.5, None]})
+    written = Manifest.from_canonical("prod", "v7", b'{"a":[1.5,null],"b":{"x":"\xc3\xa9","y":1}}', 2)
+
+    assert written == built
+    assert written.sha256() == built.sha256()
+    assert written.resources == {"a": [1.5, None], "b": {"x": "é", "y": 1}}
+    assert written.entries == 2
+    with pytest.raises(AttributeError, match="immutable"):
+        written.env = "dev"  # type: ignore[misc]
+    with pytest.raises(InvalidRecord, match=r"manifest\.env"):
+        Manifest.from_canonical("", "v7", b"{}", 0)
+
+
 def test_parity_compares_resources_not_the_env_label():
     staging = Manifest("staging", "v7", {"queue": {"timeout": 30}})
     prod = Manifest("prod", "v7", {"queue": {"timeout": 30}})

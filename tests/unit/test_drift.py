@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import drift, plans
+from infrarep import drift, plans, records
 from infrarep.drift import Change, EnvIdentity, EnvPlans, Kind, Marker, Verdict
 from infrarep.errors import ConfigError
 
@@ -498,6 +498,117 @@ def test_manifest_is_normalised_non_variant_configuration():
     text = manifest.canonical_json()
     assert not any(token in text for token in TOKENS)
     assert "123456789012" not in text and "us-east-1" not in text
+
+
+# Values whose raw JSON is not what `records.canonical` writes, or that normalising changes:
+# (raw JSON as a plan may hold it, whether it comes from a root variable holding the env name).
+AWKWARD_VALUES = {
+    "plain": ('"python3.12"', False),
+    "fraction": ("1.50", False),
+    "exponent": ("1e3", False),
+    "negative_zero": ("-0", False),
+    "negative": ("-5", False),
+    "huge": ("123456789012345678901234567890", False),
+    "escaped": ('"a\\u003cb\\u0026c\\u003e \\t \\"q\\" \\\\ \\u00e9"', False),
+    "unicode": ('"é ü 😀 \u2028 100%"', False),
+    "empty_text": ('""', False),
+    "null_in_text": ('"nullable"', False),
+    "flags": ("[true,false]", False),
+    "numbers": ("[1,2.5,-0,3]", False),
+    "objects": ('[{"k":"v","a":1},{"b":null}]', False),
+    "keys_reordered": ('{"c":"x","dev-b":"dev"}', True),  # "dev-b" sorts first once normalised
+    "named": ('"shop-dev-jobs"', True),
+}
+
+
+def awkward_plan(tmp_path: Path, layout: str) -> Path:
+    """A plan with one count=2 block per awkward value, written compactly as terraform does,
+    pretty-printed (as `jq .` would), or with every non-ASCII character escaped."""
+    changes, blocks = [], []
+    for name, (_, from_env) in AWKWARD_VALUES.items():
+        expression = {"references": ["var.env"]} if from_env else {"constant_value": f"@{name}@"}
+        blocks.append(
+            {
+                "address": f"aws_thing.{name}",
+                "mode": "managed",
+                "type": "aws_thing",
+                "name": name,
+                "provider_config_key": "aws",
+                "expressions": {"value": expression},
+                "count_expression": {"constant_value": 2},
+            }
+        )
+        for index in range(2):
+            changes.append(
+                {
+                    "address": f"aws_thing.{name}[{index}]",
+                    "mode": "managed",
+                    "type": "aws_thing",
+                    "name": name,
+                    "index": index,
+                    "change": {"actions": ["no-op"], "after": {"value": f"@{name}@"}, "after_sensitive": {}},
+                }
+            )
+    document = {
+        "format_version": "1.2",
+        "variables": {"env": {"value": "dev"}},
+        "planned_values": {"root_module": {}},
+        "resource_changes": changes,
+        "configuration": {"root_module": {"resources": blocks, "variables": {"env": {}}}},
+    }
+    if layout == "compact":
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    elif layout == "pretty":
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+    else:
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=True)
+    for name, (raw, _) in AWKWARD_VALUES.items():
+        if layout != "compact":  # the same values, written as the layout writes them
+            raw = json.dumps(
+                json.loads(raw), indent=2 if layout == "pretty" else None, ensure_ascii=layout != "pretty"
+            )
+        text = text.replace(f'"@{name}@"', raw)
+    path = tmp_path / f"awkward_{layout}.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("layout", ["compact", "pretty", "escaped"])
+def test_the_manifest_written_from_raw_json_is_the_canonical_one(tmp_path, layout):
+    env = env_plans("dev", awkward_plan(tmp_path, layout))
+
+    written = drift.manifest(env, version="v1")
+    built = drift._manifest(drift._Side(env), "v1", as_written=False)
+
+    assert written.canonical_bytes() == built.canonical_bytes()
+    assert records.Manifest.from_json(written.canonical_bytes()) == written  # canonical as it is
+    assert written.entries == len(written.resources) == 2 * len(AWKWARD_VALUES)
+    values = {address: entry["attributes"].get("value") for address, entry in written.resources.items()}
+    assert values["aws_thing.fraction[0]"] == 1.5
+    assert values["aws_thing.exponent[1]"] == 1000.0
+    assert values["aws_thing.escaped[0]"] == 'a<b&c> \t "q" \\ é'
+    assert values["aws_thing.keys_reordered[0]"] == {"c": "x", "${env}-b": "${env}"}
+    assert values["aws_thing.named[0]"] == "shop-${env}-jobs"
+    assert values["aws_thing.empty_text[0]"] is None  # pruned
+    assert values["aws_thing.objects[1]"] == [{"a": 1, "k": "v"}, None]
+
+
+def test_every_layout_of_a_plan_gives_one_manifest(tmp_path):
+    digests = {
+        drift.manifest(env_plans("dev", awkward_plan(tmp_path, layout)), version="v1").sha256()
+        for layout in ("compact", "pretty", "escaped")
+    }
+    assert len(digests) == 1
+
+
+def test_the_fixture_manifests_written_from_raw_json_are_the_built_ones():
+    for env in parity_envs():
+        written = drift.manifest(env, version="v1")
+        assert (
+            written.canonical_bytes()
+            == drift._manifest(drift._Side(env), "v1", as_written=False).canonical_bytes()
+        )
+        assert records.Manifest.from_json(written.canonical_bytes()) == written
 
 
 # --- analyse ---

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from functools import cached_property
-from itertools import pairwise
+from itertools import islice, pairwise
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from . import plans
 from .errors import ConfigError
 from .plans import Action, ConfigResource, Plan, ResourceChange, ResourceDrift
-from .records import UNKNOWN, Manifest
+from .records import UNKNOWN, Manifest, canonical
 
 PathStep = str | int
 ValuePath = tuple[PathStep, ...]
@@ -1676,11 +1677,22 @@ class _Kept:
     """One attribute that goes into the manifest."""
 
     name: str
-    position: int  # in the resource's attribute set
+    column: int  # in the plan's attribute view (`Plan.attribute_index`)
     literal: bool  # a literal: kept as written, not normalised
     blocks: Any  # the expressions of nested blocks (only the configured parts are kept), else None
-    index: int = 0  # in the resource's array of literals, or of values to normalise
-    name_json: bytes = b""  # the name as JSON
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How every instance of one resource block goes into the manifest."""
+
+    kept: tuple[_Kept, ...]  # sorted by name
+    variant: bool  # count/for_each differs between envs: the instances merge into `address[*]`
+    template: bytes  # `%s:{"attributes":{"name":%s,...},"type":"aws_x"}`: the key, then the values
+
+    @cached_property
+    def nested(self) -> bool:
+        return any(item.blocks is not None for item in self.kept)
 
 
 def _has_empty(data: bytes) -> bool:
@@ -1688,7 +1700,20 @@ def _has_empty(data: bytes) -> bool:
     return b"null" in data or b'""' in data or b"[]" in data or b"{}" in data
 
 
-_Classified = dict[tuple[str, str, str, str], tuple[tuple["_Kept", ...], bool, bool]]
+_NUMBER_NOT_AS_WRITTEN = re.compile(rb"[\x1f\[:,](?:-?\d+[.eE]|-0(?!\d))")
+"""In raw JSON values joined by \\x1f (and led by one): a number that decoding and `records.canonical`
+would write otherwise (a fraction or exponent: `1.50`, `1e3`; `-0`). Matches inside strings too,
+which only costs speed."""
+_SPACED = re.compile(rb"[\x1f\[\]{}:,][ \t\n\r]|[ \t\n\r][\x1f\[\]{}:,]")
+"""Whitespace between JSON tokens (or inside a string, which only costs speed)."""
+
+
+def _json_text(text: str) -> bytes:
+    """A string as `records.canonical` writes it."""
+    return encode_basestring(text).encode()
+
+
+_Classified = dict[tuple[str, str, str, str], _Shape]
 
 
 def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, ValuePath]]:
@@ -1724,75 +1749,108 @@ class Classifications:
         return self._shared.setdefault(key, ({}, {}))
 
 
-def _manifest(side: _Side, version: str, classifications: Classifications | None = None) -> Manifest:
-    plan = side.plan
-    classified, content = (classifications or Classifications()).of(plan, side.identity)
-    decode = plans.decode_json
-    # Pass 1: per resource, the raw JSON of its kept values: literals (kept as written) and the
-    # rest, which one normalisation pass over every resource's values turns into `${env}` &c.
-    chosen: list[tuple[str, ResourceChange, tuple[_Kept, ...], bool, bool, list[bytes]]] = []
-    normal_parts: list[bytes] = []
+def _manifest(
+    side: _Side, version: str, classifications: Classifications | None = None, as_written: bool = True
+) -> Manifest:
+    """The manifest's canonical JSON is written straight from the plan's raw JSON where decoding
+    and re-encoding would give the same bytes (`_NOT_AS_WRITTEN`); other resources are built
+    value by value. `as_written=False` builds them all (the tests compare the two)."""
+    shapes, content = (classifications or Classifications()).of(side.plan, side.identity)
+    groups: list[tuple[_Shape, list[str], list[ResourceChange]]] = []
+    block: tuple[str, str, str, str] | None = None
     for key, record in side.records.items():
-        lookup = (record.module_address, record.mode, record.type, record.name)
-        if lookup not in classified:
-            config = side.config_resource(record)
-            kept, variant = _classify(side, record, config, content) if config is not None else ((), False)
-            classified[lookup] = (kept, variant, any(item.blocks is not None for item in kept))
-        kept, variant_count, blocks = classified[lookup]
-        literal: list[bytes] = []
-        normal: list[bytes] = []
-        if kept:
-            view = record.after
-            originals = side.sets.of(record)[1](view.raw_values()) if view is not None else ()
-            for item in kept:
-                (literal if item.literal else normal).append(bytes(originals[item.position]))
-        chosen.append((key, record, kept, variant_count, blocks, literal))
-        normal_parts.append(b"\x1f".join(normal))  # \x1e, \x1f: never inside JSON text
-    normalised = side.identity.raw_json(b"\x1e".join(normal_parts)).split(b"\x1e") if chosen else []
-    # Pass 2: a resource that needs no more than its values is written as JSON and all of them
-    # are decoded at once; the others (sensitive parts, nested blocks, empty values to prune,
-    # instances to merge) are built value by value.
-    resources: dict[str, Any] = {}
-    written: list[bytes] = []
-    for (key, record, kept, variant_count, blocks, literal), normal_joined in zip(
-        chosen, normalised, strict=True
-    ):
-        normal = normal_joined.split(b"\x1f")
-        values = [literal[item.index] if item.literal else normal[item.index] for item in kept]
-        raw_sensitive = bytes(record.change.after_sensitive)
-        empty = _has_empty(b"\x1f".join(values))  # \x1f: no empty value can span it
-        if not (variant_count or blocks or empty or b"true" in raw_sensitive):
-            pairs = b",".join(
-                b"%s:%s" % (item.name_json, value) for item, value in zip(kept, values, strict=True)
-            )
-            written.append(b'%s:{"type":%s,"attributes":{%s}}' % (_json(key), _json(record.type), pairs))
+        this_block = (record.module_address, record.mode, record.type, record.name)
+        if this_block != block:  # instances of a block come one after the other
+            block = this_block
+            shape = shapes.get(this_block)
+            if shape is None:
+                shape = shapes[this_block] = _shape(side, record, content)
+            groups.append((shape, [], []))
+        groups[-1][1].append(key)
+        groups[-1][2].append(record)
+    # Per block, the kept values column by column; those to normalise go through one pass together.
+    astuple = msgspec.structs.astuple
+    tables: list[list[list[Any]]] = []
+    stream: list[Any] = []
+    for shape, _, records in groups:
+        rows = [astuple(record.change.after) for record in records]  # type: ignore[attr-defined]
+        columns = [list(map(itemgetter(item.column), rows)) for item in shape.kept]
+        for item, column in zip(shape.kept, columns, strict=True):
+            if not item.literal:
+                stream.extend(column)
+        tables.append(columns)
+    normalised = iter(side.identity.raw_json(b"\x1f".join(stream)).split(b"\x1f") if stream else ())
+    keys: list[str] = []
+    entries: list[bytes] = []
+    built: dict[str, Any] = {}  # the resources built value by value
+    for (shape, names, records), columns in zip(groups, tables, strict=True):
+        for position, item in enumerate(shape.kept):
+            if not item.literal:
+                columns[position] = list(islice(normalised, len(records)))
+        if as_written and _write_as_is(shape, records, columns):
+            keys.extend(names)
+            entries.extend(map(shape.template.__mod__, zip(map(_json_text, names), *columns, strict=True)))
             continue
-        sensitive = decode(raw_sensitive) if b"true" in raw_sensitive else None
-        decoded = decode(b"[" + b",".join(values) + b"]")
-        entry = {"type": record.type, "attributes": _attributes(kept, decoded, sensitive)}
-        if variant_count:
-            collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
-            resources[collapsed] = _merge_instances(resources.get(collapsed), entry)
-        else:
-            resources[key] = entry
-    if written:
-        resources.update(decode(b"{" + b",".join(written) + b"}"))
-    for call in plan.config.calls():
-        resources[plans.module_prefix(call.path).rstrip(".")] = {
+        for position, (key, record) in enumerate(zip(names, records, strict=True)):
+            _build(built, shape, key, record, [column[position] for column in columns])
+    for call in side.plan.config.calls():
+        built[plans.module_prefix(call.path).rstrip(".")] = {
             "type": "module",
             "source": call.source,
             "version": call.version,
         }
-    return Manifest(env=side.env, version=version, resources=resources)
+    for key, entry in built.items():
+        keys.append(key)
+        entries.append(b"%s:%s" % (_json_text(key), canonical(entry).encode()))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    resources = b"{%s}" % b",".join([entries[position] for position in order])
+    return Manifest.from_canonical(side.env, version, resources, len(keys))
 
 
-def _json(text: str) -> bytes:
-    return msgspec.json.encode(text)
+def _write_as_is(shape: _Shape, records: list[ResourceChange], columns: list[list[Any]]) -> bool:
+    """Can the block's entries be written from its raw values, as `records.canonical` would write
+    them decoded? Objects among them are re-encoded with sorted keys (normalising a key may change
+    their order). Escapes, whitespace, fractions and values `prune` might drop go value by value."""
+    if shape.variant or shape.nested:
+        return False
+    if b"true" in b"".join([record.change.after_sensitive for record in records]):
+        return False
+    for position, column in enumerate(columns):
+        joined = b"\x1f".join(column)
+        if b"\\" in joined or _has_empty(joined):
+            return False
+        if joined[:1] == b'"' and joined.count(b'\x1f"') == len(column) - 1:
+            continue  # strings only (an unescaped \x1f cannot be inside one)
+        if joined.replace(b"\x1f", b"").isdigit():
+            continue  # non-negative integers only
+        if _NUMBER_NOT_AS_WRITTEN.search(b"\x1f" + joined) or (
+            any(space in joined for space in (b" ", b"\n", b"\t", b"\r")) and _SPACED.search(joined)
+        ):
+            return False
+        if b'{"' in joined:
+            columns[position] = [_sorted_json(value) for value in column]
+    return True
+
+
+def _sorted_json(raw: Any) -> bytes:
+    return msgspec.json.encode(plans.decode_json(raw), order="sorted")
+
+
+def _build(built: dict[str, Any], shape: _Shape, key: str, record: ResourceChange, values: list[Any]) -> None:
+    """One resource's manifest entry from its kept values: sensitive parts replaced, nested blocks
+    cut to what the configuration sets, empty values dropped, instances merged."""
+    raw_sensitive = bytes(record.change.after_sensitive)
+    sensitive = plans.decode_json(raw_sensitive) if b"true" in raw_sensitive else None
+    decoded = plans.decode_json(b"[%s]" % b",".join(values))
+    entry = {"type": record.type, "attributes": _attributes(shape.kept, decoded, sensitive)}
+    if shape.variant:
+        collapsed = f"{plans.module_prefix(record.module)}{record.config_address}[*]"
+        built[collapsed] = _merge_instances(built.get(collapsed), entry)
+    else:
+        built[key] = entry
 
 
 def _attributes(kept: tuple[_Kept, ...], values: list[Any], sensitive: Any) -> dict[str, Any]:
-    """A resource's manifest attributes from its kept values: sensitive parts replaced, nested
-    blocks cut to what the configuration sets, empty values dropped."""
     attributes = {}
     for item, value in zip(kept, values, strict=True):
         node = mask_node(sensitive, (item.name,)) if sensitive is not None else None
@@ -1805,6 +1863,14 @@ def _attributes(kept: tuple[_Kept, ...], values: list[Any], sensitive: Any) -> d
             value = _configured_part(item.blocks, value)
         attributes[item.name] = prune(value)
     return attributes
+
+
+def _shape(side: _Side, record: ResourceChange, content: dict[Any, tuple[bool, bool]]) -> _Shape:
+    config = side.config_resource(record)
+    kept, variant = _classify(side, record, config, content) if config is not None else ((), False)
+    values = b",".join(b"%s:%%s" % _json_text(item.name).replace(b"%", b"%%") for item in kept)
+    template = b'%%s:{"attributes":{%s},"type":%s}' % (values, _json_text(record.type).replace(b"%", b"%%"))
+    return _Shape(kept, variant, template)
 
 
 def _classify(
@@ -1836,7 +1902,7 @@ def _classify(
     expressions = side.plan.config.expressions(config)
     kept = []
     for_each = _canonical(side.tracer.config.decoded(config.for_each_expression))
-    for position, name in enumerate(names):
+    for name in names:
         if name not in expressions:
             continue  # tags_all: default_tags carry the release version
         expression = expressions[name]
@@ -1858,15 +1924,9 @@ def _classify(
             content[memo] = (included, literal)
         included, literal = content[memo]
         if included:
-            kept.append(_Kept(name, position, literal, expression if isinstance(expression, list) else None))
-    counts = {True: 0, False: 0}  # the index of each kept value in its array (literals, the rest)
-    indexed = []
-    for item in sorted(kept, key=lambda item: item.name):
-        indexed.append(
-            _Kept(item.name, item.position, item.literal, item.blocks, counts[item.literal], _json(item.name))
-        )
-        counts[item.literal] += 1
-    return tuple(indexed), variant
+            blocks = expression if isinstance(expression, list) else None
+            kept.append(_Kept(name, side.plan.attribute_index[name], literal, blocks))
+    return tuple(sorted(kept, key=lambda item: item.name)), variant
 
 
 def _plain_markers(value: Any) -> Any:

@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -357,7 +357,8 @@ def _recency(entry: LedgerEntry) -> tuple[str, bool, str]:
 # --- the config manifest ---
 
 
-def _canonical(document: object) -> str:
+def canonical(document: object) -> str:
+    """The manifest's canonical JSON text of `document`: sorted keys, no whitespace, non-ASCII kept."""
     try:
         return json.dumps(
             document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -366,56 +367,93 @@ def _canonical(document: object) -> str:
         raise InvalidRecord(f"manifest: not canonical JSON ({err})") from None
 
 
-def _sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
 class Manifest:
     """An env's config manifest: the normalised, non-variant config of every resource, by address.
 
     Stored at `manifest_key(env)` as `canonical_bytes()`. `sha256()` digests the whole
     document (what the ledger's `manifest_sha256` holds); `resources_sha256()` digests
     the resources only, so two envs in parity have equal `resources_sha256()`.
+    Immutable; equal when their canonical bytes are.
     """
 
-    env: str
-    version: str
-    resources: Mapping[str, Any]
-    _resources_json: str = field(init=False, repr=False, compare=False)
+    __slots__ = ("_resources", "_resources_json", "entries", "env", "version")
 
-    def __post_init__(self) -> None:
-        check_env(self.env, "manifest.env")
-        check_version(self.version, "manifest.version")
-        if not isinstance(self.resources, Mapping):
-            raise InvalidRecord(
-                f"manifest.resources: expected an object, got {type(self.resources).__name__}"
-            )
+    def __init__(self, env: str, version: str, resources: Mapping[str, Any]) -> None:
+        if not isinstance(resources, Mapping):
+            raise InvalidRecord(f"manifest.resources: expected an object, got {type(resources).__name__}")
         try:
-            resources_json = _canonical(self.resources)
+            resources_json = canonical(resources)
         except InvalidRecord:
-            _reject_non_finite(self.resources, "manifest.resources")  # names the path of a NaN
+            _reject_non_finite(resources, "manifest.resources")  # names the path of a NaN
             raise
-        # Serialised once (the resources are not changed after construction).
-        object.__setattr__(self, "_resources_json", resources_json)
+        self._set(env, version, resources_json.encode("utf-8"), len(resources), resources)
+
+    @classmethod
+    def from_canonical(cls, env: str, version: str, resources_json: bytes, entries: int) -> Manifest:
+        """A manifest whose producer wrote the resources' canonical JSON itself (the drift engine,
+        which would otherwise decode and re-encode every value). Trusted as canonical:
+        `Manifest.from_json(m.canonical_bytes())` must give `m` back, which the producer's tests
+        check. `resources` is decoded on first use."""
+        manifest = cls.__new__(cls)
+        manifest._set(env, version, resources_json, entries, None)
+        return manifest
+
+    def _set(
+        self, env: str, version: str, resources_json: bytes, entries: int, resources: Mapping[str, Any] | None
+    ) -> None:
+        check_env(env, "manifest.env")
+        check_version(version, "manifest.version")
+        for name, value in (
+            ("env", env),
+            ("version", version),
+            ("entries", entries),
+            ("_resources", resources),
+            ("_resources_json", resources_json),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Manifest is immutable (cannot set {name})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Manifest):
+            return NotImplemented
+        return (self.env, self.version, self._resources_json) == (
+            other.env,
+            other.version,
+            other._resources_json,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.env, self.version, self._resources_json))
+
+    def __repr__(self) -> str:
+        return f"Manifest(env={self.env!r}, version={self.version!r}, entries={self.entries})"
+
+    @property
+    def resources(self) -> Mapping[str, Any]:
+        if self._resources is None:
+            object.__setattr__(self, "_resources", json.loads(self._resources_json))
+        assert self._resources is not None
+        return self._resources
 
     def to_dict(self) -> dict[str, Any]:
         return {"env": self.env, "version": self.version, "resources": dict(self.resources)}
 
     def canonical_json(self) -> str:
         """Sorted keys, no whitespace, non-ASCII kept: the same text for the same manifest."""
-        env, version = _canonical(self.env), _canonical(self.version)
-        return f'{{"env":{env},"resources":{self._resources_json},"version":{version}}}'
+        return self.canonical_bytes().decode("utf-8")
 
     def canonical_bytes(self) -> bytes:
         """`canonical_json()` encoded as UTF-8: the bytes stored in S3 and digested."""
-        return self.canonical_json().encode("utf-8")
+        env, version = canonical(self.env).encode("utf-8"), canonical(self.version).encode("utf-8")
+        return b'{"env":%s,"resources":%s,"version":%s}' % (env, self._resources_json, version)
 
     def sha256(self) -> str:
-        return _sha256_hex(self.canonical_json())
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
 
     def resources_sha256(self) -> str:
-        return _sha256_hex(self._resources_json)
+        return hashlib.sha256(self._resources_json).hexdigest()
 
     @classmethod
     def from_json(cls, data: bytes | str, where: str = "manifest") -> Manifest:

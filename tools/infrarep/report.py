@@ -117,7 +117,7 @@ def table(report: DriftReport, show_expected: bool = False) -> str:
         )
     for env, built in report.manifests.items():
         lines.append(
-            f"  manifest {env:<12} sha256:{built.resources_sha256()[:16]}  ({len(built.resources)} entries)"
+            f"  manifest {env:<12} sha256:{built.resources_sha256()[:16]}  ({built.entries} entries)"
         )
     hidden = _hidden(report)
     if hidden and not show_expected:
@@ -159,7 +159,7 @@ def document(report: DriftReport) -> dict[str, Any]:
                 "version": built.version,
                 "sha256": built.sha256(),
                 "resources_sha256": built.resources_sha256(),
-                "entries": len(built.resources),
+                "entries": built.entries,
             }
             for env, built in report.manifests.items()
         },
@@ -232,7 +232,7 @@ def markdown(report: DriftReport, show_expected: bool = False) -> str:
     if report.manifests:
         lines += ["", "| env | manifest sha256 (resources) | entries |", "|---|---|---:|"]
         for env, built in report.manifests.items():
-            lines.append(f"| {env} | `{built.resources_sha256()}` | {len(built.resources)} |")
+            lines.append(f"| {env} | `{built.resources_sha256()}` | {built.entries} |")
     hidden = _hidden(report)
     if hidden and not show_expected:
         lines += ["", f"_{hidden} expected difference(s) not listed (`--show-expected` lists them)._"]
@@ -357,7 +357,7 @@ def html(report: DriftReport, show_expected: bool = False) -> str:
         for env, built in report.manifests.items():
             parts.append(
                 f"<tr><td>{_e(env)}</td><td><code>{built.resources_sha256()}</code></td>"
-                f"<td class=num>{len(built.resources)}</td></tr>"
+                f"<td class=num>{built.entries}</td></tr>"
             )
         parts.append("</table>")
     columns, rows, left_out = _matrix(report)
