@@ -26,11 +26,11 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from functools import cached_property
-from itertools import islice, pairwise
+from itertools import compress, islice, pairwise
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 import yaml
@@ -992,7 +992,7 @@ class Tracer:
         return result
 
     def _reference(self, reference: str, scope: _Scope, where: str, depth: int) -> frozenset[Source]:
-        parts = _INDEX.sub("", reference).split(".")
+        parts = (_INDEX.sub("", reference) if "[" in reference else reference).split(".")
         head = parts[0]
         prefix = plans.module_prefix(scope.path)
         if head == "var" and len(parts) > 1:
@@ -1217,6 +1217,9 @@ class _Side:
         keys: list[str] = []
         attribute_names: list[tuple[str, ...]] = []
         values: list[bytes] = []
+        self.runs: list[tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]]] = []
+        """Instances of one block, one after the other: their keys, records and `after` views."""
+        run: tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]] = ([], [], [])
         for record in self.plan.changes:
             view = getattr(record.change, "after", None)
             if view is None or record.mode != "managed":
@@ -1227,10 +1230,16 @@ class _Side:
             if this_block != block:  # instances of a block come one after the other
                 block = this_block
                 names, pick = sets_of(record)
+                run = ([], [], [])
+                self.runs.append(run)
+            row = astuple(view)
             self.records[key] = record
+            run[0].append(key)
+            run[1].append(record)
+            run[2].append(row)
             keys.append(key)
             attribute_names.append(names)
-            values.append(join(pick(astuple(view))))
+            values.append(join(pick(row)))
         # EnvIdentity.raw over all resources at once (\x1e and \x1f never occur in JSON text).
         normalised = self.identity.raw(b"\x1e".join(values)).split(b"\x1e") if values else []
         self.fingerprints = dict(zip(keys, zip(attribute_names, normalised, strict=True), strict=True))
@@ -1672,8 +1681,7 @@ def env_manifest(env: str, plan: Plan, version: str, region: str | None = None) 
     return manifest(EnvPlans(env, detect_identity(env, plan, region), plan), version)
 
 
-@dataclass(frozen=True)
-class _Kept:
+class _Kept(NamedTuple):
     """One attribute that goes into the manifest."""
 
     name: str
@@ -1688,11 +1696,17 @@ class _Shape:
 
     kept: tuple[_Kept, ...]  # sorted by name
     variant: bool  # count/for_each differs between envs: the instances merge into `address[*]`
-    template: bytes  # `%s:{"attributes":{"name":%s,...},"type":"aws_x"}`: the key, then the values
+    type: str
 
     @cached_property
     def nested(self) -> bool:
         return any(item.blocks is not None for item in self.kept)
+
+    @cached_property
+    def template(self) -> bytes:
+        """`%s:{"attributes":{"name":%s,...},"type":"aws_x"}`: the key, then the kept values."""
+        values = b",".join(b"%s:%%s" % _json_text(item.name).replace(b"%", b"%%") for item in self.kept)
+        return b'%%s:{"attributes":{%s},"type":%s}' % (values, _json_text(self.type).replace(b"%", b"%%"))
 
 
 def _has_empty(data: bytes) -> bool:
@@ -1713,7 +1727,15 @@ def _json_text(text: str) -> bytes:
     return encode_basestring(text).encode()
 
 
-_Classified = dict[tuple[str, str, str, str], _Shape]
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+
+
+def _json_texts(texts: list[str]) -> list[bytes]:
+    """`_json_text` of each (at once when none needs an escape)."""
+    if _ESCAPED.search("".join(texts)):
+        return [_json_text(text) for text in texts]
+    joined = '"\x1f"'.join(texts)
+    return f'"{joined}"'.encode().split(b"\x1f")
 
 
 def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, ValuePath]]:
@@ -1735,45 +1757,60 @@ def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, Va
     return frozenset(found)
 
 
+@dataclass
+class _Classification:
+    """What classifying one code version (for one use of identity-valued variables) found."""
+
+    shapes: dict[tuple[str, str, str, str], _Shape] = field(default_factory=dict)  # per block
+    verdicts: dict[Any, tuple[bool, bool]] = field(default_factory=dict)  # by expression text
+    distinct: dict[Any, _Shape] = field(default_factory=dict)  # equal shapes of blocks, as one
+
+    def shape(self, side: _Side, record: ResourceChange) -> _Shape:
+        block = (record.module_address, record.mode, record.type, record.name)
+        found = self.shapes.get(block)
+        if found is None:
+            found = _shape(side, record, self.verdicts)
+            if not found.nested:  # nested blocks' expressions do not hash; they are built anyway
+                found = self.distinct.setdefault((found.kept, found.variant, found.type), found)
+            self.shapes[block] = found
+        return found
+
+
 class Classifications:
     """Which attributes of each resource block go into a manifest depends on the code and on
     which root variable values are the env's own name/region/account, nothing else: envs
     that agree on both (dev, staging and prod of one release) classify once."""
 
     def __init__(self) -> None:
-        self._shared: dict[Any, tuple[_Classified, dict[Any, tuple[bool, bool]]]] = {}
+        self._shared: dict[Any, _Classification] = {}
 
-    def of(self, plan: Plan, identity: EnvIdentity) -> tuple[_Classified, dict[Any, tuple[bool, bool]]]:
-        """The classifications (per block, per expression) for envs like this one."""
+    def of(self, plan: Plan, identity: EnvIdentity) -> _Classification:
+        """The classification for envs like this one."""
         key = (plan.config.digest, identity_paths(plan, identity))
-        return self._shared.setdefault(key, ({}, {}))
+        return self._shared.setdefault(key, _Classification())
 
 
 def _manifest(
     side: _Side, version: str, classifications: Classifications | None = None, as_written: bool = True
 ) -> Manifest:
     """The manifest's canonical JSON is written straight from the plan's raw JSON where decoding
-    and re-encoding would give the same bytes (`_NOT_AS_WRITTEN`); other resources are built
+    and re-encoding would give the same bytes (`_built_apart`); the other resources are built
     value by value. `as_written=False` builds them all (the tests compare the two)."""
-    shapes, content = (classifications or Classifications()).of(side.plan, side.identity)
-    groups: list[tuple[_Shape, list[str], list[ResourceChange]]] = []
-    block: tuple[str, str, str, str] | None = None
-    for key, record in side.records.items():
-        this_block = (record.module_address, record.mode, record.type, record.name)
-        if this_block != block:  # instances of a block come one after the other
-            block = this_block
-            shape = shapes.get(this_block)
-            if shape is None:
-                shape = shapes[this_block] = _shape(side, record, content)
-            groups.append((shape, [], []))
-        groups[-1][1].append(key)
-        groups[-1][2].append(record)
-    # Per block, the kept values column by column; those to normalise go through one pass together.
-    astuple = msgspec.structs.astuple
+    classification = (classifications or Classifications()).of(side.plan, side.identity)
+    # The records by shape: blocks of the same shape are written as one.
+    groups: dict[int, tuple[_Shape, list[str], list[ResourceChange], list[tuple[Any, ...]]]] = {}
+    for names, records, rows in side.runs:
+        shape = classification.shape(side, records[0])
+        group = groups.get(id(shape))
+        if group is None:
+            group = groups[id(shape)] = (shape, [], [], [])
+        group[1].extend(names)
+        group[2].extend(records)
+        group[3].extend(rows)
+    # Per shape, the kept values column by column; those to normalise go through one pass together.
     tables: list[list[list[Any]]] = []
     stream: list[Any] = []
-    for shape, _, records in groups:
-        rows = [astuple(record.change.after) for record in records]  # type: ignore[attr-defined]
+    for shape, _, _, rows in groups.values():
         columns = [list(map(itemgetter(item.column), rows)) for item in shape.kept]
         for item, column in zip(shape.kept, columns, strict=True):
             if not item.literal:
@@ -1783,16 +1820,20 @@ def _manifest(
     keys: list[str] = []
     entries: list[bytes] = []
     built: dict[str, Any] = {}  # the resources built value by value
-    for (shape, names, records), columns in zip(groups, tables, strict=True):
+    sorted_objects: dict[bytes, bytes] = {}
+    for (shape, names, records, _), columns in zip(groups.values(), tables, strict=True):
         for position, item in enumerate(shape.kept):
             if not item.literal:
                 columns[position] = list(islice(normalised, len(records)))
-        if as_written and _write_as_is(shape, records, columns):
-            keys.extend(names)
-            entries.extend(map(shape.template.__mod__, zip(map(_json_text, names), *columns, strict=True)))
-            continue
-        for position, (key, record) in enumerate(zip(names, records, strict=True)):
-            _build(built, shape, key, record, [column[position] for column in columns])
+        apart = _built_apart(shape, records, columns, sorted_objects) if as_written else None
+        if apart is None:
+            apart = set(range(len(records)))
+        written = [position not in apart for position in range(len(records))] if apart else None
+        rows = zip(_json_texts(names), *columns, strict=True)
+        keys.extend(compress(names, written) if written else names)
+        entries.extend(map(shape.template.__mod__, compress(rows, written) if written else rows))
+        for position in sorted(apart):
+            _build(built, shape, names[position], records[position], [column[position] for column in columns])
     for call in side.plan.config.calls():
         built[plans.module_prefix(call.path).rstrip(".")] = {
             "type": "module",
@@ -1807,33 +1848,48 @@ def _manifest(
     return Manifest.from_canonical(side.env, version, resources, len(keys))
 
 
-def _write_as_is(shape: _Shape, records: list[ResourceChange], columns: list[list[Any]]) -> bool:
-    """Can the block's entries be written from its raw values, as `records.canonical` would write
-    them decoded? Objects among them are re-encoded with sorted keys (normalising a key may change
-    their order). Escapes, whitespace, fractions and values `prune` might drop go value by value."""
+def _built_apart(
+    shape: _Shape, records: list[ResourceChange], columns: list[list[Any]], sorted_objects: dict[bytes, bytes]
+) -> set[int] | None:
+    """Which records of a shape must be built value by value (None: all of them); the others are
+    written from their raw values, which `records.canonical` would write the same once decoded.
+    Objects among those are re-encoded with sorted keys (normalising a key may change their
+    order). Sensitive values, escapes, whitespace, fractions and values `prune` might drop are
+    built."""
     if shape.variant or shape.nested:
-        return False
-    if b"true" in b"".join([record.change.after_sensitive for record in records]):
-        return False
+        return None
+    apart: set[int] = set()
+    sensitive = [record.change.after_sensitive for record in records]
+    if b"true" in b"".join(sensitive):
+        apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
         joined = b"\x1f".join(column)
-        if b"\\" in joined or _has_empty(joined):
-            return False
         if joined[:1] == b'"' and joined.count(b'\x1f"') == len(column) - 1:
-            continue  # strings only (an unescaped \x1f cannot be inside one)
+            # Strings only (an unescaped \x1f cannot be inside one): `""` can only be a whole value.
+            if b"\\" in joined or b'""' in joined:
+                apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
+            continue
         if joined.replace(b"\x1f", b"").isdigit():
             continue  # non-negative integers only
-        if _NUMBER_NOT_AS_WRITTEN.search(b"\x1f" + joined) or (
-            any(space in joined for space in (b" ", b"\n", b"\t", b"\r")) and _SPACED.search(joined)
-        ):
-            return False
+        if not _as_written(joined):
+            apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
         if b'{"' in joined:
-            columns[position] = [_sorted_json(value) for value in column]
-    return True
+            raws = list(map(bytes, column))
+            for raw in set(raws).difference(sorted_objects):
+                if _as_written(raw):
+                    sorted_objects[raw] = msgspec.json.encode(plans.decode_json(raw), order="sorted")
+            columns[position] = [sorted_objects.get(raw, raw) for raw in raws]
+    return apart
 
 
-def _sorted_json(raw: Any) -> bytes:
-    return msgspec.json.encode(plans.decode_json(raw), order="sorted")
+def _as_written(data: bytes) -> bool:
+    """Would decoding and `records.canonical` write this raw JSON (values joined by \x1f) as it is?"""
+    return not (
+        b"\\" in data
+        or _has_empty(data)
+        or _NUMBER_NOT_AS_WRITTEN.search(b"\x1f" + data)
+        or (any(space in data for space in (b" ", b"\n", b"\t", b"\r")) and _SPACED.search(data))
+    )
 
 
 def _build(built: dict[str, Any], shape: _Shape, key: str, record: ResourceChange, values: list[Any]) -> None:
@@ -1865,12 +1921,10 @@ def _attributes(kept: tuple[_Kept, ...], values: list[Any], sensitive: Any) -> d
     return attributes
 
 
-def _shape(side: _Side, record: ResourceChange, content: dict[Any, tuple[bool, bool]]) -> _Shape:
+def _shape(side: _Side, record: ResourceChange, verdicts: dict[Any, tuple[bool, bool]]) -> _Shape:
     config = side.config_resource(record)
-    kept, variant = _classify(side, record, config, content) if config is not None else ((), False)
-    values = b",".join(b"%s:%%s" % _json_text(item.name).replace(b"%", b"%%") for item in kept)
-    template = b'%%s:{"attributes":{%s},"type":%s}' % (values, _json_text(record.type).replace(b"%", b"%%"))
-    return _Shape(kept, variant, template)
+    kept, variant = _classify(side, record, config, verdicts) if config is not None else ((), False)
+    return _Shape(kept, variant, record.type)
 
 
 def _classify(
@@ -2026,6 +2080,18 @@ def analyse(
 ) -> DriftReport:
     """The drift report over `envs` (in promotion order): live drift and pending changes per
     env, parity drift per pair (default: neighbours), a config manifest per env."""
+    with plans.cycle_collection_paused():
+        return _analyse(envs, kinds, pairs, policy, version, manifests)
+
+
+def _analyse(
+    envs: Sequence[EnvPlans],
+    kinds: Iterable[Kind],
+    pairs: Sequence[tuple[str, str]] | None,
+    policy: Policy | None,
+    version: str,
+    manifests: bool,
+) -> DriftReport:
     wanted = tuple(kind for kind in Kind if kind in set(kinds))
     by_env = {env.env: env for env in envs}
     chosen_pairs = tuple(pairs) if pairs is not None else default_pairs([env.env for env in envs])

@@ -19,10 +19,12 @@ needs them; `decode_json` turns one into Python values.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache, cached_property
@@ -161,6 +163,7 @@ def module_path(module_address: str) -> tuple[str, ...]:
     return tuple(steps)
 
 
+@cache
 def module_prefix(path: tuple[str, ...]) -> str:
     """("app", "store") -> "module.app.module.store." (empty for the root module)."""
     return "".join(f"module.{name}." for name in path)
@@ -469,6 +472,26 @@ def load(path: Path) -> Plan:
     Raises `PlanUnreadable` naming the file when it is missing, truncated, not JSON or not
     a plan.
     """
+    with cycle_collection_paused():
+        return _load(path)
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector. Reading and comparing plans allocates hundreds of
+    thousands of short-lived containers that hold no cycles, and every collection it triggers
+    walks all the live objects of the plans: at 20k resources per env that was 40 % of the
+    config manifests' time. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(path: Path) -> Plan:
     data = _read(path)
     head = _decode_bytes(path, data, _PlanHead)
     _check_format(path, head.format_version)
