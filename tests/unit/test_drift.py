@@ -611,6 +611,85 @@ def test_the_fixture_manifests_written_from_raw_json_are_the_built_ones():
         assert records.Manifest.from_json(written.canonical_bytes()) == written
 
 
+def small_plan(tmp_path: Path, env: str, blocks: dict[str, tuple[dict, dict]], variables: dict) -> Path:
+    """A plan of single-instance blocks: address -> (expressions, after)."""
+    document = {
+        "format_version": "1.2",
+        "variables": {name: {"value": value} for name, value in variables.items()},
+        "planned_values": {"root_module": {}},
+        "resource_changes": [
+            {
+                "address": address,
+                "mode": "managed",
+                "type": address.split(".")[0],
+                "name": address.split(".")[1],
+                "change": {"actions": ["no-op"], "after": after, "after_sensitive": {}},
+            }
+            for address, (_, after) in blocks.items()
+        ],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": address,
+                        "mode": "managed",
+                        "type": address.split(".")[0],
+                        "name": address.split(".")[1],
+                        "expressions": expressions,
+                    }
+                    for address, (expressions, _) in blocks.items()
+                ],
+                "variables": {name: {} for name in variables},
+            }
+        },
+    }
+    path = tmp_path / f"{env}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_code_that_differs_in_some_blocks_classifies_those_and_their_readers_again(tmp_path):
+    # prod's bucket name comes from a root variable; dev's is a literal. aws_thing.reader copies
+    # the bucket name: kept in dev's manifest (a literal), left out of prod's (a per-env input).
+    reader = {"value": {"references": ["aws_s3_bucket.store.bucket", "aws_s3_bucket.store"]}}
+    other = {"value": {"constant_value": "same everywhere"}}
+    dev = small_plan(
+        tmp_path,
+        "dev",
+        {
+            "aws_s3_bucket.store": ({"bucket": {"constant_value": "shared"}}, {"bucket": "shared"}),
+            "aws_thing.reader": (reader, {"value": "shared"}),
+            "aws_thing.other": (other, {"value": "same everywhere"}),
+        },
+        {"env": "dev", "bucket": "unused"},
+    )
+    prod = small_plan(
+        tmp_path,
+        "prod",
+        {
+            "aws_s3_bucket.store": ({"bucket": {"references": ["var.bucket"]}}, {"bucket": "audit"}),
+            "aws_thing.reader": (reader, {"value": "audit"}),
+            "aws_thing.other": (other, {"value": "same everywhere"}),
+        },
+        {"env": "prod", "bucket": "audit"},
+    )
+    envs = [env_plans("dev", dev), env_plans("prod", prod)]
+    classifications = drift.Classifications()
+
+    together = {env.env: drift._manifest(drift._Side(env), "v1", classifications) for env in envs}
+
+    prod_classification = classifications.of(envs[1].plan, envs[1].identity)
+    assert prod_classification.donor is classifications.of(envs[0].plan, envs[0].identity)
+    assert prod_classification.changed == {((), "aws_s3_bucket.store")}
+    assert together["dev"].resources["aws_thing.reader"]["attributes"] == {"value": "shared"}
+    assert together["prod"].resources["aws_thing.reader"]["attributes"] == {}
+    assert together["prod"].resources["aws_thing.other"]["attributes"] == {"value": "same everywhere"}
+    donated = prod_classification.shapes[("", "managed", "aws_thing", "other")]
+    assert donated is prod_classification.donor.shapes[("", "managed", "aws_thing", "other")]
+    for env in envs:  # the same as classifying each alone
+        assert together[env.env] == drift.manifest(env, version="v1")
+
+
 # --- analyse ---
 
 

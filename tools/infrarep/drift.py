@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
@@ -832,6 +833,12 @@ class Coverage:
     where: str
 
 
+Read = tuple[tuple[str, ...], str]
+"""A resource block a trace looked up, as (module path, address), found or not; or
+(module path, `plans.DATA_SOURCES`) for the list of a module's data sources."""
+CUT: Read = ((), "(a trace cut at a cycle)")
+
+
 @dataclass(frozen=True)
 class _Scope:
     path: tuple[str, ...]
@@ -899,6 +906,27 @@ class Tracer:
         self._memo: dict[tuple[int, tuple[str, ...], int], frozenset[Source]] = {}
         self._active: set[tuple[int, tuple[str, ...], int]] = set()
         self._coverage: dict[tuple[tuple[str, ...], str, ValuePath], Coverage | None] = {}
+        self._memo_reads: dict[tuple[int, tuple[str, ...], int], frozenset[Read]] = {}
+        self._reads: list[set[Read]] = []
+
+    # What a trace read: the resource blocks it looked up (see `Configuration.resource_changes`).
+
+    @contextmanager
+    def recording(self) -> Iterator[set[Read]]:
+        """Collect the resource blocks (and modules' data source lists) the traces inside read."""
+        reads: set[Read] = set()
+        self._reads.append(reads)
+        try:
+            yield reads
+        finally:
+            self._reads.pop()
+            if self._reads:
+                self._reads[-1] |= reads
+
+    def note(self, reads: Iterable[Read]) -> None:
+        """Count `reads` (of a result kept from an earlier trace) as read by the traces recording."""
+        if self._reads:
+            self._reads[-1].update(reads)
 
     # The entry points.
 
@@ -969,10 +997,27 @@ class Tracer:
             return frozenset({Source(SourceKind.OPAQUE, where)})
         key = (id(expression), scope.path, id(scope.each))
         if key in self._memo:
+            self.note(self._memo_reads[key])
             return self._memo[key]
         if key in self._active or depth > _MAX_DEPTH:
+            self.note((CUT,))  # results traced around a cut are not complete enough to reuse
             return frozenset()  # a reference cycle: the outer call collects the rest
         self._active.add(key)
+        reads: set[Read] = set()
+        self._reads.append(reads)
+        try:
+            result = self._expression(expression, scope, where, depth, key)
+        finally:
+            self._reads.pop()
+            if self._reads:
+                self._reads[-1] |= reads
+        self._memo[key] = result
+        self._memo_reads[key] = frozenset(reads)
+        return result
+
+    def _expression(
+        self, expression: dict[str, Any], scope: _Scope, where: str, depth: int, key: Any
+    ) -> frozenset[Source]:
         try:
             sources: set[Source] = set()
             references = expression.get("references") or []
@@ -985,11 +1030,9 @@ class Tracer:
             if not references and "constant_value" not in expression:
                 # e.g. `timestamp()`: no inputs, so the same in every env unless it is not pure
                 sources.add(Source(SourceKind.CONSTANT, where, value="(an expression without references)"))
-            result = frozenset(sources)
+            return frozenset(sources)
         finally:
             self._active.discard(key)
-        self._memo[key] = result
-        return result
 
     def _reference(self, reference: str, scope: _Scope, where: str, depth: int) -> frozenset[Source]:
         parts = (_INDEX.sub("", reference) if "[" in reference else reference).split(".")
@@ -1043,6 +1086,7 @@ class Tracer:
         separate code, so theirs may differ."""
         shown = f"{plans.module_prefix(path)}local.{name}"
         module = self.config.module(path) if path else None
+        self.note(((path, plans.DATA_SOURCES),))
         if module is None:
             return frozenset({Source(SourceKind.OPAQUE, shown)})
         sources: set[Source] = {Source(SourceKind.LOCAL, shown)}
@@ -1066,6 +1110,7 @@ class Tracer:
 
     def _data(self, path: tuple[str, ...], kind: str, name: str, depth: int) -> frozenset[Source]:
         address = f"data.{kind}.{name}"
+        self.note(((path, address),))
         resource = self.config.resource(path, address)
         computed = Source(SourceKind.COMPUTED, f"{plans.module_prefix(path)}{address}")
         if resource is None:
@@ -1076,6 +1121,7 @@ class Tracer:
         self, path: tuple[str, ...], kind: str, name: str, attribute: str | None, depth: int
     ) -> frozenset[Source]:
         address = f"{kind}.{name}"
+        self.note(((path, address),))
         resource = self.config.resource(path, address)
         shown = f"{plans.module_prefix(path)}{address}" + (f".{attribute}" if attribute else "")
         if resource is not None and attribute is not None:
@@ -1759,35 +1805,84 @@ def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, Va
 
 @dataclass
 class _Classification:
-    """What classifying one code version (for one use of identity-valued variables) found."""
+    """What classifying one code version (for one use of identity-valued variables) found.
 
+    A `donor` is the classification of other code with the same skeleton (module calls,
+    variables, outputs, providers) and the same use of identity-valued variables: its code
+    differs only in the resource blocks `changed`. A block's shape is taken from the donor
+    when the block is unchanged and none of the blocks its traces read is (`footprints`)."""
+
+    config: plans.Configuration
+    columns: Mapping[str, int]  # the plan's attribute index (`_Kept.column`)
+    donor: _Classification | None = None
+    changed: frozenset[Read] = frozenset()
     shapes: dict[tuple[str, str, str, str], _Shape] = field(default_factory=dict)  # per block
-    verdicts: dict[Any, tuple[bool, bool]] = field(default_factory=dict)  # by expression text
+    footprints: dict[tuple[str, str, str, str], frozenset[Read]] = field(default_factory=dict)
+    verdicts: dict[Any, tuple[bool, bool, frozenset[Read]]] = field(default_factory=dict)  # by text
     distinct: dict[Any, _Shape] = field(default_factory=dict)  # equal shapes of blocks, as one
 
     def shape(self, side: _Side, record: ResourceChange) -> _Shape:
         block = (record.module_address, record.mode, record.type, record.name)
         found = self.shapes.get(block)
         if found is None:
-            found = _shape(side, record, self.verdicts)
+            found = self._donated(block, side, record)
+            if found is None:
+                with side.tracer.recording() as reads:
+                    found = _shape(side, record, self)
+                self.footprints[block] = frozenset(reads)
             if not found.nested:  # nested blocks' expressions do not hash; they are built anyway
                 found = self.distinct.setdefault((found.kept, found.variant, found.type), found)
             self.shapes[block] = found
         return found
 
+    def _donated(
+        self, block: tuple[str, str, str, str], side: _Side, record: ResourceChange
+    ) -> _Shape | None:
+        donor = self.donor
+        reads = donor.footprints.get(block) if donor is not None else None
+        if donor is None or reads is None or CUT in reads:
+            return None
+        if (record.module, record.config_address) in self.changed or not reads.isdisjoint(self.changed):
+            return None
+        self.footprints[block] = reads
+        shape = donor.shapes[block]
+        if self.same_columns:
+            return shape
+        kept = tuple(item._replace(column=self.columns[item.name]) for item in shape.kept)
+        return _Shape(kept, shape.variant, shape.type)
+
+    @cached_property
+    def same_columns(self) -> bool:
+        """Do the donor's plans (whose code differs) index attributes as this code's plans do?"""
+        return self.donor is not None and self.donor.columns == self.columns
+
 
 class Classifications:
     """Which attributes of each resource block go into a manifest depends on the code and on
     which root variable values are the env's own name/region/account, nothing else: envs
-    that agree on both (dev, staging and prod of one release) classify once."""
+    that agree on both (dev, staging and prod of one release) classify once. Envs whose code
+    differs in some resource blocks classify those, and those that read them, again."""
 
     def __init__(self) -> None:
         self._shared: dict[Any, _Classification] = {}
 
     def of(self, plan: Plan, identity: EnvIdentity) -> _Classification:
         """The classification for envs like this one."""
-        key = (plan.config.digest, identity_paths(plan, identity))
-        return self._shared.setdefault(key, _Classification())
+        paths = identity_paths(plan, identity)
+        key = (plan.config.digest, paths)
+        found = self._shared.get(key)
+        if found is None:
+            donor = next(
+                (
+                    other
+                    for (_, other_paths), other in self._shared.items()
+                    if other_paths == paths and other.config.skeleton_digest == plan.config.skeleton_digest
+                ),
+                None,
+            )
+            changed = plans.changed_blocks(donor.config, plan.config) if donor is not None else frozenset()
+            found = self._shared[key] = _Classification(plan.config, plan.attribute_index, donor, changed)
+        return found
 
 
 def _manifest(
@@ -1921,41 +2016,44 @@ def _attributes(kept: tuple[_Kept, ...], values: list[Any], sensitive: Any) -> d
     return attributes
 
 
-def _shape(side: _Side, record: ResourceChange, verdicts: dict[Any, tuple[bool, bool]]) -> _Shape:
+def _shape(side: _Side, record: ResourceChange, classification: _Classification) -> _Shape:
     config = side.config_resource(record)
-    kept, variant = _classify(side, record, config, verdicts) if config is not None else ((), False)
+    kept, variant = _classify(side, record, config, classification) if config is not None else ((), False)
     return _Shape(kept, variant, record.type)
 
 
 def _classify(
-    side: _Side, record: ResourceChange, config: ConfigResource, content: dict[Any, tuple[bool, bool]]
+    side: _Side, record: ResourceChange, config: ConfigResource, classification: _Classification
 ) -> tuple[tuple[_Kept, ...], bool]:
     """Which attributes go into the manifest (their values come from literals and the env's own
     name/region/account only), and whether count/for_each varies between envs. Attributes of a
     resource with a varying count/for_each that read count.index or each.* are left out: they
-    differ per instance by design. `content` caches verdicts by expression text across blocks."""
+    differ per instance by design. Verdicts are kept by expression text across blocks, with the
+    blocks their traces read (counted as read again by every block that uses them)."""
+    verdicts = classification.verdicts
+    tracer = side.tracer
     existence_key = (
         "existence",
         record.module,
         bytes(config.count_expression),
         bytes(config.for_each_expression),
     )
-    if existence_key not in content:  # blocks with the same count/for_each text in a module agree
-        content[existence_key] = (
-            any(
+    if existence_key not in verdicts:  # blocks with the same count/for_each text in a module agree
+        with tracer.recording() as reads:
+            variant = any(
                 source.kind is not SourceKind.CONSTANT
                 and not (
                     source.kind is SourceKind.VARIABLE and side.identity.is_identity(side.variable(source))
                 )
-                for source in side.tracer.existence(record.module, config)
-            ),
-            False,
-        )
-    variant = content[existence_key][0]
+                for source in tracer.existence(record.module, config)
+            )
+        verdicts[existence_key] = (variant, False, frozenset(reads))
+    variant, _, reads = verdicts[existence_key]
+    tracer.note(reads)
     names, _ = side.sets.of(record)
     expressions = side.plan.config.expressions(config)
     kept = []
-    for_each = _canonical(side.tracer.config.decoded(config.for_each_expression))
+    for_each = _canonical(tracer.config.decoded(config.for_each_expression))
     for name in names:
         if name not in expressions:
             continue  # tags_all: default_tags carry the release version
@@ -1963,8 +2061,9 @@ def _classify(
         if variant and any(_per_instance(inner) for _, inner in _expressions_in(expression, name)):
             continue
         memo = (_canonical(expression), record.module, for_each)
-        if memo not in content:
-            sources = side.tracer.attribute_sources(record.module, config, name)
+        if memo not in verdicts:
+            with tracer.recording() as reads:
+                sources = tracer.attribute_sources(record.module, config, name)
             kinds = {source.kind for source in sources}
             literal = kinds <= {SourceKind.CONSTANT}
             included = literal or (
@@ -1975,8 +2074,9 @@ def _classify(
                     if source.kind is SourceKind.VARIABLE
                 )
             )
-            content[memo] = (included, literal)
-        included, literal = content[memo]
+            verdicts[memo] = (included, literal, frozenset(reads))
+        included, literal, reads = verdicts[memo]
+        tracer.note(reads)
         if included:
             blocks = expression if isinstance(expression, list) else None
             kept.append(_Kept(name, side.plan.attribute_index[name], literal, blocks))

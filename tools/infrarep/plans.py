@@ -40,6 +40,8 @@ _PlanT = TypeVar("_PlanT", bound=msgspec.Struct)
 NULL = msgspec.Raw(b"null")
 """The raw JSON `null`: the default of every raw value a plan leaves out."""
 
+DATA_SOURCES = "(data sources)"
+"""Stands for a module's list of data sources among resource block addresses."""
 DERIVED_TAGS = "tags_all"
 """AWS provider: `tags` merged with the provider's `default_tags`; never set in configuration."""
 
@@ -356,6 +358,27 @@ class Configuration:
         """SHA-256 of everything read from the configuration: equal digests, equal code."""
         return hashlib.sha256(msgspec.json.encode(self._decoded)).digest()
 
+    @cached_property
+    def skeleton_digest(self) -> bytes:
+        """SHA-256 of the configuration without its resource blocks (module calls, variables,
+        outputs, providers): configurations with equal skeletons differ in resource blocks only."""
+        skeleton = (self.providers, _without_resources(self._decoded.root_module))
+        return hashlib.sha256(msgspec.json.encode(skeleton)).digest()
+
+    @cached_property
+    def block_texts(self) -> dict[tuple[tuple[str, ...], str], bytes]:
+        """Each resource block as JSON text by (module path, address), and each module's list of
+        data sources by (module path, `DATA_SOURCES`)."""
+        texts: dict[tuple[tuple[str, ...], str], bytes] = {}
+        data: dict[tuple[str, ...], list[str]] = {path: [] for path in self._modules}
+        for path, resource in self.resources():
+            texts[(path, resource.address)] = msgspec.json.encode(resource)
+            if resource.mode == Mode.DATA:
+                data[path].append(resource.address)
+        for path, addresses in data.items():
+            texts[(path, DATA_SOURCES)] = msgspec.json.encode(sorted(addresses))
+        return texts
+
     def module(self, path: tuple[str, ...]) -> ModuleConfig | None:
         return self._modules.get(path)
 
@@ -408,6 +431,21 @@ class Configuration:
 def _top_level_keys(raw: msgspec.Raw) -> list[str]:
     keys: dict[str, msgspec.Raw] = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
     return list(keys)
+
+
+def _without_resources(module: ModuleConfig) -> ModuleConfig:
+    calls = {
+        name: msgspec.structs.replace(call, module=_without_resources(call.module))
+        for name, call in module.module_calls.items()
+    }
+    return msgspec.structs.replace(module, resources=[], module_calls=calls)
+
+
+def changed_blocks(old: Configuration, new: Configuration) -> frozenset[tuple[tuple[str, ...], str]]:
+    """The resource blocks (and modules' data source lists) that differ between two configurations,
+    or are in one only (see `Configuration.block_texts`)."""
+    before, after = old.block_texts, new.block_texts
+    return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
 
 
 @dataclass(frozen=True)
