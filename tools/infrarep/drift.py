@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from functools import cached_property
-from itertools import compress, islice, pairwise
+from itertools import compress, groupby, islice, pairwise
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -909,7 +909,7 @@ class Tracer:
         self._memo_reads: dict[tuple[int, tuple[str, ...], int], frozenset[Read]] = {}
         self._reads: list[set[Read]] = []
 
-    # What a trace read: the resource blocks it looked up (see `Configuration.resource_changes`).
+    # What a trace read: the resource blocks it looked up (compared across code by `plans.changed_blocks`).
 
     @contextmanager
     def recording(self) -> Iterator[set[Read]]:
@@ -1241,6 +1241,10 @@ class EnvPlans:
     """The refresh-only plan (live drift)."""
 
 
+_BLOCK_OF = attrgetter("module_address", "mode", "type", "name")
+"""The resource block of a record (instances of one block come one after the other)."""
+
+
 class _Side:
     """One env of a parity comparison, prepared once and shared by the pairs it is in."""
 
@@ -1254,38 +1258,28 @@ class _Side:
         self.records: dict[str, ResourceChange] = {}
         self.fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}
         normalise_address = self.identity.text
-        sets_of = self.sets.of
         join = b"\x1f".join
         astuple = msgspec.structs.astuple
-        block: tuple[str, str, str] | None = None
-        names: tuple[str, ...] = ()
-        pick: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
         keys: list[str] = []
         attribute_names: list[tuple[str, ...]] = []
         values: list[bytes] = []
         self.runs: list[tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]]] = []
         """Instances of one block, one after the other: their keys, records and `after` views."""
-        run: tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]] = ([], [], [])
-        for record in self.plan.changes:
-            view = getattr(record.change, "after", None)
-            if view is None or record.mode != "managed":
-                continue  # data sources are not compared; deleted resources are not planned
-            address = record.address
-            key = normalise_address(address) if '"' in address else address
-            this_block = (record.module_address, record.type, record.name)
-            if this_block != block:  # instances of a block come one after the other
-                block = this_block
-                names, pick = sets_of(record)
-                run = ([], [], [])
-                self.runs.append(run)
-            row = astuple(view)
-            self.records[key] = record
-            run[0].append(key)
-            run[1].append(record)
-            run[2].append(row)
-            keys.append(key)
-            attribute_names.append(names)
-            values.append(join(pick(row)))
+        for (_, mode, _, _), instances in groupby(self.plan.changes, _BLOCK_OF):
+            if mode != plans.Mode.MANAGED:
+                continue  # data sources are not compared
+            records = [record for record in instances if getattr(record.change, "after", None) is not None]
+            if not records:
+                continue  # deleted resources are not planned
+            names, pick = self.sets.of(records[0])
+            addresses = [record.address for record in records]
+            run_keys = [normalise_address(address) if '"' in address else address for address in addresses]
+            rows = [astuple(record.change.after) for record in records]  # type: ignore[attr-defined]
+            self.runs.append((run_keys, records, rows))
+            self.records.update(zip(run_keys, records, strict=True))
+            keys.extend(run_keys)
+            attribute_names.extend([names] * len(records))
+            values.extend(map(join, map(pick, rows)))
         # EnvIdentity.raw over all resources at once (\x1e and \x1f never occur in JSON text).
         normalised = self.identity.raw(b"\x1e".join(values)).split(b"\x1e") if values else []
         self.fingerprints = dict(zip(keys, zip(attribute_names, normalised, strict=True), strict=True))
@@ -2052,18 +2046,20 @@ def _classify(
     tracer.note(reads)
     names, _ = side.sets.of(record)
     expressions = side.plan.config.expressions(config)
+    index = side.plan.attribute_index
+    module = record.module
     kept = []
     for_each = _canonical(tracer.config.decoded(config.for_each_expression))
     for name in names:
-        if name not in expressions:
+        expression = expressions.get(name)
+        if expression is None:
             continue  # tags_all: default_tags carry the release version
-        expression = expressions[name]
         if variant and any(_per_instance(inner) for _, inner in _expressions_in(expression, name)):
             continue
-        memo = (_canonical(expression), record.module, for_each)
+        memo = (_canonical(expression), module, for_each)
         if memo not in verdicts:
             with tracer.recording() as reads:
-                sources = tracer.attribute_sources(record.module, config, name)
+                sources = tracer.attribute_sources(module, config, name)
             kinds = {source.kind for source in sources}
             literal = kinds <= {SourceKind.CONSTANT}
             included = literal or (
@@ -2076,10 +2072,11 @@ def _classify(
             )
             verdicts[memo] = (included, literal, frozenset(reads))
         included, literal, reads = verdicts[memo]
-        tracer.note(reads)
+        if reads:
+            tracer.note(reads)
         if included:
             blocks = expression if isinstance(expression, list) else None
-            kept.append(_Kept(name, side.plan.attribute_index[name], literal, blocks))
+            kept.append(_Kept(name, index[name], literal, blocks))
     return tuple(sorted(kept, key=lambda item: item.name)), variant
 
 
