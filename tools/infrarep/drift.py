@@ -1933,7 +1933,7 @@ def _manifest(
         keys.append(key)
         entries.append(b"%s:%s" % (_json_text(key), canonical(entry).encode()))
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    resources = b"{%s}" % b",".join([entries[position] for position in order])
+    resources = b"{%s}" % b",".join(map(entries.__getitem__, order))
     return Manifest.from_canonical(side.env, version, resources, len(keys))
 
 
@@ -1948,7 +1948,7 @@ def _built_apart(
     if shape.variant or shape.nested:
         return None
     apart: set[int] = set()
-    sensitive = [record.change.after_sensitive for record in records]
+    sensitive = list(map(_AFTER_SENSITIVE, records))
     if b"true" in b"".join(sensitive):
         apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
@@ -1964,11 +1964,16 @@ def _built_apart(
             apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
         if b'{"' in joined:
             raws = list(map(bytes, column))
-            for raw in set(raws).difference(sorted_objects):
-                if _as_written(raw):
-                    sorted_objects[raw] = msgspec.json.encode(plans.decode_json(raw), order="sorted")
-            columns[position] = [sorted_objects.get(raw, raw) for raw in raws]
+            for raw in set(raws).difference(sorted_objects):  # the others are built apart
+                written = _as_written(raw)
+                sorted_objects[raw] = (
+                    msgspec.json.encode(plans.decode_json(raw), order="sorted") if written else raw
+                )
+            columns[position] = list(map(sorted_objects.__getitem__, raws))
     return apart
+
+
+_AFTER_SENSITIVE = attrgetter("change.after_sensitive")
 
 
 def _as_written(data: bytes) -> bool:
