@@ -150,3 +150,14 @@ def test_unexpected_actions_name_the_resource(tmp_path):
     with pytest.raises(PlanUnreadable) as raised:
         plans.load(path)
     assert raised.value.message.startswith(f"{path}: module.app.aws_iam_role.fn: unexpected actions")
+
+
+def test_a_malformed_module_address_names_the_resource(tmp_path):
+    document = json.loads((FIXTURES / "pending_dev.json").read_bytes())
+    document["resource_changes"][-1]["module_address"] = "module.app.modul.store"
+    address = document["resource_changes"][-1]["address"]
+    path = _write(tmp_path, "odd.json", json.dumps(document).encode())
+
+    with pytest.raises(PlanUnreadable) as raised:
+        plans.load(path)
+    assert raised.value.message == f"{path}: {address}: not a module address: 'module.app.modul.store'"

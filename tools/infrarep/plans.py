@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache, cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -544,13 +545,7 @@ def _load(path: Path) -> Plan:
     changes = changes_doc.resource_changes  # type: ignore[attr-defined]
     has_changes = changes is not msgspec.UNSET
     records: tuple[ResourceChange, ...] = tuple(changes) if has_changes else ()
-    for record in (*records, *head.resource_drift):
-        try:
-            if record.change.actions not in _ACTION_LISTS:
-                action_of(record.change.actions)
-            module_path(record.module_address)
-        except ValueError as err:
-            raise PlanUnreadable(f"{path}: {record.address}: {err}") from None
+    _check_records(path, (*records, *head.resource_drift))
     return Plan(
         path=path,
         format_version=head.format_version,
@@ -562,6 +557,29 @@ def _load(path: Path) -> Plan:
         attribute_names=names,
         has_changes=has_changes,
     )
+
+
+_ACTIONS = attrgetter("change.actions")
+_MODULE_ADDRESS = attrgetter("module_address")
+
+
+def _check_records(path: Path, records: tuple[Record, ...]) -> None:
+    """Every record's actions and module address are valid (each distinct one checked once)."""
+    unusual = set(map(_ACTIONS, records)) - _ACTION_LISTS
+    modules = set(map(_MODULE_ADDRESS, records))
+    try:
+        for actions in unusual:
+            action_of(actions)
+        for module_address in modules:
+            module_path(module_address)
+    except ValueError:
+        for record in records:  # name the first record that has it
+            try:
+                action_of(record.change.actions)  # type: ignore[attr-defined]
+                module_path(record.module_address)
+            except ValueError as err:
+                raise PlanUnreadable(f"{path}: {record.address}: {err}") from None
+        raise
 
 
 def decode_json(raw: msgspec.Raw | bytes) -> Any:
