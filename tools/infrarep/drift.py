@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
@@ -839,6 +838,26 @@ Read = tuple[tuple[str, ...], str]
 CUT: Read = ((), "(a trace cut at a cycle)")
 
 
+class _Recording:
+    """A tracer's reads while it is entered; on leaving, they count for the enclosing one too.
+    (A class, not a generator context manager: every traced expression opens one.)"""
+
+    __slots__ = ("_stack", "reads")
+
+    def __init__(self, stack: list[set[Read]]) -> None:
+        self._stack = stack
+        self.reads: set[Read] = set()
+
+    def __enter__(self) -> set[Read]:
+        self._stack.append(self.reads)
+        return self.reads
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.pop()
+        if self._stack:
+            self._stack[-1] |= self.reads
+
+
 @dataclass(frozen=True)
 class _Scope:
     path: tuple[str, ...]
@@ -911,17 +930,9 @@ class Tracer:
 
     # What a trace read: the resource blocks it looked up (compared across code by `plans.changed_blocks`).
 
-    @contextmanager
-    def recording(self) -> Iterator[set[Read]]:
+    def recording(self) -> _Recording:
         """Collect the resource blocks (and modules' data source lists) the traces inside read."""
-        reads: set[Read] = set()
-        self._reads.append(reads)
-        try:
-            yield reads
-        finally:
-            self._reads.pop()
-            if self._reads:
-                self._reads[-1] |= reads
+        return _Recording(self._reads)
 
     def note(self, reads: Iterable[Read]) -> None:
         """Count `reads` (of a result kept from an earlier trace) as read by the traces recording."""
@@ -1003,14 +1014,8 @@ class Tracer:
             self.note((CUT,))  # results traced around a cut are not complete enough to reuse
             return frozenset()  # a reference cycle: the outer call collects the rest
         self._active.add(key)
-        reads: set[Read] = set()
-        self._reads.append(reads)
-        try:
+        with self.recording() as reads:
             result = self._expression(expression, scope, where, depth, key)
-        finally:
-            self._reads.pop()
-            if self._reads:
-                self._reads[-1] |= reads
         self._memo[key] = result
         self._memo_reads[key] = frozenset(reads)
         return result
@@ -1953,16 +1958,15 @@ def _built_apart(
         apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
         joined = b"\x1f".join(column)
-        if joined[:1] == b'"' and joined.count(b'\x1f"') == len(column) - 1:
-            # Strings only (an unescaped \x1f cannot be inside one): `""` can only be a whole value.
-            if b"\\" in joined or b'""' in joined:
-                apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
-            continue
-        if joined.replace(b"\x1f", b"").isdigit():
-            continue  # non-negative integers only
-        if not _as_written(joined):
+        # Strings only? (An unescaped \x1f cannot be inside one, and `""` can only be a whole value.)
+        strings = joined[:1] == b'"' and joined.count(b'\x1f"') == len(column) - 1
+        if strings:
+            clean = b"\\" not in joined and b'""' not in joined
+        else:  # non-negative integers only, or anything else written as it is
+            clean = joined.replace(b"\x1f", b"").isdigit() or _as_written(joined)
+        if not clean:
             apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
-        if b'{"' in joined:
+        if not strings and b'{"' in joined:
             raws = list(map(bytes, column))
             for raw in set(raws).difference(sorted_objects):  # the others are built apart
                 written = _as_written(raw)
