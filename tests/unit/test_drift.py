@@ -456,11 +456,11 @@ def test_manifest_hashes_are_equal_for_equal_stacks():
 def test_envs_with_the_same_code_share_classifications_and_get_their_own_manifests():
     envs = parity_envs()
     dev, staging, prod = envs
-    classifications = drift.Classifications()
+    memo = drift.ManifestMemo()
 
-    shared = classifications.of(dev.plan, dev.identity)
-    assert classifications.of(staging.plan, staging.identity) is shared  # same code, same identity use
-    assert classifications.of(prod.plan, prod.identity) is not shared  # prod hard-codes a value
+    shared = memo.classification(dev.plan, dev.identity)
+    assert memo.classification(staging.plan, staging.identity) is shared  # same code, same identity use
+    assert memo.classification(prod.plan, prod.identity) is not shared  # prod hard-codes a value
     report = drift.analyse(envs, [Kind.PARITY], version="v1")
     for env in envs:
         alone = drift.manifest(env, version="v1")
@@ -473,12 +473,12 @@ def test_a_variable_holding_the_env_name_in_one_env_only_is_not_shared(tmp_path)
 
     staging = env_plans("staging", variant(tmp_path, "parity_staging.json", name_the_env))
     dev = env_plans("dev", "parity_dev.json")
-    classifications = drift.Classifications()
+    memo = drift.ManifestMemo()
 
     assert drift.identity_paths(staging.plan, staging.identity) != drift.identity_paths(
         dev.plan, dev.identity
     )
-    assert classifications.of(staging.plan, staging.identity) is not classifications.of(
+    assert memo.classification(staging.plan, staging.identity) is not memo.classification(
         dev.plan, dev.identity
     )
 
@@ -611,8 +611,15 @@ def test_the_fixture_manifests_written_from_raw_json_are_the_built_ones():
         assert records.Manifest.from_json(written.canonical_bytes()) == written
 
 
-def small_plan(tmp_path: Path, env: str, blocks: dict[str, tuple[dict, dict]], variables: dict) -> Path:
-    """A plan of single-instance blocks: address -> (expressions, after)."""
+def small_plan(
+    tmp_path: Path,
+    env: str,
+    blocks: dict[str, tuple[dict, dict]],
+    variables: dict,
+    sensitive: dict[str, dict] | None = None,
+) -> Path:
+    """A plan of single-instance blocks: address -> (expressions, after); `sensitive`: address ->
+    after_sensitive."""
     document = {
         "format_version": "1.2",
         "variables": {name: {"value": value} for name, value in variables.items()},
@@ -623,7 +630,11 @@ def small_plan(tmp_path: Path, env: str, blocks: dict[str, tuple[dict, dict]], v
                 "mode": "managed",
                 "type": address.split(".")[0],
                 "name": address.split(".")[1],
-                "change": {"actions": ["no-op"], "after": after, "after_sensitive": {}},
+                "change": {
+                    "actions": ["no-op"],
+                    "after": after,
+                    "after_sensitive": (sensitive or {}).get(address, {}),
+                },
             }
             for address, (_, after) in blocks.items()
         ],
@@ -674,12 +685,12 @@ def test_code_that_differs_in_some_blocks_classifies_those_and_their_readers_aga
         {"env": "prod", "bucket": "audit"},
     )
     envs = [env_plans("dev", dev), env_plans("prod", prod)]
-    classifications = drift.Classifications()
+    memo = drift.ManifestMemo()
 
-    together = {env.env: drift._manifest(drift._Side(env), "v1", classifications) for env in envs}
+    together = {env.env: drift._manifest(drift._Side(env), "v1", memo) for env in envs}
 
-    prod_classification = classifications.of(envs[1].plan, envs[1].identity)
-    assert prod_classification.donor is classifications.of(envs[0].plan, envs[0].identity)
+    prod_classification = memo.classification(envs[1].plan, envs[1].identity)
+    assert prod_classification.donor is memo.classification(envs[0].plan, envs[0].identity)
     assert prod_classification.changed == {((), "aws_s3_bucket.store")}
     assert together["dev"].resources["aws_thing.reader"]["attributes"] == {"value": "shared"}
     assert together["prod"].resources["aws_thing.reader"]["attributes"] == {}
@@ -687,6 +698,31 @@ def test_code_that_differs_in_some_blocks_classifies_those_and_their_readers_aga
     donated = prod_classification.shapes[("", "managed", "aws_thing", "other")]
     assert donated is prod_classification.donor.shapes[("", "managed", "aws_thing", "other")]
     for env in envs:  # the same as classifying each alone
+        assert together[env.env] == drift.manifest(env, version="v1")
+
+
+def test_entries_another_env_wrote_are_reused_only_where_they_are_the_same(tmp_path):
+    # Three blocks of one shape; prod hard-codes another value in one and marks another sensitive.
+    def blocks(middle: str) -> dict[str, tuple[dict, dict]]:
+        return {
+            f"aws_thing.{name}": ({"value": {"constant_value": value}}, {"value": value})
+            for name, value in (("a", "alpha"), ("b", middle), ("c", "gamma"))
+        }
+
+    dev = env_plans("dev", small_plan(tmp_path, "dev", blocks("beta"), {"env": "dev"}))
+    prod_path = small_plan(
+        tmp_path, "prod", blocks("BETA"), {"env": "prod"}, sensitive={"aws_thing.c": {"value": True}}
+    )
+    prod = env_plans("prod", prod_path)
+    memo = drift.ManifestMemo()
+
+    together = {env.env: drift._manifest(drift._Side(env), "v1", memo) for env in (dev, prod)}
+
+    assert together["dev"].resources["aws_thing.c"]["attributes"] == {"value": "gamma"}
+    assert together["prod"].resources["aws_thing.b"]["attributes"] == {"value": "BETA"}
+    assert together["prod"].resources["aws_thing.c"]["attributes"] == {"value": "(sensitive)"}
+    assert b"gamma" not in together["prod"].canonical_bytes()
+    for env in (dev, prod):  # the same as written alone
         assert together[env.env] == drift.manifest(env, version="v1")
 
 
