@@ -438,6 +438,28 @@ def test_module_called_in_one_env_only(tmp_path):
     )
 
 
+def test_resources_planned_for_deletion_are_not_compared(tmp_path):
+    # staging is about to delete one instance of a two-instance block, and a whole block.
+    leaving = ('module.app.aws_sqs_queue.extra["audit"]', "module.app.aws_sqs_queue.jobs")
+
+    def delete(document):  # type: ignore[no-untyped-def]
+        for resource in document["resource_changes"]:
+            if resource["address"] in leaving:
+                resource["change"].update(actions=["delete"], after=None, after_unknown={})
+
+    staging = env_plans("staging", variant(tmp_path, "parity_staging.json", delete))
+    report = drift.analyse([env_plans("dev", "parity_dev.json"), staging], [Kind.PARITY], version="v1")
+
+    only_in_dev = {
+        finding.address
+        for finding in report.findings
+        if finding.change is Change.ONLY_IN and finding.reason.startswith("only in dev")
+    }
+    assert only_in_dev == set(leaving)
+    assert "module.app.aws_sqs_queue.extra[*]" in report.manifests["staging"].resources  # replay is left
+    assert not set(leaving) & report.manifests["staging"].resources.keys()
+
+
 # --- the config manifest ---
 
 

@@ -1248,6 +1248,8 @@ class EnvPlans:
 
 _BLOCK_OF = attrgetter("module_address", "mode", "type", "name")
 """The resource block of a record (instances of one block come one after the other)."""
+_AFTER = attrgetter("change.after")  # a `ResourceChange`'s attribute view (None: deleted)
+_ADDRESS = attrgetter("address")
 
 
 class _Side:
@@ -1273,13 +1275,18 @@ class _Side:
         for (_, mode, _, _), instances in groupby(self.plan.changes, _BLOCK_OF):
             if mode != plans.Mode.MANAGED:
                 continue  # data sources are not compared
-            records = [record for record in instances if getattr(record.change, "after", None) is not None]
-            if not records:
-                continue  # deleted resources are not planned
+            records = list(instances)
+            views = list(map(_AFTER, records))
+            if not all(views):  # deleted resources are not planned
+                records = [record for record, view in zip(records, views, strict=True) if view is not None]
+                views = list(filter(None, views))
+                if not records:
+                    continue
             names, pick = self.sets.of(records[0])
-            addresses = [record.address for record in records]
-            keys = [normalise_address(address) if '"' in address else address for address in addresses]
-            rows = [astuple(record.change.after) for record in records]  # type: ignore[attr-defined]
+            keys = list(map(_ADDRESS, records))
+            if '"' in "".join(keys):  # a for_each key may hold the env's name
+                keys = [normalise_address(key) if '"' in key else key for key in keys]
+            rows = list(map(astuple, views))
             self.runs.append((keys, records, rows))
             self.records.update(zip(keys, records, strict=True))
             run_keys.append(tuple(keys))
