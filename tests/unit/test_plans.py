@@ -114,6 +114,18 @@ def test_truncated_plan_names_the_file(tmp_path):
     assert "truncated" in raised.value.message
 
 
+def test_a_malformed_resource_change_is_named_where_it_is_in_the_file(tmp_path):
+    document = json.loads((FIXTURES / "parity_dev.json").read_text())
+    document["resource_changes"][2]["address"] = 42
+    path = _write(tmp_path, "plan.json", json.dumps(document).encode())
+
+    with pytest.raises(PlanUnreadable) as raised:
+        plans.load(path)
+    assert raised.value.message == (
+        f"{path}: not a terraform plan JSON (Expected `str`, got `int` - at `$.resource_changes[2].address`)"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

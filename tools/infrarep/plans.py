@@ -4,11 +4,12 @@ Only the fields a caller needs are decoded (msgspec skips the rest without build
 Python objects), so a 100 MB plan costs a fraction of `json.load`.
 
 `summarise` reads just the actions (for `plan`/`deploy`). `load` reads what the drift
-engine needs, in two passes over the same bytes:
+engine needs, in two passes:
 
-1. the plan's head: root variables, `resource_drift` (values kept as raw JSON), and
-   `configuration` (the module tree with each resource's expressions);
-2. `resource_changes`, where each `after` object is decoded into a struct that holds,
+1. over the whole file, the plan's head: root variables, `resource_drift` (values kept as
+   raw JSON), `configuration` (the module tree with each resource's expressions), and
+   where `resource_changes` lies;
+2. over `resource_changes` alone, where each `after` object is decoded into a struct that holds,
    as raw JSON, only the attributes some resource's configuration sets (the union over
    the plan, plus `tags_all`). Computed attributes - ids, timestamps, ARNs nobody
    configured - are skipped by the decoder and never become Python objects.
@@ -322,6 +323,7 @@ class _PlanHead(msgspec.Struct):
     planned_values: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     resource_drift: list[ResourceDrift] = msgspec.field(default_factory=list)
     configuration: _Configuration = msgspec.field(default_factory=_Configuration)
+    resource_changes: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # decoded once the names are known
 
 
 @dataclass(frozen=True)
@@ -478,8 +480,8 @@ class Plan:
         return bool(declared and declared.sensitive)
 
 
-def _view_types(names: tuple[str, ...]) -> type[msgspec.Struct]:
-    """A `resource_changes` entry type whose `after` decodes only `names`."""
+def _view_types(names: tuple[str, ...]) -> Any:
+    """The type of `resource_changes` whose entries' `after` decodes only `names`."""
     view = msgspec.defstruct(
         "AfterView",
         [(f"a{position}", msgspec.Raw, NULL) for position in range(len(names))],
@@ -499,10 +501,7 @@ def _view_types(names: tuple[str, ...]) -> type[msgspec.Struct]:
         gc=False,
         kw_only=True,
     )
-    return msgspec.defstruct(
-        "PlanChanges",
-        [("resource_changes", list[entry] | msgspec.UnsetType, msgspec.UNSET)],  # type: ignore[valid-type]
-    )
+    return list[entry]  # type: ignore[valid-type]
 
 
 def load(path: Path) -> Plan:
@@ -541,10 +540,14 @@ def _load(path: Path) -> Plan:
         )
     config = Configuration(head.configuration)
     names = config.attribute_names()
-    changes_doc = _decode_bytes(path, data, _view_types(names))
-    changes = changes_doc.resource_changes  # type: ignore[attr-defined]
-    has_changes = changes is not msgspec.UNSET
-    records: tuple[ResourceChange, ...] = tuple(changes) if has_changes else ()
+    has_changes = head.resource_changes is not msgspec.UNSET
+    records: tuple[ResourceChange, ...] = ()
+    if head.resource_changes is not msgspec.UNSET:
+        try:
+            records = tuple(msgspec.json.decode(head.resource_changes, type=_view_types(names)))
+        except msgspec.DecodeError as err:
+            where = str(err).replace("`$[", "`$.resource_changes[")
+            raise PlanUnreadable(f"{path}: not a terraform plan JSON ({where})") from None
     _check_records(path, (*records, *head.resource_drift))
     return Plan(
         path=path,
