@@ -478,11 +478,11 @@ def test_manifest_hashes_are_equal_for_equal_stacks():
 def test_envs_with_the_same_code_share_classifications_and_get_their_own_manifests():
     envs = parity_envs()
     dev, staging, prod = envs
-    memo = drift.ManifestMemo()
+    classifications = drift.Classifications()
 
-    shared = memo.classification(dev.plan, dev.identity)
-    assert memo.classification(staging.plan, staging.identity) is shared  # same code, same identity use
-    assert memo.classification(prod.plan, prod.identity) is not shared  # prod hard-codes a value
+    shared = classifications.of(dev.plan, dev.identity)
+    assert classifications.of(staging.plan, staging.identity) is shared  # same code, same identity use
+    assert classifications.of(prod.plan, prod.identity) is not shared  # prod hard-codes a value
     report = drift.analyse(envs, [Kind.PARITY], version="v1")
     for env in envs:
         alone = drift.manifest(env, version="v1")
@@ -495,12 +495,12 @@ def test_a_variable_holding_the_env_name_in_one_env_only_is_not_shared(tmp_path)
 
     staging = env_plans("staging", variant(tmp_path, "parity_staging.json", name_the_env))
     dev = env_plans("dev", "parity_dev.json")
-    memo = drift.ManifestMemo()
+    classifications = drift.Classifications()
 
     assert drift.identity_paths(staging.plan, staging.identity) != drift.identity_paths(
         dev.plan, dev.identity
     )
-    assert memo.classification(staging.plan, staging.identity) is not memo.classification(
+    assert classifications.of(staging.plan, staging.identity) is not classifications.of(
         dev.plan, dev.identity
     )
 
@@ -707,12 +707,12 @@ def test_code_that_differs_in_some_blocks_classifies_those_and_their_readers_aga
         {"env": "prod", "bucket": "audit"},
     )
     envs = [env_plans("dev", dev), env_plans("prod", prod)]
-    memo = drift.ManifestMemo()
+    classifications = drift.Classifications()
 
-    together = {env.env: drift._manifest(drift._Side(env), "v1", memo) for env in envs}
+    together = {env.env: drift._manifest(drift._Side(env), "v1", classifications) for env in envs}
 
-    prod_classification = memo.classification(envs[1].plan, envs[1].identity)
-    assert prod_classification.donor is memo.classification(envs[0].plan, envs[0].identity)
+    prod_classification = classifications.of(envs[1].plan, envs[1].identity)
+    assert prod_classification.donor is classifications.of(envs[0].plan, envs[0].identity)
     assert prod_classification.changed == {((), "aws_s3_bucket.store")}
     assert together["dev"].resources["aws_thing.reader"]["attributes"] == {"value": "shared"}
     assert together["prod"].resources["aws_thing.reader"]["attributes"] == {}
@@ -723,7 +723,7 @@ def test_code_that_differs_in_some_blocks_classifies_those_and_their_readers_aga
         assert together[env.env] == drift.manifest(env, version="v1")
 
 
-def test_entries_another_env_wrote_are_reused_only_where_they_are_the_same(tmp_path):
+def test_manifests_written_together_keep_each_envs_own_values_and_secrets(tmp_path):
     # Three blocks of one shape; prod hard-codes another value in one and marks another sensitive.
     def blocks(middle: str) -> dict[str, tuple[dict, dict]]:
         return {
@@ -736,9 +736,9 @@ def test_entries_another_env_wrote_are_reused_only_where_they_are_the_same(tmp_p
         tmp_path, "prod", blocks("BETA"), {"env": "prod"}, sensitive={"aws_thing.c": {"value": True}}
     )
     prod = env_plans("prod", prod_path)
-    memo = drift.ManifestMemo()
+    classifications = drift.Classifications()
 
-    together = {env.env: drift._manifest(drift._Side(env), "v1", memo) for env in (dev, prod)}
+    together = {env.env: drift._manifest(drift._Side(env), "v1", classifications) for env in (dev, prod)}
 
     assert together["dev"].resources["aws_thing.c"]["attributes"] == {"value": "gamma"}
     assert together["prod"].resources["aws_thing.b"]["attributes"] == {"value": "BETA"}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from functools import cached_property
-from itertools import chain, compress, groupby, islice, pairwise
+from itertools import compress, groupby, islice, pairwise
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -1248,8 +1248,6 @@ class EnvPlans:
 
 _BLOCK_OF = attrgetter("module_address", "mode", "type", "name")
 """The resource block of a record (instances of one block come one after the other)."""
-_AFTER = attrgetter("change.after")  # a `ResourceChange`'s attribute view (None: deleted)
-_ADDRESS = attrgetter("address")
 
 
 class _Side:
@@ -1263,50 +1261,33 @@ class _Side:
         self.tracer = Tracer(self.plan, self.identity)
         self.sets = _AttributeSets(self.plan, self.tracer)
         self.records: dict[str, ResourceChange] = {}
-        self._fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}
+        self.fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}
         normalise_address = self.identity.text
         join = b"\x1f".join
         astuple = msgspec.structs.astuple
-        run_keys: list[tuple[str, ...]] = []
-        run_names: list[tuple[str, ...]] = []
-        run_values: list[bytes] = []
+        keys: list[str] = []
+        attribute_names: list[tuple[str, ...]] = []
+        values: list[bytes] = []
         self.runs: list[tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]]] = []
         """Instances of one block, one after the other: their keys, records and `after` views."""
         for (_, mode, _, _), instances in groupby(self.plan.changes, _BLOCK_OF):
             if mode != plans.Mode.MANAGED:
                 continue  # data sources are not compared
-            records = list(instances)
-            views = list(map(_AFTER, records))
-            if not all(views):  # deleted resources are not planned
-                records = [record for record, view in zip(records, views, strict=True) if view is not None]
-                views = list(filter(None, views))
-                if not records:
-                    continue
+            records = [record for record in instances if getattr(record.change, "after", None) is not None]
+            if not records:
+                continue  # deleted resources are not planned
             names, pick = self.sets.of(records[0])
-            keys = list(map(_ADDRESS, records))
-            if '"' in "".join(keys):  # a for_each key may hold the env's name
-                keys = [normalise_address(key) if '"' in key else key for key in keys]
-            rows = list(map(astuple, views))
-            self.runs.append((keys, records, rows))
-            self.records.update(zip(keys, records, strict=True))
-            run_keys.append(tuple(keys))
-            run_names.append(names)
-            run_values.append(join(chain.from_iterable(map(pick, rows))))
+            addresses = [record.address for record in records]
+            run_keys = [normalise_address(address) if '"' in address else address for address in addresses]
+            rows = [astuple(record.change.after) for record in records]  # type: ignore[attr-defined]
+            self.runs.append((run_keys, records, rows))
+            self.records.update(zip(run_keys, records, strict=True))
+            keys.extend(run_keys)
+            attribute_names.extend([names] * len(records))
+            values.extend(map(join, map(pick, rows)))
         # EnvIdentity.raw over all resources at once (\x1e and \x1f never occur in JSON text).
-        normalised = self.identity.raw(b"\x1e".join(run_values)).split(b"\x1e") if run_values else []
-        self.run_fingerprints = dict(zip(run_keys, zip(run_names, normalised, strict=True), strict=True))
-        """Per block, by its instances' keys: the names of the attributes its configuration sets,
-        and their raw values, all instances' one after the other, loosely normalised (`EnvIdentity.raw`)."""
-
-    def fingerprint(self, key: str) -> tuple[tuple[str, ...], bytes]:
-        """One resource's part of its block's fingerprint."""
-        found = self._fingerprints.get(key)
-        if found is None:
-            record = self.records[key]
-            names, pick = self.sets.of(record)
-            values = b"\x1f".join(pick(msgspec.structs.astuple(record.change.after)))  # type: ignore[attr-defined]
-            found = self._fingerprints[key] = (names, self.identity.raw(values))
-        return found
+        normalised = self.identity.raw(b"\x1e".join(values)).split(b"\x1e") if values else []
+        self.fingerprints = dict(zip(keys, zip(attribute_names, normalised, strict=True), strict=True))
 
     def config_resource(self, record: plans.Record) -> ConfigResource | None:
         return self.plan.config.resource(record.module, record.config_address)
@@ -1354,20 +1335,17 @@ def _parity(left: _Side, right: _Side, policy: Policy | None) -> tuple[list[Drif
         findings.append(_only_in(right, left, key, scope))
     common = 0
     judged: dict[tuple[Any, ...], Any] = {}  # verdicts per value, and results per attribute
-    right_prints = right.run_fingerprints
-    for keys, fingerprint in left.run_fingerprints.items():
-        if right_prints.get(keys) == fingerprint:
-            common += len(keys)  # every instance of the block is the same in both envs
+    right_prints = right.fingerprints
+    for key, fingerprint in left.fingerprints.items():
+        other = right_prints.get(key)
+        if other is None:
             continue
-        for key in keys:  # compared one by one
-            if key not in right.records:
-                continue
-            common += 1
-            if left.fingerprint(key) == right.fingerprint(key):
-                continue
-            finding = _attribute_parity(left, right, key, scope, stats, judged)
-            if finding is not None:
-                findings.append(finding)
+        common += 1
+        if other == fingerprint:
+            continue
+        finding = _attribute_parity(left, right, key, scope, stats, judged)
+        if finding is not None:
+            findings.append(finding)
     findings = [_apply_policy(finding, policy) for finding in findings]
     return findings, _summary(Kind.PARITY, scope, common, findings, unknown=stats.unknown)
 
@@ -1469,8 +1447,8 @@ def _attribute_parity(
     judged: dict[tuple[Any, ...], Any],
 ) -> DriftFinding | None:
     record_left, record_right = left.records[key], right.records[key]
-    names_left, print_left = left.fingerprint(key)
-    names_right, print_right = right.fingerprint(key)
+    names_left, print_left = left.fingerprints[key]
+    names_right, print_right = right.fingerprints[key]
     normal: dict[str, bool] = {}  # attribute: equal once normalised (loosely, see EnvIdentity.raw)
     if names_left == names_right:
         normal = {
@@ -1878,38 +1856,16 @@ class _Classification:
         return self.donor is not None and self.donor.columns == self.columns
 
 
-class ManifestMemo:
-    """What the manifests of several envs (one report) share.
-
-    Which attributes of each resource block go into a manifest depends on the code and on
+class Classifications:
+    """Which attributes of each resource block go into a manifest depends on the code and on
     which root variable values are the env's own name/region/account, nothing else: envs
     that agree on both (dev, staging and prod of one release) classify once. Envs whose code
-    differs in some resource blocks classify those, and those that read them, again.
-
-    Envs in sync write the same entries, and mostly the same manifest text: both are kept."""
+    differs in some resource blocks classify those, and those that read them, again."""
 
     def __init__(self) -> None:
         self._shared: dict[Any, _Classification] = {}
-        self._entries: dict[_Shape, dict[tuple[Any, ...], bytes]] = {}
-        self.sorted_objects: dict[bytes, bytes] = {}  # raw JSON objects re-encoded (`_built_apart`)
-        self._last: tuple[list[str], list[bytes], bytes] | None = None
 
-    def entries(self, shape: _Shape) -> dict[tuple[Any, ...], bytes]:
-        """The entries written as they stand for records of this shape, by (key, *kept values)."""
-        return self._entries.setdefault(shape, {})
-
-    def text(self, keys: list[str], entries: list[bytes]) -> bytes:
-        """The manifest's `resources` object: the entries sorted by key (as the last manifest's
-        text when it had the same entries)."""
-        last = self._last
-        if last is not None and last[1] == entries and last[0] == keys:
-            return last[2]
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        text = b"{%s}" % b",".join(map(entries.__getitem__, order))
-        self._last = (keys, entries, text)
-        return text
-
-    def classification(self, plan: Plan, identity: EnvIdentity) -> _Classification:
+    def of(self, plan: Plan, identity: EnvIdentity) -> _Classification:
         """The classification for envs like this one."""
         paths = identity_paths(plan, identity)
         key = (plan.config.digest, paths)
@@ -1929,13 +1885,12 @@ class ManifestMemo:
 
 
 def _manifest(
-    side: _Side, version: str, memo: ManifestMemo | None = None, as_written: bool = True
+    side: _Side, version: str, classifications: Classifications | None = None, as_written: bool = True
 ) -> Manifest:
     """The manifest's canonical JSON is written straight from the plan's raw JSON where decoding
     and re-encoding would give the same bytes (`_built_apart`); the other resources are built
     value by value. `as_written=False` builds them all (the tests compare the two)."""
-    memo = memo or ManifestMemo()
-    classification = memo.classification(side.plan, side.identity)
+    classification = (classifications or Classifications()).of(side.plan, side.identity)
     # The records by shape: blocks of the same shape are written as one.
     groups: dict[int, tuple[_Shape, list[str], list[ResourceChange], list[tuple[Any, ...]]]] = {}
     for names, records, rows in side.runs:
@@ -1956,96 +1911,51 @@ def _manifest(
                 stream.extend(column)
         tables.append(columns)
     normalised = iter(side.identity.raw_json(b"\x1f".join(stream)).split(b"\x1f") if stream else ())
-    written = _Written()
+    keys: list[str] = []
+    entries: list[bytes] = []
+    built: dict[str, Any] = {}  # the resources built value by value
+    sorted_objects: dict[bytes, bytes] = {}
     for (shape, names, records, _), columns in zip(groups.values(), tables, strict=True):
         for position, item in enumerate(shape.kept):
             if not item.literal:
                 columns[position] = list(islice(normalised, len(records)))
-        if as_written and not (shape.variant or shape.nested):
-            _write_group(written, memo, shape, names, records, columns)
-        else:
-            for position, (name, record) in enumerate(zip(names, records, strict=True)):
-                _build(written.built, shape, name, record, [column[position] for column in columns])
+        apart = _built_apart(shape, records, columns, sorted_objects) if as_written else None
+        if apart is None:
+            apart = set(range(len(records)))
+        written = [position not in apart for position in range(len(records))] if apart else None
+        rows = zip(_json_texts(names), *columns, strict=True)
+        keys.extend(compress(names, written) if written else names)
+        entries.extend(map(shape.template.__mod__, compress(rows, written) if written else rows))
+        for position in sorted(apart):
+            _build(built, shape, names[position], records[position], [column[position] for column in columns])
     for call in side.plan.config.calls():
-        written.built[plans.module_prefix(call.path).rstrip(".")] = {
+        built[plans.module_prefix(call.path).rstrip(".")] = {
             "type": "module",
             "source": call.source,
             "version": call.version,
         }
-    keys, entries = written.keys, written.entries
-    for key, entry in written.built.items():
+    for key, entry in built.items():
         keys.append(key)
         entries.append(b"%s:%s" % (_json_text(key), canonical(entry).encode()))
-    return Manifest.from_canonical(side.env, version, memo.text(keys, entries), len(keys))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    resources = b"{%s}" % b",".join(map(entries.__getitem__, order))
+    return Manifest.from_canonical(side.env, version, resources, len(keys))
 
 
-@dataclass
-class _Written:
-    """A manifest's entries as they are written, in no particular order."""
-
-    keys: list[str] = field(default_factory=list)
-    entries: list[bytes] = field(default_factory=list)  # `"key":{...}`, canonical JSON
-    built: dict[str, Any] = field(default_factory=dict)  # the resources built value by value
-
-
-def _write_group(
-    written: _Written,
-    memo: ManifestMemo,
-    shape: _Shape,
-    names: list[str],
-    records: list[ResourceChange],
-    columns: list[list[Any]],
-) -> None:
-    """The entries of the records of one shape (neither variant nor nested). An entry written
-    as it stands is a pure function of the shape, the key and the kept values: the entries
-    another env already wrote are taken from `memo`. Sensitive records are always built."""
-    columns = [_as_bytes(column) for column in columns]
-    rows = list(zip(names, *columns, strict=True))
-    known = memo.entries(shape)
-    found = list(map(known.get, rows))
-    sensitive = list(map(_AFTER_SENSITIVE, records))
-    hidden: set[int] = set()
-    if b"true" in b"".join(sensitive):
-        hidden = {position for position, raw in enumerate(sensitive) if b"true" in bytes(raw)}
-        for position in hidden:
-            found[position] = None
-    hit = [entry is not None for entry in found]
-    written.keys.extend(compress(names, hit))
-    written.entries.extend(compress(found, hit))
-    fresh = [position for position, is_hit in enumerate(hit) if not is_hit]
-    if not fresh:
-        return
-    if len(fresh) < len(rows):
-        rows = [rows[position] for position in fresh]
-        names = [row[0] for row in rows]
-        records = [records[position] for position in fresh]
-        columns = [list(column) for column in zip(*rows, strict=True)][1:]
-    apart = _built_apart(columns, memo.sorted_objects)
-    apart.update(index for index, position in enumerate(fresh) if position in hidden)
-    as_written = [index not in apart for index in range(len(rows))]
-    new_entries = list(
-        map(shape.template.__mod__, compress(zip(_json_texts(names), *columns, strict=True), as_written))
-    )
-    written.keys.extend(compress(names, as_written))
-    written.entries.extend(new_entries)
-    known.update(zip(compress(rows, as_written), new_entries, strict=True))
-    for index in sorted(apart):
-        _build(written.built, shape, names[index], records[index], [column[index] for column in columns])
-
-
-def _as_bytes(column: list[Any]) -> list[bytes]:
-    """Raw JSON values as bytes (hashable, and faster to join): split from one join."""
-    if not column or type(column[0]) is bytes:
-        return column
-    return b"\x1f".join(column).split(b"\x1f")
-
-
-def _built_apart(columns: list[list[bytes]], sorted_objects: dict[bytes, bytes]) -> set[int]:
-    """Which records, of one shape, must be built value by value; the others are written from
-    their raw values, which `records.canonical` would write the same once decoded. Objects
-    among those are re-encoded with sorted keys (normalising a key may change their order).
-    Escapes, whitespace, fractions and values `prune` might drop are built."""
+def _built_apart(
+    shape: _Shape, records: list[ResourceChange], columns: list[list[Any]], sorted_objects: dict[bytes, bytes]
+) -> set[int] | None:
+    """Which records of a shape must be built value by value (None: all of them); the others are
+    written from their raw values, which `records.canonical` would write the same once decoded.
+    Objects among those are re-encoded with sorted keys (normalising a key may change their
+    order). Sensitive values, escapes, whitespace, fractions and values `prune` might drop are
+    built."""
+    if shape.variant or shape.nested:
+        return None
     apart: set[int] = set()
+    sensitive = list(map(_AFTER_SENSITIVE, records))
+    if b"true" in b"".join(sensitive):
+        apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
         joined = b"\x1f".join(column)
         # Strings only? (An unescaped \x1f cannot be inside one, and `""` can only be a whole value.)
@@ -2055,14 +1965,15 @@ def _built_apart(columns: list[list[bytes]], sorted_objects: dict[bytes, bytes])
         else:  # non-negative integers only, or anything else written as it is
             clean = joined.replace(b"\x1f", b"").isdigit() or _as_written(joined)
         if not clean:
-            apart.update(index for index, raw in enumerate(column) if not _as_written(raw))
+            apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
         if not strings and b'{"' in joined:
-            for raw in set(column).difference(sorted_objects):  # the others are built apart
+            raws = list(map(bytes, column))
+            for raw in set(raws).difference(sorted_objects):  # the others are built apart
                 written = _as_written(raw)
                 sorted_objects[raw] = (
                     msgspec.json.encode(plans.decode_json(raw), order="sorted") if written else raw
                 )
-            columns[position] = list(map(sorted_objects.__getitem__, column))
+            columns[position] = list(map(sorted_objects.__getitem__, raws))
     return apart
 
 
@@ -2325,8 +2236,8 @@ def _analyse(
             findings.extend(found)
             summaries.append(summary)
         if manifests:
-            memo = ManifestMemo()
-            built = {name: _manifest(side, version, memo) for name, side in sides.items()}
+            classifications = Classifications()
+            built = {name: _manifest(side, version, classifications) for name, side in sides.items()}
     order = {env.env: position for position, env in enumerate(envs)}
     kind_order = {kind: position for position, kind in enumerate(Kind)}
 
