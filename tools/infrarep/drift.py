@@ -174,8 +174,8 @@ class EnvIdentity:
     account_id: str | None = None
 
     @cached_property
-    def _patterns(self) -> tuple[tuple[re.Pattern[str], str], ...]:
-        """(token pattern, sentinel), longest token first. A token only matches as a whole word:
+    def _patterns(self) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+        """(token, its pattern, sentinel), longest token first. A token only matches as a whole word:
         `dev` in `shop-dev-jobs` or `devQueue`, not in `device`; `prod` not in `product`;
         `Dev` in `ShopDevTable`; `DEV` in `SHOP_DEV`; the region also inside a zone (`us-east-1a`)."""
         tokens: dict[str, tuple[str, str, str]] = {}  # token: (kind, not before it, not after it)
@@ -194,6 +194,7 @@ class EnvIdentity:
         # and the lookbehind follows it: `d(?<![a-z0-9]d)ev(?![a-z0-9])`, 6x faster than `(?<!..)dev`.
         return tuple(
             (
+                token,
                 re.compile(
                     f"{re.escape(token[0])}(?<!{before}{re.escape(token[0])}){re.escape(token[1:])}(?!{after})"
                 ),
@@ -203,15 +204,17 @@ class EnvIdentity:
         )
 
     @cached_property
-    def _byte_patterns(self) -> tuple[tuple[re.Pattern[bytes], bytes], ...]:
+    def _byte_patterns(self) -> tuple[tuple[bytes, re.Pattern[bytes], bytes], ...]:
         return tuple(
-            (re.compile(pattern.pattern.encode()), sentinel.encode()) for pattern, sentinel in self._patterns
+            (token.encode(), re.compile(pattern.pattern.encode()), sentinel.encode())
+            for token, pattern, sentinel in self._patterns
         )
 
     def text(self, value: str) -> str:
         """`shop-dev-jobs` -> `shop-${env}-jobs` (and the region and account id likewise)."""
-        for pattern, sentinel in self._patterns:
-            value = pattern.sub(sentinel, value)
+        for token, pattern, sentinel in self._patterns:
+            if token in value:  # a plain search first: most values hold no token
+                value = pattern.sub(sentinel, value)
         if "\x01" in value:
             for kind, sentinel in _SENTINELS.items():
                 value = value.replace(sentinel, PLACEHOLDERS[kind])
@@ -239,8 +242,9 @@ class EnvIdentity:
 
     def raw_json(self, data: bytes) -> bytes:
         """`text`'s whole-word replacement on raw JSON, still valid JSON."""
-        for pattern, sentinel in self._byte_patterns:
-            data = pattern.sub(sentinel, data)
+        for token, pattern, sentinel in self._byte_patterns:
+            if token in data:
+                data = pattern.sub(sentinel, data)
         return self.placeholders(data)
 
     @staticmethod
@@ -1449,15 +1453,14 @@ def _attribute_parity(
     record_left, record_right = left.records[key], right.records[key]
     names_left, print_left = left.fingerprints[key]
     names_right, print_right = right.fingerprints[key]
-    normal: dict[str, bool] = {}  # attribute: equal once normalised (loosely, see EnvIdentity.raw)
-    if names_left == names_right:
-        normal = {
-            name: mine == theirs
-            for name, mine, theirs in zip(
-                names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True
-            )
-        }
     raw_left, raw_right = left.raw_values(record_left), right.raw_values(record_right)
+    if (
+        names_left == names_right
+    ):  # only the attributes that differ once normalised (loosely, see EnvIdentity.raw)
+        prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
+        candidates = sorted(name for name, mine, theirs in prints if mine != theirs)
+    else:
+        candidates = sorted(raw_left.keys() | raw_right.keys())
     masks = (
         record_left.change.after_unknown,
         record_right.change.after_unknown,
@@ -1466,11 +1469,11 @@ def _attribute_parity(
     )
     block = (record_left.module_address, record_left.type, record_left.name)
     diffs: list[AttributeDiff] = []
-    for name in sorted(raw_left.keys() | raw_right.keys()):
-        if normal.get(name):
-            continue  # the same once normalised
+    for name in candidates:
         mine, theirs = bytes(raw_left.get(name, plans.NULL)), bytes(raw_right.get(name, plans.NULL))
-        if mine == theirs or (name not in normal and left.identity.raw(mine) == right.identity.raw(theirs)):
+        if mine == theirs or (
+            names_left != names_right and left.identity.raw(mine) == right.identity.raw(theirs)
+        ):
             continue  # the same as written, or the same once normalised
         # Instances of one block often differ alike (count = 10, memory from a variable): judge once.
         memo = (*block, name, mine, theirs, *(bytes(mask) for mask in masks))
@@ -1958,6 +1961,7 @@ def _built_apart(
         apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
         joined = b"\x1f".join(column)
+        values = joined.split(b"\x1f")  # as bytes, which format 3x faster than raw views
         # Strings only? (An unescaped \x1f cannot be inside one, and `""` can only be a whole value.)
         strings = joined[:1] == b'"' and joined.count(b'\x1f"') == len(column) - 1
         if strings:
@@ -1965,15 +1969,15 @@ def _built_apart(
         else:  # non-negative integers only, or anything else written as it is
             clean = joined.replace(b"\x1f", b"").isdigit() or _as_written(joined)
         if not clean:
-            apart.update(index for index, raw in enumerate(column) if not _as_written(bytes(raw)))
+            apart.update(index for index, raw in enumerate(values) if not _as_written(raw))
         if not strings and b'{"' in joined:
-            raws = list(map(bytes, column))
-            for raw in set(raws).difference(sorted_objects):  # the others are built apart
+            for raw in set(values).difference(sorted_objects):  # the others are built apart
                 written = _as_written(raw)
                 sorted_objects[raw] = (
                     msgspec.json.encode(plans.decode_json(raw), order="sorted") if written else raw
                 )
-            columns[position] = list(map(sorted_objects.__getitem__, raws))
+            values = list(map(sorted_objects.__getitem__, values))
+        columns[position] = values
     return apart
 
 
