@@ -1454,9 +1454,8 @@ def _attribute_parity(
     names_left, print_left = left.fingerprints[key]
     names_right, print_right = right.fingerprints[key]
     raw_left, raw_right = left.raw_values(record_left), right.raw_values(record_right)
-    if (
-        names_left == names_right
-    ):  # only the attributes that differ once normalised (loosely, see EnvIdentity.raw)
+    same_names = names_left == names_right
+    if same_names:  # only the attributes whose loose prints (`EnvIdentity.raw`) differ
         prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
         candidates = sorted(name for name, mine, theirs in prints if mine != theirs)
     else:
@@ -1467,16 +1466,15 @@ def _attribute_parity(
         record_left.change.after_sensitive,
         record_right.change.after_sensitive,
     )
+    mask_texts = tuple(map(bytes, masks))
     block = (record_left.module_address, record_left.type, record_left.name)
     diffs: list[AttributeDiff] = []
     for name in candidates:
         mine, theirs = bytes(raw_left.get(name, plans.NULL)), bytes(raw_right.get(name, plans.NULL))
-        if mine == theirs or (
-            names_left != names_right and left.identity.raw(mine) == right.identity.raw(theirs)
-        ):
+        if mine == theirs or (not same_names and left.identity.raw(mine) == right.identity.raw(theirs)):
             continue  # the same as written, or the same once normalised
         # Instances of one block often differ alike (count = 10, memory from a variable): judge once.
-        memo = (*block, name, mine, theirs, *(bytes(mask) for mask in masks))
+        memo = (*block, name, mine, theirs, *mask_texts)
         found = judged.get(memo)
         if found is None:
             found = judged[memo] = _attribute_diffs(
