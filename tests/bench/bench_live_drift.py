@@ -19,12 +19,18 @@ INFRAREP_STATE_DIR, must be up). Each round, in turn:
 Target (issue 6): the report takes at most 1.3x the slowest single env's plan (the plans
 run in parallel, and what infrarep adds is small). The sum of the singles is what running
 the envs one after another would cost.
+
+It also prints the CPU each single plan costs - terraform with its provider (the plan's
+process tree) and the local AWS serving it (its process) - and the least wall time the
+machine's cores need for all envs' plans at once: when that is above 1.3x the slowest
+single plan, no tool can meet the target on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,6 +64,9 @@ def main() -> None:
     terraform_env = deployed.terraform_env
 
     singles: dict[str, list[float]] = {env.name: [] for env in envs}
+    terraform_cpu: dict[str, list[float]] = {env.name: [] for env in envs}
+    local_cpu: dict[str, list[float]] = {env.name: [] for env in envs}
+    local_pid = runner.local.pid
     together: list[float] = []
     reports: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-live-") as scratch:
@@ -78,7 +87,10 @@ def main() -> None:
         }
         for index in range(1, args.rounds + 1):
             for name, (argv, cwd) in plans.items():
+                before = (_children_cpu(), _process_cpu(local_pid))
                 singles[name].append(timed(argv, cwd, terraform_env)[0])
+                terraform_cpu[name].append(_children_cpu() - before[0])
+                local_cpu[name].append(_process_cpu(local_pid) - before[1])
             together.append(_all_at_once(list(plans.values()), terraform_env))
             cli = [str(BIN / "infrarep"), "drift-report", "--kind", "live", "--format", "json"]
             reports.append(
@@ -95,7 +107,17 @@ def main() -> None:
     parallel = statistics.median(together)
     print(f"live-drift report over {len(envs)} envs on the local AWS, medians of {args.rounds} rounds")
     for name, seconds in singles.items():
-        print(f"  terraform plan -refresh-only  {name:<8} {statistics.median(seconds):6.1f} s")
+        print(
+            f"  terraform plan -refresh-only  {name:<8} {statistics.median(seconds):6.1f} s"
+            f"  (CPU: terraform + provider {statistics.median(terraform_cpu[name]):.1f} s,"
+            f" local AWS {statistics.median(local_cpu[name]):.1f} s)"
+        )
+    cpu = sum(statistics.median(terraform_cpu[name]) + statistics.median(local_cpu[name]) for name in singles)
+    cores = len(os.sched_getaffinity(0))
+    print(
+        f"  all envs' plans need {cpu:.1f} CPU-seconds: on {cores} cores at least {cpu / cores:.1f} s"
+        f" = {cpu / cores / slowest:.2f}x the slowest single plan"
+    )
     print(f"  one env after another (sum)           {total:6.1f} s")
     print(
         f"  all envs' raw plans at once           {parallel:6.1f} s = {parallel / slowest:.2f}x the slowest"
@@ -105,6 +127,18 @@ def main() -> None:
         f"single plan (target <= 1.3x), {report / total:.2f}x the sum, "
         f"{report / parallel:.2f}x the raw plans at once"
     )
+
+
+def _children_cpu() -> float:
+    """User + system CPU of the waited-for child processes (terraform and its provider)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU of a running process (the local AWS), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _all_at_once(runs: list[tuple[list[str], Path]], env: dict[str, str]) -> float:
