@@ -8,10 +8,10 @@ engine needs, in two passes:
 
 1. over the whole file, the plan's head: root variables, `resource_drift` (values kept as
    raw JSON), `configuration` (the module tree with each resource's expressions), and
-   where `resource_changes` lies;
-2. over `resource_changes` alone, where each `after` object is decoded into a struct that holds,
-   as raw JSON, only the attributes some resource's configuration sets (the union over
-   the plan, plus `tags_all`). Computed attributes - ids, timestamps, ARNs nobody
+   `resource_changes` as raw JSON;
+2. over `resource_changes` alone, where each `after` object is decoded into a struct that
+   holds, as raw JSON, only the attributes some resource's configuration sets (the union
+   over the plan, plus `tags_all`). Computed attributes - ids, timestamps, ARNs nobody
    configured - are skipped by the decoder and never become Python objects.
 
 Values stay raw JSON (`msgspec.Raw`, a view into the file's bytes) until a comparison
@@ -540,7 +540,6 @@ def _load(path: Path) -> Plan:
         )
     config = Configuration(head.configuration)
     names = config.attribute_names()
-    has_changes = head.resource_changes is not msgspec.UNSET
     records: tuple[ResourceChange, ...] = ()
     if head.resource_changes is not msgspec.UNSET:
         try:
@@ -558,7 +557,7 @@ def _load(path: Path) -> Plan:
         drift=tuple(head.resource_drift),
         changes=records,
         attribute_names=names,
-        has_changes=has_changes,
+        has_changes=head.resource_changes is not msgspec.UNSET,
     )
 
 
