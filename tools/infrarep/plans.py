@@ -480,7 +480,7 @@ class Plan:
         return bool(declared and declared.sensitive)
 
 
-def _view_types(names: tuple[str, ...]) -> Any:
+def _changes_type(names: tuple[str, ...]) -> Any:
     """The type of `resource_changes` whose entries' `after` decodes only `names`."""
     view = msgspec.defstruct(
         "AfterView",
@@ -531,7 +531,7 @@ def cycle_collection_paused() -> Iterator[None]:
 
 def _load(path: Path) -> Plan:
     data = _read(path)
-    head = _decode_bytes(path, data, _PlanHead)
+    head: _PlanHead = _decode_bytes(path, data, _PlanHead)
     _check_format(path, head.format_version)
     if head.planned_values is msgspec.UNSET:
         raise PlanUnreadable(
@@ -542,11 +542,8 @@ def _load(path: Path) -> Plan:
     names = config.attribute_names()
     records: tuple[ResourceChange, ...] = ()
     if head.resource_changes is not msgspec.UNSET:
-        try:
-            records = tuple(msgspec.json.decode(head.resource_changes, type=_view_types(names)))
-        except msgspec.DecodeError as err:
-            where = str(err).replace("`$[", "`$.resource_changes[")
-            raise PlanUnreadable(f"{path}: not a terraform plan JSON ({where})") from None
+        changes = _decode_bytes(path, head.resource_changes, _changes_type(names), at="$.resource_changes")
+        records = tuple(changes)
     _check_records(path, (*records, *head.resource_drift))
     return Plan(
         path=path,
@@ -591,22 +588,26 @@ def decode_json(raw: msgspec.Raw | bytes) -> Any:
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PlanUnreadable(f"{path}: no such plan file") from None
     except IsADirectoryError:
         raise PlanUnreadable(f"{path}: is a directory, not a plan file") from None
     except OSError as err:
         raise PlanUnreadable(f"{path}: cannot read ({err.strerror})") from None
-
-
-def _decode_bytes(path: Path, data: bytes, kind: type[_PlanT]) -> _PlanT:
     if not data.strip():
         raise PlanUnreadable(f"{path}: empty file, not a terraform plan JSON")
+    return data
+
+
+def _decode_bytes(path: Path, data: bytes | msgspec.Raw, kind: Any, at: str = "$") -> Any:
+    """`data` (read from `path`, where it lies at `at`) as `kind`; a decode error names the file
+    and the place in it."""
     try:
         return msgspec.json.decode(data, type=kind)
     except msgspec.DecodeError as err:
-        raise PlanUnreadable(f"{path}: not a terraform plan JSON ({err})") from None
+        where = str(err).replace("`$", f"`{at}")
+        raise PlanUnreadable(f"{path}: not a terraform plan JSON ({where})") from None
 
 
 def _check_format(path: Path, version: str) -> None:
@@ -615,6 +616,6 @@ def _check_format(path: Path, version: str) -> None:
 
 
 def _decode(path: Path, kind: type[_PlanT]) -> _PlanT:
-    plan = _decode_bytes(path, _read(path), kind)
+    plan: _PlanT = _decode_bytes(path, _read(path), kind)
     _check_format(path, getattr(plan, "format_version", ""))
     return plan
