@@ -144,6 +144,7 @@ def test_prod_promotion_after_a_short_soak(v1_in_prod, ledger):
     assert "soak shortened to 1 s by INFRAREP_SOAK_SECONDS" in v1_in_prod.stderr
     newest = ledger("prod")[0]
     assert (newest["version"], newest["status"], newest["approver"]) == ("e2e-1", "SUCCEEDED", "bob")
+    assert newest["reason"].startswith("soak shortened to 1 s by INFRAREP_SOAK_SECONDS")
 
 
 def settings_of(project: Path) -> config.Settings:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infrarep import cli, promote, records, rollback
+from infrarep.config import Target
 from infrarep.errors import ExitCode, InfrarepError
 
 ORDER = ("dev", "staging", "prod")
@@ -51,6 +52,7 @@ class World:
     deployed: list[tuple[str, str, str | None]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     slept: list[timedelta] = field(default_factory=list)
+    reasons: dict[str, str | None] = field(default_factory=dict)
 
     def history(self, env: str) -> Sequence[records.LedgerEntry]:
         return self.rows.get(env, [])
@@ -62,10 +64,13 @@ class World:
         self.asked.append((target, version))
         return self.answer
 
-    def deploy(self, target: str, version: str, approver: str | None) -> records.LedgerEntry | None:
+    def deploy(
+        self, target: str, version: str, approver: str | None, reason: str | None
+    ) -> records.LedgerEntry | None:
         if target in self.fail_deploy:
             raise InfrarepError(f"`terraform apply` failed in envs/{target}")
         self.deployed.append((target, version, approver))
+        self.reasons[target] = reason
         entry = row(target, version, self.clock)
         self.rows.setdefault(target, []).append(entry)
         return entry
@@ -219,16 +224,39 @@ def test_targets_must_be_later_envs_in_order(targets, message):
 
 
 def test_soak_override_is_announced_and_validated():
-    configured = promote.soak_setting(60, {})
+    configured = promote.soak_setting(60, {}, Target.LOCAL)
     assert configured.duration == timedelta(minutes=60) and configured.note() is None
-    short = promote.soak_setting(60, {"INFRAREP_SOAK_SECONDS": "20"})
+    short = promote.soak_setting(60, {"INFRAREP_SOAK_SECONDS": "20"}, Target.LOCAL)
     assert short.duration == timedelta(seconds=20)
     assert short.note() == (
         "soak shortened to 20 s by INFRAREP_SOAK_SECONDS "
         "(environments.yaml promotion.soak_minutes: 60 min 0 s)"
     )
     with pytest.raises(InfrarepError, match="INFRAREP_SOAK_SECONDS: expected a whole number of seconds"):
-        promote.soak_setting(60, {"INFRAREP_SOAK_SECONDS": "1h"})
+        promote.soak_setting(60, {"INFRAREP_SOAK_SECONDS": "1h"}, Target.LOCAL)
+
+
+def test_soak_override_is_refused_against_real_aws():
+    assert promote.soak_setting(60, {"INFRAREP_SOAK_SECONDS": ""}, Target.AWS).duration == timedelta(hours=1)
+    with pytest.raises(InfrarepError) as refused:
+        promote.soak_setting(60, {"INFRAREP_SOAK_SECONDS": "30"}, Target.AWS)
+    assert refused.value.exit_code is ExitCode.ERROR
+    assert refused.value.message == (
+        "INFRAREP_SOAK_SECONDS: the soak override works on the local AWS only, "
+        "and environments.yaml's target is aws"
+    )
+
+
+def test_a_shortened_soak_is_recorded_in_the_last_envs_deploy_row_only():
+    world = World(rows={"dev": [row("dev", "v2", NOW - timedelta(hours=1))]})
+    world.rows["staging"] = [row("staging", "v1", NOW - timedelta(days=1))]
+    note = "soak shortened to 20 s by INFRAREP_SOAK_SECONDS"
+    soak = timedelta(seconds=20)
+    result = promote.run(
+        plan("staging", "prod", approver="bob", soak=soak, soak_note=note, wait_for_soak=True), world
+    )
+    assert result.refused is None
+    assert world.reasons == {"staging": None, "prod": note}
 
 
 # --- the CLI's prompt and its errors before any terraform runs ---

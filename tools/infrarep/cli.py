@@ -404,7 +404,7 @@ def promote(
 ) -> None:
     """Promote a version dev -> staging -> prod through the gates, then deploy it.
 
-    Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides, for demos); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
+    Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides it on the local AWS only, and the ledger row of that deploy says so); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
     import time
 
@@ -414,7 +414,7 @@ def promote(
     settings = config.load(config_path)
     order = settings.promotion.order
     targets = promotion.check_targets(order, to)
-    soak = promotion.soak_setting(settings.promotion.soak_minutes, os.environ)
+    soak = promotion.soak_setting(settings.promotion.soak_minutes, os.environ, settings.target)
     if soak.note() and order[-1] in targets:
         progress(f"promote: {soak.note()}")
     envs = settings.ordered()
@@ -435,6 +435,7 @@ def promote(
         source_commit=current.source_commit,
         dry_run=dry_run,
         wait_for_soak=wait_soak,
+        soak_note=soak.note(),
     )
     result = promotion.run(plan, ports)
     if as_json:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from . import records
+from .config import Target
 from .errors import ConfigError, ExitCode, InfrarepError
 
 
@@ -193,12 +194,19 @@ class Soak:
         )
 
 
-def soak_setting(soak_minutes: int, environ: Mapping[str, str]) -> Soak:
-    """The configured soak, unless `$INFRAREP_SOAK_SECONDS` overrides it (demos, tests)."""
+def soak_setting(soak_minutes: int, environ: Mapping[str, str], target: Target) -> Soak:
+    """The configured soak, unless `$INFRAREP_SOAK_SECONDS` overrides it: on the local AWS
+    only (demos, tests). Against real AWS the override is refused, never ignored silently."""
     configured = timedelta(minutes=soak_minutes)
     raw = environ.get(SOAK_OVERRIDE_SETTING)
     if raw is None or raw == "":
         return Soak(configured, configured, overridden=False)
+    if target is not Target.LOCAL:
+        raise ConfigError(
+            f"{SOAK_OVERRIDE_SETTING}: the soak override works on the local AWS only, and "
+            f"environments.yaml's target is {target}",
+            hint=f"unset {SOAK_OVERRIDE_SETTING}; promotion.soak_minutes ({soak_minutes}) applies",
+        )
     if not raw.isdigit():
         raise ConfigError(f"{SOAK_OVERRIDE_SETTING}: expected a whole number of seconds, got {raw!r}")
     return Soak(timedelta(seconds=int(raw)), configured, overridden=True)
@@ -219,8 +227,11 @@ class Ports(Protocol):
     def ask_approval(self, target: str, version: str) -> str | None:
         """The approver's name from an interactive prompt; None without a TTY or when declined."""
 
-    def deploy(self, target: str, version: str, approver: str | None) -> records.LedgerEntry | None:
-        """Deploy `version` to `target` through the normal deploy path; raises on failure."""
+    def deploy(
+        self, target: str, version: str, approver: str | None, reason: str | None
+    ) -> records.LedgerEntry | None:
+        """Deploy `version` to `target` through the normal deploy path, `reason` going into its
+        ledger row; raises on failure."""
 
     def now(self) -> datetime: ...
 
@@ -241,6 +252,8 @@ class PromotionPlan:
     source_commit: str | None
     dry_run: bool = False
     wait_for_soak: bool = False
+    soak_note: str | None = None
+    """Set when the soak is not the configured one: the deploy into the last env records it."""
 
 
 @dataclass(frozen=True)
@@ -364,7 +377,8 @@ def _step(plan: PromotionPlan, ports: Ports, target: str, version: str | None) -
     passed = all(result.passed for result in results)
     deployed = False
     if passed and not plan.dry_run:
-        ports.deploy(target, version, approver if approval_required else plan.approver)
+        reason = plan.soak_note if target == plan.order[-1] else None
+        ports.deploy(target, version, approver if approval_required else plan.approver, reason)
         deployed = True
     return StepOutcome(target, source, version, tuple(results), deployed, approver)
 

@@ -614,10 +614,12 @@ class PromotionPorts:
     def ask_approval(self, target: str, version: str) -> str | None:
         return self._ask(target, version)
 
-    def deploy(self, target: str, version: str, approver: str | None) -> records.LedgerEntry | None:
+    def deploy(
+        self, target: str, version: str, approver: str | None, reason: str | None
+    ) -> records.LedgerEntry | None:
         release = Release(version=version, source_commit=self.release.source_commit)
         applied = deploy_release(
-            self.runner, self._env(target), release, self.actor, self._clock, approver=approver
+            self.runner, self._env(target), release, self.actor, self._clock, approver=approver, reason=reason
         )
         self.applied[target] = applied
         return applied.entry
