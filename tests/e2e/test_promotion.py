@@ -293,6 +293,15 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
         row = ledger(env)[0]
         assert (row["event_type"], row["status"]) == ("DRIFT_CHECK", "SUCCEEDED"), row
         assert f"live {env} {found}" in row["reason"]
+    shown = json.loads(ok(infrarep("status", "--json")).stdout)["environments"]
+    checks = {row["env"]: row["drift"] for row in shown}
+    for env, found in (("dev", 1), ("staging", 1), ("prod", 2)):
+        assert checks[env]["found"] is True, checks[env]
+        assert f"live {env} {found}" in checks[env]["result"]
+        assert (
+            checks[env]["checked_at"]
+            == records.parse_timestamp(ledger(env)[0]["deployed_at"].split("#")[0]).isoformat()
+        )
     metrics = aws_for(started, "cloudwatch", "eu-west-1").list_metrics(
         Namespace="Infrarep", MetricName="DriftDetected", Dimensions=[{"Name": "Env", "Value": "prod"}]
     )["Metrics"]

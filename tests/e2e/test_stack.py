@@ -137,6 +137,12 @@ def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
     by_env = {row["env"]: row for row in json.loads(shown.stdout)["environments"]}
     assert (by_env["dev"]["version"], by_env["dev"]["by"]) == ("e2e-1", "ci")
     assert by_env["staging"]["version"] is None and by_env["prod"]["version"] is None
+    assert by_env["dev"]["drift"] == {
+        "result": "never checked",
+        "found": None,
+        "checked_at": None,
+        "version": None,
+    }
     assert list(by_env) == ["dev", "staging", "prod"]
 
 

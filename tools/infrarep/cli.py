@@ -518,48 +518,23 @@ def status(
     config_path: ConfigOption = Path("envs/environments.yaml"),
     as_json: Annotated[bool, typer.Option("--json", help="Print each env's status as JSON.")] = False,
 ) -> None:
-    """Per environment: the deployed version, since when, by whom, and the last attempt."""
-    from . import config, ledger, records, workflow
+    """Per environment: the deployed version, since when, by whom, the last attempt, and what the
+    last drift check found (and when)."""
+    from . import config, ledger, workflow
+    from .status import EnvStatus
 
     settings = config.load(config_path)
     runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
-    rows = []
+    shown = []
     for env in settings.ordered():
         where = workflow.env_resources(runner, env)
-        history = ledger.history(runner.clients(env.region), where) if where else []
-        current = records.latest_successful(history, env=env.name)
-        last = history[0] if history else None
-        rows.append(
-            {
-                "env": env.name,
-                "region": env.region,
-                "version": current.version if current else None,
-                "since": current.at.isoformat() if current else None,
-                "by": current.actor if current else None,
-                "last_attempt": {
-                    "version": last.version,
-                    "status": str(last.status),
-                    "event": str(last.event_type),
-                }
-                if last
-                else None,
-                "drift": "not checked",
-            }
-        )
+        rows = ledger.history(runner.clients(env.region), where) if where else []
+        shown.append(EnvStatus.of(env.name, env.region, rows))
     if as_json:
-        emit_json({"environments": rows})
+        emit_json({"environments": [status.to_dict() for status in shown]})
         return
-    for row in rows:
-        deployed = (
-            f"{row['version']} since {row['since']} by {row['by']}" if row["version"] else "never deployed"
-        )
-        last = row["last_attempt"]
-        note = (
-            f"  (last: {last['event']} {last['version']} {last['status']})"
-            if last and last["status"] != "SUCCEEDED"
-            else ""
-        )
-        print(f"{row['env']:<10} {row['region']:<12} {deployed}{note}")
+    for status in shown:
+        print(status.line())
 
 
 def _print_plan(run: object, as_json: bool, plan_json: bool = False) -> None:

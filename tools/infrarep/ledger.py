@@ -72,20 +72,21 @@ def record(clients: Clients, where: EnvResources, entry: records.LedgerEntry) ->
     return True
 
 
-def history(clients: Clients, where: EnvResources, limit: int = 100) -> list[records.LedgerEntry]:
-    """The env's newest rows first."""
+def history(clients: Clients, where: EnvResources) -> list[records.LedgerEntry]:
+    """All of the env's rows, newest first: the row that says what runs may be older than any
+    number of drift checks and failed attempts."""
     try:
-        answer = clients.dynamodb.query(
+        pages = clients.dynamodb.get_paginator("query").paginate(
             TableName=where.ledger_table,
             KeyConditionExpression="#env = :env",
             ExpressionAttributeNames={"#env": records.PARTITION_KEY},
             ExpressionAttributeValues={":env": {"S": where.env}},
             ScanIndexForward=False,
-            Limit=limit,
         )
+        items = [item for page in pages for item in page.get("Items", [])]
     except Exception as err:
         raise LedgerUnavailable(f"ledger {where.ledger_table} ({where.region}): {err}") from err
-    return [records.LedgerEntry.from_item(item) for item in answer.get("Items", [])]
+    return [records.LedgerEntry.from_item(item) for item in items]
 
 
 def rows_of_version(clients: Clients, where: EnvResources, version: str) -> list[records.LedgerEntry]:

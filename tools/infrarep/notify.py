@@ -152,7 +152,7 @@ def ledger_reason(drift_report: DriftReport, env: str) -> str:
     if not parts:
         kinds = ", ".join(kind.value for kind in drift_report.kinds)
         return f"no drift ({kinds})"
-    return ("drift: " + ", ".join(parts))[:REASON_LIMIT]
+    return (records.DRIFT_FOUND_PREFIX + ", ".join(parts))[:REASON_LIMIT]
 
 
 def notify(

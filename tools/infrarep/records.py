@@ -349,6 +349,17 @@ def latest_successful(entries: Iterable[LedgerEntry], env: str | None = None) ->
     return max(candidates, key=_recency, default=None)
 
 
+DRIFT_FOUND_PREFIX = "drift: "
+"""How a DRIFT_CHECK row's reason starts when the check found drift (`drift: live dev 4`)."""
+
+
+def drift_found(entry: LedgerEntry) -> bool:
+    """Whether a DRIFT_CHECK row says drift was found."""
+    if entry.event_type is not EventType.DRIFT_CHECK:
+        raise InvalidRecord(f"{entry.env} {entry.deployed_at}: a {entry.event_type} row is not a drift check")
+    return (entry.reason or "").startswith(DRIFT_FOUND_PREFIX)
+
+
 def _recency(entry: LedgerEntry) -> tuple[str, bool, str]:
     timestamp = entry.deployed_at.partition("#")[0]
     return (timestamp, entry.version != UNKNOWN, entry.deployed_at)
