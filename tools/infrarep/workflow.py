@@ -140,7 +140,9 @@ class PlanFiles:
         with self._saying:  # once, though envs are planned in parallel
             if not self._said_unverified:
                 self._said_unverified = True
-                verified = ", ".join(" ".join(pair) for pair in sorted(pins.VERIFIED_PLANFILE_FORMATS))
+                verified = (
+                    ", ".join(" ".join(pair) for pair in sorted(pins.VERIFIED_PLANFILE_FORMATS)) or "none"
+                )
                 self.progress(
                     f"{'plans':<10} {flavour} {version}: saved-plan format not verified (verified: "
                     f"{verified}); reading plans with `show -json` instead (slower)"
