@@ -199,7 +199,7 @@ def refresh_document(saved: SavedPlan, configuration: bytes) -> bytes:
     refreshed = {entry.address: entry for entry in _objects(saved.prior_state, f"{where}: tfstate")}
     drift: list[tuple[str, bytes]] = []
     for drifted in saved.drift:
-        before = previous.get(drifted.previous_address)
+        before = previous.get(drifted.address)  # terraform moved it there before the refresh
         after = refreshed.get(drifted.address) if drifted.action != "delete" else None
         if before is None or (after is None and drifted.action != "delete"):
             raise StateUnreadable(f"{where}: {drifted.address} drifted but is not in both states")

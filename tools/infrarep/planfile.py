@@ -63,7 +63,8 @@ class SavedPlan:
     prior_state: bytes = b""
     """The state the plan was made against (for a refresh-only plan: the refreshed state)."""
     previous_state: bytes = b""
-    """The state as the previous apply left it (before this plan refreshed it)."""
+    """The state as the previous apply left it (before this plan refreshed it), with the
+    configuration's `moved` blocks applied: every object at its new address."""
     drift: tuple[Drifted, ...] = ()
     """What changed between `previous_state` and `prior_state`, as terraform found it."""
 
