@@ -284,10 +284,11 @@ def test_terraform_s_drift_verdicts_with_the_values_of_both_states(tmp_path):
     assert [(a.path, a.before, a.after) for a in queue_finding.attributes] == [("delay_seconds", 0, 5)]
 
 
-def test_a_moved_object_is_read_from_its_previous_address_and_is_no_finding(tmp_path):
-    old = _resource("aws_sqs_queue", "old", *QUEUE["instances"])
+def test_a_moved_object_keeps_its_previous_address_and_is_no_finding(tmp_path):
+    """terraform applies `moved` blocks to the previous run's state before it refreshes: both
+    states hold the object at its new address; the drift entry names the old one."""
     plan = _refresh_plan(
-        tmp_path, [old], [QUEUE], [drift_entry("aws_sqs_queue.q", "no-op", "aws_sqs_queue.old")]
+        tmp_path, [QUEUE], [QUEUE], [drift_entry("aws_sqs_queue.q", "no-op", "aws_sqs_queue.old")]
     )
 
     (moved,) = plan.drift

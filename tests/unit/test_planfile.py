@@ -1,4 +1,5 @@
-"""Reading a saved plan without terraform: root variables and the code digest."""
+"""Reading a saved plan without terraform: root variables and the code digest; only for the
+terraform versions whose plan format a test verified."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from infrarep import applied, planfile
+from infrarep import applied, pins, planfile, plans, workflow
+from infrarep.terraform import TerraformBinary
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "saved_plan"
 
@@ -113,3 +115,90 @@ def test_a_truncated_plan_entry_is_named(tmp_path):
     broken = _rewritten(FIXTURE / "variables.tfplan", tmp_path / "cut.tfplan", {"tfplan": b"\x12\xff\x01abc"})
     with pytest.raises(planfile.PlanFileUnreadable, match=r"cut\.tfplan: tfplan: cannot decode"):
         planfile.read(broken)
+
+
+def _plan_files(tmp_path: Path, flavour: str, version: str, said: list[str]) -> workflow.PlanFiles:
+    major, minor, patch = (int(part) for part in version.split("."))
+    binary = TerraformBinary(Path("/usr/local/bin") / flavour, flavour, (major, minor, patch))
+    return workflow.PlanFiles(binary, tmp_path / "configurations", said.append)
+
+
+def test_only_the_plans_of_a_verified_terraform_are_read_directly():
+    assert ("terraform", "1.11.4") in pins.VERIFIED_PLANFILE_FORMATS  # the fixture's
+    assert planfile.format_verified("terraform", "1.11.4")
+    assert not planfile.format_verified("terraform", "1.11.5")
+    assert not planfile.format_verified("tofu", "1.11.4")  # OpenTofu's format is its own
+
+
+def test_the_guard_chooses_by_the_binary_s_flavour_and_version(tmp_path):
+    said: list[str] = []
+    saved = _plan_files(tmp_path, "terraform", "1.11.4", said).saved(FIXTURE / "variables.tfplan")
+    assert saved is not None and saved.terraform_version == "1.11.4"
+    assert said == []
+
+    for flavour, version in (("terraform", "1.11.5"), ("tofu", "1.11.4")):
+        assert _plan_files(tmp_path, flavour, version, said).saved(FIXTURE / "variables.tfplan") is None
+    assert [line.split(":")[0].split(maxsplit=1)[1] for line in said] == ["terraform 1.11.5", "tofu 1.11.4"]
+
+
+def test_an_unverified_version_is_said_once_naming_it_and_the_slower_path(tmp_path):
+    said: list[str] = []
+    plan_files = _plan_files(tmp_path, "terraform", "1.12.0", said)
+    for _ in range(3):
+        assert plan_files.saved(FIXTURE / "variables.tfplan") is None
+    assert said == [
+        "plans      terraform 1.12.0: saved-plan format not verified (verified: terraform 1.11.4);"
+        " reading plans with `show -json` instead (slower)"
+    ]
+
+
+def test_a_plan_naming_another_version_than_its_binary_is_not_read_directly(tmp_path):
+    """A pre-release build's plans name their full version (1.11.4-beta1); its binary's
+    version as infrarep records it drops the suffix."""
+    with zipfile.ZipFile(FIXTURE / "variables.tfplan") as original:
+        plan = original.read("tfplan")
+    assert plan.count(b"1.11.4") == 1  # terraform_version: same length, so the message stays whole
+    other = _rewritten(
+        FIXTURE / "variables.tfplan",
+        tmp_path / "other.tfplan",
+        {"tfplan": plan.replace(b"1.11.4", b"1.11.5")},
+    )
+    assert planfile.read(other).terraform_version == "1.11.5"
+
+    said: list[str] = []
+    assert _plan_files(tmp_path, "terraform", "1.11.4", said).saved(other) is None
+    assert len(said) == 1 and said[0].startswith(
+        "plans      terraform 1.11.5: saved-plan format not verified"
+    )
+
+
+def _run(plan_file: Path, shown: Path | None) -> workflow.PlannedRun:
+    """A deploy's run of `plan_file`, whose `show -json` form is `shown` (None: never exported)."""
+
+    def export_json(background: bool = False) -> Path:
+        assert shown is not None, "exported the plan JSON"
+        return shown
+
+    return workflow.PlannedRun("dev", FIXTURE, plan_file, plans.PlanSummary(()), 0.0, export_json)
+
+
+def test_the_config_manifest_reads_the_same_inputs_from_the_json_form_of_an_unverified_plan(tmp_path):
+    """The deploy's root variables, terraform version and configuration: from the plan file
+    and the kept configuration (verified: no export), else from `show -json` of the plan."""
+    state = json.dumps({"version": 4, "resources": []}).encode()
+    shown = FIXTURE / "variables.json"  # `terraform show -json variables.tfplan`
+
+    said: list[str] = []
+    verified = _plan_files(tmp_path / "verified", "terraform", "1.11.4", said)
+    digest = planfile.read(FIXTURE / "variables.tfplan").code_digest
+    kept = verified.configuration_path(digest)
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(applied.configuration_of(shown.read_bytes()))
+    direct = workflow.ManifestInputs(verified, _run(FIXTURE / "variables.tfplan", None))
+
+    unverified = _plan_files(tmp_path / "unverified", "terraform", "1.12.0", said)
+    through_json = workflow.ManifestInputs(unverified, _run(FIXTURE / "variables.tfplan", shown))
+
+    assert through_json.document(state, "state") == direct.document(state, "state")
+    assert len(said) == 1 and "terraform 1.12.0" in said[0]
+    assert not (tmp_path / "unverified" / "configurations").exists()  # no code digest to keep it by

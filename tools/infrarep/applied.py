@@ -58,6 +58,16 @@ class _ConfigurationOf(msgspec.Struct, frozen=True):
     configuration: msgspec.Raw = msgspec.Raw(b"{}")
 
 
+class _ShownVariable(msgspec.Struct, frozen=True):
+    value: Any = None
+
+
+class _ShownInputs(msgspec.Struct, frozen=True):
+    terraform_version: str
+    variables: dict[str, _ShownVariable] = msgspec.field(default_factory=dict)
+    configuration: msgspec.Raw = msgspec.Raw(b"{}")
+
+
 class _Declared(msgspec.Struct, frozen=True):
     default: Any = msgspec.UNSET  # UNSET: the variable has no default
 
@@ -73,6 +83,14 @@ class _Configuration(msgspec.Struct, frozen=True):
 def configuration_of(plan_json: bytes) -> bytes:
     """The raw `configuration` section of a `terraform show -json` plan."""
     return bytes(msgspec.json.decode(plan_json, type=_ConfigurationOf).configuration)
+
+
+def shown_inputs(plan_json: bytes) -> tuple[bytes, dict[str, Any], str]:
+    """What `plan_document` takes of a plan, from its `terraform show -json` form: the raw
+    `configuration` section, the root variables (name -> value) and terraform's version."""
+    shown = msgspec.json.decode(plan_json, type=_ShownInputs)
+    variables = {name: variable.value for name, variable in shown.variables.items()}
+    return bytes(shown.configuration), variables, shown.terraform_version
 
 
 def read_state(data: bytes, where: str) -> _State:
@@ -181,7 +199,7 @@ def refresh_document(saved: SavedPlan, configuration: bytes) -> bytes:
     refreshed = {entry.address: entry for entry in _objects(saved.prior_state, f"{where}: tfstate")}
     drift: list[tuple[str, bytes]] = []
     for drifted in saved.drift:
-        before = previous.get(drifted.previous_address)
+        before = previous.get(drifted.address)  # terraform moved it there before the refresh
         after = refreshed.get(drifted.address) if drifted.action != "delete" else None
         if before is None or (after is None and drifted.action != "delete"):
             raise StateUnreadable(f"{where}: {drifted.address} drifted but is not in both states")

@@ -58,6 +58,11 @@ OPENTOFU = GoToolPin(
 
 MIN_TERRAFORM = (1, 9, 0)
 
+# Saved plans (`plan -out`) whose internal format `infrarep.planfile` reads itself, by the
+# (flavour, version) of the binary that wrote them: each is one tests/e2e/test_saved_plan.py
+# passed with. Plans of any other terraform or tofu are read through `show -json` (slower).
+VERIFIED_PLANFILE_FORMATS = frozenset({("terraform", "1.11.4")})
+
 # Lambda functions: runtime and the wheel platform their dependencies are resolved for.
 LAMBDA_RUNTIME_PYTHON = "3.12"
 LAMBDA_WHEEL_PLATFORM = "manylinux2014_aarch64"

@@ -10,6 +10,10 @@ file). Read here, none of it needing a provider: the two states as they are, and
 - `code_digest`: a digest of the configuration snapshot, the lock file and terraform's
   version. Plans with equal digests have equal `configuration` sections in their JSON form
   (the configuration is static: it holds expressions, never values).
+
+terraform calls this format internal: it may change in any release, and OpenTofu's may
+differ. So it is read only for plans of the terraform (or tofu) versions a test verified
+(`format_verified`); plans of any other version are read through `show -json`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from . import pins
 from .errors import InfrarepError
 
 _PLAN_ENTRY = "tfplan"
@@ -58,13 +63,21 @@ class SavedPlan:
     prior_state: bytes = b""
     """The state the plan was made against (for a refresh-only plan: the refreshed state)."""
     previous_state: bytes = b""
-    """The state as the previous apply left it (before this plan refreshed it)."""
+    """The state as the previous apply left it (before this plan refreshed it), with the
+    configuration's `moved` blocks applied: every object at its new address."""
     drift: tuple[Drifted, ...] = ()
     """What changed between `previous_state` and `prior_state`, as terraform found it."""
 
 
+def format_verified(flavour: str, version: str) -> bool:
+    """Whether this module reads the saved plans `flavour` ("terraform" or "tofu") `version`
+    writes: only versions tests/e2e/test_saved_plan.py passed with (pins)."""
+    return (flavour, version) in pins.VERIFIED_PLANFILE_FORMATS
+
+
 def read(path: Path) -> SavedPlan:
-    """The root variables, terraform version and code digest of the saved plan at `path`."""
+    """The root variables, terraform version and code digest of the saved plan at `path`.
+    Only for plans of a version `format_verified` names."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = {info.filename: archive.read(info) for info in archive.infolist()}

@@ -18,17 +18,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import applied, ledger, local_aws, planfile, plans, records, render, toolchain
+from . import applied, ledger, local_aws, pins, planfile, plans, records, render, toolchain
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
 from .release import BUNDLE_KEY, Bundle, checked_version
 from .release import recorded as bundled_release
-from .terraform import PlanOutcome, StreamedChange, TerraformRoot
+from .terraform import PlanOutcome, StreamedChange, TerraformBinary, TerraformRoot
 
 Progress = Callable[[str], None]
 
@@ -60,11 +59,6 @@ class PlannedRun:
     @property
     def plan_json(self) -> Path:
         return self.export_json()
-
-    @cached_property
-    def saved(self) -> planfile.SavedPlan:
-        """The saved plan's variables, states and code digest, read once."""
-        return planfile.read(self.plan_file)
 
 
 @dataclass(frozen=True)
@@ -121,6 +115,63 @@ def require_packages(workspace: Workspace, names: list[str]) -> None:
             )
 
 
+class PlanFiles:
+    """Reads the saved plans one terraform (or tofu) binary writes. Their format is terraform's
+    internal one: `planfile` reads it only for the versions a test verified. Plans of any other
+    version are read through `show -json`, which starts the provider (5 s of CPU) each time;
+    the first such read says so."""
+
+    def __init__(self, binary: TerraformBinary, configurations: Path, progress: Progress) -> None:
+        self.binary = binary
+        self.configurations = configurations
+        self.progress = progress
+        self._said_unverified = False
+        self._saying = threading.Lock()
+
+    def saved(self, plan_file: Path) -> planfile.SavedPlan | None:
+        """The saved plan as `planfile` reads it; None if its format is not one a test verified
+        (read its `show -json` form instead)."""
+        flavour, version = self.binary.flavour, self.binary.version_text
+        if planfile.format_verified(flavour, version):
+            saved = planfile.read(plan_file)
+            if saved.terraform_version == version:
+                return saved
+            version = saved.terraform_version  # a pre-release: the binary's version drops its suffix
+        with self._saying:  # once, though envs are planned in parallel
+            if not self._said_unverified:
+                self._said_unverified = True
+                verified = (
+                    ", ".join(" ".join(pair) for pair in sorted(pins.VERIFIED_PLANFILE_FORMATS)) or "none"
+                )
+                self.progress(
+                    f"{'plans':<10} {flavour} {version}: saved-plan format not verified (verified: "
+                    f"{verified}); reading plans with `show -json` instead (slower)"
+                )
+        return None
+
+    def configuration_path(self, code_digest: str) -> Path:
+        """Where the configuration of the code with `code_digest` is kept."""
+        return self.configurations / f"{code_digest}.json"
+
+    def export(
+        self, root: TerraformRoot, plan_file: Path, out: Path, refresh_only: bool, background: bool
+    ) -> Path:
+        """The saved plan's JSON form at `out`. A refresh-only plan of code whose configuration
+        is kept is read from the plan file itself (its previous and refreshed states:
+        `applied.refresh_document`); otherwise `terraform show -json` (5 s of CPU: it starts
+        the provider for its schema), and the configuration is kept for the same code."""
+        saved = self.saved(plan_file)
+        if saved is None:
+            return root.show_json(plan_file, out, background)
+        kept = self.configuration_path(saved.code_digest)
+        if refresh_only and kept.is_file():
+            write_atomic(out, applied.refresh_document(saved, kept.read_bytes()))
+            return out
+        plan_json = root.show_json(plan_file, out, background)
+        write_atomic(kept, applied.configuration_of(plan_json.read_bytes()))
+        return plan_json
+
+
 class Runner:
     """Runs terraform for the roots of one project against the configured target."""
 
@@ -131,6 +182,7 @@ class Runner:
         self.verbose = verbose
         self.tools = toolchain.load(toolchain.CachePaths.from_env(_environ()))
         self.local = local_aws.require(workspace.state_dir) if settings.target is Target.LOCAL else None
+        self.plan_files = PlanFiles(self.tools.binary(), workspace.state_dir / "configurations", progress)
         self._clients: dict[str, ledger.Clients] = {}
         self._clients_lock = threading.Lock()
 
@@ -199,25 +251,10 @@ class Runner:
         self.progress(f"{name:<10} {kind:<7} {changes}  {seconds:.1f}s")
         return PlannedRun(name, root_dir, plan_file, summary, seconds, export)
 
-    def configuration_path(self, code_digest: str) -> Path:
-        """Where the configuration of the code with `code_digest` is kept."""
-        return self.workspace.state_dir / "configurations" / f"{code_digest}.json"
-
     def _export(
         self, root: TerraformRoot, plan_file: Path, out: Path, refresh_only: bool, background: bool
     ) -> Path:
-        """The saved plan's JSON form at `out`. A refresh-only plan of code whose configuration
-        is kept is read from the plan file itself (its previous and refreshed states:
-        `applied.refresh_document`); otherwise `terraform show -json` (5 s of CPU: it starts
-        the provider for its schema), and the configuration is kept for the same code."""
-        saved = planfile.read(plan_file)
-        kept = self.configuration_path(saved.code_digest)
-        if refresh_only and kept.is_file():
-            write_atomic(out, applied.refresh_document(saved, kept.read_bytes()))
-            return out
-        plan_json = root.show_json(plan_file, out, background)
-        write_atomic(kept, applied.configuration_of(plan_json.read_bytes()))
-        return plan_json
+        return self.plan_files.export(root, plan_file, out, refresh_only, background)
 
     def init(self, name: str, root_dir: Path, backend_config: list[str] | Path) -> None:
         """`terraform init`, skipped when nothing it depends on changed since the last one."""
@@ -367,7 +404,7 @@ def record_deployment(
     status: records.Status,
     actor: str,
     now: datetime,
-    configuration: Callable[[], bytes],
+    inputs: ManifestInputs,
     *,
     event_type: records.EventType = records.EventType.DEPLOY,
     approver: str | None = None,
@@ -378,8 +415,8 @@ def record_deployment(
     ledger does not exist yet (a first deploy that failed before creating it).
 
     `parameters` is what the snapshot stores on success: by default the env's rendered
-    variables; a rollback passes the snapshot it re-applied. `configuration` gives the plan's
-    `configuration` section for the config manifest (`CodeConfiguration`)."""
+    variables; a rollback passes the snapshot it re-applied. `inputs` gives what the config
+    manifest takes from the saved plan."""
     key = render.env_state_key(env)
     state = stored_state(runner, env.region, key)  # as the apply left it
     outputs = applied.outputs(state, state_url(runner, env.region, key)) if state is not None else {}
@@ -393,7 +430,7 @@ def record_deployment(
     if status is records.Status.SUCCEEDED and state is not None:
         # What the drift validator compares between envs and what a rollback restores: both
         # stored, side by side, before the row announces them.
-        manifest = applied_manifest(runner, env, release, run, state, configuration)
+        manifest = applied_manifest(runner, env, release, run, state, inputs)
         snapshot = parameters if parameters is not None else render.env_variables(runner.settings, env)
         with ThreadPoolExecutor(max_workers=2) as pool:
             storing = [
@@ -430,37 +467,39 @@ def applied_manifest(
     release: Release,
     run: PlannedRun,
     state: bytes,
-    configuration: Callable[[], bytes],
+    inputs: ManifestInputs,
 ) -> records.Manifest:
     """The env's config manifest as applied: its `state` after the apply, the saved plan's root
     variables and the code's configuration, read as a plan (`applied.plan_document`). No
     terraform runs here, so no provider starts a second time."""
     from . import drift
 
-    saved = run.saved
     where = state_url(runner, env.region, render.env_state_key(env))
-    document = applied.plan_document(state, configuration(), saved.variables, saved.terraform_version, where)
     path = runner.workspace.run_dir(run.name) / "applied.json"
-    write_atomic(path, document)
+    write_atomic(path, inputs.document(state, where))
     return drift.env_manifest(env.name, plans.load(path), release.version, env.region)
 
 
 Clock = Callable[[], datetime]
 
 
-class CodeConfiguration:
-    """The `configuration` section of a saved plan's JSON form, for the config manifest. It
-    depends only on the code, and every plan JSON exported (by `plan`, `drift-report`, a
-    deploy) keeps it per code digest (`Runner._export`): deploys of code already
-    planned or deployed (the same release in dev, staging and prod; redeploys) run no
-    `terraform show -json`. Otherwise the export starts at once, on idle CPU, while
-    terraform applies."""
+class ManifestInputs:
+    """What the config manifest takes from a deploy's saved plan: its root variables,
+    terraform's version and the `configuration` section of its JSON form.
 
-    def __init__(self, runner: Runner, run: PlannedRun) -> None:
+    A plan file of a verified format (`PlanFiles.saved`) gives the first two. The
+    configuration depends only on the code, and every plan JSON exported (by `plan`,
+    `drift-report`, a deploy) keeps it per code digest (`PlanFiles.export`): deploys of code
+    already planned or deployed (the same release in dev, staging and prod; redeploys) run no
+    `terraform show -json`. Otherwise, and for plans of any other format (all three then come
+    from the JSON form), the export starts at once, on idle CPU, while terraform applies."""
+
+    def __init__(self, plan_files: PlanFiles, run: PlannedRun) -> None:
         self._run = run
-        self._path = runner.configuration_path(run.saved.code_digest)
+        self._saved = plan_files.saved(run.plan_file)
+        self._kept = plan_files.configuration_path(self._saved.code_digest) if self._saved else None
         self._thread: threading.Thread | None = None
-        if not self._path.is_file():
+        if self._kept is None or not self._kept.is_file():
             self._thread = threading.Thread(
                 target=self._export_quietly, name=f"export-{run.name}", daemon=True
             )
@@ -469,15 +508,25 @@ class CodeConfiguration:
     def _export_quietly(self) -> None:
         try:
             self._run.export_json(background=True)
-        except Exception:  # `__call__` exports again and reports the failure
+        except Exception:  # `_exported` exports again and reports the failure
             return
 
-    def __call__(self) -> bytes:
+    def _exported(self) -> Path:
         if self._thread is not None:
             self._thread.join()
-        if not self._path.is_file():
-            self._run.export_json()  # raises what went wrong, else keeps the configuration
-        return self._path.read_bytes()
+        return self._run.plan_json  # raises what went wrong in the background, if anything
+
+    def document(self, state: bytes, where: str) -> bytes:
+        """The env as applied, `state` its resources, as a plan document (`applied.plan_document`)."""
+        if self._saved is None or self._kept is None:
+            configuration, variables, version = applied.shown_inputs(self._exported().read_bytes())
+            return applied.plan_document(state, configuration, variables, version, where)
+        if not self._kept.is_file():
+            self._exported()  # keeps the configuration
+        configuration = self._kept.read_bytes()
+        return applied.plan_document(
+            state, configuration, self._saved.variables, self._saved.terraform_version, where
+        )
 
 
 @dataclass(frozen=True)
@@ -512,7 +561,7 @@ def deploy_release(
         [*var_files, runner.release_vars(env.name, release)],
         export_json=False,
     )
-    configuration = CodeConfiguration(runner, run)
+    inputs = ManifestInputs(runner.plan_files, run)
     # The drift engine (for the config manifest) is imported while terraform applies, not after.
     threading.Thread(target=importlib.import_module, args=(f"{__package__}.drift",), daemon=True).start()
 
@@ -529,7 +578,7 @@ def deploy_release(
             approver=approver,
             reason=reason,
             parameters=parameters,
-            configuration=configuration,
+            inputs=inputs,
         )
 
     try:
