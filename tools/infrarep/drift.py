@@ -554,10 +554,16 @@ def parse_policy(text: str, source: Path) -> Policy:
 
 
 def load_policy(path: Path) -> Policy:
+    from .files import read_text
+
     try:
-        return parse_policy(path.read_text(), path)
+        return parse_policy(read_text(path), path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such drift policy file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply, or a value contains itself") from None
 
 
 # --- live drift ---
