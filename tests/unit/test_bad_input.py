@@ -151,6 +151,26 @@ def test_a_policy_nested_5000_deep_is_one_line(tmp_path, capsys):
     assert _one_error(err) == f"error: {policy}: nested too deeply, or a value contains itself"
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("cost_center: platform", "cost_center: 2024-13-45", "not valid YAML (month must be in 1..12)"),
+        ("version: 1", "version: " + "9" * 5000, "not valid YAML (Exceeds the limit (4300 digits)"),
+        ("system: infrarep", 'system: "a\x00"', "line 2: not valid YAML (character #x0000 is not allowed)"),
+        ("version: 1", "version: [1", "line 2: not valid YAML (expected ',' or ']', but got ':')"),
+    ],
+    ids=["impossible-date", "huge-integer", "nul-character", "unclosed-list"],
+)
+def test_yaml_that_cannot_be_read_is_one_line(tmp_path, write_config, capsys, old, new, expected):
+    cfg = write_config(tmp_path)
+    cfg.write_text(cfg.read_text().replace(old, new, 1))
+
+    code, _, err = _run(capsys, "render", "--config", str(cfg))
+
+    assert code == 1
+    assert _one_error(err).startswith(f"error: {cfg}: {expected}")
+
+
 # --- what an error line echoes ---
 
 

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError, shown
+from .errors import ConfigError, cut, shown
 from .files import read_text
 
 DEFAULT_CONFIG = Path("envs/environments.yaml")
@@ -155,7 +155,7 @@ class EnvSettings(_Model):
             network = ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as err:
             detail = str(err).replace(cidr, "it")
-            raise ValueError(f"{shown(cidr)} is not an IPv4 CIDR ({shown(detail)[1:-1]})") from None
+            raise ValueError(f"{shown(cidr)} is not an IPv4 CIDR ({cut(detail)})") from None
         if network.prefixlen > 20:
             raise ValueError(f"{shown(cidr)} is smaller than /20; subnets are cut from it")
         return cidr
@@ -234,6 +234,23 @@ def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
+YAML_ERRORS = (yaml.YAMLError, ValueError)
+"""What reading YAML raises: ValueError where a scalar looks like a date or a number Python
+cannot build (`2024-13-45`, an integer of 5,000 digits)."""
+
+
+def yaml_problem(err: Exception, text: str) -> str:
+    """One of YAML_ERRORS as one line: `line N: not valid YAML (what)`."""
+    if isinstance(err, yaml.reader.ReaderError):
+        line = text.count("\n", 0, err.position) + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        return f"line {line}: not valid YAML (character #x{code:04x} is not allowed)"
+    mark = getattr(err, "problem_mark", None)
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    problem = " ".join(str(getattr(err, "problem", None) or err).split())
+    return f"{where}not valid YAML ({cut(problem)})"
+
+
 def _merge(defaults: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(defaults)
     for key, value in override.items():
@@ -257,10 +274,8 @@ def _parse(text: str, source: Path) -> Settings:
         document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except ConfigError as err:
         raise ConfigError(f"{source}: {err.message}") from None
-    except yaml.YAMLError as err:
-        where = getattr(err, "problem_mark", None)
-        line = f"line {where.line + 1}: " if where is not None else ""
-        raise ConfigError(f"{source}: {line}not valid YAML ({getattr(err, 'problem', err)})") from None
+    except YAML_ERRORS as err:
+        raise ConfigError(f"{source}: {yaml_problem(err, text)}") from None
     if _expanded_size(document, {}) > MAX_VALUES:
         raise ConfigError(
             f"{source}: more than {MAX_VALUES} values once its aliases are expanded",
@@ -315,7 +330,7 @@ def load(path: Path = DEFAULT_CONFIG) -> Settings:
 def _describe(err: ValidationError) -> str:
     """The first problem as `field.path: what`, in the words a user can act on."""
     problem = err.errors(include_url=False)[0]
-    location = ".".join(str(part) for part in problem["loc"])
+    location = ".".join(cut(str(part)) for part in problem["loc"])
     kind, message = problem["type"], problem["msg"]
     received = problem.get("input")
     if kind == "missing":

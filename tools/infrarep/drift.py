@@ -536,10 +536,12 @@ class Policy(BaseModel):
 
 
 def parse_policy(text: str, source: Path) -> Policy:
+    from .config import YAML_ERRORS, yaml_problem
+
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{source}: not valid YAML ({err})") from None
+    except YAML_ERRORS as err:
+        raise ConfigError(f"{source}: {yaml_problem(err, text)}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):

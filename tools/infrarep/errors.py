@@ -71,5 +71,9 @@ _SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
 def shown(value: object) -> str:
     """`repr(value)` as an error message quotes it: at most SHOWN_CHARACTERS, and built without
     walking all of a huge value."""
-    text = _SHOWN.repr(value)
+    return cut(_SHOWN.repr(value))
+
+
+def cut(text: str) -> str:
+    """Text from elsewhere (a parser's message that quotes the input) cut to SHOWN_CHARACTERS."""
     return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 3] + "..."

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .errors import InfrarepError
+from .errors import InfrarepError, cut, shown
 
 _PlanT = TypeVar("_PlanT", bound=msgspec.Struct)
 
@@ -124,7 +124,7 @@ def action_of(actions: list[str] | tuple[str, ...]) -> Action:
     if len(actions) == 2 and set(actions) == {"create", "delete"}:
         return Action.REPLACE
     if len(actions) != 1:
-        raise ValueError(f"unexpected actions {list(actions)}")
+        raise ValueError(f"unexpected actions {shown(list(actions))}")
     return Action(actions[0])
 
 
@@ -143,7 +143,7 @@ def summarise(plan_json: Path) -> PlanSummary:
         try:
             action = action_of(change.change.actions)
         except ValueError as err:
-            raise PlanUnreadable(f"{plan_json}: {change.address}: {err}") from None
+            raise PlanUnreadable(f"{plan_json}: {cut(change.address)}: {err}") from None
         if action is not Action.NO_OP:
             actions.append(PlannedAction(change.address, change.type, action))
     return PlanSummary(tuple(actions))
@@ -162,7 +162,7 @@ def module_path(module_address: str) -> tuple[str, ...]:
     while position < len(module_address):
         match = _MODULE_STEP.match(module_address, position)
         if match is None:
-            raise ValueError(f"not a module address: {module_address!r}")
+            raise ValueError(f"not a module address: {shown(module_address)}")
         steps.append(match.group(1))
         position = match.end()
     return tuple(steps)
@@ -588,7 +588,7 @@ def _check_records(path: Path, records: tuple[Record, ...]) -> None:
                 action_of(record.change.actions)  # type: ignore[attr-defined]
                 module_path(record.module_address)
             except ValueError as err:
-                raise PlanUnreadable(f"{path}: {record.address}: {err}") from None
+                raise PlanUnreadable(f"{path}: {cut(record.address)}: {err}") from None
         raise
 
 
@@ -656,7 +656,7 @@ def _decode_bytes(path: Path, data: bytes | msgspec.Raw, kind: Any, at: str = "$
 
 def _check_format(path: Path, version: str) -> None:
     if not version.startswith("1."):
-        raise PlanUnreadable(f"{path}: unsupported plan format_version {version!r} (expected 1.x)")
+        raise PlanUnreadable(f"{path}: unsupported plan format_version {shown(version)} (expected 1.x)")
 
 
 def _decode(path: Path, kind: type[_PlanT]) -> _PlanT:
