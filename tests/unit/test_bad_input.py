@@ -448,3 +448,26 @@ def test_docs_outside_a_project_is_one_line(tmp_path, capsys, monkeypatch):
 
     assert code == 1
     assert _one_error(err) == "error: modules: no such folder"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("variables.tf", b'variable "x" {\n  description = "caf\xe9"\n}\n', "line 2: not UTF-8 (byte 0xe9"),
+        ("variables.tf", b'variable "x" {\n  type = string\n', "not valid HCL (Unexpected token"),
+        ("README.md", b"# caf\xe9\n", "line 1: not UTF-8 (byte 0xe9 at offset 5)"),
+    ],
+    ids=["tf-not-utf8", "tf-not-hcl", "readme-not-utf8"],
+)
+def test_docs_over_a_file_it_cannot_read_is_one_line(tmp_path, capsys, monkeypatch, name, content, expected):
+    module = tmp_path / "modules" / "queue"
+    module.mkdir(parents=True)
+    (module / "outputs.tf").write_text('output "arn" {\n  description = "The ARN."\n  value = 1\n}\n')
+    (module / name).write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+
+    code, _, err = _run(capsys, "docs")
+
+    assert code == 1
+    assert _one_error(err).startswith(f"error: modules/queue/{name}: {expected}")
+    assert sorted(p.name for p in module.iterdir()) == sorted({"outputs.tf", name})

@@ -601,7 +601,7 @@ def docs(
 ) -> None:
     """Regenerate the inputs/outputs tables in each module's README.md."""
     from . import docs as module_docs
-    from .files import write_atomic
+    from .files import read_text, write_atomic
 
     modules = Path("modules")
     if not modules.is_dir():
@@ -609,7 +609,7 @@ def docs(
     stale = []
     for module in sorted(path for path in modules.iterdir() if path.is_dir()):
         readme = module / "README.md"
-        current = readme.read_text() if readme.exists() else f"# {module.name}\n"
+        current = read_text(readme) if readme.exists() else f"# {module.name}\n"
         wanted = module_docs.updated_readme(current, module_docs.tables(module))
         if wanted != current:
             stale.append(readme)
