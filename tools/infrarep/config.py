@@ -154,7 +154,7 @@ class EnvSettings(_Model):
         try:
             network = ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as err:
-            detail = str(err).replace(cidr, "it")
+            detail = str(err).replace(cidr, "it") if cidr else str(err)
             raise ValueError(f"{shown(cidr)} is not an IPv4 CIDR ({cut(detail)})") from None
         if network.prefixlen > 20:
             raise ValueError(f"{shown(cidr)} is smaller than /20; subnets are cut from it")
@@ -187,7 +187,7 @@ class Settings(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         if self.version != 1:
-            raise ValueError(f"version: only version 1 is supported, got {self.version}")
+            raise ValueError(f"version: only version 1 is supported, got {shown(self.version)}")
         if self.control_region not in AWS_REGIONS:
             raise ValueError(f"control_region: {shown(self.control_region)} is not an AWS region")
         if sorted(self.promotion.order) != sorted(self.environments):
