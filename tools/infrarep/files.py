@@ -131,7 +131,7 @@ def _commit(path: Path, temporary: Path) -> None:
         temporary.replace(path)
     except OSError as err:
         _discard([temporary])
-        raise _failed(path, "cannot replace", err) from None
+        raise WriteFailed(f"{path}: cannot replace ({err.strerror or err})") from None
 
 
 def _delete(path: Path) -> None:
@@ -149,8 +149,9 @@ def _discard(temporaries: Iterable[Path | None]) -> None:
 
 
 def _failed(path: Path, what: str, err: OSError) -> WriteFailed:
-    culprit = f" ({err.filename})" if err.filename and Path(err.filename) != path else ""
-    return WriteFailed(f"{path}: {what}: {err.strerror or err}{culprit}")
+    """`envs/dev/backend.hcl: cannot write (Operation not permitted: envs/dev)`."""
+    culprit = f": {err.filename}" if err.filename and Path(err.filename) != path else ""
+    return WriteFailed(f"{path}: {what} ({err.strerror or err}{culprit})")
 
 
 def reproducible_zip(entries: Iterable[tuple[str, bytes, int]]) -> bytes:
