@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,25 +31,6 @@ def _one_error(err: str) -> str:
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def immutable() -> Iterator[Callable[[Path], None]]:
-    """`immutable(path)`: `chattr +i`, which stops root too (chmod does not): a folder no entry
-    can be added to or removed from, a file that cannot be replaced. Undone after the test."""
-    marked: list[Path] = []
-
-    def mark(path: Path) -> None:
-        if shutil.which("chattr") is None:
-            pytest.skip("chattr is not installed")
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            pytest.skip(f"chattr +i is not possible here: {done.stderr.strip()}")
-        marked.append(path)
-
-    yield mark
-    for path in reversed(marked):
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 # --- bytes that are not UTF-8, and nesting no reader survives ---
