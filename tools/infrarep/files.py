@@ -91,37 +91,36 @@ def write_all_atomic(files: Mapping[Path, str | bytes | None]) -> None:
 
 
 def _stage(path: Path, data: bytes, mode: int | None) -> Path:
-    """`data` in a new temporary file beside `path`, synced, with the permissions `path` will have."""
+    """`data` in a new temporary file beside `path`, synced, with the permissions `path` will have:
+    `mode`, else those `path` has now, else 0666 less the umask."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            keep = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            keep = None
-        temporary, descriptor = _create_beside(path)
+        if mode is None:
+            with contextlib.suppress(FileNotFoundError):
+                mode = stat.S_IMODE(path.stat().st_mode)
+        temporary, descriptor = _create_beside(path, 0o666 if mode is None else mode)
     except OSError as err:
         raise _failed(path, "cannot write", err) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)  # exactly `mode`, whatever the umask
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-            wanted = mode if mode is not None else keep
-            if wanted is not None:
-                os.fchmod(handle.fileno(), wanted)
     except OSError as err:
         _discard([temporary])
         raise _failed(path, "cannot write", err) from None
     return temporary
 
 
-def _create_beside(path: Path) -> tuple[Path, int]:
-    """A new empty file next to `path`, created with mode 0666 so that the umask applies as it
-    does to any new file (mkstemp would make it 0600)."""
+def _create_beside(path: Path, mode: int) -> tuple[Path, int]:
+    """A new empty file next to `path`, created with `mode` less the umask, as any new file is
+    (mkstemp would make it 0600): never readable by more than `mode` allows, even for a moment."""
     while True:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:
             continue
 
