@@ -51,11 +51,13 @@ def config_text() -> Callable[..., str]:
 
 @pytest.fixture
 def write_config(config_text: Callable[..., str]) -> Callable[..., Path]:
-    """Write a changed environments.yaml under `directory/envs/` and return its path."""
+    """Write a changed environments.yaml under `directory/envs/` (beside an empty modules/, so
+    `directory` is a project) and return its path."""
 
     def make(directory: Path, top: dict[str, Any] | None = None, **env_changes: dict[str, Any]) -> Path:
         path = directory / "envs" / "environments.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
+        (directory / "modules").mkdir(exist_ok=True)
         path.write_text(config_text(top, **env_changes))
         return path
 

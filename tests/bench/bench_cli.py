@@ -133,6 +133,7 @@ def scratch_project(where: Path) -> Path:
     """envs/ with the real environments.yaml and rendered files; envs/dev is the small root."""
     project = where / "project"
     (project / "envs").mkdir(parents=True)
+    (project / "modules").mkdir()  # the small root calls none, but a project has the folder
     shutil.copy(REPO / "envs" / "environments.yaml", project / "envs" / "environments.yaml")
     for env in ("dev", "staging", "prod"):
         root = project / "envs" / env

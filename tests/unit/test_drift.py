@@ -383,7 +383,9 @@ def test_policy_rule_without_attribute_covers_whole_resources_of_its_kinds():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("accepted: [", "drift-policy.yaml: not valid YAML"),
+        ("accepted: [", "drift-policy.yaml: line 1: not valid YAML"),
+        ("accepted:\n  - type: x\n    reason: 2024-13-45\n", "drift-policy.yaml: not valid YAML (month must"),
+        ('accepted:\n  - type: "\x00"\n', "drift-policy.yaml: line 2: not valid YAML (character #x0000 is"),
         ("- a\n- b\n", "drift-policy.yaml: expected a mapping with `accepted:`"),
         ("accepted:\n  - attribute: x\n    reason: r\n", "drift-policy.yaml: accepted.0: give `type` or"),
         ("accepted:\n  - type: aws_x\n", "drift-policy.yaml: accepted.0.reason: Field required"),
@@ -398,6 +400,7 @@ def test_bad_policy_file_names_file_and_field(tmp_path, text, message):
     with pytest.raises(ConfigError) as raised:
         drift.load_policy(path)
     assert message in raised.value.message
+    assert "\n" not in raised.value.message
     assert raised.value.message.startswith(str(path))
 
 

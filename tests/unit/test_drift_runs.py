@@ -41,11 +41,21 @@ def test_every_env_in_promotion_order_by_default():
     assert drift_runs.select_envs(settings, ["prod", "dev"], {}, CONFIG) == ["prod", "dev"]
 
 
-def test_with_plan_files_only_the_envs_given_and_unknown_ones_after():
+def test_with_plan_files_only_the_envs_given_in_promotion_order():
     settings = config.load(CONFIG)
+    given = {"prod": [Path("p.json")], "dev": [Path("d.json")]}
+    assert drift_runs.select_envs(settings, [], given, CONFIG) == ["dev", "prod"]
+
+
+def test_without_a_config_plan_files_name_any_env_in_the_order_given():
     given = {"prod": [Path("p.json")], "qa": [Path("q.json")], "dev": [Path("d.json")]}
-    assert drift_runs.select_envs(settings, [], given, CONFIG) == ["dev", "prod", "qa"]
     assert drift_runs.select_envs(None, [], given, CONFIG) == ["prod", "qa", "dev"]
+
+
+def test_with_a_config_a_plan_for_an_env_it_does_not_know_is_an_error():
+    given = {"prod": [Path("p.json")], "prdo": [Path("q.json")]}
+    with pytest.raises(ConfigError, match=r"environments\.yaml: no environment 'prdo' \(known: dev, "):
+        drift_runs.select_envs(config.load(CONFIG), [], given, CONFIG)
 
 
 def test_an_env_the_config_does_not_know_is_an_error_naming_the_file():
@@ -82,7 +92,7 @@ def test_region_comes_from_the_provider_without_a_config():
 
 def test_from_files_rejects_two_plans_of_a_kind_and_missing_envs():
     two = {"dev": [FIXTURES / "parity_dev.json", FIXTURES / "pending_dev.json"]}
-    with pytest.raises(ConfigError, match=r"dev already has a plan plan"):
+    with pytest.raises(ConfigError, match=r"dev already has a normal plan \(.*parity_dev\.json\)$"):
         drift_runs.from_files(two, ["dev"], {}, lambda _: None)
     with pytest.raises(ConfigError, match=r"^staging: no --plan staging=FILE given"):
         drift_runs.from_files({"dev": [FIXTURES / "parity_dev.json"]}, ["dev", "staging"], {}, lambda _: None)

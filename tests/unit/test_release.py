@@ -23,6 +23,7 @@ def _git(repo: Path, *args: str) -> str:
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     (root / "envs").mkdir(parents=True)
+    (root / "modules").mkdir()  # a project: envs/ beside modules/ (empty: git keeps no folder)
     (root / "envs" / "environments.yaml").write_text("system: demo\n")
     (root / "Makefile").write_text("deploy:\n\t@echo deploy\n")
     script = root / "run.sh"

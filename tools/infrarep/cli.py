@@ -77,8 +77,16 @@ def _now() -> datetime:
 
 
 def project_root(config_path: Path) -> Path:
-    """envs/environments.yaml sits in the project's envs/ folder."""
-    return config_path.resolve().parent.parent
+    """The project the config belongs to: the folder holding its envs/ folder and modules/.
+    Commands write there (render: envs/<env>/, terraform/*/), so a config anywhere else is an
+    error rather than a reason to treat its grandparent as a project."""
+    folder = config_path.resolve().parent
+    if folder.name != "envs" or not (folder.parent / "modules").is_dir():
+        raise InfrarepError(
+            f"{config_path}: not in the envs/ folder of a project (a folder with envs/ and modules/)",
+            hint="run from the project root, or pass --config <project>/envs/environments.yaml",
+        )
+    return folder.parent
 
 
 @app.callback()
@@ -569,12 +577,15 @@ def docs(
 ) -> None:
     """Regenerate the inputs/outputs tables in each module's README.md."""
     from . import docs as module_docs
-    from .files import write_atomic
+    from .files import read_text, write_atomic
 
+    modules = Path("modules")
+    if not modules.is_dir():
+        raise InfrarepError(f"{modules}: no such folder", hint="run from the project root")
     stale = []
-    for module in sorted(path for path in Path("modules").iterdir() if path.is_dir()):
+    for module in sorted(path for path in modules.iterdir() if path.is_dir()):
         readme = module / "README.md"
-        current = readme.read_text() if readme.exists() else f"# {module.name}\n"
+        current = read_text(readme) if readme.exists() else f"# {module.name}\n"
         wanted = module_docs.updated_readme(current, module_docs.tables(module))
         if wanted != current:
             stale.append(readme)

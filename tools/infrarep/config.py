@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import StrEnum
+from enum import Enum, StrEnum
 from itertools import combinations
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from .errors import ConfigError
+from .errors import ConfigError, cut, shown
+from .files import read_text
 
 DEFAULT_CONFIG = Path("envs/environments.yaml")
 
@@ -38,6 +47,10 @@ ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
 
 EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
 
+MAX_VALUES = 10_000
+"""The most values environments.yaml may hold once YAML aliases are expanded (the real file has
+a few hundred): a few KB of nested aliases can stand for billions."""
+
 
 class Target(StrEnum):
     LOCAL = "local"
@@ -50,7 +63,25 @@ class StorageTier(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Strict: `az_count: "3"` or `3.0` is not 3, `approval_required: 1` is not true."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML has no tuples and no enums: a list becomes a tuple and a string an enum member
+        where the field is one; nothing else is converted."""
+        declared = cls.model_fields[info.field_name or ""].annotation
+        if isinstance(value, list) and get_origin(declared) is tuple:
+            return tuple(value)
+        if isinstance(value, str) and isinstance(declared, type) and issubclass(declared, Enum):
+            try:
+                return declared(value)
+            except ValueError:
+                allowed = ", ".join(str(member.value) for member in declared)
+                raise ValueError(f"{shown(value)} is not one of {allowed}") from None
+        return value
 
 
 class CapacityRange(_Model):
@@ -106,7 +137,7 @@ class EnvSettings(_Model):
     @classmethod
     def _known_region(cls, region: str) -> str:
         if region not in AWS_REGIONS:
-            raise ValueError(f"{region!r} is not an AWS region")
+            raise ValueError(f"{shown(region)} is not an AWS region")
         return region
 
     @field_validator("allowed_origins")
@@ -114,7 +145,7 @@ class EnvSettings(_Model):
     def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         for origin in origins:
             if not ORIGIN.fullmatch(origin):
-                raise ValueError(f"{origin!r} is not a browser origin such as 'https://pay.example.com'")
+                raise ValueError(f"{shown(origin)} is not a browser origin such as 'https://pay.example.com'")
         return origins
 
     @field_validator("vpc_cidr")
@@ -123,9 +154,10 @@ class EnvSettings(_Model):
         try:
             network = ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as err:
-            raise ValueError(f"{cidr!r} is not an IPv4 CIDR ({err})") from None
+            detail = str(err).replace(cidr, "it") if cidr else str(err)
+            raise ValueError(f"{shown(cidr)} is not an IPv4 CIDR ({cut(detail)})") from None
         if network.prefixlen > 20:
-            raise ValueError(f"{cidr!r} is smaller than /20; subnets are cut from it")
+            raise ValueError(f"{shown(cidr)} is smaller than /20; subnets are cut from it")
         return cidr
 
 
@@ -155,13 +187,13 @@ class Settings(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         if self.version != 1:
-            raise ValueError(f"version: only version 1 is supported, got {self.version}")
+            raise ValueError(f"version: only version 1 is supported, got {shown(self.version)}")
         if self.control_region not in AWS_REGIONS:
-            raise ValueError(f"control_region: {self.control_region!r} is not an AWS region")
+            raise ValueError(f"control_region: {shown(self.control_region)} is not an AWS region")
         if sorted(self.promotion.order) != sorted(self.environments):
             raise ValueError(
-                f"promotion.order: {list(self.promotion.order)} must name each environment once "
-                f"({', '.join(self.environments)})"
+                f"promotion.order: {shown(list(self.promotion.order))} must name each environment "
+                f"once ({', '.join(self.environments)})"
             )
         for left, right in combinations(self.environments.values(), 2):
             if ipaddress.IPv4Network(left.vpc_cidr).overlaps(ipaddress.IPv4Network(right.vpc_cidr)):
@@ -176,7 +208,7 @@ class Settings(_Model):
             return self.environments[name]
         except KeyError:
             known = ", ".join(self.promotion.order)
-            raise ConfigError(f"{source}: no environment {name!r} (known: {known})") from None
+            raise ConfigError(f"{source}: no environment {shown(name)} (known: {known})") from None
 
     def ordered(self) -> list[EnvSettings]:
         return [self.environments[name] for name in self.promotion.order]
@@ -192,13 +224,31 @@ def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -
         key = loader.construct_object(key_node)
         if key in seen:
             raise ConfigError(
-                f"line {key_node.start_mark.line + 1}: duplicate key {key!r} (first on line {seen[key] + 1})"
+                f"line {key_node.start_mark.line + 1}: duplicate key {shown(key)} "
+                f"(first on line {seen[key] + 1})"
             )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node)
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+YAML_ERRORS = (yaml.YAMLError, ValueError)
+"""What reading YAML raises: ValueError where a scalar looks like a date or a number Python
+cannot build (`2024-13-45`, an integer of 5,000 digits)."""
+
+
+def yaml_problem(err: Exception, text: str) -> str:
+    """One of YAML_ERRORS as one line: `line N: not valid YAML (what)`."""
+    if isinstance(err, yaml.reader.ReaderError):
+        line = text.count("\n", 0, err.position) + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        return f"line {line}: not valid YAML (character #x{code:04x} is not allowed)"
+    mark = getattr(err, "problem_mark", None)
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    problem = " ".join(str(getattr(err, "problem", None) or err).split())
+    return f"{where}not valid YAML ({cut(problem)})"
 
 
 def _merge(defaults: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -214,13 +264,23 @@ def _merge(defaults: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 def parse(text: str, source: Path = DEFAULT_CONFIG) -> Settings:
     """Parse the YAML text of environments.yaml; errors name `source`, the field and the problem."""
     try:
+        return _parse(text, source)
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply, or a value contains itself") from None
+
+
+def _parse(text: str, source: Path) -> Settings:
+    try:
         document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except ConfigError as err:
         raise ConfigError(f"{source}: {err.message}") from None
-    except yaml.YAMLError as err:
-        where = getattr(err, "problem_mark", None)
-        line = f"line {where.line + 1}: " if where is not None else ""
-        raise ConfigError(f"{source}: {line}not valid YAML ({getattr(err, 'problem', err)})") from None
+    except YAML_ERRORS as err:
+        raise ConfigError(f"{source}: {yaml_problem(err, text)}") from None
+    if _expanded_size(document, {}) > MAX_VALUES:
+        raise ConfigError(
+            f"{source}: more than {MAX_VALUES} values once its aliases are expanded",
+            hint="write the values out instead of nesting aliases",
+        )
     if not isinstance(document, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level")
     environments = document.get("environments")
@@ -239,9 +299,25 @@ def parse(text: str, source: Path = DEFAULT_CONFIG) -> Settings:
         raise ConfigError(f"{source}: {_describe(err)}") from None
 
 
+def _expanded_size(value: object, sizes: dict[int, int]) -> int:
+    """How many values `value` holds with every alias written out; each shared part counted once
+    (`sizes`, by id), so this takes as long as the file is, not as its expansion."""
+    known = sizes.get(id(value))
+    if known is not None:
+        return known
+    if isinstance(value, dict):
+        children: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set):
+        children = list(value)
+    else:
+        return 1
+    sizes[id(value)] = total = 1 + sum(_expanded_size(child, sizes) for child in children)
+    return total
+
+
 def load(path: Path = DEFAULT_CONFIG) -> Settings:
     try:
-        text = path.read_text()
+        text = read_text(path)
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such file", hint="run from the project root or pass --config"
@@ -254,7 +330,7 @@ def load(path: Path = DEFAULT_CONFIG) -> Settings:
 def _describe(err: ValidationError) -> str:
     """The first problem as `field.path: what`, in the words a user can act on."""
     problem = err.errors(include_url=False)[0]
-    location = ".".join(str(part) for part in problem["loc"])
+    location = ".".join(cut(str(part)) for part in problem["loc"])
     kind, message = problem["type"], problem["msg"]
     received = problem.get("input")
     if kind == "missing":
@@ -265,5 +341,5 @@ def _describe(err: ValidationError) -> str:
         message = message.removeprefix("Value error, ")
         return f"{location}: {message}" if location else message
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"{location}: expected {kind.split('_')[0]}, got {received!r}"
-    return f"{location}: {message}, got {received!r}"
+        return f"{location}: expected {kind.split('_')[0]}, got {shown(received)}"
+    return f"{location}: {message}, got {shown(received)}"

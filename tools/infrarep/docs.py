@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError, cut
+from .files import read_text
+
 BEGIN = "<!-- BEGIN_TF_DOCS -->"
 END = "<!-- END_TF_DOCS -->"
 
@@ -78,10 +81,15 @@ def tables(module: Path) -> str:
     """The generated section: required inputs first, then optional, then outputs."""
     inputs: list[Variable] = []
     results: list[Output] = []
+    from lark.exceptions import LarkError  # what python-hcl2's parser raises
+
     for path in sorted(module.glob("*.tf")):
-        text = path.read_text()
-        inputs += variables(text)
-        results += outputs(text)
+        text = read_text(path)
+        try:
+            inputs += variables(text)
+            results += outputs(text)
+        except LarkError as err:
+            raise ConfigError(f"{path}: not valid HCL ({cut(' '.join(str(err).split()))})") from None
     inputs.sort(key=lambda v: (v.default is not None, v.name))
     results.sort(key=lambda o: o.name)
     lines = [BEGIN, "## Inputs", "", "| name | type | default | description |", "|---|---|---|---|"]

@@ -536,10 +536,12 @@ class Policy(BaseModel):
 
 
 def parse_policy(text: str, source: Path) -> Policy:
+    from .config import YAML_ERRORS, yaml_problem
+
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{source}: not valid YAML ({err})") from None
+    except YAML_ERRORS as err:
+        raise ConfigError(f"{source}: {yaml_problem(err, text)}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -554,10 +556,16 @@ def parse_policy(text: str, source: Path) -> Policy:
 
 
 def load_policy(path: Path) -> Policy:
+    from .files import read_text
+
     try:
-        return parse_policy(path.read_text(), path)
+        return parse_policy(read_text(path), path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such drift policy file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply, or a value contains itself") from None
 
 
 # --- live drift ---

@@ -7,6 +7,7 @@ and parity, one after the other inside the env's thread. Each step prints a prog
 
 from __future__ import annotations
 
+import mmap
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,7 +16,7 @@ from pathlib import Path
 from . import plans
 from .config import EnvSettings, Settings
 from .drift import EnvPlans, Kind, detect_identity
-from .errors import ConfigError, InfrarepError, Interrupted
+from .errors import ConfigError, InfrarepError, Interrupted, shown
 from .notify import EnvTarget
 from .workflow import Release, Runner, running_release, stack_outputs
 
@@ -31,7 +32,7 @@ def parse_plan_specs(specs: Sequence[str]) -> dict[str, list[Path]]:
     for spec in specs:
         env, sep, file = spec.partition("=")
         if not sep or not env or not file:
-            raise ConfigError(f"--plan {spec!r}: expected ENV=FILE, e.g. --plan staging=staging.json")
+            raise ConfigError(f"--plan {shown(spec)}: expected ENV=FILE, e.g. --plan staging=staging.json")
         parsed.setdefault(env, []).append(Path(file))
     return parsed
 
@@ -40,16 +41,15 @@ def select_envs(
     settings: Settings | None, requested: Sequence[str], given: Mapping[str, object], config_path: Path
 ) -> list[str]:
     """The envs to report on, in promotion order: `requested` (--env) if any, else every env of
-    environments.yaml (with --plan files: those given), then envs only --plan names. An env
-    environments.yaml does not know is an error unless only --plan files describe it."""
+    environments.yaml (with --plan files: those given), then envs only --plan names. With an
+    environments.yaml, an env it does not know (in --env or --plan) is an error."""
     order = [env.name for env in settings.ordered()] if settings else list(given)
+    if settings:
+        for name in [*requested, *given]:
+            settings.env(name, config_path)  # raises, naming the file, for an unknown env
     names = list(requested) if requested else [name for name in order if not given or name in given]
     if given and not requested:
         names += [name for name in given if name not in names]
-    if settings:
-        for name in names:
-            if not given or name in order:
-                settings.env(name, config_path)  # raises, naming the file, for an unknown env
     if not names:
         raise InfrarepError("drift-report: no environment selected")
     return names
@@ -68,8 +68,10 @@ def from_files(
             started = time.monotonic()
             plan = plans.load(path)
             kind = "plan" if plan.has_changes else "refresh"
-            if (normal if plan.has_changes else refresh) is not None:
-                raise ConfigError(f"--plan {env}={path}: {env} already has a {kind} plan")
+            earlier = normal if plan.has_changes else refresh
+            if earlier is not None:
+                which = "normal" if plan.has_changes else "refresh-only"
+                raise ConfigError(f"--plan {env}={path}: {env} already has a {which} plan ({earlier.path})")
             if plan.has_changes:
                 normal = plan
             else:
@@ -77,11 +79,27 @@ def from_files(
             seconds = time.monotonic() - started
             count = f"{len(plan.changes)} resources" if plan.has_changes else f"{len(plan.drift)} drifted"
             progress(f"{env:<10} read    {kind} {path} ({count})  {seconds:.1f}s")
+            if not _mentions(path, env):
+                progress(
+                    f"warning: --plan {env}={path}: {shown(env)} appears nowhere in the plan, so none "
+                    "of its values are normalised as that env's; is the env name right?"
+                )
         identity_plan = normal or refresh
         if identity_plan is None:
             raise ConfigError(f"{env}: no --plan {env}=FILE given")
         loaded.append(EnvPlans(env, detect_identity(env, identity_plan, regions.get(env)), normal, refresh))
     return loaded
+
+
+def _mentions(path: Path, env: str) -> bool:
+    """Whether the file holds the env's name in any case (`dev`, `Dev`, `DEV`): a plan of that
+    env names it in its variables, tags or names, usually within its first kilobytes."""
+    spellings = {env.lower().encode(), env.upper().encode(), env.capitalize().encode()}
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return any(data.find(spelling) >= 0 for spelling in spellings)
+    except (OSError, ValueError):  # plans.load read it just now; an empty file has failed there
+        return True
 
 
 def available_kinds(envs: Sequence[EnvPlans]) -> frozenset[Kind]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from enum import IntEnum
 
 
@@ -55,3 +56,24 @@ class Interrupted(InfrarepError):
     """The user pressed Ctrl-C; whatever was running has stopped cleanly."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+SHOWN_CHARACTERS = 120
+"""The most of a user's value an error message quotes: a 3 KB YAML file can hold a value whose
+repr is megabytes long, and an error is one line."""
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel = 3
+_SHOWN.maxstring = _SHOWN.maxother = SHOWN_CHARACTERS
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+
+
+def shown(value: object) -> str:
+    """`repr(value)` as an error message quotes it: at most SHOWN_CHARACTERS, and built without
+    walking all of a huge value."""
+    return cut(_SHOWN.repr(value))
+
+
+def cut(text: str) -> str:
+    """Text from elsewhere (a parser's message that quotes the input) cut to SHOWN_CHARACTERS."""
+    return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 3] + "..."

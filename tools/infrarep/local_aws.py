@@ -150,8 +150,7 @@ def ensure_certificate(state_dir: Path) -> tuple[Path, Path]:
     key_bytes = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    write_atomic(key, key_bytes.decode())
-    key.chmod(0o600)
+    write_atomic(key, key_bytes.decode(), mode=0o600)
     write_atomic(cert, certificate.public_bytes(serialization.Encoding.PEM).decode())
     return cert, key
 

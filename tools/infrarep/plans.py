@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .errors import InfrarepError
+from .errors import InfrarepError, cut, shown
 
 _PlanT = TypeVar("_PlanT", bound=msgspec.Struct)
 
@@ -123,7 +124,7 @@ def action_of(actions: list[str] | tuple[str, ...]) -> Action:
     if len(actions) == 2 and set(actions) == {"create", "delete"}:
         return Action.REPLACE
     if len(actions) != 1:
-        raise ValueError(f"unexpected actions {list(actions)}")
+        raise ValueError(f"unexpected actions {shown(list(actions))}")
     return Action(actions[0])
 
 
@@ -142,7 +143,7 @@ def summarise(plan_json: Path) -> PlanSummary:
         try:
             action = action_of(change.change.actions)
         except ValueError as err:
-            raise PlanUnreadable(f"{plan_json}: {change.address}: {err}") from None
+            raise PlanUnreadable(f"{plan_json}: {cut(change.address)}: {err}") from None
         if action is not Action.NO_OP:
             actions.append(PlannedAction(change.address, change.type, action))
     return PlanSummary(tuple(actions))
@@ -161,7 +162,7 @@ def module_path(module_address: str) -> tuple[str, ...]:
     while position < len(module_address):
         match = _MODULE_STEP.match(module_address, position)
         if match is None:
-            raise ValueError(f"not a module address: {module_address!r}")
+            raise ValueError(f"not a module address: {shown(module_address)}")
         steps.append(match.group(1))
         position = match.end()
     return tuple(steps)
@@ -511,7 +512,17 @@ def load(path: Path) -> Plan:
     a plan.
     """
     with cycle_collection_paused():
-        return _load(path)
+        try:
+            plan = _load(path)
+        except (msgspec.DecodeError, RecursionError) as err:  # e.g. a configuration key
+            raise PlanUnreadable(f"{path}: not a terraform plan JSON ({_reason(err)})") from None
+    _LOADED[id(plan)] = plan
+    return plan
+
+
+_LOADED: weakref.WeakValueDictionary[int, Plan] = weakref.WeakValueDictionary()
+"""The plans `load` returned that are still in use. Values stay raw until compared, and raw
+JSON is not checked for UTF-8: a value that fails to decode then is traced back to its file."""
 
 
 @contextmanager
@@ -577,13 +588,44 @@ def _check_records(path: Path, records: tuple[Record, ...]) -> None:
                 action_of(record.change.actions)  # type: ignore[attr-defined]
                 module_path(record.module_address)
             except ValueError as err:
-                raise PlanUnreadable(f"{path}: {record.address}: {err}") from None
+                raise PlanUnreadable(f"{path}: {cut(record.address)}: {err}") from None
         raise
 
 
 def decode_json(raw: msgspec.Raw | bytes) -> Any:
-    """Raw JSON (as kept in the records) as Python values."""
-    return msgspec.json.decode(raw)
+    """Raw JSON (as kept in the records) as Python values; PlanUnreadable, naming the plan file
+    that holds it, if it is not valid UTF-8."""
+    try:
+        return msgspec.json.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as err:
+        raise _undecodable(bytes(raw), err) from None
+
+
+def _undecodable(value: bytes, err: Exception) -> PlanUnreadable:
+    """The error for a raw value that does not decode, naming the loaded plan file that holds it
+    and the offset of the bad byte there (slow, but only taken on the way to an error)."""
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        string_start = value.rfind(b'"', 0, bad.start) + 1  # the bad byte's string: inside one value
+        piece = value[string_start : bad.start + 1]
+        for plan in list(_LOADED.values()):
+            try:
+                data = plan.path.read_bytes()
+            except OSError:
+                continue
+            at = data.find(piece)
+            if at >= 0:
+                offset = at + len(piece) - 1
+                return PlanUnreadable(
+                    f"{plan.path}: not a terraform plan JSON "
+                    f"(invalid UTF-8: byte 0x{data[offset]:02x} at offset {offset})"
+                )
+    return PlanUnreadable(f"a plan value is not valid JSON ({_reason(err)})")
+
+
+def _reason(err: Exception) -> str:
+    return "nested too deeply" if isinstance(err, RecursionError) else str(err)
 
 
 def _read(path: Path) -> bytes:
@@ -608,11 +650,13 @@ def _decode_bytes(path: Path, data: bytes | msgspec.Raw, kind: Any, at: str = "$
     except msgspec.DecodeError as err:
         where = str(err).replace("`$", f"`{at}")
         raise PlanUnreadable(f"{path}: not a terraform plan JSON ({where})") from None
+    except RecursionError:
+        raise PlanUnreadable(f"{path}: not a terraform plan JSON (nested too deeply)") from None
 
 
 def _check_format(path: Path, version: str) -> None:
     if not version.startswith("1."):
-        raise PlanUnreadable(f"{path}: unsupported plan format_version {version!r} (expected 1.x)")
+        raise PlanUnreadable(f"{path}: unsupported plan format_version {shown(version)} (expected 1.x)")
 
 
 def _decode(path: Path, kind: type[_PlanT]) -> _PlanT:

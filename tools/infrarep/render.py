@@ -15,7 +15,8 @@ from pathlib import Path
 import jinja2
 
 from .config import EnvSettings, Settings, Target
-from .files import write_atomic
+from .errors import InfrarepError
+from .files import write_all_atomic
 from .local_aws import ENDPOINT_SERVICES
 
 TFVARS_FILE = "terraform.auto.tfvars"
@@ -240,17 +241,20 @@ def sync(settings: Settings, envs: Sequence[EnvSettings], project: Path, write: 
     current = {path: _read(path) for path in wanted}
     changes = plan_changes({str(k): v for k, v in wanted.items()}, {str(k): v for k, v in current.items()})
     if write:
-        for change in changes:
-            target = Path(change.path)
-            if change.action == "delete":
-                target.unlink()
-            else:
-                write_atomic(target, wanted[target] or "")
+        write_all_atomic(
+            {
+                Path(change.path): None if change.action == "delete" else wanted[Path(change.path)] or ""
+                for change in changes
+            }
+        )
     return changes
 
 
 def _read(path: Path) -> str | None:
     try:
-        return path.read_text()
+        # Bytes that are not UTF-8 become lone surrogates: never equal to rendered text, so stale.
+        return path.read_bytes().decode("utf-8", errors="surrogateescape")
     except FileNotFoundError:
         return None
+    except OSError as err:
+        raise InfrarepError(f"{path}: cannot read ({err.strerror})") from None
