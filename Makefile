@@ -61,12 +61,17 @@ scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## checkov over modules/ and
 	@$(MAKE) --no-print-directory --output-sync=target --keep-going -j $(SCAN_JOBS) $(addprefix scan/,$(SCAN_ROOTS))
 
 # One root: make scan/envs/dev. Reports are named after the root: reports/checkov/envs-dev.sarif.
+# checkov passes a file it cannot parse unscanned (exit 0): that fails the root here.
 scan/%:
 	@echo "scan: $*"
 	@mkdir -p $(REPORTS)/checkov
-	@$(CHECKOV_VENV)/bin/checkov -d $* --framework terraform --skip-download --quiet --compact \
+	@results=$$($(CHECKOV_VENV)/bin/checkov -d $* --framework terraform --skip-download --quiet --compact \
 		--output cli --output sarif --output junitxml \
-		--output-file-path console,$(REPORTS)/checkov/$(subst /,-,$*).sarif,$(REPORTS)/checkov/$(subst /,-,$*).junit.xml
+		--output-file-path console,$(REPORTS)/checkov/$(subst /,-,$*).sarif,$(REPORTS)/checkov/$(subst /,-,$*).junit.xml); \
+	status=$$?; echo "$$results"; \
+	if [[ $$results == *"Parsing errors"* ]]; then \
+		echo "error: $*: checkov could not parse every file, so not all of it was scanned" >&2; exit 1; fi; \
+	exit $$status
 
 ENV ?=
 require-env:

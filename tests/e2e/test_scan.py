@@ -50,12 +50,12 @@ def _roots(project: Path) -> list[str]:
     return ["modules", *sorted(roots)]
 
 
-def _scan(project: Path) -> subprocess.CompletedProcess[str]:
+def _scan(project: Path, target: str = "scan") -> subprocess.CompletedProcess[str]:
     if not (CHECKOV_VENV / "bin" / "checkov").exists():
         pytest.fail(f"no checkov in {CHECKOV_VENV}: run `make setup`")
     outer_make = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
     return subprocess.run(
-        ["make", "--no-print-directory", "scan", f"CHECKOV_VENV={CHECKOV_VENV}"],
+        ["make", "--no-print-directory", target, f"CHECKOV_VENV={CHECKOV_VENV}"],
         cwd=project,
         env={name: value for name, value in os.environ.items() if name not in outer_make},
         stdin=subprocess.DEVNULL,
@@ -131,3 +131,14 @@ def test_a_violation_in_any_root_fails_the_scan_of_that_root(project):
         assert {file for _, file in sarif} == {path}, f"{root}: failures beyond the planted one"
         junit = _junit_failures(project, root)
         assert any(OPEN_SSH_CHECK in name and path.endswith(file) for name, file in junit), f"{root}: {junit}"
+
+
+def test_a_file_checkov_cannot_parse_fails_the_scan_of_its_root(project):
+    (project / "terraform" / "bootstrap" / "unparsable.tf").write_text(
+        'resource "aws_s3_bucket" "x" {\n  bucket =\n'
+    )
+
+    scanned = _scan(project, "scan/terraform/bootstrap")
+
+    assert scanned.returncode != 0
+    assert "error: terraform/bootstrap: checkov could not parse every file" in scanned.stderr
