@@ -8,7 +8,12 @@ BIN         := $(VENV)/bin
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 INFRAREP    := $(BIN)/infrarep
-SCAN_DIRS   := modules envs terraform
+# checkov runs once per root, so each root is scanned with its own values: modules/ (every
+# module alone or through its caller), each env root, each other root. Several -d in one run
+# report the first directory's results once per -d (checkov 3.3.30), and one -d over envs/
+# folds the three envs into one set of resources: they call the same module.
+SCAN_ROOTS   = modules $(patsubst %/,%,$(sort $(dir $(wildcard envs/*/*.tf terraform/*/*.tf))))
+SCAN_JOBS   ?= $(shell nproc)
 REPORTS     := reports
 
 .PHONY: help setup test lint fmt docs scan require-env require-to package bootstrap control-plane release plan deploy promote rollback drift-report demo status local-up local-down clean
@@ -51,12 +56,22 @@ fmt: $(BIN)/.installed ## format Python and Terraform in place
 	@$(BIN)/ruff format .
 	@$(INFRAREP) fmt
 
-scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## checkov over modules, envs, terraform (+ SARIF and JUnit in reports/)
-	@mkdir -p $(REPORTS)
-	@$(CHECKOV_VENV)/bin/checkov $(foreach dir,$(SCAN_DIRS),-d $(dir)) --framework terraform \
-		--skip-download --quiet --compact \
+scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## checkov over modules/ and every root of envs/ and terraform/ (SARIF + JUnit per root in reports/checkov/)
+	@rm -rf $(REPORTS)/checkov && mkdir -p $(REPORTS)/checkov
+	@$(MAKE) --no-print-directory --output-sync=target --keep-going -j $(SCAN_JOBS) $(addprefix scan/,$(SCAN_ROOTS))
+
+# One root: make scan/envs/dev. Reports are named after the root: reports/checkov/envs-dev.sarif.
+# checkov passes a file it cannot parse unscanned (exit 0): that fails the root here.
+scan/%:
+	@echo "scan: $*"
+	@mkdir -p $(REPORTS)/checkov
+	@results=$$($(CHECKOV_VENV)/bin/checkov -d $* --framework terraform --skip-download --quiet --compact \
 		--output cli --output sarif --output junitxml \
-		--output-file-path console,$(REPORTS)/checkov.sarif,$(REPORTS)/checkov.junit.xml
+		--output-file-path console,$(REPORTS)/checkov/$(subst /,-,$*).sarif,$(REPORTS)/checkov/$(subst /,-,$*).junit.xml); \
+	status=$$?; echo "$$results"; \
+	if [[ $$results == *"Parsing errors"* ]]; then \
+		echo "error: $*: checkov could not parse every file, so not all of it was scanned" >&2; exit 1; fi; \
+	exit $$status
 
 ENV ?=
 require-env:

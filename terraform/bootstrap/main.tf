@@ -15,6 +15,10 @@ provider "aws" {
 # KMS-encrypted, private, TLS-only. Locking uses S3 conditional writes (use_lockfile),
 # so no lock table is needed. EventBridge notifications let each env react to a change
 # of its state object.
+#
+# Every companion of a bucket iterates the regions and names its bucket as
+# aws_s3_bucket.state[each.key]: checkov follows that reference to each bucket, whereas
+# `for_each = aws_s3_bucket.state` with each.value links the companions to one bucket only.
 
 resource "aws_kms_key" "state" {
   for_each = toset(var.regions)
@@ -55,10 +59,10 @@ resource "aws_s3_bucket" "state" {
 }
 
 resource "aws_s3_bucket_versioning" "state" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   region = each.key
-  bucket = each.value.id
+  bucket = aws_s3_bucket.state[each.key].id
 
   versioning_configuration {
     status = "Enabled"
@@ -66,10 +70,10 @@ resource "aws_s3_bucket_versioning" "state" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   region = each.key
-  bucket = each.value.id
+  bucket = aws_s3_bucket.state[each.key].id
 
   rule {
     bucket_key_enabled = true
@@ -82,10 +86,10 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
 }
 
 resource "aws_s3_bucket_public_access_block" "state" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   region                  = each.key
-  bucket                  = each.value.id
+  bucket                  = aws_s3_bucket.state[each.key].id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -93,10 +97,10 @@ resource "aws_s3_bucket_public_access_block" "state" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   region = each.key
-  bucket = each.value.id
+  bucket = aws_s3_bucket.state[each.key].id
 
   rule {
     id     = "keep-a-year-of-state-history"
@@ -117,21 +121,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 }
 
 resource "aws_s3_bucket_notification" "state" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   region      = each.key
-  bucket      = each.value.id
+  bucket      = aws_s3_bucket.state[each.key].id
   eventbridge = true
 }
 
 data "aws_iam_policy_document" "tls_only" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [each.value.arn, "${each.value.arn}/*"]
+    resources = [aws_s3_bucket.state[each.key].arn, "${aws_s3_bucket.state[each.key].arn}/*"]
 
     principals {
       type        = "*"
@@ -147,10 +151,10 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "state" {
-  for_each = aws_s3_bucket.state
+  for_each = toset(var.regions)
 
   region = each.key
-  bucket = each.value.id
+  bucket = aws_s3_bucket.state[each.key].id
   policy = data.aws_iam_policy_document.tls_only[each.key].json
 
   depends_on = [aws_s3_bucket_public_access_block.state]

@@ -89,6 +89,28 @@ def test_the_primary_store_replicates_to_every_other_env_region(deployed, aws, s
         assert replica_key == f"arn:aws:kms:{region}:{ACCOUNT}:alias/infrarep-{env}"
 
 
+def test_every_state_bucket_is_versioned_encrypted_private_and_tls_only(deployed, aws, settings):
+    regions = {settings.control_region, *(env.region for env in settings.ordered())}
+    assert len(regions) == 3
+    for region in sorted(regions):
+        s3 = aws("s3", region)
+        bucket = f"{settings.state.bucket_prefix}-{region}"
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled", bucket
+        (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        key = rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+        assert key.startswith(f"arn:aws:kms:{region}:{ACCOUNT}:key/"), f"{bucket}: {key}"
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(block.values()) and len(block) == 4, bucket
+        (expiry,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        assert expiry["NoncurrentVersionExpiration"]["NoncurrentDays"] == 365, bucket
+        assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket=bucket), bucket
+        (statement,) = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+        assert statement["Effect"] == "Deny", bucket
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, bucket
+        assert set(statement["Resource"]) == {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"}
+
+
 def test_the_replication_role_may_encrypt_only_with_the_destination_aliases(deployed, aws):
     iam = aws("iam")
     role = f"{STORE}-replication"
