@@ -3,13 +3,17 @@ against an in-memory store, and the S3 store (moto in-process) with its conditio
 
 from __future__ import annotations
 
+import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from infrarep import env_lock, lock_store
+from infrarep import config, env_lock, lock_store, workflow
+
+REPO = Path(__file__).parents[2]
 
 NOW = datetime(2026, 12, 2, 7, 12, 3, tzinfo=UTC)
 KEY = "dev/terraform.tfstate.infrarep-lock"
@@ -218,3 +222,35 @@ def test_s3_without_the_state_bucket_says_to_bootstrap(s3):
         env_lock.acquire(store, KEY, holder(), NOW)
     assert missing.value.message == "s3://infrarep-tfstate-eu-west-1: no such state bucket, so no env lock"
     assert missing.value.hint == "create it: infrarep bootstrap"
+
+
+# --- a run's hold (workflow.Runner.hold) on moto in-process ---
+
+
+def _runner_without_toolchain(lines: list[str]) -> workflow.Runner:
+    """`Runner.hold` needs the settings, per-region clients and progress, not terraform."""
+    runner = workflow.Runner.__new__(workflow.Runner)
+    runner.settings = config.load(REPO / "envs" / "environments.yaml")
+    runner.local = None
+    runner.progress = lines.append
+    runner._clients, runner._clients_lock, runner._held = {}, threading.Lock(), set()
+    return runner
+
+
+def test_a_promotion_step_holds_its_target_once_through_its_deploy(s3):
+    lines: list[str] = []
+    runner = _runner_without_toolchain(lines)
+    dev = runner.settings.env("dev")
+    with runner.hold(dev, "alice", lambda: NOW):
+        with runner.hold(dev, "alice", lambda: NOW):  # the step's deploy, inside the step
+            found = s3.get_object(Bucket="infrarep-tfstate-us-east-1", Key=KEY)["Body"].read()
+            assert env_lock.Holder.from_json(found, "x").actor == "alice"
+        assert s3.list_objects_v2(Bucket="infrarep-tfstate-us-east-1", Prefix=KEY)["KeyCount"] == 1
+        other = _runner_without_toolchain(lines)  # another run
+        with (
+            pytest.raises(env_lock.EnvLocked, match=r"^dev: held by alice on "),
+            other.hold(dev, "bob", lambda: NOW),
+        ):
+            pass
+    assert s3.list_objects_v2(Bucket="infrarep-tfstate-us-east-1", Prefix=KEY)["KeyCount"] == 0
+    assert lines == []
