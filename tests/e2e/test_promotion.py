@@ -66,6 +66,11 @@ def ok(done: subprocess.CompletedProcess[str], code: int = 0) -> subprocess.Comp
     return done
 
 
+def newest_run_file(state_dir: Path, env: str, name: str) -> Path:
+    """`name` as the newest run of `env` that wrote one left it (.infrarep/runs/<env>/<run>/)."""
+    return sorted((state_dir / "runs" / env).glob(f"*/{name}"))[-1]
+
+
 @pytest.fixture
 def ledger(target, aws_for) -> Callable[[str], list[dict[str, str]]]:
     """`ledger("prod")`: the env's rows, newest first, as plain strings."""
@@ -200,7 +205,7 @@ def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, ta
         )
         assert (stored.env, stored.version) == (env, "e2e-1")
         assert stored.resources_sha256() == parity_report["manifests"][env]["resources_sha256"], env
-    (digest,) = {planfile.read(state_dir / "runs" / env / "plan.tfplan").code_digest for env in REGIONS}
+    (digest,) = {planfile.read(newest_run_file(state_dir, env, "plan.tfplan")).code_digest for env in REGIONS}
     assert (state_dir / "configurations" / f"{digest}.json").is_file()
 
 
@@ -277,7 +282,7 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
     # The report read each saved refresh plan itself (its two states); terraform's own JSON of
     # the same plan gives the same findings and counts.
     for env in REGIONS:
-        runs = state_dir / "runs" / env
+        runs = newest_run_file(state_dir, env, "refresh.tfplan").parent
         terraform = TerraformRoot(
             tools.binary(), project / "envs" / env, env={**tools.terraform_env(), **started.terraform_env()}
         )
@@ -412,6 +417,7 @@ def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, 
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="infrarep-tfstate-us-east-1")["Contents"]]
     assert "dev/terraform.tfstate" in keys
     assert "dev/terraform.tfstate.tflock" not in keys, "terraform did not release the lock"
+    assert "dev/terraform.tfstate.infrarep-lock" not in keys, "infrarep did not release the env"
     state = json.loads(
         s3.get_object(Bucket="infrarep-tfstate-us-east-1", Key="dev/terraform.tfstate")["Body"].read()
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from infrarep import config, records
+from infrarep import config, env_lock, planfile, records
 
 from .env_checks import assert_workload_matches
 from .projects import REPO, run_infrarep, running_local_aws, scratch_project
@@ -116,11 +117,26 @@ def test_the_deployment_is_in_the_ledger(deployed_dev, stack_aws, aws_for):
     assert rows[0]["manifest_sha256"]["S"] == manifest.sha256() == hashlib.sha256(body).hexdigest()
 
 
-def test_a_fresh_deploy_plans_clean(deployed_dev, project, stack_aws):
+@pytest.fixture(scope="module")
+def replanned(deployed_dev, project, stack_aws):
+    """`plan --env dev` of the deployed version, right after the deploy."""
     state_dir, _ = stack_aws
     again = infrarep(project, state_dir, "plan", "--env", "dev", "--version", "e2e-1", "--json")
     assert again.returncode == 0, f"perpetual diff: {again.stdout[-3000:]} {again.stderr[-2000:]}"
-    assert json.loads(again.stdout)["changes"] is False
+    return json.loads(again.stdout)
+
+
+def test_a_fresh_deploy_plans_clean(replanned):
+    assert replanned["changes"] is False
+
+
+def test_each_run_plans_into_its_own_file(deployed_dev, replanned):
+    """A second run of an env never replaces the saved plan the first applies."""
+    applied, planned = Path(deployed_dev["plan_file"]), Path(replanned["plan_file"])
+    assert applied != planned
+    assert applied.parent.parent == planned.parent.parent  # .infrarep/runs/dev/<run>/
+    assert planfile.read(applied).variables["release_version"] == "e2e-1"
+    assert planfile.read(planned).variables["release_version"] == "e2e-1"
 
 
 def test_dev_runs_the_payments_workload_with_its_declared_limits(deployed_dev, stack_aws, aws_for):
@@ -144,6 +160,102 @@ def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
         "version": None,
     }
     assert list(by_env) == ["dev", "staging", "prod"]
+
+
+STATE_BUCKET = "infrarep-tfstate-us-east-1"
+ENV_LOCK = "dev/terraform.tfstate.infrarep-lock"
+
+
+def lock_versions(s3) -> list[str]:
+    """The env lock's history in the (versioned) state bucket: `put` and `delete`, oldest first."""
+    listed = s3.list_object_versions(Bucket=STATE_BUCKET, Prefix=ENV_LOCK)
+    events = [(v["LastModified"], "put") for v in listed.get("Versions", [])]
+    events += [(m["LastModified"], "delete") for m in listed.get("DeleteMarkers", [])]
+    return [kind for _, kind in sorted(events, key=lambda event: event[0])]
+
+
+def run_dirs(state_dir: Path) -> list[str]:
+    runs = state_dir / "runs" / "dev"
+    return sorted(path.name for path in runs.iterdir()) if runs.is_dir() else []
+
+
+def test_a_deploy_held_dev_from_plan_to_apply_and_released_it(deployed_dev, stack_aws, aws_for):
+    _, target = stack_aws
+    s3 = aws_for(target, "s3", "us-east-1")
+    assert lock_versions(s3)[:2] == ["put", "delete"]
+    assert "Contents" not in s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=ENV_LOCK)
+
+
+def test_a_second_run_meets_the_env_lock_before_it_plans(deployed_dev, project, stack_aws, aws_for):
+    """Held by another run (here the test, as a run on another machine would), a deploy is refused
+    in one line naming the holder, before it plans or writes anything; `unlock` releases it."""
+    state_dir, target = stack_aws
+    s3 = aws_for(target, "s3", "us-east-1")
+    since = datetime.now(UTC) - timedelta(minutes=7)
+    holder = env_lock.Holder("0123456789ab", "dev", "bob", "ci-7", 4242, "infrarep deploy --env dev", since)
+    s3.put_object(Bucket=STATE_BUCKET, Key=ENV_LOCK, Body=holder.to_json())
+    before = run_dirs(state_dir)
+
+    refused = infrarep(project, state_dir, "deploy", "--env", "dev", "--version", "e2e-2")
+    assert refused.returncode == 1, refused.stderr[-3000:]
+    assert refused.stderr.splitlines() == [
+        f"error: dev: held by bob on ci-7 (pid 4242, `infrarep deploy --env dev`) since "
+        f"{since:%Y-%m-%d %H:%M:%S} UTC (7 min ago); nothing was planned",
+        "hint: wait for that run to end; if it is gone, release its lock: "
+        "infrarep unlock --env dev --id 0123456789ab",
+    ]
+    assert run_dirs(state_dir) == before  # nothing planned, no tfvars written
+    assert s3.get_object(Bucket=STATE_BUCKET, Key=ENV_LOCK)["Body"].read() == holder.to_json()
+
+    wrong = infrarep(project, state_dir, "unlock", "--env", "dev", "--id", "ffffffffffff")
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("error: dev: the lock is 0123456789ab, not ffffffffffff: held by bob")
+    released = infrarep(project, state_dir, "unlock", "--env", "dev", "--id", "0123456789ab", "--json")
+    assert released.returncode == 0, released.stderr[-2000:]
+    document = json.loads(released.stdout)
+    assert (document["released"], document["holder"]["actor"], document["holder"]["host"]) == (
+        True,
+        "bob",
+        "ci-7",
+    )
+    assert "Contents" not in s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=ENV_LOCK)
+    again = infrarep(project, state_dir, "unlock", "--env", "dev", "--id", "0123456789ab")
+    assert (again.returncode, again.stdout) == (0, "dev: not locked\n")
+
+
+def test_terraforms_own_state_lock_is_one_line_and_the_failed_run_releases_the_env(
+    deployed_dev, project, stack_aws, aws_for
+):
+    """terraform run by hand (not through infrarep) holds the state: the deploy's plan fails on
+    terraform's lock, said in one line instead of terraform's 15, and the env lock is released."""
+    state_dir, target = stack_aws
+    s3 = aws_for(target, "s3", "us-east-1")
+    terraform_lock = {
+        "ID": "5e1f0c2a-7d4b-4c3e-9a8b-1f2e3d4c5b6a",
+        "Operation": "OperationTypeApply",
+        "Info": "",
+        "Who": "carol@laptop",
+        "Version": "1.11.4",
+        "Created": "2026-12-02T07:12:03.123456Z",
+        "Path": f"{STATE_BUCKET}/dev/terraform.tfstate",
+    }
+    s3.put_object(Bucket=STATE_BUCKET, Key="dev/terraform.tfstate.tflock", Body=json.dumps(terraform_lock))
+    held_before = lock_versions(s3).count("put")
+    try:
+        failed = infrarep(project, state_dir, "deploy", "--env", "dev", "--version", "e2e-1")
+    finally:
+        s3.delete_object(Bucket=STATE_BUCKET, Key="dev/terraform.tfstate.tflock")
+    assert failed.returncode == 1, failed.stderr[-3000:]
+    errors = [line for line in failed.stderr.splitlines() if line.startswith(("error:", "hint:"))]
+    assert errors == [
+        f"error: `terraform plan` in {project / 'envs/dev'}: the state is locked by carol@laptop since "
+        "2026-12-02 07:12:03 UTC (terraform apply, lock ID 5e1f0c2a-7d4b-4c3e-9a8b-1f2e3d4c5b6a)",
+        "hint: wait for that terraform run to end; if it is gone, release its lock: "
+        f"terraform -chdir={project / 'envs/dev'} force-unlock 5e1f0c2a-7d4b-4c3e-9a8b-1f2e3d4c5b6a",
+    ]
+    assert "Terraform acquires a state lock" not in failed.stderr
+    assert lock_versions(s3).count("put") == held_before + 1  # the env was held for the run ...
+    assert "Contents" not in s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=ENV_LOCK)  # ... and released
 
 
 def test_live_drift_report_is_clean_then_names_an_out_of_band_change(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infrarep import cli, promote, records, rollback
+from infrarep import cli, env_lock, promote, records, rollback
 from infrarep.config import Target
 from infrarep.errors import ExitCode, InfrarepError
 
@@ -53,15 +54,28 @@ class World:
     lines: list[str] = field(default_factory=list)
     slept: list[timedelta] = field(default_factory=list)
     reasons: dict[str, str | None] = field(default_factory=dict)
+    held_elsewhere: set[str] = field(default_factory=set)
+    timeline: list[str] = field(default_factory=list)
 
     def history(self, env: str) -> Sequence[records.LedgerEntry]:
         return self.rows.get(env, [])
+
+    @contextmanager
+    def hold(self, target: str) -> Iterator[None]:
+        if target in self.held_elsewhere:
+            raise env_lock.EnvLocked(f"{target}: held by bob on ci-7")
+        self.timeline.append(f"hold {target}")
+        try:
+            yield
+        finally:
+            self.timeline.append(f"release {target}")
 
     def live_drift(self, env: str) -> bool | None:
         return self.drift.get(env, False)
 
     def ask_approval(self, target: str, version: str) -> str | None:
         self.asked.append((target, version))
+        self.timeline.append(f"ask {target}")
         return self.answer
 
     def deploy(
@@ -71,6 +85,7 @@ class World:
             raise InfrarepError(f"`terraform apply` failed in envs/{target}")
         self.deployed.append((target, version, approver))
         self.reasons[target] = reason
+        self.timeline.append(f"deploy {target}")
         entry = row(target, version, self.clock)
         self.rows.setdefault(target, []).append(entry)
         return entry
@@ -198,6 +213,36 @@ def test_two_steps_promote_the_same_version_through_both_envs():
     result = promote.run(plan("staging", "prod", approver="carol", soak=timedelta(0)), world)
     assert world.deployed == [("staging", "v2", "carol"), ("prod", "v2", "carol")]
     assert result.untouched == ()
+
+
+def test_the_target_is_held_from_its_gates_through_the_prompt_to_its_deploy():
+    world = World(rows={"dev": [row("dev", "v2", NOW)]}, answer="dana")
+    promote.run(plan("staging", "prod", soak=timedelta(0)), world)
+    assert world.timeline == [
+        "hold staging",
+        "ask staging",
+        "deploy staging",
+        "release staging",
+        "hold prod",
+        "ask prod",
+        "deploy prod",
+        "release prod",
+    ]
+
+
+def test_a_target_another_run_holds_is_refused_before_its_gates_and_later_ones_stay_untouched():
+    world = World(rows={"dev": [row("dev", "v2", NOW)]}, answer="dana", held_elsewhere={"staging"})
+    with pytest.raises(env_lock.EnvLocked, match="staging: held by bob"):
+        promote.run(plan("staging", "prod", soak=timedelta(0)), world)
+    assert world.asked == [] and world.deployed == []
+    assert not any("gates" in line for line in world.lines)
+    assert "prod       untouched: promotion stopped at staging" in world.lines
+
+
+def test_a_dry_run_holds_nothing():
+    world = World(rows={"dev": [row("dev", "v2", NOW)]}, held_elsewhere={"staging"})
+    result = promote.run(plan("staging", dry_run=True, approver="alice"), world)
+    assert result.refused is None and world.timeline == []
 
 
 def test_code_that_differs_from_the_previous_envs_is_refused():

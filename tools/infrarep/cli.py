@@ -522,6 +522,34 @@ def rollback(
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
+def unlock(
+    env: Annotated[str, typer.Option("--env", help="The environment whose lock to release.")],
+    lock_id: Annotated[str, typer.Option("--id", help="The lock's id, as the refused run's error names it.")],
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was released as JSON.")] = False,
+) -> None:
+    """Release an env's lock that a run left behind (killed, or its machine lost).
+
+    deploy, promote and rollback hold their env from before the plan until after the apply; a second run meets the lock and is refused, naming its holder and id. Release it only once that run is gone: the id guards against releasing a newer run's lock.
+    """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
+    from . import config, workflow
+
+    settings = config.load(config_path)
+    target = settings.env(env, config_path)
+    runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
+    released = workflow.unlock_env(runner, target, lock_id, _now)
+    if as_json:
+        holder = None
+        if released is not None:
+            holder = {**asdict(released), "since": released.since.isoformat()}
+        emit_json({"env": env, "released": released is not None, "holder": holder})
+    elif released is None:
+        print(f"{env}: not locked")
+    else:
+        print(f"{env}: released lock {released.id} of {released.describe(_now())}")
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
 def status(
     config_path: ConfigOption = Path("envs/environments.yaml"),
     as_json: Annotated[bool, typer.Option("--json", help="Print each env's status as JSON.")] = False,

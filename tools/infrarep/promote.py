@@ -7,6 +7,7 @@ the ledger rows and the drift result arrive as arguments, so no test ever sleeps
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -224,6 +225,10 @@ class Ports(Protocol):
     def live_drift(self, env: str) -> bool | None:
         """Whether the env has live drift; None when it could not be checked."""
 
+    def hold(self, target: str) -> AbstractContextManager[None]:
+        """Hold `target` (no other run deploys it) from its gates through the approval
+        prompt to its deploy; raises if another run holds it."""
+
     def ask_approval(self, target: str, version: str) -> str | None:
         """The approver's name from an interactive prompt; None without a TTY or when declined."""
 
@@ -305,7 +310,8 @@ def run(plan: PromotionPlan, ports: Ports) -> PromotionResult:
     for index, target in enumerate(targets):
         later = targets[index + 1 :]
         try:
-            step = _step(plan, ports, target, version)
+            with nullcontext() if plan.dry_run else ports.hold(target):
+                step = _step(plan, ports, target, version)
         except BaseException:
             _say_untouched(ports, later, target)
             raise

@@ -27,6 +27,7 @@ from .errors import Interrupted, TerraformFailed, ToolchainError
 LineSink = Callable[[str], None]
 
 _STDERR_TAIL_LINES = 12
+_STDERR_SCANNED_LINES = 64  # terraform's state-lock error ends its output: 20 lines or so
 _BACKGROUND_NICENESS = 19  # where the idle scheduling class is missing (not Linux)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -44,6 +45,53 @@ class StreamedChange:
     address: str
     type: str
     action: str
+
+
+class StateLocked(TerraformFailed):
+    """terraform could not take the state lock: another terraform command holds it. Said in
+    one line (who, since when, the lock's ID) instead of terraform's 15-line message."""
+
+    def __init__(
+        self, command: list[str], returncode: int, stderr_tail: str, lock: dict[str, str], workdir: Path
+    ) -> None:
+        super().__init__(command, returncode, stderr_tail)
+        self.lock = lock
+        operation = lock.get("Operation", "").removeprefix("OperationType").lower() or "a command"
+        self.message = (
+            f"`{' '.join(command[:2])}` in {workdir}: the state is locked by "
+            f"{lock.get('Who') or 'an unknown user'} since {_lock_time(lock.get('Created', ''))} "
+            f"(terraform {operation}, lock ID {lock['ID']})"
+        )
+        self.args = (self.message,)
+        self.hint = (
+            f"wait for that terraform run to end; if it is gone, release its lock: "
+            f"terraform -chdir={workdir} force-unlock {lock['ID']}"
+        )
+
+
+_LOCK_FIELD = re.compile(r"^\s+(ID|Path|Operation|Who|Version|Created|Info):\s*(.*?)\s*$")
+_LOCK_CREATED = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? \+0000 UTC")
+
+
+def state_lock_info(lines: Iterable[str]) -> dict[str, str] | None:
+    """The `Lock Info:` block terraform prints when it cannot take the state lock, as fields
+    (ID, Path, Operation, Who, Version, Created, Info); None if there is none."""
+    info: dict[str, str] = {}
+    inside = False
+    for line in lines:
+        if line.strip() == "Lock Info:":
+            info, inside = {}, True
+        elif inside and (field_match := _LOCK_FIELD.match(line)):
+            info[field_match[1]] = field_match[2]
+        else:
+            inside = False
+    return info if info.get("ID") else None
+
+
+def _lock_time(created: str) -> str:
+    """`2026-12-02 07:12:03.123456 +0000 UTC` -> `2026-12-02 07:12:03 UTC`."""
+    match = _LOCK_CREATED.fullmatch(created.strip())
+    return f"{match[1]} UTC" if match else created.strip() or "an unknown time"
 
 
 @dataclass(frozen=True)
@@ -178,8 +226,13 @@ class TerraformRoot:
         argv = self._argv("plan", **options)
         try:
             code = self._run(argv, ok_codes=(0, 2), capture=lambda line: self._ui_line(line, changes, errors))
+        except StateLocked:
+            raise
         except TerraformFailed as failed:
             tail = "\n".join(errors) or failed.stderr_tail
+            lock = state_lock_info(tail.splitlines())
+            if lock is not None:
+                raise StateLocked(failed.command, failed.returncode, tail, lock, self.workdir) from None
             raise TerraformFailed(failed.command, failed.returncode, tail) from None
         return PlanOutcome.CHANGES if code == 2 else PlanOutcome.NO_CHANGES
 
@@ -240,6 +293,7 @@ class TerraformRoot:
     ) -> int:
         shown = [Path(argv[0]).name, *argv[1:]]
         tail: deque[str] = deque(maxlen=_STDERR_TAIL_LINES)
+        scanned: deque[str] = deque(maxlen=_STDERR_SCANNED_LINES)
         try:
             process = subprocess.Popen(
                 argv,
@@ -260,6 +314,7 @@ class TerraformRoot:
             assert process.stderr is not None
             for raw in process.stderr:
                 line = _ANSI.sub("", raw.decode(errors="replace").rstrip())
+                scanned.append(line)
                 if line.strip():
                     tail.append(line)
                 if self.on_line is not None:
@@ -294,6 +349,9 @@ class TerraformRoot:
             ) from None
         reader.join(timeout=5)
         if returncode not in ok_codes:
+            lock = state_lock_info(scanned)
+            if lock is not None:
+                raise StateLocked(shown, returncode, "\n".join(tail), lock, self.workdir)
             raise TerraformFailed(shown, returncode, "\n".join(tail))
         return returncode
 

@@ -10,18 +10,36 @@ import hashlib
 import importlib
 import json
 import os
+import re
+import shlex
+import shutil
+import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import applied, ledger, local_aws, pins, planfile, plans, records, render, toolchain
+from . import (
+    applied,
+    env_lock,
+    ledger,
+    local_aws,
+    lock_store,
+    pins,
+    planfile,
+    plans,
+    records,
+    render,
+    toolchain,
+)
 from .config import EnvSettings, Settings, Target
 from .errors import ConfigError, InfrarepError, Interrupted
 from .files import write_atomic
@@ -61,22 +79,55 @@ class PlannedRun:
         return self.export_json()
 
 
+KEPT_RUNS = 10
+"""Run directories kept per root (`.infrarep/runs/<name>/`); older ones go when a run plans."""
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")
+
+
+def new_run_id() -> str:
+    """`20261202T071203Z-3f2a9c1b`: in time order, unique across the processes of a checkout."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
 @dataclass(frozen=True)
 class Workspace:
-    """Where the project, its per-run files and the local AWS state live."""
+    """Where the project, its per-run files and the local AWS state live. Each run (each
+    infrarep process) keeps its plans and tfvars in its own directory, so a second run of an
+    env never replaces the saved plan the first is about to apply."""
 
     project: Path
     state_dir: Path
     config_path: Path
+    run_id: str = field(default_factory=new_run_id)
 
     def env_root(self, env: str) -> Path:
         return self.project / "envs" / env
 
     def run_dir(self, name: str) -> Path:
-        return self.state_dir / "runs" / name
+        return self.state_dir / "runs" / name / self.run_id
+
+    def prune_runs(self, name: str, keep: int = KEPT_RUNS) -> None:
+        """Remove all but the `keep` newest run directories of `name` (never this run's), and
+        whatever else lies there (the single-directory layout of earlier versions)."""
+        runs = self.state_dir / "runs" / name
+        entries = [path.name for path in runs.iterdir()] if runs.is_dir() else []
+        for entry in stale_runs(entries, self.run_id, keep):
+            path = runs / entry
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
     def lambda_packages(self) -> Path:
         return self.project / "dist" / "lambda"
+
+
+def stale_runs(names: Sequence[str], current: str, keep: int) -> list[str]:
+    """Entries of a root's runs directory to remove: all but the `keep` newest runs (by id,
+    which sorts in time order) and the `current` one; anything not named like a run."""
+    runs = sorted(name for name in names if _RUN_ID.fullmatch(name) and name != current)
+    kept = set(runs[-(keep - 1) :]) if keep > 1 else set()
+    return sorted(name for name in names if name != current and name not in kept)
 
 
 INIT_MARKER = "infrarep-init.sha256"
@@ -185,6 +236,7 @@ class Runner:
         self.plan_files = PlanFiles(self.tools.binary(), workspace.state_dir / "configurations", progress)
         self._clients: dict[str, ledger.Clients] = {}
         self._clients_lock = threading.Lock()
+        self._held: set[str] = set()
 
     def clients(self, region: str) -> ledger.Clients:
         """boto3 clients for `region` against the configured target, built once per region."""
@@ -196,6 +248,37 @@ class Runner:
                     ca_bundle=self.local.ca_bundle if self.local else None,
                 )
             return self._clients[region]
+
+    def env_locks(self, env: EnvSettings) -> tuple[lock_store.S3LockStore, str]:
+        """Where `env`'s lock lives: its region's state bucket, beside its state."""
+        store = lock_store.S3LockStore(
+            self.clients(env.region).s3, render.state_bucket(self.settings, env.region)
+        )
+        return store, env_lock.lock_key(render.env_state_key(env))
+
+    @contextmanager
+    def hold(self, env: EnvSettings, actor: str, clock: Callable[[], datetime]) -> Iterator[None]:
+        """Hold `env` for this run from before its plan until after its apply (`env_lock`).
+        Holding an env this run holds already (a promotion step's deploy) adds nothing."""
+        if env.name in self._held:
+            yield
+            return
+        store, key = self.env_locks(env)
+        holder = env_lock.Holder(
+            id=uuid.uuid4().hex[:12],
+            env=env.name,
+            actor=actor,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            command=_command_line(),
+            since=clock(),
+        )
+        with env_lock.held(store, key, holder, clock(), self.progress):
+            self._held.add(env.name)
+            try:
+                yield
+            finally:
+                self._held.discard(env.name)
 
     def root(self, path: Path) -> TerraformRoot:
         env = dict(self.tools.terraform_env())
@@ -221,6 +304,7 @@ class Runner:
         started = time.monotonic()
         run_dir = self.workspace.run_dir(name)
         run_dir.mkdir(parents=True, exist_ok=True)
+        self.workspace.prune_runs(name)
         root = self.root(root_dir)
         self.init(name, root_dir, backend_config)
         kind = "destroy" if destroy else "refresh" if refresh_only else "plan"
@@ -548,9 +632,38 @@ def deploy_release(
     var_files: Sequence[Path] = (),
     parameters: dict[str, object] | None = None,
 ) -> Applied:
-    """The one deploy path (deploy, promote, rollback): plan to a saved plan, apply exactly
-    that plan, record SUCCEEDED, or FAILED / INTERRUPTED and re-raise. `var_files` come
-    before the release file (a rollback's snapshot overrides the rendered tfvars)."""
+    """The one deploy path (deploy, promote, rollback): hold the env, plan to a saved plan,
+    apply exactly that plan, record SUCCEEDED, or FAILED / INTERRUPTED and re-raise.
+    `var_files` come before the release file (a rollback's snapshot overrides the rendered
+    tfvars)."""
+    with runner.hold(env, actor, clock):
+        return _plan_apply_record(
+            runner,
+            env,
+            release,
+            actor,
+            clock,
+            event_type=event_type,
+            approver=approver,
+            reason=reason,
+            var_files=var_files,
+            parameters=parameters,
+        )
+
+
+def _plan_apply_record(
+    runner: Runner,
+    env: EnvSettings,
+    release: Release,
+    actor: str,
+    clock: Clock,
+    *,
+    event_type: records.EventType,
+    approver: str | None,
+    reason: str | None,
+    var_files: Sequence[Path],
+    parameters: dict[str, object] | None,
+) -> Applied:
     root = runner.workspace.env_root(env.name)
     runner.init(env.name, root, root / render.BACKEND_FILE)
     threading.Thread(target=runner.clients, args=(env.region,), daemon=True).start()  # while terraform works
@@ -660,6 +773,9 @@ class PromotionPorts:
             self.progress(f"{env:<10} drift   ... and {len(drifted) - LISTED_FINDINGS} more")
         return report.drift
 
+    def hold(self, target: str) -> AbstractContextManager[None]:
+        return self.runner.hold(self._env(target), self.actor, self._clock)
+
     def ask_approval(self, target: str, version: str) -> str | None:
         return self._ask(target, version)
 
@@ -725,25 +841,38 @@ def roll_back(
     note = rollback.check_code(restored, current.source_commit, force)
     if note:
         runner.progress(f"{env.name:<10} code    {note}")
-    snapshot_file = runner.workspace.run_dir(env.name) / "rollback.tfvars.json"
-    write_atomic(snapshot_file, json.dumps(parameters, sort_keys=True, indent=2) + "\n")
-    release = Release(version=version, source_commit=current.source_commit)
-    applied = deploy_release(
-        runner,
-        env,
-        release,
-        actor,
-        clock,
-        event_type=records.EventType.ROLLBACK,
-        reason=f"{reason} ({note})" if note else reason,
-        var_files=[snapshot_file],
-        parameters=parameters,
-    )
+    with runner.hold(env, actor, clock):  # before the snapshot is written: a refused run writes nothing
+        snapshot_file = runner.workspace.run_dir(env.name) / "rollback.tfvars.json"
+        write_atomic(snapshot_file, json.dumps(parameters, sort_keys=True, indent=2) + "\n")
+        release = Release(version=version, source_commit=current.source_commit)
+        applied = deploy_release(
+            runner,
+            env,
+            release,
+            actor,
+            clock,
+            event_type=records.EventType.ROLLBACK,
+            reason=f"{reason} ({note})" if note else reason,
+            var_files=[snapshot_file],
+            parameters=parameters,
+        )
     return RolledBack(applied, restored, note)
 
 
 def _environ() -> dict[str, str]:
     return dict(os.environ)
+
+
+def _command_line() -> str:
+    """This run's command line, for the env lock: `infrarep deploy --env dev`."""
+    return shlex.join(["infrarep", *sys.argv[1:]])
+
+
+def unlock_env(runner: Runner, env: EnvSettings, lock_id: str, clock: Clock) -> env_lock.Holder | None:
+    """Release `env`'s lock `lock_id` left by a run that ended without releasing it; the holder
+    it named, or None if the env was not held."""
+    store, key = runner.env_locks(env)
+    return env_lock.unlock(store, key, env.name, lock_id, clock())
 
 
 def current_release(project: Path, version: str | None) -> Release:
