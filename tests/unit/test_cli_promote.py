@@ -35,6 +35,7 @@ def row(
         event_type=event_type,
         status=status,
         actor="ci",
+        plan_digest="sha256:plan",
     )
 
 
