@@ -7,9 +7,9 @@ for one: it writes a ROLLBACK / REQUESTED row (which never counts as what the en
 `infrarep rollback --env E --to V --reason R` on the release bundle of V.
 
 Input, direct (Step Functions) or as an EventBridge `detail` (`infrarep` / `RollbackRequested`):
-`{"env": "prod", "to_version": "v6" | null, "reason": "...", "initiator": "...",
-"requested_at": "<ISO-8601>", "request_id": "..."}`. Without `to_version` the env goes back to
-the version it ran before the current one. `requested_at` defaults to the EventBridge `time`,
+`{"env": "prod", "to_version": "v6" | "previous" | null, "reason": "...", "initiator": "...",
+"requested_at": "<ISO-8601>", "request_id": "..."}`. With `to_version` "previous" (or none) the
+env goes back to the version it ran before the current one. `requested_at` defaults to the EventBridge `time`,
 `request_id` to the EventBridge `id` (else a digest of the request).
 
 Idempotent per request: the REQUESTED row's key is derived from `requested_at` and the request
@@ -55,6 +55,8 @@ BUILD_REASON = "ROLLBACK_REASON"
 BUILD_ACTOR = "ROLLBACK_ACTOR"
 BUILD_REQUEST = "ROLLBACK_REQUEST_ID"
 
+PREVIOUS = "previous"
+"""`to_version` that names no version: the one the env ran before the current one."""
 REQUEST_ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,256}$")  # printable ASCII, no spaces
 SUBJECT_LIMIT = 100
 
@@ -197,6 +199,8 @@ def parse_request(event: object, this_env: str) -> RollbackRequest:
     try:
         env = records.check_env(_text(body, "env", where), f"{where}env")
         to_version = _optional_text(body, "to_version", where)
+        if to_version == PREVIOUS:
+            to_version = None
         if to_version is not None:
             records.check_version(to_version, f"{where}to_version")
         when = _optional_text(body, "requested_at", where)

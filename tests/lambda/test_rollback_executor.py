@@ -179,7 +179,7 @@ def test_without_a_version_it_requests_the_one_before_the_running_one(
 
     # Once v6 was really rolled back to (an applied ROLLBACK), "previous" is v7 again.
     world.row("v6", T0 + timedelta(days=3), event_type=EventType.ROLLBACK)
-    executor_handler.handler(event("evt-2", to_version=None), lambda_context)
+    executor_handler.handler(event("evt-2", to_version="previous"), lambda_context)
     assert overrides(world.started[-1])["ROLLBACK_TO"] == "v7"
 
 
