@@ -508,6 +508,8 @@ class EnvironmentUpdate:
     publisher already wrote (`EnvironmentUpdate.from_entry(entry)`). The deployment recorder then
     writes that same key, so its conditional put finds the row and nothing is counted twice.
     Without them the recorder keys the row on the EventBridge event's `time` and `id`.
+    `plan_digest` is the evidence of the apply: a SUCCEEDED update without it is recorded but
+    never says which version the env runs (`applied`).
     """
 
     env: str
