@@ -35,8 +35,10 @@ locals {
     )
   ])
   rollback_pipeline_name = "${var.name}-rollback"
-  default_bus_arn        = "${local.arn_prefix}:events:${local.region}:${local.account_id}:event-bus/default"
-  release_bundle_arn     = "${var.source_bucket.arn}/${var.source_object_key}"
+  # Known at plan time (the soak's definition names it; plan-time checks read that definition).
+  rollback_state_machine_arn = "${local.arn_prefix}:states:${local.region}:${local.account_id}:stateMachine:${var.name}-rollback"
+  default_bus_arn            = "${local.arn_prefix}:events:${local.region}:${local.account_id}:event-bus/default"
+  release_bundle_arn         = "${var.source_bucket.arn}/${var.source_object_key}"
   builds = {
     deploy   = "Runs `make deploy ENV=<env>` for the promotion pipeline, or `infrarep rollback` for a requested rollback"
     validate = "Runs the drift report (live, pending, parity) between promotion steps"
@@ -330,7 +332,7 @@ data "aws_iam_policy_document" "states" {
   statement {
     sid       = "RequestRollback"
     actions   = ["states:StartExecution"]
-    resources = ["${local.arn_prefix}:states:${local.region}:${local.account_id}:stateMachine:${var.name}-rollback"]
+    resources = [local.rollback_state_machine_arn]
   }
 
   statement {
@@ -397,7 +399,7 @@ resource "aws_sfn_state_machine" "soak" {
         Type     = "Task"
         Resource = "${local.arn_prefix}:states:::states:startExecution"
         Parameters = {
-          StateMachineArn = aws_sfn_state_machine.rollback.arn
+          StateMachineArn = local.rollback_state_machine_arn
           Input = {
             "env.$"    = "$.env"
             to_version = "previous"
