@@ -368,7 +368,7 @@ def rollback_command(buildspec: str, variables: dict[str, str]) -> list[str]:
     return [re.sub(r"\$([A-Z_]+)", lambda name: variables[name.group(1)], arg) for arg in shlex.split(run)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rollback_requested(prod_rolled_back, project: Path, target, aws_for, tmp_path_factory) -> dict:
     """prod runs e2e-1 (rolled back). Its rollback executor, as deployed, is asked to go back to
     e2e-2: the event its EventBridge rule delivers. The control plane is not deployed in this
