@@ -49,6 +49,11 @@ variable "state_bucket" {
   description = "Remote-state bucket of this region."
 }
 
+variable "control_region" {
+  type        = string
+  description = "Region of the control plane (promotion pipeline, release bundles)."
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let terraform destroy buckets with their objects (the local target only)."

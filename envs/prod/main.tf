@@ -24,6 +24,7 @@ module "stack" {
   deletion_protection  = var.deletion_protection
   alert_emails         = var.alert_emails
   state_bucket         = var.state_bucket
+  control_region       = var.control_region
   force_destroy        = var.force_destroy
   payments             = var.payments
   allowed_origins      = var.allowed_origins

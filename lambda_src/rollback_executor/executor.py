@@ -1,20 +1,22 @@
-"""Rollback executor: restore each env's parameters object to an earlier version and record it.
+"""Rollback executor: REQUEST a rollback of this function's env; the deploy build applies it.
 
-Input (direct, Step Functions, or the same fields in an EventBridge `detail`):
-`{"envs": [...], "to_version": "abc123" | null, "object_version_id": "..." | null,
-"reason": "...", "initiator": "...", "request_id": "..." (optional)}`.
+Nothing here changes the env. A rollback is applied only by `infrarep rollback`, which plans,
+applies that plan and records ROLLBACK / SUCCEEDED with the plan's digest. This function asks
+for one: it writes a ROLLBACK / REQUESTED row (which never counts as what the env runs, see
+`records.applied`) and starts a build of the control plane's deploy project that runs
+`infrarep rollback --env E --to V --reason R` on the release bundle of V.
 
-For each env, independently: the earlier S3 object version of `parameters/<env>.json`
-(by version id, or the newest whose `infrarep-version` metadata equals `to_version`)
-is copied over the current one, a ROLLBACK row goes into the ledger, and one
-notification covers the request. One env failing does not stop the others; the
-result lists which envs were and were not rolled back.
+Input, direct (Step Functions) or as an EventBridge `detail` (`infrarep` / `RollbackRequested`):
+`{"env": "prod", "to_version": "v6" | "previous" | null, "reason": "...", "initiator": "...",
+"requested_at": "<ISO-8601>", "request_id": "..."}`. With `to_version` "previous" (or none) the
+env goes back to the version it ran before the current one. `requested_at` defaults to the EventBridge `time`,
+`request_id` to the EventBridge `id` (else a digest of the request).
 
-Idempotent per request id (EventBridge `id`, else `request_id`, else a digest of the
-request): the restored copy carries the id in its metadata, and the ledger row is keyed
-on that copy (its LastModified, and `event_id` = `<request id>/<copy's S3 version id>`).
-A redelivered request finds its own copy, writes nothing new, and reports the env as
-already rolled back; the same request sent after the object changed again runs again.
+Idempotent per request: the REQUESTED row's key is derived from `requested_at` and the request
+id, and a conditional put writes it once. A redelivered request finds its row and starts no
+second build. If the build cannot be started, the row is taken back, so a retry starts afresh.
+A request this function must refuse (an unknown version, no release bundle of it) writes
+nothing and starts nothing; the rollback topic is told why.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,12 +37,28 @@ from infrarep.records import EventType, InvalidRecord, LedgerEntry, Status
 # boto3 clients carry no static types in the Lambda runtime; they are passed in as Any.
 Client = Any
 
+ENV_ENV = "ENV"
 ROLLBACK_TOPIC_ENV = "ROLLBACK_TOPIC_ARN"
-ROLLBACK_ID_METADATA = "infrarep-rollback-id"
-RESTORED_FROM_METADATA = "infrarep-restored-from"
-REQUEST_ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,256}$")  # printable ASCII: it goes into S3 metadata
+BUILD_PROJECT_ENV = "ROLLBACK_BUILD_PROJECT"
+BUILD_REGION_ENV = "ROLLBACK_BUILD_REGION"
+RELEASE_BUCKET_ENV = "RELEASE_BUCKET"
+RELEASE_KEY_ENV = "RELEASE_KEY"
+
+EVENT_DETAIL_TYPE = "RollbackRequested"
+RELEASE_VERSION_METADATA = "version"
+"""User metadata `infrarep release` puts on each release bundle: the version it is."""
+
+# The deploy buildspec runs `infrarep rollback` instead of `make deploy` when ROLLBACK_TO is set.
+BUILD_ENV = "DEPLOY_ENV"
+BUILD_TO = "ROLLBACK_TO"
+BUILD_REASON = "ROLLBACK_REASON"
+BUILD_ACTOR = "ROLLBACK_ACTOR"
+BUILD_REQUEST = "ROLLBACK_REQUEST_ID"
+
+PREVIOUS = "previous"
+"""`to_version` that names no version: the one the env ran before the current one."""
+REQUEST_ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,256}$")  # printable ASCII, no spaces
 SUBJECT_LIMIT = 100
-MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchVersion", "400", "InvalidArgument"})
 
 
 class InvalidEvent(ValueError):
@@ -51,19 +69,31 @@ class MissingSetting(RuntimeError):
     """An environment variable the function needs is not set."""
 
 
-class RollbackFailed(Exception):
-    """One env could not be rolled back; the message says which object and why."""
+class Refused(Exception):
+    """The rollback cannot be requested as asked; the message says why. Nothing was written."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    config_bucket: str
+    env: str
     ledger_table: str
     rollback_topic_arn: str
+    build_project: str
+    build_region: str
+    release_bucket: str
+    release_key: str
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        names = (records.CONFIG_BUCKET_ENV, records.LEDGER_TABLE_ENV, ROLLBACK_TOPIC_ENV)
+        names = (
+            ENV_ENV,
+            records.LEDGER_TABLE_ENV,
+            ROLLBACK_TOPIC_ENV,
+            BUILD_PROJECT_ENV,
+            BUILD_REGION_ENV,
+            RELEASE_BUCKET_ENV,
+            RELEASE_KEY_ENV,
+        )
         missing = [name for name in names if not environ.get(name)]
         if missing:
             raise MissingSetting(f"environment variable {', '.join(missing)} is not set")
@@ -72,95 +102,60 @@ class Settings:
 
 @dataclass(frozen=True)
 class RollbackRequest:
-    envs: tuple[str, ...]
+    env: str
     to_version: str | None
-    object_version_id: str | None
+    """None: the version the env ran before the current one."""
     reason: str
     initiator: str
+    requested_at: datetime
     request_id: str
 
     @property
     def target(self) -> str:
-        if self.object_version_id is not None:
-            return f"object version {self.object_version_id}"
-        return f"version {self.to_version}"
+        return f"version {self.to_version}" if self.to_version else "the previous version"
 
 
 @dataclass(frozen=True)
-class RolledBack:
-    env: str
-    version: str
-    source_commit: str
-    restored_version_id: str
-    """The earlier S3 version that was copied."""
-    object_version_id: str
-    """The new current S3 version of `parameters/<env>.json`."""
-    deployed_at: str
-    newly: bool
-    """False when a redelivered request found this env already rolled back by it."""
+class Requested:
+    """The rollback was requested: its REQUESTED row and the build that applies it."""
+
+    entry: LedgerEntry
+    build_id: str | None
+    """None when a redelivered request found its row: the build was started the first time."""
+
+    @property
+    def newly(self) -> bool:
+        return self.build_id is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "env": self.env,
-            "version": self.version,
-            "source_commit": self.source_commit,
-            "restored_version_id": self.restored_version_id,
-            "object_version_id": self.object_version_id,
-            "deployed_at": self.deployed_at,
-            "already_rolled_back": not self.newly,
+            "requested": True,
+            "already_requested": not self.newly,
+            "env": self.entry.env,
+            "version": self.entry.version,
+            "source_commit": self.entry.source_commit,
+            "request_id": self.entry.event_id,
+            "deployed_at": self.entry.deployed_at,
+            "status": str(self.entry.status),
+            "build_id": self.build_id,
         }
 
 
 @dataclass(frozen=True)
-class NotRolledBack:
-    env: str
+class NotRequested:
+    request: RollbackRequest
     error: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"env": self.env, "error": self.error}
-
-
-EnvOutcome = RolledBack | NotRolledBack
-
-
-@dataclass(frozen=True)
-class RollbackReport:
-    request: RollbackRequest
-    outcomes: tuple[EnvOutcome, ...]
-
-    @property
-    def rolled_back(self) -> list[RolledBack]:
-        return [outcome for outcome in self.outcomes if isinstance(outcome, RolledBack)]
-
-    @property
-    def not_rolled_back(self) -> list[NotRolledBack]:
-        return [outcome for outcome in self.outcomes if isinstance(outcome, NotRolledBack)]
-
-    @property
-    def complete(self) -> bool:
-        return not self.not_rolled_back
-
-    @property
-    def changed_anything(self) -> bool:
-        """Worth a notification: something was newly rolled back, or something failed."""
-        return bool(self.not_rolled_back) or any(outcome.newly for outcome in self.rolled_back)
-
-    def summary(self) -> str:
-        done = ", ".join(outcome.env for outcome in self.rolled_back) or "none"
-        failed = "; ".join(f"{outcome.env}: {outcome.error}" for outcome in self.not_rolled_back)
-        text = f"rollback to {self.request.target} by {self.request.initiator} ({self.request.reason}): "
-        text += f"rolled back {done}"
-        return f"{text}; not rolled back {failed}" if failed else text
-
     def to_dict(self) -> dict[str, Any]:
         return {
+            "requested": False,
+            "env": self.request.env,
             "request_id": self.request.request_id,
-            "complete": self.complete,
-            "to_version": self.request.to_version,
-            "object_version_id": self.request.object_version_id,
-            "rolled_back": [outcome.to_dict() for outcome in self.rolled_back],
-            "not_rolled_back": [outcome.to_dict() for outcome in self.not_rolled_back],
+            "error": self.error,
         }
+
+
+Outcome = Requested | NotRequested
 
 
 # --- parsing the request (pure) ---
@@ -180,204 +175,155 @@ def _optional_text(body: Mapping[str, Any], name: str, where: str) -> str | None
 
 
 def _request_digest(body: Mapping[str, Any]) -> str:
-    fields = ("envs", "to_version", "object_version_id", "reason", "initiator")
+    fields = ("env", "to_version", "reason", "initiator", "requested_at")
     canonical = json.dumps({name: body.get(name) for name in fields}, sort_keys=True, separators=(",", ":"))
     return "request-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
-def parse_request(event: object) -> RollbackRequest:
-    """What to roll back, to what, why and for whom. Pure; raises `InvalidEvent` naming the field."""
+def parse_request(event: object, this_env: str) -> RollbackRequest:
+    """What to roll back, to what, why, for whom. Pure; raises `InvalidEvent` naming the field."""
     if not isinstance(event, Mapping):
         raise InvalidEvent(f"event: expected an object, got {type(event).__name__}")
-    envelope_id: str | None = None
     body: Any = event
     where = ""
+    envelope: Mapping[str, Any] = {}
     if "detail" in event and "source" in event:
-        body, where = event["detail"], "detail."
-        envelope_id = event.get("id") if isinstance(event.get("id"), str) else None
+        body, where, envelope = event["detail"], "detail.", event
         if not isinstance(body, Mapping):
             raise InvalidEvent(f"detail: expected an object, got {type(body).__name__}")
+        if envelope.get("detail-type") != EVENT_DETAIL_TYPE:
+            raise InvalidEvent(
+                f"detail-type: expected {EVENT_DETAIL_TYPE!r}, got {envelope.get('detail-type')!r}"
+            )
 
-    envs = body.get("envs")
-    if envs in (None, []):
-        raise InvalidEvent(f"missing {where}envs")
-    if not isinstance(envs, list):
-        raise InvalidEvent(f"{where}envs: expected a list of env names, got {envs!r}")
     try:
-        checked = tuple(records.check_env(env, f"{where}envs[{index}]") for index, env in enumerate(envs))
+        env = records.check_env(_text(body, "env", where), f"{where}env")
+        to_version = _optional_text(body, "to_version", where)
+        if to_version == PREVIOUS:
+            to_version = None
+        if to_version is not None:
+            records.check_version(to_version, f"{where}to_version")
+        when = _optional_text(body, "requested_at", where)
+        if when is None and isinstance(envelope.get("time"), str):
+            when, field = envelope["time"], "time"
+        else:
+            field = f"{where}requested_at"
+        if when is None:
+            raise InvalidEvent(f"missing {where}requested_at")
+        requested_at = records.parse_timestamp(when, where=field)
     except InvalidRecord as err:
         raise InvalidEvent(str(err)) from None
-    repeated = sorted({env for env in checked if checked.count(env) > 1})
-    if repeated:
-        raise InvalidEvent(f"{where}envs: {', '.join(repeated)} listed more than once")
+    if env != this_env:
+        raise InvalidEvent(f"{where}env: {env!r} is not this function's env {this_env!r}")
 
-    to_version = _optional_text(body, "to_version", where)
-    object_version_id = _optional_text(body, "object_version_id", where)
-    if to_version is None and object_version_id is None:
-        raise InvalidEvent(f"missing {where}to_version or {where}object_version_id: say what to roll back to")
-    if to_version is not None and object_version_id is not None:
-        raise InvalidEvent(f"{where}to_version and {where}object_version_id both given: give one")
-    if object_version_id is not None and len(checked) != 1:
-        raise InvalidEvent(
-            f"{where}object_version_id names a version of one env's object, "
-            f"but {where}envs has {len(checked)}"
-        )
-    if to_version is not None:
-        try:
-            records.check_version(to_version, f"{where}to_version")
-        except InvalidRecord as err:
-            raise InvalidEvent(str(err)) from None
-
-    request_id = envelope_id or _optional_text(body, "request_id", where) or _request_digest(body)
+    envelope_id = envelope.get("id") if isinstance(envelope.get("id"), str) else None
+    request_id = _optional_text(body, "request_id", where) or envelope_id or _request_digest(body)
     if not REQUEST_ID_PATTERN.fullmatch(request_id):
         raise InvalidEvent(f"{where}request_id: {request_id!r} is not printable ASCII without spaces")
     return RollbackRequest(
-        envs=checked,
+        env=env,
         to_version=to_version,
-        object_version_id=object_version_id,
         reason=_text(body, "reason", where),
         initiator=_text(body, "initiator", where),
+        requested_at=requested_at,
         request_id=request_id,
     )
 
 
-# --- the config store (client passed in) ---
+# --- what to roll back to (pure, from the env's ledger rows) ---
 
 
-@dataclass(frozen=True)
-class RestoredObject:
-    version: str
-    restored_version_id: str
-    object_version_id: str
-    at: datetime
-    newly: bool
+def applied_deploys(rows: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    """The applied DEPLOY rows (`records.applied`) with a known version, newest first."""
+    deploys = [
+        row
+        for row in rows
+        if row.event_type is EventType.DEPLOY and records.applied(row) and row.version != records.UNKNOWN
+    ]
+    return sorted(deploys, key=lambda row: row.deployed_at, reverse=True)
+
+
+def restore_point(rows: list[LedgerEntry], env: str, to_version: str | None) -> LedgerEntry:
+    """The DEPLOY row of the version to go back to: `to_version`'s newest, or (None) that of
+    the newest version other than the one the env runs now. Raises `Refused`."""
+    deploys = applied_deploys(rows)
+    if to_version is not None:
+        for row in deploys:
+            if row.version == to_version:
+                return row
+        known = ", ".join(dict.fromkeys(row.version for row in deploys)) or "none"
+        raise Refused(f"{env}: version {to_version!r} was never deployed (deployed, newest first: {known})")
+    running = records.latest_successful(rows, env=env)
+    current = running.version if running is not None else None
+    for row in deploys:
+        if row.version != current:
+            return row
+    raise Refused(f"{env}: no earlier version to roll back to (it runs {current or 'nothing known'})")
+
+
+# --- the world (clients passed in) ---
 
 
 def _code(err: ClientError) -> str:
     return str(err.response.get("Error", {}).get("Code", ""))
 
 
-def _head(s3: Client, bucket: str, key: str, version_id: str | None = None) -> dict[str, Any] | None:
-    params = {"Bucket": bucket, "Key": key} | ({"VersionId": version_id} if version_id else {})
-    try:
-        return s3.head_object(**params)
-    except ClientError as err:
-        if _code(err) in MISSING_CODES:
-            return None
-        raise
-
-
-def _whole_seconds(at: datetime) -> datetime:
-    """HEAD reports LastModified in whole seconds, CopyObject with milliseconds: key on seconds."""
-    return at.replace(microsecond=0)
-
-
-def _labelled(head: Mapping[str, Any]) -> str | None:
-    """The `infrarep-version` an object version was written with, if any."""
-    return head.get("Metadata", {}).get(records.VERSION_METADATA)
-
-
-def find_version(s3: Client, bucket: str, key: str, request: RollbackRequest) -> tuple[str, dict[str, Any]]:
-    """The earlier version to restore (id and its HEAD), by id or by `infrarep-version` metadata."""
-    where = f"s3://{bucket}/{key}"
-    if request.object_version_id is not None:
-        head = _head(s3, bucket, key, request.object_version_id)
-        if head is None:
-            raise RollbackFailed(f"{where} has no version {request.object_version_id!r}")
-        return request.object_version_id, head
-    seen = 0
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
-        for listed in page.get("Versions", []):  # newest first; delete markers are listed apart
-            if listed["Key"] != key:
-                continue
-            seen += 1
-            head = _head(s3, bucket, key, listed["VersionId"])
-            if head is not None and _labelled(head) == request.to_version:
-                return listed["VersionId"], head
-    if not seen:
-        raise RollbackFailed(f"{where} does not exist: nothing to roll back")
-    raise RollbackFailed(
-        f"{where}: none of its {seen} versions has {records.VERSION_METADATA}={request.to_version!r}"
-    )
-
-
-def restore_parameters(s3: Client, bucket: str, env: str, request: RollbackRequest) -> RestoredObject:
-    """Copy the earlier version over the current one, unless this request already did."""
-    key = records.parameters_key(env)
-    current = _head(s3, bucket, key)
-    if current is not None and current.get("Metadata", {}).get(ROLLBACK_ID_METADATA) == request.request_id:
-        metadata = current["Metadata"]
-        return RestoredObject(
-            version=metadata.get(records.VERSION_METADATA, request.to_version or records.UNKNOWN),
-            restored_version_id=metadata.get(RESTORED_FROM_METADATA, ""),
-            object_version_id=str(current.get("VersionId")),
-            at=_whole_seconds(current["LastModified"]),
-            newly=False,
-        )
-    version_id, source = find_version(s3, bucket, key, request)
-    version = _labelled(source) or request.to_version or records.UNKNOWN
-    metadata = {
-        **source.get("Metadata", {}),
-        records.VERSION_METADATA: version,
-        ROLLBACK_ID_METADATA: request.request_id,
-        RESTORED_FROM_METADATA: version_id,
-    }
-    copied = s3.copy_object(
-        Bucket=bucket,
-        Key=key,
-        CopySource={"Bucket": bucket, "Key": key, "VersionId": version_id},
-        MetadataDirective="REPLACE",
-        Metadata=metadata,
-        ContentType=source.get("ContentType") or "application/json",
-    )
-    return RestoredObject(
-        version=version,
-        restored_version_id=version_id,
-        object_version_id=str(copied.get("VersionId")),
-        at=_whole_seconds(copied["CopyObjectResult"]["LastModified"]),
-        newly=True,
-    )
-
-
-# --- the ledger (client passed in) ---
-
-
-def recorded_deploy(dynamodb: Client, table: str, env: str, version: str) -> LedgerEntry | None:
-    """The latest successful DEPLOY of `version` to `env`, through the version-index GSI."""
+def ledger_rows(dynamodb: Client, table: str, env: str) -> list[LedgerEntry]:
     pages = dynamodb.get_paginator("query").paginate(
         TableName=table,
-        IndexName=records.VERSION_INDEX,
-        KeyConditionExpression="#version = :version",
-        FilterExpression="#env = :env",
-        ExpressionAttributeNames={"#version": "version", "#env": records.PARTITION_KEY},
-        ExpressionAttributeValues={":version": {"S": version}, ":env": {"S": env}},
+        KeyConditionExpression="#env = :env",
+        ExpressionAttributeNames={"#env": records.PARTITION_KEY},
+        ExpressionAttributeValues={":env": {"S": env}},
         ScanIndexForward=False,
     )
-    for page in pages:
-        for item in page.get("Items", []):
-            entry = LedgerEntry.from_item(item)
-            if entry.event_type is EventType.DEPLOY and entry.status is Status.SUCCEEDED:
-                return entry
-    return None
+    return [LedgerEntry.from_item(item) for page in pages for item in page.get("Items", [])]
 
 
-def rollback_entry(env: str, restored: RestoredObject, request: RollbackRequest, commit: str) -> LedgerEntry:
-    """The ROLLBACK row, keyed on the restored copy: the same copy always maps to the same row."""
+def existing_row(dynamodb: Client, table: str, request: RollbackRequest) -> LedgerEntry | None:
+    """The row this request wrote before (a redelivery), if any."""
+    key = records.ledger_key(request.env, request.requested_at, request.request_id)
+    item = dynamodb.get_item(
+        TableName=table, Key={name: {"S": value} for name, value in key.items()}, ConsistentRead=True
+    ).get("Item")
+    return LedgerEntry.from_item(item) if item else None
+
+
+def release_bundle(s3: Client, bucket: str, key: str, version: str) -> str:
+    """The S3 version id of the release bundle of `version` (`infrarep release` labels each)."""
+    where = f"s3://{bucket}/{key}"
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+            for listed in page.get("Versions", []):  # newest first
+                if listed["Key"] != key:
+                    continue
+                head = s3.head_object(Bucket=bucket, Key=key, VersionId=listed["VersionId"])
+                if head.get("Metadata", {}).get(RELEASE_VERSION_METADATA) == version:
+                    return str(listed["VersionId"])
+    except ClientError as err:
+        raise Refused(f"release bundles in {where} unreadable: {err}") from None
+    raise Refused(
+        f"{where} holds no release bundle of version {version!r}: "
+        "roll it back with `infrarep rollback` from a checkout of its commit"
+    )
+
+
+def requested_entry(request: RollbackRequest, restore: LedgerEntry) -> LedgerEntry:
+    """The ROLLBACK / REQUESTED row; its key depends only on the request, not on the version."""
     return LedgerEntry.create(
-        env=env,
-        at=restored.at,
-        event_id=f"{request.request_id}/{restored.object_version_id}",
-        version=restored.version,
-        source_commit=commit,
+        env=request.env,
+        at=request.requested_at,
+        event_id=request.request_id,
+        version=restore.version,
+        source_commit=restore.source_commit,
         event_type=EventType.ROLLBACK,
-        status=Status.SUCCEEDED,
+        status=Status.REQUESTED,
         actor=request.initiator,
         reason=request.reason,
     )
 
 
-def record(dynamodb: Client, table: str, entry: LedgerEntry) -> bool:
-    """Conditional put; False when the row exists (a redelivered request)."""
+def claim(dynamodb: Client, table: str, entry: LedgerEntry) -> bool:
+    """Conditional put of the REQUESTED row; False when the request already wrote it."""
     try:
         dynamodb.put_item(
             TableName=table, Item=entry.to_attribute_values(), ConditionExpression=records.NEW_ROW_CONDITION
@@ -389,82 +335,94 @@ def record(dynamodb: Client, table: str, entry: LedgerEntry) -> bool:
     return True
 
 
-# --- one env, start to end ---
-
-
-def roll_back_env(
-    s3: Client, dynamodb: Client, settings: Settings, request: RollbackRequest, env: str
-) -> EnvOutcome:
-    """Restore and record one env; any failure becomes this env's `NotRolledBack`, never the others'."""
-    try:
-        restored = restore_parameters(s3, settings.config_bucket, env, request)
-    except (RollbackFailed, InvalidRecord) as err:
-        return NotRolledBack(env, str(err))
-    except ClientError as err:
-        return NotRolledBack(env, f"config store: {err}")
-    try:
-        deploy = None
-        if restored.version != records.UNKNOWN:
-            deploy = recorded_deploy(dynamodb, settings.ledger_table, env, restored.version)
-        entry = rollback_entry(env, restored, request, deploy.source_commit if deploy else records.UNKNOWN)
-        newly_recorded = record(dynamodb, settings.ledger_table, entry)
-    except (ClientError, InvalidRecord) as err:
-        return NotRolledBack(
-            env,
-            f"parameters restored (S3 version {restored.object_version_id}) but not recorded in the ledger: "
-            f"{err}; send the same request (request_id {request.request_id}) again to record it",
-        )
-    return RolledBack(
-        env=env,
-        version=restored.version,
-        source_commit=entry.source_commit,
-        restored_version_id=restored.restored_version_id,
-        object_version_id=restored.object_version_id,
-        deployed_at=entry.deployed_at,
-        newly=restored.newly or newly_recorded,
+def release_claim(dynamodb: Client, table: str, entry: LedgerEntry) -> None:
+    """Take back a REQUESTED row whose build never started, so a retry starts afresh."""
+    dynamodb.delete_item(
+        TableName=table,
+        Key={name: {"S": value} for name, value in entry.key().items()},
+        ConditionExpression="#status = :requested",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":requested": {"S": str(Status.REQUESTED)}},
     )
 
 
-# --- telling the world (clients passed in) ---
+def build_overrides(entry: LedgerEntry, reason: str) -> list[dict[str, str]]:
+    """What the deploy buildspec reads to run `infrarep rollback` instead of `make deploy`."""
+    values = {
+        BUILD_ENV: entry.env,
+        BUILD_TO: entry.version,
+        BUILD_REASON: reason,
+        BUILD_ACTOR: entry.actor,
+        BUILD_REQUEST: entry.event_id,
+    }
+    return [{"name": name, "value": value, "type": "PLAINTEXT"} for name, value in values.items()]
 
 
-def subject_for(report: RollbackReport) -> str:
-    envs = ", ".join(report.request.envs)
-    if not report.rolled_back:
-        subject = f"infrarep: rollback of {envs} failed"
-    elif not report.complete:
-        failed = ", ".join(outcome.env for outcome in report.not_rolled_back)
-        subject = f"infrarep: partial rollback to {report.request.target} ({failed} failed)"
+def start_build(codebuild: Client, settings: Settings, entry: LedgerEntry, bundle_version: str) -> str:
+    """Start the deploy project on `entry.version`'s release bundle; returns the build id."""
+    started = codebuild.start_build(
+        projectName=settings.build_project,
+        sourceTypeOverride="S3",
+        sourceLocationOverride=f"{settings.release_bucket}/{settings.release_key}",
+        sourceVersion=bundle_version,
+        artifactsOverride={"type": "NO_ARTIFACTS"},
+        environmentVariablesOverride=build_overrides(entry, entry.reason or ""),
+        idempotencyToken=hashlib.sha256(entry.deployed_at.encode("utf-8")).hexdigest()[:64],
+    )
+    return str(started["build"]["id"])
+
+
+def request_rollback(
+    dynamodb: Client, s3: Client, codebuild: Client, settings: Settings, request: RollbackRequest
+) -> Outcome:
+    """The REQUESTED row and the build, once per request; a refusal writes nothing."""
+    table = settings.ledger_table
+    found = existing_row(dynamodb, table, request)
+    if found is not None:
+        return Requested(found, build_id=None)
+    try:
+        restore = restore_point(ledger_rows(dynamodb, table, request.env), request.env, request.to_version)
+        bundle_version = release_bundle(s3, settings.release_bucket, settings.release_key, restore.version)
+    except Refused as err:
+        return NotRequested(request, str(err))
+    entry = requested_entry(request, restore)
+    if not claim(dynamodb, table, entry):  # a concurrent delivery of the same request won
+        return Requested(entry, build_id=None)
+    try:
+        build_id = start_build(codebuild, settings, entry, bundle_version)
+    except Exception:
+        release_claim(dynamodb, table, entry)
+        raise
+    return Requested(entry, build_id)
+
+
+# --- telling the world ---
+
+
+def subject_for(outcome: Outcome) -> str:
+    if isinstance(outcome, Requested):
+        subject = f"infrarep: rollback of {outcome.entry.env} to {outcome.entry.version} requested"
     else:
-        subject = f"infrarep: rolled back {envs} to {report.request.target}"
+        subject = f"infrarep: rollback of {outcome.request.env} not requested"
     return subject[:SUBJECT_LIMIT]
 
 
-def publish(sns: Client, topic_arn: str, report: RollbackReport) -> str:
-    message = {
-        "summary": report.summary(),
-        "reason": report.request.reason,
-        "initiator": report.request.initiator,
-        **report.to_dict(),
-    }
+def message_for(outcome: Outcome, request: RollbackRequest) -> dict[str, Any]:
+    if isinstance(outcome, Requested):
+        summary = (
+            f"rollback of {request.env} to {outcome.entry.version} requested by {request.initiator} "
+            f"({request.reason}): build {outcome.build_id} applies it; the ledger says ROLLBACK "
+            "SUCCEEDED once it has"
+        )
+    else:
+        summary = f"rollback of {request.env} to {request.target} not requested: {outcome.error}"
+    return {"summary": summary, "reason": request.reason, "initiator": request.initiator, **outcome.to_dict()}
+
+
+def publish(sns: Client, topic_arn: str, outcome: Outcome, request: RollbackRequest) -> str:
     response = sns.publish(
         TopicArn=topic_arn,
-        Subject=subject_for(report),
-        Message=json.dumps(message, ensure_ascii=False, sort_keys=True),
+        Subject=subject_for(outcome),
+        Message=json.dumps(message_for(outcome, request), ensure_ascii=False, sort_keys=True),
     )
     return str(response["MessageId"])
-
-
-def put_update_metric(cloudwatch: Client, env: str) -> None:
-    """A rollback changes what the env runs: one `Infrarep/EnvironmentUpdate` point, dimension Env."""
-    cloudwatch.put_metric_data(
-        Namespace=records.METRIC_NAMESPACE,
-        MetricData=[
-            {
-                "MetricName": records.METRIC_ENVIRONMENT_UPDATE,
-                "Dimensions": [{"Name": "Env", "Value": env}],
-                "Value": 1.0,
-                "Unit": "Count",
-            }
-        ],
-    )

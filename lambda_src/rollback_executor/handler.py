@@ -1,4 +1,4 @@
-"""Rollback executor: restore envs' parameters to an earlier version, record it, tell the rollback topic."""
+"""Rollback executor: request a rollback of this env (REQUESTED row + the deploy build that applies it)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,9 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from executor import (
-    Client,
-    EnvOutcome,
-    RollbackReport,
-    RolledBack,
-    Settings,
-    parse_request,
-    publish,
-    put_update_metric,
-    roll_back_env,
-)
+from executor import Client, Requested, Settings, parse_request, publish, request_rollback
 
 logger = Logger(service="rollback-executor")
-
-
-@cache
-def s3() -> Client:
-    return boto3.client("s3")
 
 
 @cache
@@ -40,28 +25,23 @@ def sns() -> Client:
 
 
 @cache
-def cloudwatch() -> Client:
-    return boto3.client("cloudwatch")
+def control(service: str, region: str) -> Client:
+    """A client in the control region: the release bundles and the deploy project live there."""
+    return boto3.client(service, region_name=region)
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = Settings.from_environ(os.environ)
-    request = parse_request(event)  # pure; raises InvalidEvent
-    outcomes = tuple(roll_back_env(s3(), dynamodb(), settings, request, env) for env in request.envs)
-    report = RollbackReport(request, outcomes)
-    for outcome in outcomes:
-        log_outcome(outcome, request.request_id)
-        if isinstance(outcome, RolledBack) and outcome.newly:
-            put_update_metric(cloudwatch(), outcome.env)
-    if report.changed_anything:  # a redelivered, already-finished request tells nobody twice
-        publish(sns(), settings.rollback_topic_arn, report)
-    return report.to_dict()
-
-
-def log_outcome(outcome: EnvOutcome, request_id: str) -> None:
-    if isinstance(outcome, RolledBack):
-        message = "env rolled back" if outcome.newly else "env already rolled back"
-        logger.info(message, extra={**outcome.to_dict(), "request_id": request_id})
+    request = parse_request(event, settings.env)  # pure; raises InvalidEvent
+    s3, codebuild = control("s3", settings.build_region), control("codebuild", settings.build_region)
+    outcome = request_rollback(dynamodb(), s3, codebuild, settings, request)
+    if isinstance(outcome, Requested) and not outcome.newly:
+        logger.info("rollback already requested", extra=outcome.to_dict())
+        return outcome.to_dict()  # a redelivered request tells nobody twice
+    if isinstance(outcome, Requested):
+        logger.info("rollback requested", extra=outcome.to_dict())
     else:
-        logger.warning("env not rolled back", extra={**outcome.to_dict(), "request_id": request_id})
+        logger.warning("rollback not requested", extra=outcome.to_dict())
+    publish(sns(), settings.rollback_topic_arn, outcome, request)
+    return outcome.to_dict()

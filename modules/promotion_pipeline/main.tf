@@ -1,7 +1,12 @@
 # The promotion pipeline: a new release bundle in the config store runs
 #   deploy <first> -> validate -> [approve] -> deploy <next> -> ... -> soak -> validate
 #   -> approve -> deploy <last>
-# Builds run `make deploy ENV=<env>`; the soak is a Step Functions Wait of soak_seconds.
+# Builds run `make deploy ENV=<env>`; the soak is a Step Functions Wait of soak_seconds, then
+# a drift check of the soaked env: drift found requests a rollback of it and fails the soak.
+# A second pipeline, <name>-rollback, is started by hand: manual approval, then the request.
+# A rollback request is an `infrarep` / `RollbackRequested` event on the default bus; the env's
+# rollback executor (modules/stack) records it as REQUESTED and starts a build of the deploy
+# project that runs `infrarep rollback`, which alone records ROLLBACK SUCCEEDED.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -29,8 +34,13 @@ locals {
       [{ kind = "deploy", env = env.name, envs = "" }],
     )
   ])
+  rollback_pipeline_name = "${var.name}-rollback"
+  # Known at plan time (the soak's definition names it; plan-time checks read that definition).
+  rollback_state_machine_arn = "${local.arn_prefix}:states:${local.region}:${local.account_id}:stateMachine:${var.name}-rollback"
+  default_bus_arn            = "${local.arn_prefix}:events:${local.region}:${local.account_id}:event-bus/default"
+  release_bundle_arn         = "${var.source_bucket.arn}/${var.source_object_key}"
   builds = {
-    deploy   = "Runs `make deploy ENV=<env>` for the promotion pipeline"
+    deploy   = "Runs `make deploy ENV=<env>` for the promotion pipeline, or `infrarep rollback` for a requested rollback"
     validate = "Runs the drift report (live, pending, parity) between promotion steps"
   }
 }
@@ -178,6 +188,14 @@ data "aws_iam_policy_document" "codebuild" {
     resources = ["${aws_s3_bucket.artifacts.arn}/*"]
   }
 
+  # Builds started outside the pipeline (a requested rollback, the soak's drift check) take
+  # their source straight from the release bundle.
+  statement {
+    sid       = "ReadReleaseBundle"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = [local.release_bundle_arn]
+  }
+
   statement {
     sid       = "UseKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -254,9 +272,9 @@ resource "aws_codebuild_project" "this" {
   depends_on = [aws_iam_role_policy.codebuild]
 }
 
-# --- Soak: a Step Functions Wait the pipeline invokes and waits for -------------------------
+# --- State machines: the soak (then a drift check) and the rollback request -----------------
 
-data "aws_iam_policy_document" "soak_trust" {
+data "aws_iam_policy_document" "states_trust" {
   statement {
     actions = ["sts:AssumeRole"]
 
@@ -267,14 +285,14 @@ data "aws_iam_policy_document" "soak_trust" {
   }
 }
 
-resource "aws_iam_role" "soak" {
-  name               = "${var.name}-soak"
-  assume_role_policy = data.aws_iam_policy_document.soak_trust.json
+resource "aws_iam_role" "states" {
+  name               = "${var.name}-state-machines"
+  assume_role_policy = data.aws_iam_policy_document.states_trust.json
 
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "soak" {
+data "aws_iam_policy_document" "states" {
   #checkov:skip=CKV_AWS_111:CloudWatch Logs delivery and X-Ray have no resource-level permissions; AWS requires "*" for these actions
   #checkov:skip=CKV_AWS_356:CloudWatch Logs delivery and X-Ray have no resource-level permissions; AWS requires "*" for these actions
   # AWS requires "*" for both: log delivery management and X-Ray segments have no
@@ -297,16 +315,43 @@ data "aws_iam_policy_document" "soak" {
     ]
     resources = ["*"]
   }
+
+  statement {
+    sid       = "CheckDrift"
+    actions   = ["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"]
+    resources = [aws_codebuild_project.this["validate"].arn]
+  }
+
+  # startBuild.sync waits for the build through a rule Step Functions manages.
+  statement {
+    sid       = "WaitForBuilds"
+    actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+    resources = ["${local.arn_prefix}:events:${local.region}:${local.account_id}:rule/StepFunctionsGetEventsForCodeBuildStartBuildRule"]
+  }
+
+  statement {
+    sid       = "RequestRollback"
+    actions   = ["states:StartExecution"]
+    resources = [local.rollback_state_machine_arn]
+  }
+
+  statement {
+    sid       = "AnnounceRollbackRequest"
+    actions   = ["events:PutEvents"]
+    resources = [local.default_bus_arn]
+  }
 }
 
-resource "aws_iam_role_policy" "soak" {
-  name   = "soak"
-  role   = aws_iam_role.soak.id
-  policy = data.aws_iam_policy_document.soak.json
+resource "aws_iam_role_policy" "states" {
+  name   = "state-machines"
+  role   = aws_iam_role.states.id
+  policy = data.aws_iam_policy_document.states.json
 }
 
-resource "aws_cloudwatch_log_group" "soak" {
-  name              = "/aws/vendedlogs/states/${var.name}-soak"
+resource "aws_cloudwatch_log_group" "states" {
+  for_each = toset(["soak", "rollback"])
+
+  name              = "/aws/vendedlogs/states/${var.name}-${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 
@@ -315,16 +360,60 @@ resource "aws_cloudwatch_log_group" "soak" {
 
 resource "aws_sfn_state_machine" "soak" {
   name     = "${var.name}-soak"
-  role_arn = aws_iam_role.soak.arn
+  role_arn = aws_iam_role.states.arn
   type     = "STANDARD"
   definition = jsonencode({
-    Comment = "Soak: the version runs in ${var.environments[local.last - 1].name} for at least ${var.soak_seconds} s before ${var.environments[local.last].name} can be approved"
+    Comment = "Soak: the version runs in ${var.environments[local.last - 1].name} for at least ${var.soak_seconds} s before ${var.environments[local.last].name} can be approved; live drift found then requests a rollback and fails the soak"
     StartAt = "Soak"
     States = {
       Soak = {
         Type    = "Wait"
         Seconds = var.soak_seconds
-        Next    = "Soaked"
+        Next    = "CheckDrift"
+      }
+      # The validate build on the release under soak; DRIFT_FAILS_BUILD=false makes it succeed
+      # and export DRIFT_FOUND (true/false). A report that could not run fails the task.
+      CheckDrift = {
+        Type     = "Task"
+        Resource = "${local.arn_prefix}:states:::codebuild:startBuild.sync"
+        Parameters = {
+          ProjectName            = aws_codebuild_project.this["validate"].name
+          SourceTypeOverride     = "S3"
+          SourceLocationOverride = "${var.source_bucket.name}/${var.source_object_key}"
+          ArtifactsOverride      = { Type = "NO_ARTIFACTS" }
+          EnvironmentVariablesOverride = [
+            { Name = "DRIFT_ENVS", "Value.$" = "$.env", Type = "PLAINTEXT" },
+            { Name = "DRIFT_FAILS_BUILD", Value = "false", Type = "PLAINTEXT" },
+          ]
+        }
+        ResultSelector = { "drift_found.$" = "$.Build.ExportedEnvironmentVariables[0].Value" }
+        ResultPath     = "$.drift"
+        Next           = "DriftFound?"
+      }
+      "DriftFound?" = {
+        Type    = "Choice"
+        Choices = [{ Variable = "$.drift.drift_found", StringEquals = "true", Next = "RequestRollback" }]
+        Default = "Soaked"
+      }
+      RequestRollback = {
+        Type     = "Task"
+        Resource = "${local.arn_prefix}:states:::states:startExecution"
+        Parameters = {
+          StateMachineArn = local.rollback_state_machine_arn
+          Input = {
+            "env.$"    = "$.env"
+            to_version = "previous"
+            "reason.$" = "States.Format('live drift in {} after the soak', $.env)"
+            initiator  = "${var.name}-soak"
+          }
+        }
+        ResultPath = null
+        Next       = "DriftFound"
+      }
+      DriftFound = {
+        Type  = "Fail"
+        Error = "DriftFound"
+        Cause = "Live drift after the soak: a rollback of the soaked env was requested (see its rollback topic)."
       }
       Soaked = {
         Type = "Succeed"
@@ -333,7 +422,7 @@ resource "aws_sfn_state_machine" "soak" {
   })
 
   logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.soak.arn}:*"
+    log_destination        = "${aws_cloudwatch_log_group.states["soak"].arn}:*"
     include_execution_data = true
     level                  = "ALL"
   }
@@ -344,7 +433,57 @@ resource "aws_sfn_state_machine" "soak" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.soak]
+  depends_on = [aws_iam_role_policy.states]
+}
+
+# The one way a rollback is requested from the control plane: an `infrarep` /
+# `RollbackRequested` event on this region's default bus (forwarded to the env's region by the
+# caller of this module where it differs). The execution's name and start time key the
+# request, so a redelivered event is recorded once.
+resource "aws_sfn_state_machine" "rollback" {
+  name     = "${var.name}-rollback"
+  role_arn = aws_iam_role.states.arn
+  type     = "STANDARD"
+  definition = jsonencode({
+    Comment = "Request a rollback of $.env to $.to_version (a version, or \"previous\"): the env's rollback executor records it and starts the build that applies it"
+    StartAt = "RequestRollback"
+    States = {
+      RequestRollback = {
+        Type     = "Task"
+        Resource = "${local.arn_prefix}:states:::events:putEvents"
+        Parameters = {
+          Entries = [{
+            Source       = "infrarep"
+            DetailType   = "RollbackRequested"
+            EventBusName = local.default_bus_arn
+            Detail = {
+              "env.$"          = "$.env"
+              "to_version.$"   = "$.to_version"
+              "reason.$"       = "$.reason"
+              "initiator.$"    = "$.initiator"
+              "requested_at.$" = "$$.Execution.StartTime"
+              "request_id.$"   = "$$.Execution.Name"
+            }
+          }]
+        }
+        End = true
+      }
+    }
+  })
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.states["rollback"].arn}:*"
+    include_execution_data = true
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.states]
 }
 
 # --- The pipeline ----------------------------------------------------------------------------
@@ -399,15 +538,18 @@ data "aws_iam_policy_document" "pipeline" {
   }
 
   statement {
-    sid       = "StartSoak"
+    sid       = "StartStateMachines"
     actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.soak.arn]
+    resources = [aws_sfn_state_machine.soak.arn, aws_sfn_state_machine.rollback.arn]
   }
 
   statement {
-    sid       = "WatchSoak"
-    actions   = ["states:DescribeExecution", "states:StopExecution"]
-    resources = ["${local.arn_prefix}:states:${local.region}:${local.account_id}:execution:${aws_sfn_state_machine.soak.name}:*"]
+    sid     = "WatchStateMachines"
+    actions = ["states:DescribeExecution", "states:StopExecution"]
+    resources = [
+      for machine in [aws_sfn_state_machine.soak, aws_sfn_state_machine.rollback] :
+      "${local.arn_prefix}:states:${local.region}:${local.account_id}:execution:${machine.name}:*"
+    ]
   }
 
   statement {
@@ -521,6 +663,112 @@ resource "aws_codepipeline" "this" {
             Input               = jsonencode({ env = stage.value.env, seconds = var.soak_seconds })
           }
         }
+      }
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.pipeline]
+}
+
+# --- The rollback pipeline: started by hand, approved, then the request ------------------------
+#
+# aws codepipeline start-pipeline-execution --name <name>-rollback \
+#   --variables name=ENV,value=prod name=TO,value=<version> name=REASON,value="..."
+# Its own pipeline, so a rollback waiting for approval never holds up the releases queued in
+# the promotion pipeline. Nothing starts it but a person (no trigger; the source is only there
+# because a pipeline needs one).
+
+resource "aws_codepipeline" "rollback" {
+  name          = local.rollback_pipeline_name
+  role_arn      = aws_iam_role.pipeline.arn
+  pipeline_type = "V2"
+
+  artifact_store {
+    type     = "S3"
+    location = aws_s3_bucket.artifacts.id
+
+    encryption_key {
+      type = "KMS"
+      id   = var.kms_key_arn
+    }
+  }
+
+  variable {
+    name          = "ENV"
+    default_value = var.environments[local.last].name
+    description   = "The environment to roll back."
+  }
+
+  variable {
+    name          = "TO"
+    default_value = "previous"
+    description   = "The version to roll back to (deployed to ENV before), or \"previous\": the one ENV ran before its current one."
+  }
+
+  variable {
+    name          = "REASON"
+    default_value = "approved in the rollback pipeline"
+    description   = "Why; recorded in the ledger's ROLLBACK rows."
+  }
+
+  stage {
+    name = "Source"
+
+    action {
+      name             = "ReleaseBundle"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "S3"
+      version          = "1"
+      output_artifacts = ["release"]
+
+      configuration = {
+        S3Bucket             = var.source_bucket.name
+        S3ObjectKey          = var.source_object_key
+        PollForSourceChanges = "false"
+      }
+    }
+  }
+
+  stage {
+    name = "Approve"
+
+    action {
+      name     = "Approve"
+      category = "Approval"
+      owner    = "AWS"
+      provider = "Manual"
+      version  = "1"
+
+      configuration = {
+        NotificationArn = aws_sns_topic.approvals.arn
+        CustomData      = "Roll #{variables.ENV} back to #{variables.TO}: #{variables.REASON}"
+      }
+    }
+  }
+
+  stage {
+    name = "RequestRollback"
+
+    action {
+      name     = "Request"
+      category = "Invoke"
+      owner    = "AWS"
+      provider = "StepFunctions"
+      version  = "1"
+
+      configuration = {
+        StateMachineArn     = aws_sfn_state_machine.rollback.arn
+        ExecutionNamePrefix = "pipeline"
+        InputType           = "Literal"
+        Input = jsonencode({
+          env        = "#{variables.ENV}"
+          to_version = "#{variables.TO}"
+          reason     = "#{variables.REASON}"
+          initiator  = "${local.rollback_pipeline_name} #{codepipeline.PipelineExecutionId}"
+        })
       }
     }
   }

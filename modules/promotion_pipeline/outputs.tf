@@ -18,6 +18,16 @@ output "soak_state_machine_arn" {
   value       = aws_sfn_state_machine.soak.arn
 }
 
+output "rollback_state_machine_arn" {
+  description = "ARN of the state machine that requests a rollback: input {env, to_version (a version or \"previous\"), reason, initiator}; it puts an infrarep / RollbackRequested event on this region's default bus."
+  value       = aws_sfn_state_machine.rollback.arn
+}
+
+output "rollback_pipeline_name" {
+  description = "Name of the rollback pipeline (started by hand with variables ENV, TO, REASON; a manual approval, then the rollback request)."
+  value       = aws_codepipeline.rollback.name
+}
+
 output "build_project_names" {
   description = "CodeBuild project of each kind of build: deploy and validate."
   value       = { for kind, project in aws_codebuild_project.this : kind => project.name }

@@ -54,6 +54,43 @@ resource "aws_lambda_permission" "stack_updated" {
   source_arn    = aws_cloudwatch_event_rule.stack_updated.arn
 }
 
+# A rollback of this env asked for: by the control plane's rollback pipeline (after its manual
+# approval) or its soak state machine (drift found), whose events reach this region's default
+# bus. The rollback executor writes the REQUESTED row and starts the build that applies it.
+resource "aws_cloudwatch_event_rule" "rollback_requested" {
+  name        = "${local.name}-rollback-requested"
+  description = "A rollback of ${var.env} was requested"
+
+  event_pattern = jsonencode({
+    source      = ["infrarep"]
+    detail-type = ["RollbackRequested"]
+    detail      = { env = [var.env] }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "rollback_requested" {
+  rule      = aws_cloudwatch_event_rule.rollback_requested.name
+  target_id = "rollback-executor"
+  arn       = module.function["rollback_executor"].function_arn
+
+  dead_letter_config {
+    arn = module.function["rollback_executor"].dlq_arn
+  }
+
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 8
+  }
+}
+
+resource "aws_lambda_permission" "rollback_requested" {
+  statement_id  = "rollback-requested"
+  action        = "lambda:InvokeFunction"
+  function_name = module.function["rollback_executor"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.rollback_requested.arn
+}
+
 resource "aws_cloudwatch_metric_alarm" "drift" {
   alarm_name          = "${local.name}-drift-detected"
   alarm_description   = "infrarep found drift involving ${var.env}"

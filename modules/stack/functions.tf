@@ -8,6 +8,11 @@ locals {
     VALIDATION_TOPIC_ARN = module.notifications.validation_topic_arn
     ROLLBACK_TOPIC_ARN   = module.notifications.rollback_topic_arn
     METRICS_NAMESPACE    = local.metrics_namespace
+    # The rollback executor starts the control plane's deploy project on a release bundle.
+    ROLLBACK_BUILD_PROJECT = local.control.deploy_project
+    ROLLBACK_BUILD_REGION  = var.control_region
+    RELEASE_BUCKET         = local.control.release_bucket
+    RELEASE_KEY            = local.control.release_key
   }
 
   read_config_store = {
@@ -48,14 +53,24 @@ locals {
       }
     }
     rollback_executor = {
-      ReadConfigStore = local.read_config_store
-      RestoreParameters = {
-        actions   = ["s3:PutObject"]
-        resources = ["${module.config_store.bucket_arn}/parameters/*"]
+      ReadLedger = local.read_ledger
+      # The REQUESTED row, and taking it back when the build could not be started.
+      RecordRequest = {
+        actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
+        resources = [module.ledger.table_arn]
       }
-      ReadLedger  = local.read_ledger
-      WriteLedger = local.write_ledger
-      PutMetrics  = local.put_metrics
+      FindReleaseBundle = {
+        actions   = ["s3:ListBucketVersions"]
+        resources = ["arn:${data.aws_partition.current.partition}:s3:::${local.control.release_bucket}"]
+      }
+      ReadReleaseBundle = {
+        actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+        resources = ["arn:${data.aws_partition.current.partition}:s3:::${local.control.release_bucket}/${local.control.release_key}"]
+      }
+      StartRollbackBuild = {
+        actions   = ["codebuild:StartBuild"]
+        resources = ["arn:${data.aws_partition.current.partition}:codebuild:${var.control_region}:${data.aws_caller_identity.current.account_id}:project/${local.control.deploy_project}"]
+      }
       Notify = {
         actions   = ["sns:Publish"]
         resources = [module.notifications.rollback_topic_arn]

@@ -2,6 +2,7 @@
 # arrives as a variable; everything else is fixed here, so a difference is drift.
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
@@ -11,7 +12,13 @@ locals {
   functions = {
     deployment_recorder = "Records each stack update of ${var.env} in the deployment ledger"
     drift_validator     = "Compares ${var.env}'s config manifest with ${coalesce(var.promotion_source_env, var.env)}'s"
-    rollback_executor   = "Restores ${var.env}'s parameters to an earlier version"
+    rollback_executor   = "Requests a rollback of ${var.env}: a REQUESTED ledger row and the deploy build that applies it"
+  }
+  # Names terraform/control_plane (modules/promotion_pipeline) gives what a rollback uses.
+  control = {
+    deploy_project = "${var.system}-control-deploy"
+    release_bucket = "${var.system}-control-config-${data.aws_caller_identity.current.account_id}"
+    release_key    = "releases/source.zip"
   }
 }
 

@@ -60,6 +60,16 @@ variable "state_bucket" {
   description = "Remote-state bucket of this environment's region; a change of this env's state object is a stack update."
 }
 
+variable "control_region" {
+  type        = string
+  description = "Region of the control plane (terraform/control_plane): the rollback executor starts its deploy project there, on a release bundle from its config store."
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.control_region))
+    error_message = "control_region must be an AWS region such as \"us-east-1\", got \"${var.control_region}\"."
+  }
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let terraform destroy buckets with their objects (throwaway environments only)."

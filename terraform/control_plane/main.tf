@@ -98,3 +98,60 @@ module "dashboard" {
   ]
   pipeline = { name = module.pipeline.pipeline_name, region = var.region }
 }
+
+# Rollback requests (the rollback pipeline, the soak's drift check) are events on this region's
+# default bus; an env outside this region hears them on its own region's default bus, where its
+# rollback executor listens (modules/stack).
+locals {
+  remote_envs = { for name, env in local.env_resources : name => env if env.region != var.region }
+}
+
+data "aws_iam_policy_document" "rollback_routing_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "rollback_routing" {
+  name               = "${local.name}-rollback-routing"
+  assume_role_policy = data.aws_iam_policy_document.rollback_routing_trust.json
+}
+
+data "aws_iam_policy_document" "rollback_routing" {
+  statement {
+    sid       = "ForwardToEnvRegions"
+    actions   = ["events:PutEvents"]
+    resources = distinct([for env in local.remote_envs : "arn:${local.partition}:events:${env.region}:${local.account_id}:event-bus/default"])
+  }
+}
+
+resource "aws_iam_role_policy" "rollback_routing" {
+  name   = "forward-rollback-requests"
+  role   = aws_iam_role.rollback_routing.id
+  policy = data.aws_iam_policy_document.rollback_routing.json
+}
+
+resource "aws_cloudwatch_event_rule" "rollback_requested" {
+  for_each = local.remote_envs
+
+  name        = "${local.name}-rollback-requested-${each.key}"
+  description = "A rollback of ${each.key} was requested: forwarded to ${each.value.region}"
+  event_pattern = jsonencode({
+    source      = ["infrarep"]
+    detail-type = ["RollbackRequested"]
+    detail      = { env = [each.key] }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "rollback_requested" {
+  for_each = local.remote_envs
+
+  rule     = aws_cloudwatch_event_rule.rollback_requested[each.key].name
+  arn      = "arn:${local.partition}:events:${each.value.region}:${local.account_id}:event-bus/default"
+  role_arn = aws_iam_role.rollback_routing.arn
+}

@@ -23,6 +23,16 @@ output "soak_state_machine_arn" {
   value       = module.pipeline.soak_state_machine_arn
 }
 
+output "rollback_pipeline_name" {
+  description = "Pipeline that rolls an env back after a manual approval (variables ENV, TO, REASON)."
+  value       = module.pipeline.rollback_pipeline_name
+}
+
+output "rollback_state_machine_arn" {
+  description = "State machine that requests a rollback (input env, to_version, reason, initiator)."
+  value       = module.pipeline.rollback_state_machine_arn
+}
+
 output "approval_topic_arn" {
   description = "SNS topic manual approvals are announced on."
   value       = module.pipeline.approval_topic_arn

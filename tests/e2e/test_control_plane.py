@@ -176,6 +176,54 @@ def test_the_pipeline_promotes_in_order_with_approvals_and_a_soak(deployed, aws,
     assert sum(wait["Seconds"] for wait in waits) >= settings.promotion.soak_minutes * 60 >= 3600
 
 
+def test_a_rollback_is_approved_then_requested_and_drift_after_the_soak_requests_one(deployed, aws, settings):
+    """Both triggers end in the rollback state machine, which puts `RollbackRequested` on the
+    default bus; for envs in other regions a rule forwards it to that region's default bus,
+    where the env's rollback executor listens (modules/stack)."""
+    pipeline = aws("codepipeline").get_pipeline(name="infrarep-control-rollback")["pipeline"]
+    stages = {stage["name"]: stage["actions"] for stage in pipeline["stages"]}
+    assert list(stages) == ["Source", "Approve", "RequestRollback"]
+    (approval,) = stages["Approve"]
+    assert approval["actionTypeId"]["category"] == "Approval"
+    (request,) = stages["RequestRollback"]
+    assert request["actionTypeId"]["provider"] == "StepFunctions"
+    assert json.loads(request["configuration"]["Input"])["to_version"] == "#{variables.TO}"
+    rollback_arn = request["configuration"]["StateMachineArn"]
+
+    sfn = aws("stepfunctions")
+    rollback = json.loads(sfn.describe_state_machine(stateMachineArn=rollback_arn)["definition"])
+    (entry,) = rollback["States"]["RequestRollback"]["Parameters"]["Entries"]
+    assert (entry["Source"], entry["DetailType"]) == ("infrarep", "RollbackRequested")
+    assert entry["Detail"]["request_id.$"] == "$$.Execution.Name"  # one request per execution
+
+    soak_arn = next(
+        m["stateMachineArn"]
+        for m in sfn.list_state_machines()["stateMachines"]
+        if m["name"] == "infrarep-control-soak"
+    )
+    soak = json.loads(sfn.describe_state_machine(stateMachineArn=soak_arn)["definition"])["States"]
+    assert soak["Soak"]["Next"] == "CheckDrift"
+    assert soak["CheckDrift"]["Parameters"]["ProjectName"] == "infrarep-control-validate"
+    assert soak["DriftFound?"]["Choices"] == [
+        {"Variable": "$.drift.drift_found", "StringEquals": "true", "Next": "RequestRollback"}
+    ]
+    assert soak["RequestRollback"]["Parameters"]["StateMachineArn"] == rollback_arn
+    assert soak["RequestRollback"]["Next"] == "DriftFound" and soak["DriftFound"]["Type"] == "Fail"
+
+    events = aws("events")
+    remote = {env.name: env.region for env in settings.ordered() if env.region != settings.control_region}
+    for env, region in remote.items():
+        rule = f"infrarep-control-rollback-requested-{env}"
+        pattern = json.loads(events.describe_rule(Name=rule)["EventPattern"])
+        assert pattern == {
+            "source": ["infrarep"],
+            "detail-type": ["RollbackRequested"],
+            "detail": {"env": [env]},
+        }
+        (target,) = events.list_targets_by_rule(Rule=rule)["Targets"]
+        assert target["Arn"] == f"arn:aws:events:{region}:{ACCOUNT}:event-bus/default"
+
+
 def test_a_new_release_bundle_starts_the_pipeline(deployed, aws):
     s3 = aws("s3")
     assert s3.get_bucket_notification_configuration(Bucket=STORE).get("EventBridgeConfiguration") == {}
@@ -226,7 +274,7 @@ def test_infrarep_release_uploads_the_bundle_the_pipeline_starts_from(
 def test_control_plane_roles_have_no_wildcard_actions(deployed, aws):
     iam = aws("iam")
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("infrarep-control")]
-    assert len(roles) == 5  # replication, builds, soak, pipeline, trigger
+    assert len(roles) == 6  # replication, builds, state machines, pipeline, trigger, rollback routing
     for role in roles:
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]

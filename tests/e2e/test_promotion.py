@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -366,6 +369,150 @@ def test_rollback_to_an_unknown_version_names_env_and_version(prod_rolled_back, 
     failed = ok(infrarep("rollback", "--env", "prod", "--to", "e2e-9"), code=1)
     assert "error: prod: no deployment of version 'e2e-9' in the ledger" in failed.stderr
     assert "hint: versions deployed to prod, newest first: e2e-2, e2e-1" in failed.stderr
+
+
+CONTROL_REGION = "us-east-1"
+RELEASES = "infrarep-control-config-123456789012"
+DEPLOY_PROJECT = "infrarep-control-deploy"
+
+
+def rollback_command(buildspec: str, variables: dict[str, str]) -> list[str]:
+    """The `infrarep rollback ...` the deploy build runs, its variables filled in as bash would."""
+    (command,) = yaml.safe_load(buildspec)["phases"]["build"]["commands"]
+    run = command[command.index("infrarep rollback") :].split(";")[0]
+    return [re.sub(r"\$([A-Z_]+)", lambda name: variables[name.group(1)], arg) for arg in shlex.split(run)]
+
+
+@pytest.fixture
+def rollback_requested(prod_rolled_back, project: Path, target, aws_for, tmp_path_factory) -> dict:
+    """prod runs e2e-1 (rolled back). Its rollback executor, as deployed, is asked to go back to
+    e2e-2: the event its EventBridge rule delivers. The control plane is not deployed in this
+    story: its deploy project (the real buildspec) and a release bundle of e2e-2 are made here,
+    under the names the stack derives."""
+    _, started = target
+    s3 = aws_for(started, "s3", CONTROL_REGION)
+    s3.create_bucket(Bucket=RELEASES)
+    s3.put_bucket_versioning(Bucket=RELEASES, VersioningConfiguration={"Status": "Enabled"})
+    bundles = {
+        version: s3.put_object(
+            Bucket=RELEASES, Key="releases/source.zip", Body=version.encode(), Metadata={"version": version}
+        )["VersionId"]
+        for version in ("e2e-1", "e2e-2", "e2e-3")
+    }
+    buildspec = project / "modules/promotion_pipeline/buildspecs/deploy.yml"
+    aws_for(started, "codebuild", CONTROL_REGION).create_project(
+        name=DEPLOY_PROJECT,
+        source={"type": "CODEPIPELINE", "buildspec": buildspec.read_text()},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole="arn:aws:iam::123456789012:role/infrarep-control-builds",
+    )
+
+    function = aws_for(started, "lambda", REGIONS["prod"]).get_function_configuration(
+        FunctionName="infrarep-prod-rollback-executor"
+    )
+    code = tmp_path_factory.mktemp("rollback-executor")
+    with zipfile.ZipFile(project / "dist/lambda/rollback_executor.zip") as deployed:
+        deployed.extractall(code)
+    request = {
+        "version": "0",
+        "id": "e2e-rollback-request-1",
+        "detail-type": "RollbackRequested",
+        "source": "infrarep",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGIONS["prod"],
+        "resources": [],
+        "detail": {
+            "env": "prod",
+            "to_version": "e2e-2",
+            "reason": "e2e: e2e-1 is broken",
+            "initiator": "erin",
+        },
+    }
+    invoke = (
+        "import json, sys, types; import handler; "
+        "context = types.SimpleNamespace(function_name='infrarep-prod-rollback-executor', "
+        "function_version='$LATEST', memory_limit_in_mb=256, aws_request_id='e2e', "
+        "invoked_function_arn='arn:aws:lambda:eu-west-1:123456789012:function:rollback', "
+        "log_group_name='/aws/lambda/infrarep-prod-rollback-executor', log_stream_name='e2e'); "
+        "print(json.dumps(handler.handler(json.load(sys.stdin), context)))"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(code),  # the deployed zip's code (boto3 comes with the runtime)
+        **function["Environment"]["Variables"],
+        "AWS_ENDPOINT_URL": started.endpoint,
+        "AWS_CA_BUNDLE": started.ca_bundle,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": REGIONS["prod"],
+        "AWS_REGION": REGIONS["prod"],
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", invoke],
+        input=json.dumps(request),
+        cwd=code,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {
+        "result": json.loads(done.stdout.strip().splitlines()[-1]),
+        "settings": function["Environment"]["Variables"],
+        "bundles": bundles,
+    }
+
+
+def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
+    rollback_requested, infrarep: Run, target, aws_for, ledger
+):
+    _, started = target
+    result = rollback_requested["result"]
+    assert (result["requested"], result["version"], result["status"]) == (True, "e2e-2", "REQUESTED")
+    assert rollback_requested["settings"]["ROLLBACK_BUILD_PROJECT"] == DEPLOY_PROJECT  # as the stack wired it
+    assert rollback_requested["settings"]["ROLLBACK_BUILD_REGION"] == CONTROL_REGION
+
+    # The request landed: a REQUESTED row, and a build of the deploy project for prod and e2e-2 on
+    # e2e-2's release bundle.
+    newest = ledger("prod")[0]
+    assert (newest["event_type"], newest["status"], newest["version"]) == ("ROLLBACK", "REQUESTED", "e2e-2")
+    assert (newest["actor"], newest["reason"]) == ("erin", "e2e: e2e-1 is broken")
+    codebuild = aws_for(started, "codebuild", CONTROL_REGION)
+    (build_id,) = codebuild.list_builds_for_project(projectName=DEPLOY_PROJECT)["ids"]
+    assert build_id == result["build_id"]
+    (build,) = codebuild.batch_get_builds(ids=[build_id])["builds"]
+    variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+    assert (variables["DEPLOY_ENV"], variables["ROLLBACK_TO"]) == ("prod", "e2e-2")
+    assert build["sourceVersion"] == rollback_requested["bundles"]["e2e-2"]
+    assert (build["source"]["type"], build["source"]["location"]) == ("S3", f"{RELEASES}/releases/source.zip")
+
+    # A REQUESTED row alone changes nothing: prod still runs e2e-1, and status says so.
+    def prod_status() -> dict:
+        shown = json.loads(ok(infrarep("status", "--json")).stdout)["environments"]
+        return next(env for env in shown if env["env"] == "prod")
+
+    before = prod_status()
+    assert before["version"] == "e2e-1"
+    assert (before["last_attempt"]["event"], before["last_attempt"]["status"]) == ("ROLLBACK", "REQUESTED")
+
+    # What that build runs flips it.
+    (project,) = codebuild.batch_get_projects(names=[DEPLOY_PROJECT])["projects"]
+    command = rollback_command(build["source"]["buildspec"], variables)
+    assert command[:6] == ["infrarep", "rollback", "--env", "prod", "--to", "e2e-2"]
+    assert project["source"]["buildspec"] == build["source"]["buildspec"]
+    ok(infrarep(*command[1:]))
+
+    newest = ledger("prod")[0]
+    assert (newest["event_type"], newest["status"], newest["version"]) == ("ROLLBACK", "SUCCEEDED", "e2e-2")
+    assert (newest["actor"], newest["reason"]) == ("erin", "e2e: e2e-1 is broken")
+    assert newest["plan_digest"]
+    assert prod_status()["version"] == "e2e-2"
+    table = aws_for(started, "dynamodb", REGIONS["prod"]).describe_table(TableName="infrarep-prod-ledger")
+    assert table["Table"]["DeletionProtectionEnabled"] is False  # e2e-2's snapshot applied
 
 
 def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, target, aws_for, ledger):

@@ -68,15 +68,17 @@ class World:
         event_id: str | None = None,
     ) -> LedgerEntry:
         env = env or manifest.env
+        version = version or manifest.version
         entry = LedgerEntry.create(
             env=env,
             at=at,
             event_id=event_id or f"{env}-{at.isoformat()}",
-            version=version or manifest.version,
+            version=version,
             source_commit="0f1e2d3c",
             event_type=event_type,
             status=status,
             actor="ci",
+            plan_digest=None if version == records.UNKNOWN else "sha256:plan",  # a state write names no plan
             manifest_sha256=manifest.sha256() if manifest is not None and digest else None,
         )
         self.dynamodb.put_item(TableName=LEDGER, Item=entry.to_attribute_values())

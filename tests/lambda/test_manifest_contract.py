@@ -34,6 +34,7 @@ def deployed(env: str, manifest: records.Manifest) -> records.LedgerEntry:
         event_type=records.EventType.DEPLOY,
         status=records.Status.SUCCEEDED,
         actor="ci",
+        plan_digest="sha256:plan",
         manifest_sha256=manifest.sha256(),
     )
 

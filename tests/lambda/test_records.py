@@ -27,6 +27,7 @@ def entry(**changes) -> LedgerEntry:
         "event_type": EventType.DEPLOY,
         "status": Status.SUCCEEDED,
         "actor": "alice",
+        "plan_digest": "sha256:plan",
     }
     fields.update(changes)
     return LedgerEntry.create(**fields)
@@ -107,9 +108,57 @@ def test_latest_successful_ignores_failures_and_drift_checks():
     assert records.latest_successful([later_failure, check]) is None
 
 
+def test_a_requested_rollback_never_becomes_the_running_version():
+    deployed = entry(at=AT, event_id="a", version="v7")
+    requested = entry(
+        at=AT + timedelta(hours=1),
+        event_id="b",
+        event_type=EventType.ROLLBACK,
+        status=Status.REQUESTED,
+        version="v6",
+        plan_digest=None,
+    )
+    assert records.latest_successful([deployed, requested], env="prod") == deployed
+    assert records.latest_successful([requested]) is None
+    assert not records.applied(requested)
+
+
+def test_a_succeeded_row_that_names_no_applied_plan_is_not_the_running_version():
+    """The rollback executor of old wrote ROLLBACK / SUCCEEDED after copying parameters back,
+    with no plan applied: such a row says nothing about what runs."""
+    deployed = entry(at=AT, event_id="a", version="v7")
+    copied_back = entry(
+        at=AT + timedelta(hours=1),
+        event_id="b",
+        event_type=EventType.ROLLBACK,
+        version="v6",
+        plan_digest=None,
+    )
+    applied_rollback = entry(
+        at=AT + timedelta(hours=2), event_id="c", event_type=EventType.ROLLBACK, version="v5"
+    )
+
+    assert records.latest_successful([deployed, copied_back]) == deployed
+    assert records.latest_successful([deployed, copied_back, applied_rollback]) == applied_rollback
+
+
+def test_an_unannounced_state_write_is_an_apply_of_an_unknown_version():
+    deployed = entry(at=AT, event_id="a", version="v7")
+    state_write = entry(
+        at=AT + timedelta(hours=1),
+        event_id="s",
+        version=records.UNKNOWN,
+        source_commit=records.UNKNOWN,
+        plan_digest=None,
+    )
+    assert records.latest_successful([deployed, state_write]) == state_write
+
+
 def test_within_one_timestamp_a_row_that_knows_its_version_wins():
     for state_id, announce_id in [("s1", "a1"), ("s2", "a2"), ("s3", "a3"), ("s4", "a4")]:
-        state_write = entry(event_id=state_id, version=records.UNKNOWN, source_commit=records.UNKNOWN)
+        state_write = entry(
+            event_id=state_id, version=records.UNKNOWN, source_commit=records.UNKNOWN, plan_digest=None
+        )
         announced = entry(event_id=announce_id, version="v9")
         assert records.latest_successful([state_write, announced]) == announced
         assert records.latest_successful([announced, state_write]) == announced

@@ -1,292 +1,313 @@
-"""Rollback executor: earlier S3 version restored, ROLLBACK recorded, one notification, per-env outcome."""
+"""Rollback executor: a request writes ROLLBACK / REQUESTED and starts the deploy build that
+applies it; nothing it writes says the env runs another version."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import executor
 import pytest
+from botocore.exceptions import ClientError
 
 from infrarep import records
 from infrarep.records import EventType, LedgerEntry, Status
 
-from .conftest import CONFIG_BUCKET, LEDGER, ledger_entries
+from .conftest import LEDGER, ledger_entries
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-PARAMETERS = {
-    "v6": {"instance_count": 2, "feature_flags": {"new_checkout": False}},
-    "v7": {"instance_count": 3, "feature_flags": {"new_checkout": True}},
-}
+CONTROL_REGION = "us-east-1"
+PROJECT = "infrarep-control-deploy"
+RELEASES = "infrarep-control-config-123456789012"
+BUNDLE = "releases/source.zip"
+REQUESTED_AT = "2026-11-23T10:00:00Z"
 
 
-class Store:
-    """Two deploys (v6 then v7) of each env: parameters object versions and ledger rows."""
+class World:
+    """prod's ledger, the control plane's release bundles and deploy project, and what was sent."""
 
-    def __init__(self, s3: Any, dynamodb: Any) -> None:
-        self.s3, self.dynamodb = s3, dynamodb
-        self.version_ids: dict[tuple[str, str], str] = {}
-
-    def deploy(self, env: str, version: str, at: datetime, commit: str | None = None) -> None:
-        body = json.dumps({"env": env, **PARAMETERS.get(version, {})}).encode()
-        put = self.s3.put_object(
-            Bucket=CONFIG_BUCKET,
-            Key=records.parameters_key(env),
-            Body=body,
-            ContentType="application/json",
-            Metadata={records.VERSION_METADATA: version},
+    def __init__(self, dynamodb: Any, handler: Any) -> None:
+        self.dynamodb = dynamodb
+        self.s3 = boto3.client("s3", region_name=CONTROL_REGION)
+        self.codebuild = boto3.client("codebuild", region_name=CONTROL_REGION)
+        self.s3.create_bucket(Bucket=RELEASES)
+        self.s3.put_bucket_versioning(Bucket=RELEASES, VersioningConfiguration={"Status": "Enabled"})
+        self.bundles: dict[str, str] = {}
+        self.started: list[dict[str, Any]] = []
+        # What the function really sends to CodeBuild, read off its own client.
+        handler.control("codebuild", CONTROL_REGION).meta.events.register(
+            "provide-client-params.codebuild.StartBuild",
+            lambda params, **_: self.started.append(dict(params)),
         )
-        self.version_ids[env, version] = put["VersionId"]
+
+    def create_project(self) -> None:
+        self.codebuild.create_project(
+            name=PROJECT,
+            # The real project's source is CODEPIPELINE; plain moto insists on a location.
+            source={"type": "S3", "location": f"{RELEASES}/{BUNDLE}"},
+            artifacts={"type": "NO_ARTIFACTS"},
+            environment={
+                "type": "ARM_CONTAINER",
+                "image": "aws/codebuild/amazonlinux-aarch64-standard:3.0",
+                "computeType": "BUILD_GENERAL1_SMALL",
+            },
+            serviceRole="arn:aws:iam::123456789012:role/infrarep-control-builds",
+        )
+
+    def release(self, version: str) -> None:
+        put = self.s3.put_object(
+            Bucket=RELEASES, Key=BUNDLE, Body=f"zip of {version}".encode(), Metadata={"version": version}
+        )
+        self.bundles[version] = put["VersionId"]
+
+    def row(
+        self,
+        version: str,
+        at: datetime,
+        event_type: EventType = EventType.DEPLOY,
+        status: Status = Status.SUCCEEDED,
+        plan_digest: str | None = "sha256:plan",
+    ) -> LedgerEntry:
         entry = LedgerEntry.create(
-            env=env,
+            env="prod",
             at=at,
-            event_id=f"deploy-{env}-{version}",
+            event_id=f"{event_type}-{version}-{at.isoformat()}",
             version=version,
-            source_commit=commit or f"commit-{version}",
-            event_type=EventType.DEPLOY,
-            status=Status.SUCCEEDED,
+            source_commit=f"commit-{version}",
+            event_type=event_type,
+            status=status,
             actor="ci",
+            plan_digest=plan_digest,
         )
         self.dynamodb.put_item(TableName=LEDGER, Item=entry.to_attribute_values())
+        return entry
 
-    def current(self, env: str) -> tuple[dict, dict]:
-        got = self.s3.get_object(Bucket=CONFIG_BUCKET, Key=records.parameters_key(env))
-        return json.loads(got["Body"].read()), got["Metadata"]
-
-    def version_count(self, env: str) -> int:
-        listed = self.s3.list_object_versions(Bucket=CONFIG_BUCKET, Prefix=records.parameters_key(env))
-        return len(listed.get("Versions", []))
+    def builds(self) -> list[dict[str, Any]]:
+        ids = self.codebuild.list_builds_for_project(projectName=PROJECT)["ids"]
+        return self.codebuild.batch_get_builds(ids=ids)["builds"] if ids else []
 
 
 @pytest.fixture
-def store(function_env, ledger, config_bucket, make_topic):
+def world(function_env, ledger, make_topic, executor_handler) -> World:
     topic = make_topic("rollback")
-    function_env(CONFIG_BUCKET=CONFIG_BUCKET, LEDGER_TABLE=LEDGER, ROLLBACK_TOPIC_ARN=topic.arn)
-    built = Store(config_bucket, ledger)
+    function_env(
+        ENV="prod",
+        LEDGER_TABLE=LEDGER,
+        ROLLBACK_TOPIC_ARN=topic.arn,
+        ROLLBACK_BUILD_PROJECT=PROJECT,
+        ROLLBACK_BUILD_REGION=CONTROL_REGION,
+        RELEASE_BUCKET=RELEASES,
+        RELEASE_KEY=BUNDLE,
+    )
+    built = World(ledger, executor_handler)
     built.topic = topic
-    for env in ("staging", "prod"):
-        built.deploy(env, "v6", T0)
-        built.deploy(env, "v7", T0 + timedelta(days=1))
+    built.create_project()
+    for day, version in enumerate(("v6", "v7")):
+        built.release(version)
+        built.row(version, T0 + timedelta(days=day))
     return built
 
 
-def request(**changes: Any) -> dict:
-    body = {
-        "envs": ["staging", "prod"],
-        "to_version": "v6",
-        "object_version_id": None,
-        "reason": "v7 checkout errors",
-        "initiator": "alice",
+def event(event_id: str = "evt-1", **detail: Any) -> dict[str, Any]:
+    """The request as EventBridge delivers it (`infrarep` / `RollbackRequested`)."""
+    body = {"env": "prod", "to_version": "v6", "reason": "v7 checkout errors", "initiator": "alice"}
+    body.update(detail)
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "RollbackRequested",
+        "source": "infrarep",
+        "account": "123456789012",
+        "time": REQUESTED_AT,
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": {name: value for name, value in body.items() if value is not None},
     }
-    body.update(changes)
-    return body
 
 
-def test_rolls_back_every_env_to_the_recorded_version(
-    executor_handler, store, lambda_context, ledger, metric_sum
+def overrides(started: dict[str, Any]) -> dict[str, str]:
+    return {item["name"]: item["value"] for item in started["environmentVariablesOverride"]}
+
+
+def test_a_request_writes_requested_and_starts_the_deploy_build_of_that_version(
+    world, executor_handler, lambda_context, metric_sum
 ):
-    result = executor_handler.handler(request(), lambda_context)
+    result = executor_handler.handler(event(), lambda_context)
 
-    assert result["complete"] is True
-    assert result["not_rolled_back"] == []
-    by_env = {outcome["env"]: outcome for outcome in result["rolled_back"]}
-    assert set(by_env) == {"staging", "prod"}
-    for env in ("staging", "prod"):
-        body, metadata = store.current(env)
-        assert body == {"env": env, **PARAMETERS["v6"]}
-        assert metadata[records.VERSION_METADATA] == "v6"
-        assert by_env[env]["restored_version_id"] == store.version_ids[env, "v6"]
-        assert by_env[env]["version"] == "v6"
-        assert by_env[env]["source_commit"] == "commit-v6"  # found through the version-index GSI
-        assert by_env[env]["already_rolled_back"] is False
-
-        rows = ledger_entries(ledger, env)
-        (rollback,) = [row for row in rows if row.event_type is EventType.ROLLBACK]
-        assert rollback.deployed_at == by_env[env]["deployed_at"]
-        assert (rollback.version, rollback.status, rollback.actor) == ("v6", Status.SUCCEEDED, "alice")
-        assert rollback.reason == "v7 checkout errors"
-        assert rollback.source_commit == "commit-v6"
-        assert records.latest_successful(rows) == rollback  # the ledger now says v6 runs
-        assert metric_sum("EnvironmentUpdate", Env=env) == 1.0
-
-    (note,) = store.topic.messages()
-    assert note["subject"] == "infrarep: rolled back staging, prod to version v6"
-    message = note["message"]
-    assert message["reason"] == "v7 checkout errors"
-    assert message["initiator"] == "alice"
-    assert message["complete"] is True
-    assert message["rolled_back"] == result["rolled_back"]
-    assert message["summary"] == (
-        "rollback to version v6 by alice (v7 checkout errors): rolled back staging, prod"
+    assert result["requested"] is True and result["already_requested"] is False
+    (requested,) = [row for row in ledger_entries(world.dynamodb, "prod") if row.status is Status.REQUESTED]
+    assert (requested.event_type, requested.version, requested.source_commit) == (
+        EventType.ROLLBACK,
+        "v6",
+        "commit-v6",
     )
-
-
-def test_rolls_back_one_env_to_an_object_version_id(executor_handler, store, lambda_context, ledger):
-    earlier = store.version_ids["prod", "v6"]
-
-    result = executor_handler.handler(
-        request(envs=["prod"], to_version=None, object_version_id=earlier), lambda_context
-    )
-
-    (outcome,) = result["rolled_back"]
-    assert outcome["restored_version_id"] == earlier
-    assert outcome["version"] == "v6"  # read from the restored object's metadata
-    assert store.current("prod")[0] == {"env": "prod", **PARAMETERS["v6"]}
-    assert store.current("staging")[0] == {"env": "staging", **PARAMETERS["v7"]}  # untouched
-    (note,) = store.topic.messages()
-    assert note["subject"] == f"infrarep: rolled back prod to object version {earlier}"
-
-
-def test_partial_failure_says_which_envs_were_and_were_not_rolled_back(
-    executor_handler, function_env, ledger, config_bucket, make_topic, lambda_context, metric_sum
-):
-    topic = make_topic("rollback")
-    function_env(CONFIG_BUCKET=CONFIG_BUCKET, LEDGER_TABLE=LEDGER, ROLLBACK_TOPIC_ARN=topic.arn)
-    store = Store(config_bucket, ledger)
-    store.deploy("staging", "v6", T0)
-    store.deploy("staging", "v7", T0 + timedelta(days=1))
-    store.deploy("prod", "v7", T0 + timedelta(days=1))  # prod never ran v6
-
-    result = executor_handler.handler(request(), lambda_context)
-
-    assert result["complete"] is False
-    assert [outcome["env"] for outcome in result["rolled_back"]] == ["staging"]
-    assert result["not_rolled_back"] == [
-        {
-            "env": "prod",
-            "error": f"s3://{CONFIG_BUCKET}/parameters/prod.json: none of its 1 versions has "
-            "infrarep-version='v6'",
-        }
-    ]
-    assert store.current("prod")[0] == {"env": "prod", **PARAMETERS["v7"]}
-    assert [row.event_type for row in ledger_entries(ledger, "prod")] == [EventType.DEPLOY]
+    assert (requested.actor, requested.reason, requested.plan_digest) == ("alice", "v7 checkout errors", None)
+    # Nothing was applied: the ledger still says prod runs v7, and no update was counted.
+    assert records.latest_successful(ledger_entries(world.dynamodb, "prod")).version == "v7"
     assert metric_sum("EnvironmentUpdate", Env="prod") is None
-    assert metric_sum("EnvironmentUpdate", Env="staging") == 1.0
-    (note,) = topic.messages()
-    assert note["subject"] == "infrarep: partial rollback to version v6 (prod failed)"
-    assert note["message"]["not_rolled_back"] == result["not_rolled_back"]
-    assert "not rolled back prod: " in note["message"]["summary"]
 
-
-def test_an_env_without_a_parameters_object_is_reported(executor_handler, store, lambda_context):
-    result = executor_handler.handler(request(envs=["dev", "prod"]), lambda_context)
-
-    assert [outcome["env"] for outcome in result["rolled_back"]] == ["prod"]
-    assert result["not_rolled_back"] == [
-        {
-            "env": "dev",
-            "error": f"s3://{CONFIG_BUCKET}/parameters/dev.json does not exist: nothing to roll back",
-        }
-    ]
-
-
-def test_an_unknown_object_version_id_is_reported(executor_handler, store, lambda_context):
-    result = executor_handler.handler(
-        request(envs=["prod"], to_version=None, object_version_id="no-such-version"), lambda_context
+    (started,) = world.started
+    assert started["projectName"] == PROJECT
+    assert overrides(started) == {
+        "DEPLOY_ENV": "prod",
+        "ROLLBACK_TO": "v6",
+        "ROLLBACK_REASON": "v7 checkout errors",
+        "ROLLBACK_ACTOR": "alice",
+        "ROLLBACK_REQUEST_ID": "evt-1",
+    }
+    assert (started["sourceTypeOverride"], started["sourceLocationOverride"]) == (
+        "S3",
+        f"{RELEASES}/{BUNDLE}",
     )
+    assert started["sourceVersion"] == world.bundles["v6"]  # v6's code, not the newest bundle
+    (build,) = world.builds()
+    assert build["id"] == result["build_id"]
 
-    assert result["rolled_back"] == []
-    (failed,) = result["not_rolled_back"]
-    assert failed["error"] == f"s3://{CONFIG_BUCKET}/parameters/prod.json has no version 'no-such-version'"
-    (note,) = store.topic.messages()
-    assert note["subject"] == "infrarep: rollback of prod failed"
+    (note,) = world.topic.messages()
+    assert note["subject"] == "infrarep: rollback of prod to v6 requested"
+    assert note["message"]["build_id"] == result["build_id"]
+    assert note["message"]["status"] == "REQUESTED"
+    assert "requested by alice (v7 checkout errors)" in note["message"]["summary"]
 
 
-def test_a_redelivered_request_changes_and_tells_nothing_twice(
-    executor_handler, store, lambda_context, ledger, metric_sum
+def test_without_a_version_it_requests_the_one_before_the_running_one(
+    world, executor_handler, lambda_context
 ):
-    first = executor_handler.handler(request(), lambda_context)
-    again = executor_handler.handler(request(), lambda_context)
+    executor_handler.handler(event("evt-1", to_version=None), lambda_context)
+    assert overrides(world.started[-1])["ROLLBACK_TO"] == "v6"
 
-    assert again["request_id"] == first["request_id"]
-    assert [o["deployed_at"] for o in again["rolled_back"]] == [
-        o["deployed_at"] for o in first["rolled_back"]
-    ]
-    assert all(outcome["already_rolled_back"] for outcome in again["rolled_back"])
-    for env in ("staging", "prod"):
-        assert store.version_count(env) == 3  # v6, v7, one restored copy
-        assert [row.event_type for row in ledger_entries(ledger, env)].count(EventType.ROLLBACK) == 1
-        assert metric_sum("EnvironmentUpdate", Env=env) == 1.0
-    assert len(store.topic.messages()) == 1
+    # Once v6 was really rolled back to (an applied ROLLBACK), "previous" is v7 again.
+    world.row("v6", T0 + timedelta(days=3), event_type=EventType.ROLLBACK)
+    executor_handler.handler(event("evt-2", to_version="previous"), lambda_context)
+    assert overrides(world.started[-1])["ROLLBACK_TO"] == "v7"
 
 
-def test_a_restore_whose_ledger_write_failed_is_recorded_on_retry(
-    executor_handler, store, lambda_context, ledger, monkeypatch
+def test_a_rollback_row_that_applied_nothing_does_not_move_previous(world, executor_handler, lambda_context):
+    """The executor of old wrote ROLLBACK / SUCCEEDED without a plan: prod still runs v7."""
+    world.row("v6", T0 + timedelta(days=3), event_type=EventType.ROLLBACK, plan_digest=None)
+
+    executor_handler.handler(event(to_version=None), lambda_context)
+
+    assert overrides(world.started[-1])["ROLLBACK_TO"] == "v6"
+
+
+def test_a_redelivered_request_starts_no_second_build(world, executor_handler, lambda_context):
+    first = executor_handler.handler(event(), lambda_context)
+    again = executor_handler.handler(event(), lambda_context)
+
+    assert again["already_requested"] is True and again["build_id"] is None
+    assert again["deployed_at"] == first["deployed_at"]
+    assert len(world.builds()) == 1
+    assert [row.status for row in ledger_entries(world.dynamodb, "prod")].count(Status.REQUESTED) == 1
+    assert len(world.topic.messages()) == 1  # nobody is told twice
+
+
+def test_the_same_request_direct_or_from_step_functions_is_keyed_on_its_id(
+    world, executor_handler, lambda_context
 ):
-    monkeypatch.setenv("LEDGER_TABLE", "missing-table")
-    first = executor_handler.handler(request(envs=["prod"]), lambda_context)
+    direct = {
+        "env": "prod",
+        "to_version": "v6",
+        "reason": "drift after the soak",
+        "initiator": "promotion soak",
+        "requested_at": REQUESTED_AT,
+        "request_id": "soak-staging-42",
+    }
+    executor_handler.handler(direct, lambda_context)
+    executor_handler.handler(direct, lambda_context)
 
-    (failed,) = first["not_rolled_back"]
-    assert failed["error"].startswith("parameters restored (S3 version ")
-    assert f"send the same request (request_id {first['request_id']}) again" in failed["error"]
-    assert store.current("prod")[0] == {"env": "prod", **PARAMETERS["v6"]}
-
-    monkeypatch.setenv("LEDGER_TABLE", LEDGER)
-    again = executor_handler.handler(request(envs=["prod"]), lambda_context)
-
-    (outcome,) = again["rolled_back"]
-    assert outcome["already_rolled_back"] is False  # the row is new, even though the copy is not
-    assert store.version_count("prod") == 3
-    (rollback,) = [row for row in ledger_entries(ledger, "prod") if row.event_type is EventType.ROLLBACK]
-    assert rollback.deployed_at == outcome["deployed_at"]
+    assert len(world.builds()) == 1
+    assert overrides(world.started[0])["ROLLBACK_REQUEST_ID"] == "soak-staging-42"
 
 
-def test_the_same_rollback_asked_again_later_runs_again(executor_handler, store, lambda_context, ledger):
-    executor_handler.handler(request(envs=["prod"]), lambda_context)
-    store.deploy("prod", "v7", T0 + timedelta(days=2))  # v7 went out again afterwards
+def test_when_the_build_cannot_start_nothing_stays_requested_and_a_retry_starts_it(
+    world, executor_handler, lambda_context
+):
+    world.codebuild.delete_project(name=PROJECT)
 
-    result = executor_handler.handler(request(envs=["prod"]), lambda_context)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        executor_handler.handler(event(), lambda_context)
+    assert [row.status for row in ledger_entries(world.dynamodb, "prod")] == [Status.SUCCEEDED] * 2
 
-    assert result["rolled_back"][0]["already_rolled_back"] is False
-    assert store.current("prod")[0] == {"env": "prod", **PARAMETERS["v6"]}
-    # Two rollbacks, two rows, even within one second of each other.
-    rollbacks = [row for row in ledger_entries(ledger, "prod") if row.event_type is EventType.ROLLBACK]
-    assert len(rollbacks) == 2
-    assert rollbacks[0].event_id.startswith(result["request_id"] + "/")
-
-
-def test_an_eventbridge_event_id_is_the_request_id(executor_handler, store, lambda_context):
-    event = {"id": "evb-42", "source": "infrarep", "detail-type": "RollbackRequested", "detail": request()}
-
-    assert executor_handler.handler(event, lambda_context)["request_id"] == "evb-42"
+    world.create_project()
+    result = executor_handler.handler(event(), lambda_context)  # the retry of the same event
+    assert result["requested"] is True and result["build_id"]
+    assert len(world.builds()) == 1
 
 
 @pytest.mark.parametrize(
-    ("event", "message"),
+    ("detail", "error"),
     [
-        (request(envs=[]), r"^missing envs$"),
-        (request(envs="prod"), r"^envs: expected a list of env names, got 'prod'$"),
-        (request(envs=["prod", "prod"]), r"^envs: prod listed more than once$"),
-        (request(envs=["prod", "../x"]), r"^envs\[1\]: '\.\./x' is not an environment name"),
-        (request(to_version=None), r"^missing to_version or object_version_id"),
-        (request(object_version_id="abc"), r"^to_version and object_version_id both given: give one$"),
-        (
-            request(to_version=None, object_version_id="abc"),
-            r"names a version of one env's object, but envs has 2",
-        ),
-        (request(to_version="v6/../v7"), r"^to_version: 'v6/\.\./v7' is not a version"),
-        (request(reason=""), r"^missing reason$"),
-        (request(initiator=None), r"^missing initiator$"),
-        (request(request_id="has space"), r"^request_id: 'has space' is not printable ASCII"),
-        ({"source": "x", "detail": {"envs": ["prod"]}}, r"^missing detail\.to_version or detail\.object_"),
+        ({"to_version": "v9"}, "prod: version 'v9' was never deployed (deployed, newest first: v7, v6)"),
+        ({"to_version": None, "_only_v7": True}, "prod: no earlier version to roll back to (it runs v7)"),
     ],
 )
-def test_bad_requests_name_the_field(event, message):
-    with pytest.raises(executor.InvalidEvent, match=message):
-        executor.parse_request(event)
+def test_a_version_that_cannot_be_restored_is_refused_and_nothing_is_written(
+    world, executor_handler, lambda_context, detail, error
+):
+    if detail.pop("_only_v7", False):
+        world.dynamodb.delete_item(
+            TableName=LEDGER,
+            Key={
+                "env": {"S": "prod"},
+                "deployed_at": {"S": ledger_entries(world.dynamodb, "prod")[0].deployed_at},
+            },
+        )
+    rows_before = ledger_entries(world.dynamodb, "prod")
+
+    result = executor_handler.handler(event(**detail), lambda_context)
+
+    assert result == {"requested": False, "env": "prod", "request_id": "evt-1", "error": error}
+    assert ledger_entries(world.dynamodb, "prod") == rows_before
+    assert world.started == []
+    (note,) = world.topic.messages()
+    assert note["subject"] == "infrarep: rollback of prod not requested"
+    assert error in note["message"]["summary"]
 
 
-def test_a_bad_request_changes_nothing(executor_handler, store, lambda_context, ledger):
-    with pytest.raises(executor.InvalidEvent, match="missing initiator"):
-        executor_handler.handler(request(initiator=""), lambda_context)
+def test_a_version_without_a_release_bundle_is_refused(world, executor_handler, lambda_context):
+    world.row("v5", T0 - timedelta(days=1))  # deployed from a laptop: never bundled
 
-    assert store.version_count("prod") == 2
-    assert store.topic.messages() == []
+    result = executor_handler.handler(event(to_version="v5"), lambda_context)
+
+    assert result["requested"] is False
+    assert result["error"] == (
+        f"s3://{RELEASES}/{BUNDLE} holds no release bundle of version 'v5': "
+        "roll it back with `infrarep rollback` from a checkout of its commit"
+    )
+    assert world.started == []
 
 
-def test_unset_settings_are_named(executor_handler, aws, lambda_context, monkeypatch):
-    for name in ("CONFIG_BUCKET", "LEDGER_TABLE", "ROLLBACK_TOPIC_ARN"):
-        monkeypatch.delenv(name, raising=False)
-    with pytest.raises(executor.MissingSetting, match="CONFIG_BUCKET, LEDGER_TABLE, ROLLBACK_TOPIC_ARN"):
-        executor_handler.handler(request(), lambda_context)
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ([], "event: expected an object, got list"),
+        ({**event(), "detail-type": "EnvironmentUpdate"}, "detail-type: expected 'RollbackRequested'"),
+        (event(env=None), "missing detail.env"),
+        (event(env="staging"), "detail.env: 'staging' is not this function's env 'prod'"),
+        (event(to_version="v6/../x"), "detail.to_version: 'v6/../x' is not a version"),
+        (event(reason=None), "missing detail.reason"),
+        (event(initiator=7), "detail.initiator: expected a string, got 7"),
+        (event(requested_at="yesterday"), "detail.requested_at: 'yesterday' is not an ISO-8601 timestamp"),
+        ({"env": "prod", "reason": "r", "initiator": "a"}, "missing requested_at"),
+        (event(request_id="has space"), "detail.request_id: 'has space' is not printable ASCII"),
+    ],
+)
+def test_bad_input_names_the_field_and_changes_nothing(
+    world, executor_handler, lambda_context, request_, message
+):
+    with pytest.raises(executor.InvalidEvent, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        executor_handler.handler(request_, lambda_context)
+    assert [row.status for row in ledger_entries(world.dynamodb, "prod")] == [Status.SUCCEEDED] * 2
+    assert world.started == []
+
+
+def test_missing_settings_are_named(world, executor_handler, lambda_context, monkeypatch):
+    monkeypatch.delenv("ROLLBACK_BUILD_PROJECT")
+    monkeypatch.delenv("RELEASE_BUCKET")
+    with pytest.raises(
+        executor.MissingSetting,
+        match="environment variable ROLLBACK_BUILD_PROJECT, RELEASE_BUCKET is not set",
+    ):
+        executor_handler.handler(event(), lambda_context)

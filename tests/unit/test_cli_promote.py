@@ -37,6 +37,7 @@ def row(
         event_type=event_type,
         status=status,
         actor="ci",
+        plan_digest="sha256:plan",
     )
 
 

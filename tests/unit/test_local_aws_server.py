@@ -282,6 +282,46 @@ def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(monkeypat
             )
 
 
+def test_a_started_build_reports_its_source_and_variable_overrides(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from infrarep.local_aws_server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        codebuild = boto3.client("codebuild", region_name="us-east-1")
+        codebuild.create_project(
+            name="deploy",
+            source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+            artifacts={"type": "CODEPIPELINE"},
+            environment={
+                "type": "ARM_CONTAINER",
+                "image": "img",
+                "computeType": "BUILD_GENERAL1_SMALL",
+                "environmentVariables": [{"name": "DEPLOYER_ROLE_ARN", "value": "role", "type": "PLAINTEXT"}],
+            },
+            serviceRole="arn:aws:iam::123456789012:role/build",
+        )
+        started = codebuild.start_build(
+            projectName="deploy",
+            sourceTypeOverride="S3",
+            sourceLocationOverride="releases/source.zip",
+            sourceVersion="v-1",
+            artifactsOverride={"type": "NO_ARTIFACTS"},
+            environmentVariablesOverride=[{"name": "ROLLBACK_TO", "value": "v6", "type": "PLAINTEXT"}],
+        )["build"]
+
+        (build,) = codebuild.batch_get_builds(ids=[started["id"]])["builds"]
+        assert (build["source"]["type"], build["source"]["location"]) == ("S3", "releases/source.zip")
+        assert build["source"]["buildspec"] == "version: 0.2"  # the project's buildspec still runs
+        assert build["sourceVersion"] == "v-1"
+        variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+        assert variables == {"DEPLOYER_ROLE_ARN": "role", "ROLLBACK_TO": "v6"}
+
+
 def test_xray_sampling_rules_groups_and_tags(monkeypatch):
     import boto3
     from moto import mock_aws

@@ -23,6 +23,7 @@ def row(env: str, version: str, at: datetime, status=records.Status.SUCCEEDED) -
         event_type=records.EventType.DEPLOY,
         status=status,
         actor="ci",
+        plan_digest="sha256:plan",
     )
 
 

@@ -764,6 +764,23 @@ def updated_project(metadata: Mapping[str, Any], changes: Mapping[str, Any]) -> 
     return {**metadata, **{key: value for key, value in changes.items() if key not in _PROJECT_IMMUTABLE}}
 
 
+def started_build(project: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """StartBuild: the build's source and environment as AWS reports them, the project's with
+    this build's overrides (moto reports a fixed CodeCommit source and no variables)."""
+    source = dict(project.get("source") or {})
+    if request.get("sourceTypeOverride"):
+        source["type"] = request["sourceTypeOverride"]
+    if request.get("sourceLocationOverride"):
+        source["location"] = request["sourceLocationOverride"]
+    if request.get("buildspecOverride"):
+        source["buildspec"] = request["buildspecOverride"]
+    environment = dict(project.get("environment") or {})
+    variables = {item["name"]: item for item in environment.get("environmentVariables", [])}
+    variables.update({item["name"]: item for item in request.get("environmentVariablesOverride", [])})
+    environment["environmentVariables"] = list(variables.values())
+    return {"source": source, "environment": environment}
+
+
 def _patch_codebuild() -> None:
     from moto.codebuild import responses as codebuild_responses
     from moto.codebuild.exceptions import InvalidInputException, ResourceNotFoundException
@@ -804,8 +821,22 @@ def _patch_codebuild() -> None:
         project.project_metadata = updated_project(project.project_metadata, changes)
         return json.dumps({"project": project.project_metadata})
 
+    original_start = CodeBuildResponse.start_build
+
+    def start_build(self) -> str:
+        started = json.loads(original_start(self))
+        name = self._get_param("projectName")
+        request = json.loads(self.body or "{}")
+        view = started_build(self.codebuild_backend.codebuild_projects[name].project_metadata, request)
+        for build in self.codebuild_backend.build_metadata_history[name]:
+            if build["id"] == started["build"]["id"]:
+                build.update(view)  # what BatchGetBuilds reports from now on
+        started["build"].update(view)
+        return json.dumps(started)
+
     CodeBuildResponse.create_project = create_project  # type: ignore[method-assign]
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
+    CodeBuildResponse.start_build = start_build  # type: ignore[method-assign]
 
 
 # --- CodePipeline ------------------------------------------------------------------------------

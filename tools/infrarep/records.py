@@ -76,6 +76,8 @@ class Status(StrEnum):
     FAILED = "FAILED"
     INTERRUPTED = "INTERRUPTED"
     ROLLED_BACK = "ROLLED_BACK"
+    REQUESTED = "REQUESTED"
+    """A rollback asked for (by the rollback executor) and not yet applied: it changes nothing."""
 
 
 VERSION_SETTING_EVENTS = frozenset({EventType.DEPLOY, EventType.ROLLBACK})
@@ -331,21 +333,32 @@ class LedgerEntry:
             raise InvalidRecord(f"{where}: {err}") from None
 
 
-def latest_successful(entries: Iterable[LedgerEntry], env: str | None = None) -> LedgerEntry | None:
-    """The row that says which version `env` runs now: the newest SUCCEEDED DEPLOY or ROLLBACK.
+def applied(entry: LedgerEntry) -> bool:
+    """Whether `entry` was written after an apply, so it can say which version its env runs.
 
-    Drift checks and failed, interrupted or rolled-back deploys never set the current version.
+    That is a SUCCEEDED DEPLOY or ROLLBACK that either names the saved plan it applied
+    (`plan_digest`: `deploy`, `promote` and `rollback` write it after terraform applied) or
+    records a state-object write nobody announced (version `unknown`: terraform applied
+    something). A REQUESTED rollback, a SUCCEEDED row that names no plan (the rollback
+    executor of old copied parameters and wrote one without applying anything), failures
+    and drift checks are not.
+    """
+    return (
+        entry.status is Status.SUCCEEDED
+        and entry.event_type in VERSION_SETTING_EVENTS
+        and (entry.plan_digest is not None or entry.version == UNKNOWN)
+    )
+
+
+def latest_successful(entries: Iterable[LedgerEntry], env: str | None = None) -> LedgerEntry | None:
+    """The row that says which version `env` runs now: the newest row written after an apply
+    (see `applied`).
+
     EventBridge times have whole seconds, so a state-object write and the CLI's announcement of
     the same apply can share a timestamp: within one timestamp a row that knows its version wins.
     With `env=None` the entries are assumed to be one env's already.
     """
-    candidates = [
-        entry
-        for entry in entries
-        if entry.status is Status.SUCCEEDED
-        and entry.event_type in VERSION_SETTING_EVENTS
-        and (env is None or entry.env == env)
-    ]
+    candidates = [entry for entry in entries if applied(entry) and (env is None or entry.env == env)]
     return max(candidates, key=_recency, default=None)
 
 
@@ -506,6 +519,8 @@ class EnvironmentUpdate:
     publisher already wrote (`EnvironmentUpdate.from_entry(entry)`). The deployment recorder then
     writes that same key, so its conditional put finds the row and nothing is counted twice.
     Without them the recorder keys the row on the EventBridge event's `time` and `id`.
+    `plan_digest` is the evidence of the apply: a SUCCEEDED update without it is recorded but
+    never says which version the env runs (`applied`).
     """
 
     env: str

@@ -129,6 +129,7 @@ def env_variables(settings: Settings, env: EnvSettings) -> dict[str, object]:
         "payments": env.payments.model_dump(mode="json"),
         "allowed_origins": list(env.allowed_origins),
         "state_bucket": state_bucket(settings, env.region),
+        "control_region": settings.control_region,
         "force_destroy": settings.target is Target.LOCAL,
     }
 

@@ -24,15 +24,15 @@ def recorded_deploy(
     version: str,
     recent: Callable[[], Sequence[records.LedgerEntry]] | None = None,
 ) -> records.LedgerEntry:
-    """The newest SUCCEEDED DEPLOY of `version` to `env` (the row the rollback Lambda restores
-    too). Raises naming the env and version; `recent` (the env's newest rows) feeds the hint."""
+    """The newest applied DEPLOY of `version` to `env` (`records.applied`). Raises naming the env
+    and version; `recent` (the env's newest rows) feeds the hint."""
     deploys = [
         row
         for row in rows
         if row.env == env
         and row.version == version
         and row.event_type is records.EventType.DEPLOY
-        and row.status is records.Status.SUCCEEDED
+        and records.applied(row)
     ]
     if deploys:
         return max(deploys, key=lambda row: row.deployed_at)
@@ -48,13 +48,13 @@ def recorded_deploy(
 
 
 def deployable_versions(rows: Sequence[records.LedgerEntry], limit: int = 10) -> list[str]:
-    """Versions with a successful DEPLOY, newest first, each once."""
+    """Versions with an applied DEPLOY, newest first, each once."""
     ordered = sorted(rows, key=lambda row: row.deployed_at, reverse=True)
     versions: list[str] = []
     for row in ordered:
         if (
             row.event_type is records.EventType.DEPLOY
-            and row.status is records.Status.SUCCEEDED
+            and records.applied(row)
             and row.version not in versions
         ):
             versions.append(row.version)

@@ -102,3 +102,46 @@ run "builds_run_make_deploy_on_arm64" {
     error_message = "the deploy build should run make deploy ENV=<env> in an arm64 container"
   }
 }
+
+run "a_requested_rollback_runs_infrarep_rollback_in_the_deploy_build" {
+  command = plan
+
+  assert {
+    condition     = strcontains(aws_codebuild_project.this["deploy"].source[0].buildspec, ".venv/bin/infrarep rollback --env \"$DEPLOY_ENV\" --to \"$ROLLBACK_TO\" --reason \"$ROLLBACK_REASON\" --actor \"$ROLLBACK_ACTOR\"")
+    error_message = "with ROLLBACK_TO set, the deploy build should run infrarep rollback"
+  }
+}
+
+run "drift_after_the_soak_requests_a_rollback_and_fails_the_soak" {
+  command = plan
+
+  assert {
+    condition = (
+      jsondecode(aws_sfn_state_machine.soak.definition).States.Soak.Next == "CheckDrift"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States["DriftFound?"].Choices[0].Next == "RequestRollback"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States["DriftFound?"].Default == "Soaked"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.RequestRollback.Next == "DriftFound"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.DriftFound.Type == "Fail"
+    )
+    error_message = "after the soak: check drift; drift found requests a rollback and fails, none succeeds"
+  }
+}
+
+run "the_rollback_pipeline_asks_for_approval_then_requests" {
+  command = plan
+
+  assert {
+    condition     = [for stage in aws_codepipeline.rollback.stage : stage.name] == ["Source", "Approve", "RequestRollback"]
+    error_message = "the rollback pipeline should be Source -> Approve -> RequestRollback"
+  }
+
+  assert {
+    condition     = aws_codepipeline.rollback.stage[1].action[0].category == "Approval" && aws_codepipeline.rollback.stage[2].action[0].provider == "StepFunctions"
+    error_message = "a manual approval, then the rollback request state machine"
+  }
+
+  assert {
+    condition     = jsondecode(aws_sfn_state_machine.rollback.definition).States.RequestRollback.Parameters.Entries[0].DetailType == "RollbackRequested"
+    error_message = "the request is an infrarep / RollbackRequested event"
+  }
+}
