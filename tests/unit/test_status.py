@@ -31,6 +31,7 @@ def row(
         status=status,
         actor="ci",
         reason=reason,
+        plan_digest=None if event_type is records.EventType.DRIFT_CHECK else "sha256-of-the-applied-plan",
     )
 
 
