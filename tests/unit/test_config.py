@@ -52,6 +52,13 @@ def test_unknown_field_is_refused(config_text):
     assert _error(config_text(dev={"regoin": "us-east-1"})).endswith("environments.dev.regoin: unknown field")
 
 
+@pytest.mark.parametrize("setting", [{"instance_class": "t4g.micro"}, {"storage_tier": "io2"}])
+def test_settings_that_reached_no_plan_are_refused(config_text, setting):
+    # The stack has no EC2 instances or EBS volumes: these were validated, then never rendered.
+    (name,) = setting
+    assert _error(config_text(dev=setting)).endswith(f"environments.dev.{name}: unknown field")
+
+
 def test_duplicate_environment_names_are_refused(config_text):
     text = config_text().replace("\n  staging:\n", "\n  dev:\n", 1)
     message = _error(text)

@@ -57,11 +57,6 @@ class Target(StrEnum):
     AWS = "aws"
 
 
-class StorageTier(StrEnum):
-    GP3 = "gp3"
-    IO2 = "io2"
-
-
 class _Model(BaseModel):
     """Strict: `az_count: "3"` or `3.0` is not 3, `approval_required: 1` is not true."""
 
@@ -125,8 +120,6 @@ class EnvSettings(_Model):
     region: str
     vpc_cidr: str
     az_count: int = Field(ge=2, le=6)
-    instance_class: str = Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+$")
-    storage_tier: StorageTier
     approval_required: bool
     deletion_protection: bool
     alert_emails: tuple[str, ...] = ()
