@@ -37,7 +37,7 @@ from .projects import FUNCTIONS, run_infrarep, scratch_project
 pytestmark = pytest.mark.e2e
 
 # Promoted into and promoted from: every per-env setting applies to it. (The first env of
-# promotion.order is deployed, never promoted into, so its approval_required is not read.)
+# promotion.order is deployed, never promoted into: config refuses approval_required there.)
 VARIED_ENV = "staging"
 PLAN_WORKERS = 2
 RELEASE = {"TF_VAR_release_version": "settings-walk", "TF_VAR_source_commit": "0" * 40}

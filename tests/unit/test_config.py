@@ -66,6 +66,11 @@ def test_duplicate_environment_names_are_refused(config_text):
     assert "duplicate key 'dev'" in message
 
 
+def test_an_approval_for_the_first_env_is_refused_because_nothing_reads_it(config_text):
+    message = _error(config_text(dev={"approval_required": True}))
+    assert "environments.dev.approval_required: true would gate nothing: dev is first" in message
+
+
 def test_overlapping_cidrs_are_refused(config_text):
     message = _error(config_text(staging={"vpc_cidr": "10.0.0.0/16"}))
     assert "environments.staging.vpc_cidr: 10.0.0.0/16 overlaps dev's 10.0.0.0/16" in message

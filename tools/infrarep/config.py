@@ -188,6 +188,12 @@ class Settings(_Model):
                 f"promotion.order: {shown(list(self.promotion.order))} must name each environment "
                 f"once ({', '.join(self.environments)})"
             )
+        first = self.environments[self.promotion.order[0]]
+        if first.approval_required:
+            raise ValueError(
+                f"environments.{first.name}.approval_required: true would gate nothing: {first.name} is "
+                "first in promotion.order, deployed directly and never promoted into; set it to false"
+            )
         for left, right in combinations(self.environments.values(), 2):
             if ipaddress.IPv4Network(left.vpc_cidr).overlaps(ipaddress.IPv4Network(right.vpc_cidr)):
                 raise ValueError(
