@@ -16,7 +16,8 @@ kinds taking turns (a shared machine's load then weighs on each alike); the best
 printed, wall clock and CPU (user + system of the process, steadier on a busy machine):
 
 - parse-only: one msgspec pass per file decoding only what the comparison needs, with
-  the attribute names known in advance (`after` as typed values): the floor docs/performance.md judges against;
+  the attribute names known in advance (`after` as typed values): the floor that
+  docs/performance.md judges the engine against;
 - engine: `plans.load` of the three files + `drift.analyse(kinds=[parity])`;
 - engine + manifests: the same with the three config manifests.
 
