@@ -7,7 +7,8 @@ provider "aws" {
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
-  # The local AWS answers unimplemented calls with HTTP 500: fail fast instead of retrying.
+  # Fewer than the provider's 25: the local AWS answers a call it does not implement with
+  # HTTP 500, which retried with backoff would take minutes to surface.
   max_retries = 5
 
   endpoints {

@@ -91,7 +91,7 @@ class CapacityRange(_Model):
 
 
 class PaymentsSettings(_Model):
-    """The workload's per-env limits (issue: payments workload)."""
+    """The payments workload's per-env limits: sizes, rate limits, alarm thresholds."""
 
     lambda_memory_mb: int = Field(ge=128, le=10240)
     lambda_timeout_s: int = Field(ge=1, le=900)

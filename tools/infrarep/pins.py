@@ -35,9 +35,9 @@ class GoToolPin:
     binary: str
 
 
-# Commit 5f2286d6d836 (2026-06-02) sits on main after 6.47.0 (2026-05-27); its CHANGELOG
-# heads "6.48.0 (Unreleased)", so it ships in 6.48.0. The February 2025 5.x commit
-# is refused by the Go module proxy reachable here ("This module version is not available").
+# Named 6.48.0 in the mirror because the commit's CHANGELOG heads "6.48.0 (Unreleased)": it
+# ships in that release. A 6.x commit because the Go module proxy this project builds from
+# serves no 5.x one ("This module version is not available").
 AWS_PROVIDER = ProviderPin(
     source="registry.terraform.io/hashicorp/aws",
     version="6.48.0",
@@ -60,7 +60,8 @@ MIN_TERRAFORM = (1, 9, 0)
 
 # Saved plans (`plan -out`) whose internal format `infrarep.planfile` reads itself, by the
 # (flavour, version) of the binary that wrote them: each is one tests/e2e/test_saved_plan.py
-# passed with. Plans of any other terraform or tofu are read through `show -json` (slower).
+# passed with. Plans of any other terraform or tofu are read through `show -json`, which
+# starts the provider for its schema.
 VERIFIED_PLANFILE_FORMATS = frozenset({("terraform", "1.11.4")})
 
 # Lambda functions: runtime and the wheel platform their dependencies are resolved for.

@@ -1,7 +1,7 @@
 """Read `terraform show -json` plans into compact typed records.
 
 Only the fields a caller needs are decoded (msgspec skips the rest without building
-Python objects), so a 100 MB plan costs a fraction of `json.load`.
+Python objects): a plan's size is mostly values no comparison reads.
 
 `summarise` reads just the actions (for `plan`/`deploy`). `load` reads what the drift
 engine needs, in two passes:
@@ -131,7 +131,7 @@ def action_of(actions: list[str] | tuple[str, ...]) -> Action:
 _ACTION_LISTS = frozenset(
     {(action.value,) for action in Action} | {("create", "delete"), ("delete", "create")}
 )
-"""Every `actions` list `action_of` accepts (checked by membership first: plans have 100k of them)."""
+"""Every `actions` list `action_of` accepts (checked by membership first: a plan has one per resource)."""
 
 
 def summarise(plan_json: Path) -> PlanSummary:
@@ -529,8 +529,8 @@ JSON is not checked for UTF-8: a value that fails to decode then is traced back 
 def cycle_collection_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector. Reading and comparing plans allocates hundreds of
     thousands of short-lived containers that hold no cycles, and every collection it triggers
-    walks all the live objects of the plans: at 20k resources per env that was 40 % of the
-    config manifests' time. Reference counting still frees everything."""
+    walks all the live objects of the plans, finding nothing to free. Reference counting
+    still frees everything."""
     enabled = gc.isenabled()
     gc.disable()
     try:
