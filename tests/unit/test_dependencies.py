@@ -65,7 +65,8 @@ def test_every_module_the_commands_import_is_a_runtime_dependency():
 
 def test_every_module_imports_without_the_local_aws_or_moto():
     modules = sorted(
-        f"infrarep.{source.stem}" for source in PACKAGE.glob("*.py") if source.stem != "__init__"
+        ".".join(("infrarep", *source.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+        for source in PACKAGE.rglob("*.py")
     )
     absent = f"import sys; sys.modules.update(dict.fromkeys([{LOCAL_AWS!r}, 'moto'], None))"
     imported = subprocess.run(
