@@ -21,11 +21,12 @@ REPORTS     := reports
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
-$(BIN)/.installed: pyproject.toml
-	@echo "setup: virtualenv $(VENV) with infrarep and its dev dependencies"
+# The local AWS (local_aws/) is a package of its own: infrarep for real AWS needs none of it.
+$(BIN)/.installed: pyproject.toml local_aws/pyproject.toml
+	@echo "setup: virtualenv $(VENV) with infrarep, the local AWS and their dev dependencies"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --upgrade pip
-	@$(BIN)/pip install --quiet -e '.[dev]'
+	@$(BIN)/pip install --quiet -e ./local_aws -e '.[dev]'
 	@touch $@
 
 # checkov lives in its own virtualenv: its pins would fight the project's.

@@ -175,7 +175,7 @@ def terraform_seconds(progress: str) -> float:
 
 
 def deploy_overhead(rounds: int) -> None:
-    from infrarep import local_aws, toolchain
+    from infrarep import local_target, toolchain
 
     tools = toolchain.load(toolchain.CachePaths.from_env(os.environ))
     terraform = str(tools.binary().path)
@@ -183,21 +183,12 @@ def deploy_overhead(rounds: int) -> None:
         state_dir = Path(tmp) / "state"
         state_dir.mkdir()
         project = scratch_project(Path(tmp))
-        local = local_aws.up(state_dir)
+        local = local_target.up(state_dir)
         try:
             cli_env = {**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "USER": "bench"}
             cli = [str(BIN / "infrarep")]
             subprocess.run([*cli, "render"], cwd=project, env=cli_env, check=True, capture_output=True)
-            import boto3
-
-            s3 = boto3.client(
-                "s3",
-                region_name="us-east-1",
-                endpoint_url=local.endpoint,
-                verify=local.ca_bundle,
-                aws_access_key_id="test",
-                aws_secret_access_key="test",
-            )
+            s3 = local.client("s3", "us-east-1")
             s3.create_bucket(Bucket="infrarep-tfstate-us-east-1")
             root = project / "envs" / "dev"
             tf_env = {
@@ -206,7 +197,7 @@ def deploy_overhead(rounds: int) -> None:
                 "TF_INPUT": "0",
                 "CHECKPOINT_DISABLE": "1",
                 **tools.terraform_env(),
-                **local.terraform_env(),
+                **local_target.terraform_env(local),
             }
             # First deploy creates the resources (not measured).
             timed([*cli, "deploy", "--env", "dev", "--version", "bench-0"], project, cli_env)
@@ -266,7 +257,7 @@ def deploy_overhead(rounds: int) -> None:
                 for name, (argv, cwd) in extras.items()
             }
         finally:
-            local_aws.down(state_dir)
+            local_target.down(state_dir)
     sums = [a + b for a, b in zip(plain["plan"], plain["apply"], strict=True)]
     print(f"deploy overhead, small root (7 resources) on the local AWS, {rounds} alternating rounds")
     for label, pick in (("best", min), ("median", statistics.median)):

@@ -21,7 +21,7 @@ class Deployed:
 
 def deployed_project(config_path: Path) -> Deployed:
     """The project of `config_path` with its local AWS running (else a one-line exit)."""
-    from infrarep import config, workflow
+    from infrarep import config, local_target, workflow
     from infrarep.cli import state_dir
     from infrarep.errors import InfrarepError
 
@@ -36,7 +36,7 @@ def deployed_project(config_path: Path) -> Deployed:
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         **runner.tools.terraform_env(),
-        **(runner.local.terraform_env() if runner.local else {}),
+        **(local_target.terraform_env(runner.local) if runner.local else {}),
     }
     return Deployed(runner, project, str(runner.tools.binary().path), terraform_env)
 

@@ -7,12 +7,12 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
-from infrarep import local_aws, toolchain
+from infrarep import local_target, toolchain
 from infrarep.errors import ToolchainError
 from infrarep.terraform import TerraformRoot
+from infrarep_local_aws import LocalAws
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -27,39 +27,29 @@ def tools() -> toolchain.Toolchain:
 
 
 @pytest.fixture(scope="session")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_aws.LocalAws]:
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
     state_dir = tmp_path_factory.mktemp("local-aws")
-    started = local_aws.up(state_dir)
+    started = local_target.up(state_dir)
     yield started
-    local_aws.down(state_dir)
+    local_target.down(state_dir)
 
 
 @pytest.fixture
 def aws_for() -> Callable[..., object]:
     """`aws_for(local, "s3", "us-east-1")`: a boto3 client against a given local AWS."""
 
-    def client(target: local_aws.LocalAws, service: str, region: str) -> object:
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=target.endpoint,
-            verify=target.ca_bundle,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-    return client
+    return lambda target, service, region: target.client(service, region)
 
 
 @pytest.fixture
-def aws(local: local_aws.LocalAws, aws_for: Callable[..., object]) -> Callable[..., object]:
+def aws(local: LocalAws, aws_for: Callable[..., object]) -> Callable[..., object]:
     """`aws("s3", "us-east-1")`: a boto3 client against the session's local AWS."""
     return lambda service, region: aws_for(local, service, region)
 
 
 @pytest.fixture
 def terraform_root(
-    tmp_path: Path, tools: toolchain.Toolchain, local: local_aws.LocalAws
+    tmp_path: Path, tools: toolchain.Toolchain, local: LocalAws
 ) -> Callable[[str], TerraformRoot]:
     """Copy a fixture root into tmp_path and return a runner for it against the local AWS."""
 
@@ -70,7 +60,7 @@ def terraform_root(
         return TerraformRoot(
             binary=tools.binary(),
             workdir=workdir,
-            env={**tools.terraform_env(), **local.terraform_env()},
+            env={**tools.terraform_env(), **local_target.terraform_env(local)},
             on_line=lines.append,
         )
 

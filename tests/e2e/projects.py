@@ -10,7 +10,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from infrarep import local_aws, package
+from infrarep import local_target, package
+from infrarep_local_aws import LocalAws
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
@@ -33,13 +34,13 @@ def scratch_project(where: Path, with_functions: bool = True) -> Path:
     return where
 
 
-def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, local_aws.LocalAws]]:
+def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, LocalAws]]:
     """For a yield fixture: a local AWS of its own, stopped afterwards."""
-    started = local_aws.up(state_dir)
+    started = local_target.up(state_dir)
     try:
         yield state_dir, started
     finally:
-        local_aws.down(state_dir)
+        local_target.down(state_dir)
 
 
 def run_infrarep(

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import config, drift, planfile, plans, records, render
+from infrarep import config, drift, local_target, planfile, plans, records, render
 from infrarep.terraform import TerraformRoot
 
 from .env_checks import assert_stack_matches, assert_workload_matches
@@ -287,7 +287,9 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
     for env in REGIONS:
         runs = newest_run_file(state_dir, env, "refresh.tfplan").parent
         terraform = TerraformRoot(
-            tools.binary(), project / "envs" / env, env={**tools.terraform_env(), **started.terraform_env()}
+            tools.binary(),
+            project / "envs" / env,
+            env={**tools.terraform_env(), **local_target.terraform_env(started)},
         )
         shown = terraform.show_json(runs / "refresh.tfplan", runs / "terraform-refresh.json")
         ours = drift.live_findings(env, plans.load(runs / "refresh.json"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infrarep import applied, cli, drift, pins, planfile, plans, render, workflow
+from infrarep import applied, cli, drift, local_target, pins, planfile, plans, render, workflow
 from infrarep.files import write_atomic
 from infrarep.terraform import TerraformBinary, TerraformRoot
 
@@ -86,7 +86,9 @@ def drifted(tools, local, tmp_path_factory: pytest.TempPathFactory) -> Drifted:
     write_atomic(workdir / "main.tf", _code(moved=False))
     write_atomic(workdir / "values.tfvars.json", json.dumps({"token": "s3cret"}))
     values = [workdir / "values.tfvars.json"]
-    root = TerraformRoot(tools.binary(), workdir, env={**tools.terraform_env(), **local.terraform_env()})
+    root = TerraformRoot(
+        tools.binary(), workdir, env={**tools.terraform_env(), **local_target.terraform_env(local)}
+    )
     root.init()
     root.plan(workdir / "apply.tfplan", var_files=values)
     root.apply(workdir / "apply.tfplan")

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from infrarep import config
+from infrarep import config, local_target
 from infrarep.errors import ConfigError, TerraformFailed
 from infrarep.terraform import TerraformRoot
 
@@ -205,7 +205,7 @@ def reaches(tmp_path_factory: pytest.TempPathFactory, tools, local) -> dict[str,
     needed = sorted({root for reach in reaches.values() for root in reach.roots})
 
     def terraform(workdir: Path, root: str) -> TerraformRoot:
-        env = {**tools.terraform_env(), **local.terraform_env(), **RELEASE}
+        env = {**tools.terraform_env(), **local_target.terraform_env(local), **RELEASE}
         env["TF_DATA_DIR"] = str(project / root / ".terraform")
         return TerraformRoot(tools.binary(), workdir, env=env)
 

@@ -6,7 +6,7 @@ import hcl2
 import pytest
 
 from infrarep import render
-from infrarep.local_aws import ENDPOINT_SERVICES
+from infrarep.local_target import ENDPOINT_SERVICES
 
 
 @pytest.mark.parametrize(

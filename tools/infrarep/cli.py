@@ -12,12 +12,15 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.exceptions import TyperException
 
 from .errors import ExitCode, InfrarepError
+
+if TYPE_CHECKING:
+    from infrarep_local_aws import LocalAws
 
 EXIT_CODES_EPILOG = (
     "Exit codes: 0 ok, nothing found; 1 error (bad input, usage, unreadable file, terraform "
@@ -658,18 +661,18 @@ def local_up(
     as_json: Annotated[bool, typer.Option("--json", help="Print pid, port and endpoint as JSON.")] = False,
 ) -> None:
     """Start the local AWS (idempotent: prints the running one if it is up)."""
-    from . import local_aws
+    from . import local_target
 
-    local = local_aws.up(state_dir(), port=port)
+    local = local_target.up(state_dir(), port=port)
     _print_local(local, as_json)
 
 
 @local_app.command("down", epilog=EXIT_CODES_EPILOG)
 def local_down() -> None:
     """Stop the local AWS by its PID."""
-    from . import local_aws
+    from . import local_target
 
-    stopped = local_aws.down(state_dir())
+    stopped = local_target.down(state_dir())
     progress(f"local AWS stopped (pid {stopped.pid})" if stopped else "local AWS was not running")
 
 
@@ -678,16 +681,13 @@ def local_status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Say whether the local AWS runs, and where. Exit 0 if it runs, 1 if not."""
-    from . import local_aws
+    from . import local_target
 
-    local = local_aws.require(state_dir())
+    local = local_target.require(state_dir())
     _print_local(local, as_json)
 
 
-def _print_local(local: object, as_json: bool) -> None:
-    from .local_aws import LocalAws
-
-    assert isinstance(local, LocalAws)
+def _print_local(local: LocalAws, as_json: bool) -> None:
     if as_json:
         emit_json(
             {

@@ -17,7 +17,7 @@ import jinja2
 from .config import EnvSettings, Settings, Target
 from .errors import InfrarepError
 from .files import write_all_atomic
-from .local_aws import ENDPOINT_SERVICES
+from .local_target import ENDPOINT_SERVICES
 
 TFVARS_FILE = "terraform.auto.tfvars"
 BACKEND_FILE = "backend.hcl"

@@ -31,7 +31,7 @@ from . import (
     applied,
     env_lock,
     ledger,
-    local_aws,
+    local_target,
     lock_store,
     pins,
     planfile,
@@ -232,7 +232,7 @@ class Runner:
         self.progress = progress
         self.verbose = verbose
         self.tools = toolchain.load(toolchain.CachePaths.from_env(_environ()))
-        self.local = local_aws.require(workspace.state_dir) if settings.target is Target.LOCAL else None
+        self.local = local_target.require(workspace.state_dir) if settings.target is Target.LOCAL else None
         self.plan_files = PlanFiles(self.tools.binary(), workspace.state_dir / "configurations", progress)
         self._clients: dict[str, ledger.Clients] = {}
         self._clients_lock = threading.Lock()
@@ -283,7 +283,7 @@ class Runner:
     def root(self, path: Path) -> TerraformRoot:
         env = dict(self.tools.terraform_env())
         if self.local is not None:
-            env.update(self.local.terraform_env())
+            env.update(local_target.terraform_env(self.local))
         return TerraformRoot(
             self.tools.binary(), path, env=env, on_line=self.progress if self.verbose else None
         )

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import local_aws
-from infrarep.errors import LocalAwsError
-
-pytestmark = pytest.mark.e2e
+from infrarep_local_aws import LocalAwsError, launcher
 
 
 def _gone(pid: int, deadline: float = 10.0) -> bool:
@@ -34,21 +31,21 @@ def _gone(pid: int, deadline: float = 10.0) -> bool:
 
 
 def test_up_serves_aws_and_down_stops_it_by_pid(tmp_path, aws_for):
-    started = local_aws.up(tmp_path)
+    started = launcher.up(tmp_path)
     try:
-        assert local_aws.healthy(started.port, Path(started.ca_bundle))
-        record = json.loads((tmp_path / local_aws.STATE_FILE).read_text())
+        assert launcher.healthy(started.port, Path(started.ca_bundle))
+        record = json.loads((tmp_path / launcher.STATE_FILE).read_text())
         assert record["pid"] == started.pid and record["port"] == started.port
-        assert local_aws.up(tmp_path) == started, "a second `up` reuses the running server"
+        assert launcher.up(tmp_path) == started, "a second `up` reuses the running server"
         sqs = aws_for(started, "sqs", "us-west-2")
         sqs.create_queue(QueueName="probe")
         assert sqs.list_queues()["QueueUrls"][0].endswith("/probe")
     finally:
-        stopped = local_aws.down(tmp_path)
+        stopped = launcher.down(tmp_path)
     assert stopped == started
     assert _gone(started.pid)
-    assert not (tmp_path / local_aws.STATE_FILE).exists()
-    assert local_aws.down(tmp_path) is None
+    assert not (tmp_path / launcher.STATE_FILE).exists()
+    assert launcher.down(tmp_path) is None
 
 
 def test_taken_port_is_refused_before_anything_starts(tmp_path):
@@ -57,8 +54,8 @@ def test_taken_port_is_refused_before_anything_starts(tmp_path):
         holder.listen()
         port = holder.getsockname()[1]
         with pytest.raises(LocalAwsError, match=f"127.0.0.1:{port} is already in use"):
-            local_aws.up(tmp_path, port=port)
-    assert not (tmp_path / local_aws.STATE_FILE).exists()
+            launcher.up(tmp_path, port=port)
+    assert not (tmp_path / launcher.STATE_FILE).exists()
 
 
 def test_server_that_dies_during_start_up_is_reported_with_its_log(tmp_path, monkeypatch):
@@ -67,65 +64,36 @@ def test_server_that_dies_during_start_up_is_reported_with_its_log(tmp_path, mon
         holder.listen()
         port = holder.getsockname()[1]
         # Lose the race on purpose: the port looks free, the server then cannot bind it.
-        monkeypatch.setattr(local_aws, "port_in_use", lambda _port: False)
+        monkeypatch.setattr(launcher, "port_in_use", lambda _port: False)
         with pytest.raises(LocalAwsError, match="exited during start-up") as caught:
-            local_aws.up(tmp_path, port=port, start_timeout=30)
+            launcher.up(tmp_path, port=port, start_timeout=30)
     assert "full log" in (caught.value.hint or "")
-    assert not (tmp_path / local_aws.STATE_FILE).exists()
+    assert not (tmp_path / launcher.STATE_FILE).exists()
 
 
-def test_a_server_that_died_is_forgotten_and_named_when_required(tmp_path):
-    started = local_aws.up(tmp_path)
+def test_a_server_that_died_is_forgotten(tmp_path):
+    started = launcher.up(tmp_path)
     os.kill(started.pid, signal.SIGKILL)
     assert _gone(started.pid)
-    assert local_aws.status(tmp_path) is None
-    assert not (tmp_path / local_aws.STATE_FILE).exists()
-    with pytest.raises(LocalAwsError, match="not running"):
-        local_aws.require(tmp_path)
+    assert launcher.status(tmp_path) is None
+    assert not (tmp_path / launcher.STATE_FILE).exists()
 
 
 def test_a_recycled_pid_is_never_signalled(tmp_path):
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        (tmp_path / local_aws.STATE_FILE).write_text(
+        (tmp_path / launcher.STATE_FILE).write_text(
             json.dumps({"pid": bystander.pid, "port": 1, "proxy_port": 2, "log": "x", "ca_bundle": "x"})
         )
-        assert local_aws.down(tmp_path) is not None
+        assert launcher.down(tmp_path) is not None
         assert bystander.poll() is None, "down() signalled a process that is not our server"
     finally:
         bystander.kill()
         bystander.wait()
 
 
-def test_cli_local_up_status_down(tmp_path):
-    env = {**os.environ, "INFRAREP_STATE_DIR": str(tmp_path)}
-    cli = [sys.executable, "-m", "infrarep.cli"]
-    up = subprocess.run([*cli, "local", "up", "--json"], env=env, capture_output=True, text=True, check=False)
-    assert up.returncode == 0, up.stderr
-    started = json.loads(up.stdout)
-    assert started["endpoint"] == f"https://127.0.0.1:{started['port']}"
-    try:
-        status = subprocess.run(
-            [*cli, "local", "status", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert status.returncode == 0
-        assert json.loads(status.stdout)["pid"] == started["pid"]
-    finally:
-        down = subprocess.run([*cli, "local", "down"], env=env, capture_output=True, text=True, check=False)
-    assert down.returncode == 0
-    assert f"pid {started['pid']}" in down.stderr
-    assert _gone(started["pid"])
-    after = subprocess.run([*cli, "local", "status"], env=env, capture_output=True, text=True, check=False)
-    assert after.returncode == 1
-    assert "not running" in after.stderr
-
-
 def test_tls_only_bucket_policy_allows_tls_requests_and_denies_by_statement(tmp_path, aws_for):
-    started = local_aws.up(tmp_path)
+    started = launcher.up(tmp_path)
     try:
         s3 = aws_for(started, "s3", "us-east-1")
         s3.create_bucket(Bucket="guarded")
@@ -145,7 +113,7 @@ def test_tls_only_bucket_policy_allows_tls_requests_and_denies_by_statement(tmp_
         with pytest.raises(s3.exceptions.ClientError, match=r"AccessDenied|403"):
             s3.delete_object(Bucket="guarded", Key="dev/terraform.tfstate")
     finally:
-        local_aws.down(tmp_path)
+        launcher.down(tmp_path)
 
 
 def test_rpc_v2_cbor_clients_reach_cloudwatch_and_codebuild(tmp_path, aws_for, monkeypatch):
@@ -156,7 +124,7 @@ def test_rpc_v2_cbor_clients_reach_cloudwatch_and_codebuild(tmp_path, aws_for, m
     monkeypatch.setattr(
         model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", ("smithy-rpc-v2-cbor", "json", "query")
     )
-    started = local_aws.up(tmp_path)
+    started = launcher.up(tmp_path)
     try:
         cloudwatch = aws_for(started, "cloudwatch", "eu-west-1")
         assert cloudwatch.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
@@ -180,7 +148,7 @@ def test_rpc_v2_cbor_clients_reach_cloudwatch_and_codebuild(tmp_path, aws_for, m
         with pytest.raises(codebuild.exceptions.ResourceNotFoundException):
             codebuild.update_project(name="missing", description="x")
     finally:
-        local_aws.down(tmp_path)
+        launcher.down(tmp_path)
 
 
 def test_rest_api_tags_change_through_the_server(aws):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrarep.local_aws_server import ALLOWED, DENIED, NEUTRAL, policy_effect, statement_effect
+from infrarep_local_aws.server import ALLOWED, DENIED, NEUTRAL, policy_effect, statement_effect
 
 BUCKET = "arn:aws:s3:::config"
 TLS_ONLY = {
@@ -89,7 +89,7 @@ def test_lambda_reports_back_dlq_key_and_logging_like_aws(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -128,7 +128,7 @@ def test_lambda_reports_back_dlq_key_and_logging_like_aws(monkeypatch):
 
 
 def test_lambda_defaults_match_aws_when_nothing_is_set():
-    from infrarep.local_aws_server import lambda_settings
+    from infrarep_local_aws.server import lambda_settings
 
     assert lambda_settings({}, "f") == {
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/aws/lambda/f"},
@@ -140,7 +140,7 @@ def test_s3_reports_eventbridge_notifications_and_replication_rules_like_aws(mon
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -184,7 +184,7 @@ SOAK = {
 def test_asl_diagnostics_accept_a_soak_and_name_each_problem():
     import json
 
-    from infrarep.local_aws_server import asl_diagnostics
+    from infrarep_local_aws.server import asl_diagnostics
 
     assert asl_diagnostics(json.dumps(SOAK)) == []
     broken = {
@@ -207,7 +207,7 @@ def test_step_functions_validate_and_list_versions(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -235,7 +235,7 @@ def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(monkeypat
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -286,7 +286,7 @@ def test_a_started_build_reports_its_source_and_variable_overrides(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -326,7 +326,7 @@ def test_xray_sampling_rules_groups_and_tags(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -374,7 +374,7 @@ def test_autoscaling_targets_carry_tags(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -401,7 +401,7 @@ def test_autoscaling_targets_carry_tags(monkeypatch):
 
 
 def test_create_bucket_tags_are_read_from_the_configuration():
-    from infrarep.local_aws_server import create_bucket_tags
+    from infrarep_local_aws.server import create_bucket_tags
 
     body = (
         "<CreateBucketConfiguration><Tags>"
@@ -418,7 +418,7 @@ def test_bucket_tags_are_visible_through_s3_control(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -445,7 +445,7 @@ def test_cbor_values_translate_both_ways_by_shape():
     import botocore.session
     import cbor2
 
-    from infrarep.local_aws_server import cbor_to_json_value, json_to_cbor_value
+    from infrarep_local_aws.server import cbor_to_json_value, json_to_cbor_value
 
     request = {"When": datetime(2026, 11, 23, tzinfo=UTC), "Blob": b"\x00\x01", "Items": [{"N": 1}]}
     assert cbor_to_json_value(request) == {"When": 1795392000.0, "Blob": "AAE=", "Items": [{"N": 1}]}
@@ -465,7 +465,7 @@ def test_put_events_succeeds_with_lambda_targets_and_still_delivers_to_sqs(monke
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -498,7 +498,7 @@ def test_prefix_list_egress_rules_keep_their_description(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -527,7 +527,7 @@ def test_aurora_clusters_and_instances_report_what_was_set(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -567,7 +567,7 @@ def test_serverless_v1_clusters_keep_their_scaling_configuration(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -592,7 +592,7 @@ def test_sqs_redrive_policy_reads_back_compact(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -610,7 +610,7 @@ def test_sqs_redrive_policy_reads_back_compact(monkeypatch):
 
 
 def test_access_log_permission_reads_policies_with_wildcard_principals():
-    from infrarep.local_aws_server import allows_access_logs
+    from infrarep_local_aws.server import allows_access_logs
 
     logging_statement = {
         "Effect": "Allow",
@@ -631,7 +631,7 @@ def test_codepipeline_metadata_carries_epoch_timestamps(monkeypatch):
     from moto import mock_aws
     from moto.codepipeline.models import codepipeline_backends
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -670,7 +670,7 @@ def test_dynamodb_retagging_a_key_replaces_its_value(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -696,7 +696,7 @@ def test_rest_api_tags_can_be_changed_and_removed(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from infrarep.local_aws_server import install_extensions, rest_api_id
+    from infrarep_local_aws.server import install_extensions, rest_api_id
 
     assert rest_api_id("arn:aws:apigateway:eu-west-1::/restapis/abc123") == "abc123"
     assert rest_api_id("arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/v1") is None
@@ -715,7 +715,7 @@ def test_rest_api_tags_can_be_changed_and_removed(monkeypatch):
 def _moto_app():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from infrarep.local_aws_server import install_extensions
+    from infrarep_local_aws.server import install_extensions
 
     install_extensions()
     return DomainDispatcherApplication(create_backend_app)
@@ -803,7 +803,7 @@ def test_sqs_long_polling_lets_other_requests_in():
 def test_a_request_body_is_read_before_the_backends_are_entered():
     import io
 
-    from infrarep.local_aws_server import with_body_read
+    from infrarep_local_aws.server import with_body_read
 
     fixed = with_body_read({"CONTENT_LENGTH": "5", "wsgi.input": io.BytesIO(b"helloTRAILING")})
     chunked = with_body_read({"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(b"all of it")})
@@ -855,7 +855,7 @@ def test_a_plain_close_with_unread_bytes_loses_the_answer():
 
 
 def test_lingering_close_delivers_the_whole_answer():
-    from infrarep.local_aws_server import lingering_close
+    from infrarep_local_aws.server import lingering_close
 
     assert _answer_then_close(lingering_close) == b"x" * 300_000
 
@@ -865,7 +865,7 @@ def test_the_connect_tunnel_passes_a_half_close_on_and_still_carries_the_answer(
     import socket
     import threading
 
-    from infrarep.local_aws_server import pipe
+    from infrarep_local_aws.server import pipe
 
     with socket.create_server(("127.0.0.1", 0)) as upstream_listener:
 
@@ -900,7 +900,7 @@ def test_the_connect_tunnel_passes_a_half_close_on_and_still_carries_the_answer(
 def test_a_refused_request_is_logged_with_its_operation_and_error():
     import io
 
-    from infrarep.local_aws_server import refusal_line
+    from infrarep_local_aws.server import refusal_line
 
     form = {
         "REQUEST_METHOD": "POST",

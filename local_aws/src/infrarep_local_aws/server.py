@@ -1,9 +1,9 @@
-"""The local AWS: moto's server (pinned in pyproject.toml) plus what the stack needs of it.
+"""The local AWS: moto's server (pinned in local_aws/pyproject.toml) plus what the stack needs of it.
 
-Run as `python -m infrarep.local_aws_server -H 127.0.0.1 -p PORT -c CERT -k KEY`;
-`local_aws.up()` does. Each extension below fills one gap that would otherwise make the
-same Terraform fail, or plan a perpetual diff, against the local AWS. Each is tested in
-tests/unit/test_local_aws_server.py.
+Run as `python -m infrarep_local_aws.server -H 127.0.0.1 -p PORT -c CERT -k KEY`;
+`infrarep_local_aws.up()` does. Each extension below fills one gap that would otherwise make
+the same Terraform fail, or plan a perpetual diff, against the local AWS. Each is tested in
+local_aws/tests/test_server.py.
 """
 
 from __future__ import annotations
@@ -266,8 +266,7 @@ class RpcV2CborTranslator:
 #
 # moto's backends are plain dicts and lists, not safe for concurrent use: under Terraform's
 # parallel apply a request fails now and then with "dictionary changed size during
-# iteration" (a 500, measured at 3-8% of IAM CreateRole calls from 40-60 concurrent
-# clients). The SDK retries a 500, and when the failed request had already created its
+# iteration" (a 500). The SDK retries a 500, and when the failed request had already created its
 # resource the retry meets EntityAlreadyExists. The server still accepts and reads on many
 # threads; the backends see one request at a time. Python runs one thread at a time anyway,
 # so this costs no throughput. The one place moto waits for another request (SQS long
@@ -364,7 +363,7 @@ def refusal_line(environ: Mapping[str, Any], status: str, body: bytes) -> str:
 
 # --- Retries of an attempt that succeeded ----------------------------------------------------
 #
-# Under load on 2 cores the provider now and then loses the answer to a request the local AWS
+# Under load the provider now and then loses the answer to a request the local AWS
 # served (the server logs 200; the SDK reports "use of closed network connection" and sends
 # the request again). For a create, the second attempt then fails with EntityAlreadyExists.
 # The AWS SDKs (Go and botocore) send the same `amz-sdk-invocation-id` with every attempt of
@@ -1103,7 +1102,7 @@ def _patch_autoscaling_tags() -> None:
 
 _DELIVERED_SERVICES = {"logs", "sqs", "events"}
 _delivery_lock = threading.Lock()
-_log = logging.getLogger("infrarep.local_aws")
+_log = logging.getLogger("infrarep_local_aws")
 
 
 def deliverable(target_arn: str) -> bool:
@@ -1421,7 +1420,7 @@ def pipe(left: socket.socket, right: socket.socket) -> None:
 # werkzeug answers every request with `Connection: close` and closes the socket at once. If
 # the client has sent anything the server has not read by then (its TLS close_notify, say),
 # the kernel answers with a TCP reset, and the reset drops whatever of the answer is still in
-# the send buffer (86% of connections were reset). So the server closes the way web servers
+# the send buffer. So the server closes the way web servers
 # do (a lingering close): it stops writing, reads whatever the client still sends until the
 # client closes, then closes. (Some answers are still lost under load; see the replay above.)
 
@@ -1468,7 +1467,7 @@ def main(argv: list[str] | None = None) -> None:
     # AWS-managed IAM policies (e.g. AWSLambdaVPCAccessExecutionRole) exist only when moto
     # loads them as its IAM backend starts.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    parser = argparse.ArgumentParser(prog="python -m infrarep.local_aws_server")
+    parser = argparse.ArgumentParser(prog="python -m infrarep_local_aws.server")
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     parser.add_argument("-c", "--ssl-cert", required=True)

@@ -1,4 +1,7 @@
-"""Start, find and stop the local AWS (moto's server on 127.0.0.1), by PID."""
+"""Start, find and stop the local AWS (moto's server on 127.0.0.1), by PID.
+
+A state directory holds what one running server needs to be found again: its record
+(STATE_FILE: pid, ports, log, certificate), its log and its self-signed certificate."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,9 +22,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from .errors import LocalAwsError
-from .files import write_atomic
+from typing import Any
 
 HOST = "127.0.0.1"
 STATE_FILE = "local-aws.json"
@@ -28,34 +30,16 @@ LOG_FILE = "local-aws.log"
 CERT_FILE = "local-aws-cert.pem"
 KEY_FILE = "local-aws-key.pem"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-_SERVER_MODULE = "infrarep.local_aws_server"
+_SERVER_MODULE = "infrarep_local_aws.server"
 
-# Every AWS service the stack's Terraform talks to (provider `endpoints` keys); the rendered
-# local override points each one at the local AWS.
-ENDPOINT_SERVICES = (
-    "apigateway",
-    "appautoscaling",
-    "cloudwatch",
-    "codebuild",
-    "codepipeline",
-    "dynamodb",
-    "ec2",
-    "events",
-    "iam",
-    "kms",
-    "lambda",
-    "logs",
-    "rds",
-    "s3",
-    "s3control",
-    "secretsmanager",
-    "sfn",
-    "sns",
-    "sqs",
-    "sts",
-    "wafv2",
-    "xray",
-)
+
+class LocalAwsError(Exception):
+    """The local AWS could not be started, reached or stopped: one line, and what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -70,13 +54,24 @@ class LocalAws:
     def endpoint(self) -> str:
         return f"https://{HOST}:{self.port}"
 
-    def terraform_env(self) -> dict[str, str]:
-        """What terraform needs to use this local AWS: the endpoint for the rendered provider
-        override (a variable) and for the S3 backend (which cannot read variables), and dummy
-        credentials so nothing real is ever picked up."""
+    def client(self, service: str, region: str) -> Any:
+        """A boto3 client against this local AWS."""
+        import boto3
+
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint,
+            verify=self.ca_bundle,
+            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def client_env(self) -> dict[str, str]:
+        """What any AWS client (an SDK, Terraform's provider) needs besides the endpoint to use
+        this local AWS: trust in its certificate, and dummy credentials so nothing real is ever
+        picked up."""
         return {
-            "TF_VAR_local_aws_endpoint": self.endpoint,
-            "AWS_ENDPOINT_URL_S3": self.endpoint,
             "AWS_CA_BUNDLE": self.ca_bundle,
             # Account-prefixed hosts (S3 Control) reach the local AWS through its loopback proxy.
             "HTTPS_PROXY": f"http://{HOST}:{self.proxy_port}",
@@ -150,8 +145,8 @@ def ensure_certificate(state_dir: Path) -> tuple[Path, Path]:
     key_bytes = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    write_atomic(key, key_bytes.decode(), mode=0o600)
-    write_atomic(cert, certificate.public_bytes(serialization.Encoding.PEM).decode())
+    _write_atomic(key, key_bytes, mode=0o600)
+    _write_atomic(cert, certificate.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
 
@@ -162,13 +157,13 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
         if port is not None and port != running.port:
             raise LocalAwsError(
                 f"the local AWS already runs on port {running.port} (pid {running.pid}), not {port}",
-                hint="run `infrarep local down` first",
+                hint="stop it first, or leave the port out to use the running one",
             )
         return running
     if port is not None and port_in_use(port):
         raise LocalAwsError(
             f"{HOST}:{port} is already in use",
-            hint="choose another --port, or leave --port out to take a free one",
+            hint="choose another port, or leave it out to take a free one",
         )
     chosen = port if port is not None else free_port()
     proxy_port = free_port()
@@ -222,7 +217,7 @@ def status(state_dir: Path) -> LocalAws | None:
         return None
     except (ValueError, TypeError) as err:
         raise LocalAwsError(
-            f"{record}: unreadable ({err})", hint="delete it and run `infrarep local up`"
+            f"{record}: unreadable ({err})", hint="delete it and start the local AWS again"
         ) from err
     if _is_our_server(local.pid) and healthy(local.port, Path(local.ca_bundle)):
         return local
@@ -230,13 +225,6 @@ def status(state_dir: Path) -> LocalAws | None:
         _stop_pid(local.pid)
     record.unlink(missing_ok=True)
     return None
-
-
-def require(state_dir: Path) -> LocalAws:
-    local = status(state_dir)
-    if local is None:
-        raise LocalAwsError("the local AWS is not running (target local)", hint="run `infrarep local up`")
-    return local
 
 
 def down(state_dir: Path) -> LocalAws | None:
@@ -256,7 +244,21 @@ def down(state_dir: Path) -> LocalAws | None:
 
 
 def _write_state(state_dir: Path, local: LocalAws) -> None:
-    write_atomic(state_dir / STATE_FILE, json.dumps(asdict(local)))
+    _write_atomic(state_dir / STATE_FILE, json.dumps(asdict(local)).encode())
+
+
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Readers see the old file or the new one, never a part: a record read while `up` writes it
+    must parse."""
+    descriptor, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        Path(staged).chmod(mode)
+        Path(staged).replace(path)
+    except OSError as err:
+        Path(staged).unlink(missing_ok=True)
+        raise LocalAwsError(f"{path}: cannot write ({err.strerror})") from None
 
 
 def _is_our_server(pid: int) -> bool:
