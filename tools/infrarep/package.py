@@ -10,24 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InfrarepError
 from .files import reproducible_zip
 from .pins import LAMBDA_RUNTIME_PYTHON, LAMBDA_WHEEL_PLATFORM
+from .process import run
 
 REQUIREMENTS = "requirements.txt"
 _SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
-
-
-class PackagingFailed(InfrarepError):
-    """pip could not resolve a function's dependencies for the Lambda platform."""
 
 
 @dataclass(frozen=True)
@@ -126,14 +121,12 @@ def _install_dependencies(name: str, requirements: Path, target: Path) -> None:
         "--target", str(target),
         "-r", str(requirements),
     ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-        raise PackagingFailed(
-            f"{requirements}: cannot resolve for {LAMBDA_WHEEL_PLATFORM} / "
-            f"Python {LAMBDA_RUNTIME_PYTHON}: {tail}",
-            hint="every dependency needs a binary wheel for that platform (no source builds)",
-        )
+    run(
+        argv,
+        failure=f"{requirements}: cannot resolve for {LAMBDA_WHEEL_PLATFORM} / "
+        f"Python {LAMBDA_RUNTIME_PYTHON}",
+        hint="every dependency needs a binary wheel for that platform (no source builds)",
+    )
     for cache in target.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
     # pip writes the install location into this file; it would make the zip machine-specific.

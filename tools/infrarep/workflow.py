@@ -14,7 +14,6 @@ import re
 import shlex
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -36,6 +35,7 @@ from . import (
     pins,
     planfile,
     plans,
+    process,
     records,
     render,
     toolchain,
@@ -884,11 +884,10 @@ def current_release(project: Path, version: str | None) -> Release:
     if bundled is not None:
         return Release(version=version or bundled[0], source_commit=bundled[1])
 
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    try:
+        commit = process.git(project, "rev-parse", "--short=12", "HEAD").decode().strip()
+        dirty = bool(process.git(project, "status", "--porcelain", "--untracked-files=no"))
+    except process.CommandFailed:
+        commit, dirty = "unknown", False
     source = f"{commit}-dirty" if dirty else commit
     return Release(version=version or source, source_commit=source)
