@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,7 @@ class _Runner:
 
     def clients(self, region: str) -> ledger.Clients:
         made = ledger.make_clients(region)
-        return (
-            made if self.s3 is None else ledger.Clients(made.dynamodb, self.s3, made.cloudwatch, made.events)
-        )
+        return made if self.s3 is None else replace(made, s3=self.s3)
 
 
 @pytest.fixture

@@ -810,17 +810,7 @@ def drift_report(
             source_commit=release.source_commit,
             actor=_actor(None),
         )
-        local = runner.local
-        sent = notify.notify(
-            lambda region: notify.make_clients(
-                region,
-                endpoint=local.endpoint if local else None,
-                ca_bundle=local.ca_bundle if local else None,
-            ),
-            targets,
-            result,
-            entries,
-        )
+        sent = notify.notify(runner.clients, targets, result, entries)
         for line in sent:
             progress(f"notify   {line}")
     if result.drift:
