@@ -32,6 +32,7 @@ from . import (
     ledger,
     local_aws,
     lock_store,
+    package,
     pins,
     planfile,
     plans,
@@ -157,8 +158,9 @@ def require_fresh_render(settings: Settings, envs: list[EnvSettings], workspace:
             )
 
 
-def require_packages(workspace: Workspace, names: list[str]) -> None:
-    for name in names:
+def require_packages(workspace: Workspace) -> None:
+    """Every function of lambda_src/functions.json is built (`infrarep package`)."""
+    for name in package.function_names(workspace.project / "lambda_src"):
         if not (workspace.lambda_packages() / f"{name}.zip").exists():
             raise ConfigError(
                 f"{workspace.lambda_packages() / name}.zip: missing Lambda package",
