@@ -256,7 +256,7 @@ class Runner:
         store = lock_store.S3LockStore(
             self.clients(env.region).s3, render.state_bucket(self.settings, env.region)
         )
-        return store, env_lock.lock_key(render.env_state_key(env))
+        return store, env_lock.lock_key(records.state_key(env.name))
 
     @contextmanager
     def hold(self, env: EnvSettings, actor: str, clock: Callable[[], datetime]) -> Iterator[None]:
@@ -436,7 +436,7 @@ def stack_value(outputs: dict[str, Any]) -> dict[str, Any] | None:
 
 def stack_outputs(runner: Runner, env: EnvSettings) -> dict[str, Any] | None:
     """The env root's `stack` output; None before the env's first apply created it."""
-    return stack_value(root_outputs(runner, env.region, render.env_state_key(env)))
+    return stack_value(root_outputs(runner, env.region, records.state_key(env.name)))
 
 
 def resources_of(env: EnvSettings, stack: dict[str, Any] | None) -> ledger.EnvResources | None:
@@ -503,7 +503,7 @@ def record_deployment(
     `parameters` is what the snapshot stores on success: by default the env's rendered
     variables; a rollback passes the snapshot it re-applied. `inputs` gives what the config
     manifest takes from the saved plan."""
-    key = render.env_state_key(env)
+    key = records.state_key(env.name)
     state = stored_state(runner, env.region, key)  # as the apply left it
     outputs = applied.outputs(state, state_url(runner, env.region, key)) if state is not None else {}
     where = resources_of(env, stack_value(outputs))
@@ -560,7 +560,7 @@ def applied_manifest(
     terraform runs here, so no provider starts a second time."""
     from . import drift
 
-    where = state_url(runner, env.region, render.env_state_key(env))
+    where = state_url(runner, env.region, records.state_key(env.name))
     path = runner.workspace.run_dir(run.name) / "applied.json"
     write_atomic(path, inputs.document(state, where))
     return drift.env_manifest(env.name, plans.load(path), release.version, env.region)
