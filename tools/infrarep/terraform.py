@@ -182,9 +182,6 @@ class TerraformRoot:
         self._run(self._argv("test"), capture=lines.append)
         return lines
 
-    def validate(self) -> None:
-        self._run(self._argv("validate"))
-
     def plan(
         self,
         out: Path,
@@ -264,13 +261,6 @@ class TerraformRoot:
     def apply(self, plan_file: Path) -> None:
         """Apply exactly the saved plan; never re-plans."""
         self._run(self._argv("apply", str(plan_file), input=False))
-
-    def output_json(self, background: bool = False) -> dict[str, object]:
-        """The root's outputs; in the `background` on idle CPU time only, like `show_json`."""
-        argv = self._argv("output", json=IsFlagged)
-        chunks: list[str] = []
-        self._run(argv, capture=chunks.append, background=background)
-        return json.loads("".join(chunks) or "{}")
 
     def _run(
         self,
