@@ -29,7 +29,11 @@ module "stack" {
   payments             = var.payments
   allowed_origins      = var.allowed_origins
   lambda_packages = {
-    for name in ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"] :
-    name => "${path.root}/../../dist/lambda/${name}.zip"
+    for name in flatten(values(local.functions)) : name => "${path.root}/../../dist/lambda/${name}.zip"
   }
+}
+
+locals {
+  # Every Lambda function by part, as `infrarep package` builds them into dist/lambda.
+  functions = jsondecode(file("${path.root}/../../lambda_src/functions.json"))
 }

@@ -47,11 +47,11 @@ variable "alert_emails" {
 
 variable "lambda_packages" {
   type        = map(string)
-  description = "Zip path of each function built by `infrarep package`: the control functions (drift_validator, deployment_recorder, rollback_executor) and the workload's (payments_api, payments_worker)."
+  description = "Zip path of each function built by `infrarep package`, by name: the stack's own (the keys of its `local.functions`) and the workload's, which the stack passes on to the payments module."
 
   validation {
-    condition     = alltrue([for name in ["drift_validator", "deployment_recorder", "rollback_executor", "payments_api", "payments_worker"] : contains(keys(var.lambda_packages), name)])
-    error_message = "lambda_packages needs drift_validator, deployment_recorder, rollback_executor, payments_api and payments_worker, got ${jsonencode(keys(var.lambda_packages))}."
+    condition     = alltrue([for name, zip_path in var.lambda_packages : endswith(zip_path, ".zip")])
+    error_message = "lambda_packages maps each function to the path of its zip, got ${jsonencode(var.lambda_packages)}."
   }
 }
 

@@ -13,7 +13,8 @@ module "payments" {
   function_security_group_id = module.network.function_security_group_id
   alert_topic_arn            = module.notifications.alerts_topic_arn
   deletion_protection        = var.deletion_protection
+  # Every package that is not one of the stack's own functions is the workload's.
   lambda_packages = {
-    for name in ["payments_api", "payments_worker"] : name => var.lambda_packages[name]
+    for name, zip_path in var.lambda_packages : name => zip_path if !contains(keys(local.functions), name)
   }
 }

@@ -144,9 +144,10 @@ def scratch_project(where: Path) -> Path:
     shutil.copytree(REPO / "terraform" / "bootstrap", project / "terraform" / "bootstrap", dirs_exist_ok=True)
     dist = project / "dist" / "lambda"
     dist.mkdir(parents=True)
-    from infrarep.cli import FUNCTIONS
+    from infrarep import package
 
-    for name in FUNCTIONS:
+    shutil.copytree(REPO / "lambda_src", project / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in package.function_names(project / "lambda_src"):
         (dist / f"{name}.zip").write_bytes(b"")  # deploy checks they exist; the small root uses none
     return project
 

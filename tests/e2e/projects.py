@@ -14,23 +14,21 @@ from infrarep import local_target, package
 from infrarep_local_aws import LocalAws
 
 REPO = Path(__file__).resolve().parents[2]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
+FUNCTIONS = package.function_names(REPO / "lambda_src")
 
 
 def scratch_project(where: Path, with_functions: bool = True) -> Path:
-    """modules/, envs/ and terraform/ copied under `where` (runs never touch the repo), with
-    dist/lambda built when the env stacks are to be deployed."""
-    for folder in ("modules", "envs", "terraform"):
+    """modules/, envs/, terraform/ and lambda_src/ copied under `where` (runs never touch the
+    repo), with dist/lambda built when the env stacks are to be deployed."""
+    for folder in ("modules", "envs", "terraform", "lambda_src"):
         shutil.copytree(
-            REPO / folder, where / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
+            REPO / folder,
+            where / folder,
+            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "__pycache__"),
         )
     if with_functions:
-        shared = [
-            package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
-            package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
-        ]
         for name in FUNCTIONS:
-            package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", shared)
+            package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", package.SHARED_FILES)
     return where
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import files, package
+from infrarep import files, package, process
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,7 @@ def test_unchanged_inputs_are_not_rebuilt_and_a_change_is(function_dir, tmp_path
 def test_a_dependency_without_an_arm64_wheel_is_a_clear_error(function_dir, tmp_path):
     (function_dir / "requirements.txt").write_text("no-such-package-infrarep-test==0.0.1\n")
     with pytest.raises(
-        package.PackagingFailed, match=r"requirements\.txt: cannot resolve for manylinux2014_aarch64"
+        process.CommandFailed, match=r"requirements\.txt: cannot resolve for manylinux2014_aarch64"
     ):
         package.build("native", function_dir, tmp_path / "out")
     assert not (tmp_path / "out" / "native.zip").exists()

@@ -156,7 +156,7 @@ def _copy_roots(project: Path, to: Path) -> Path:
         shutil.copytree(
             project / folder, to / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
         )
-    for folder in ("modules", "dist"):
+    for folder in ("modules", "dist", "lambda_src"):
         (to / folder).symlink_to(project / folder, target_is_directory=True)
     return to
 

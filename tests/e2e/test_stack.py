@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import config, env_lock, planfile, records
+from infrarep import config, env_lock, package, planfile, records
 
 from .env_checks import assert_workload_matches
 from .projects import REPO, run_infrarep, running_local_aws, scratch_project
 
 pytestmark = pytest.mark.e2e
 
-CONTROL_FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor"]
+CONTROL_FUNCTIONS = package.functions(REPO / "lambda_src")["control"]
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infrarep import records
+from infrarep import package, records
 
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
-FUNCTIONS = ("deployment_recorder", "drift_validator", "rollback_executor")
+FUNCTIONS = package.functions(LAMBDA_SRC)["control"]
 REGION = "eu-west-1"
 
 for _function in FUNCTIONS:

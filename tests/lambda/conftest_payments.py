@@ -16,9 +16,11 @@ from typing import Any
 
 import boto3
 
+from infrarep import package
+
 from .conftest import LAMBDA_SRC, REGION, load_handler
 
-PAYMENTS_FUNCTIONS = ("payments_api", "payments_worker")
+PAYMENTS_FUNCTIONS = package.functions(LAMBDA_SRC)["workload"]
 for _function in PAYMENTS_FUNCTIONS:
     if str(LAMBDA_SRC / _function) not in sys.path:
         sys.path.insert(0, str(LAMBDA_SRC / _function))

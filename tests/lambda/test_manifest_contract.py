@@ -41,7 +41,7 @@ def deployed(env: str, manifest: records.Manifest) -> records.LedgerEntry:
 
 def stored(s3: Any, manifest: records.Manifest) -> records.Manifest:
     """Written by `ledger.put_manifest`, as `deploy` does; read by the Lambda's own code."""
-    only_s3 = ledger.Clients(dynamodb=None, s3=s3, cloudwatch=None, events=None)
+    only_s3 = ledger.Clients(dynamodb=None, s3=s3, cloudwatch=None, events=None, sns=None)
     ledger.put_manifest(only_s3, ledger.EnvResources(manifest.env, "us-east-1", "unused", BUCKET), manifest)
     found = read_manifest(s3, BUCKET, manifest.env)
     assert isinstance(found, records.Manifest), found

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infrarep import drift, notify, plans, records
+from infrarep import drift, ledger, notify, plans, records
 from infrarep.drift import DriftReport, Kind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
@@ -133,7 +133,7 @@ def test_notify_sends_metric_message_and_ledger_row(found):
         found, ["dev"], at=AT, event_ids={"dev": "c" * 32}, version="v1", source_commit="0" * 40, actor="t"
     )
 
-    sent = notify.notify(lambda region: notify.make_clients(region), [target], found, entries)
+    sent = notify.notify(ledger.make_clients, [target], found, entries)
 
     assert sent == ["dev: metric, sns, ledger"]
     (received,) = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]
@@ -153,4 +153,4 @@ def test_notify_failure_names_env_and_region(found):
     target = notify.EnvTarget("dev", REGION, f"arn:aws:sns:{REGION}:123456789012:absent", "ledger", "b")
 
     with pytest.raises(notify.NotifyFailed, match=r"^dev \(us-east-1\): drift notification failed"):
-        notify.notify(lambda region: notify.make_clients(region), [target], found, {})
+        notify.notify(ledger.make_clients, [target], found, {})

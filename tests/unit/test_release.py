@@ -74,8 +74,20 @@ def test_uncommitted_changes_are_refused(repo):
 
 
 def test_outside_a_git_repository_the_error_names_the_directory(tmp_path):
-    with pytest.raises(InfrarepError, match=f"git rev-parse` in {tmp_path} failed"):
+    with pytest.raises(InfrarepError, match=f"git rev-parse --short=12` in {tmp_path} failed") as failed:
         release.build(tmp_path, "v1")
+    assert failed.value.hint is not None and "git checkout" in failed.value.hint
+
+
+def test_outside_a_git_repository_deploy_names_no_commit(tmp_path):
+    assert workflow.current_release(tmp_path, None) == workflow.Release("unknown", "unknown")
+    assert workflow.current_release(tmp_path, "v1") == workflow.Release("v1", "unknown")
+
+
+def test_a_dirty_checkout_deploys_as_the_commit_marked_dirty(repo):
+    commit = _git(repo, "rev-parse", "--short=12", "HEAD")
+    (repo / "Makefile").write_text("edited\n")
+    assert workflow.current_release(repo, None) == workflow.Release(f"{commit}-dirty", f"{commit}-dirty")
 
 
 def test_deploy_reads_the_version_from_an_unpacked_bundle(repo, tmp_path):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infrarep import config, ledger, render, workflow
+from infrarep import config, ledger, records, render, workflow
 from infrarep.errors import InfrarepError
 
 REPO = Path(__file__).parents[2]
@@ -25,9 +25,7 @@ class _Runner:
 
     def clients(self, region: str) -> ledger.Clients:
         made = ledger.make_clients(region)
-        return (
-            made if self.s3 is None else ledger.Clients(made.dynamodb, self.s3, made.cloudwatch, made.events)
-        )
+        return made if self.s3 is None else replace(made, s3=self.s3)
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ def _put_state(settings: config.Settings, env: config.EnvSettings, state: dict[s
     bucket = render.state_bucket(settings, env.region)
     s3.create_bucket(Bucket=bucket)
     body = state if isinstance(state, bytes) else json.dumps(state).encode()
-    s3.put_object(Bucket=bucket, Key=render.env_state_key(env), Body=body)
+    s3.put_object(Bucket=bucket, Key=records.state_key(env.name), Body=body)
 
 
 def test_an_env_never_applied_has_no_state_and_no_outputs(aws, settings):
@@ -58,7 +56,7 @@ def test_an_env_never_applied_has_no_state_and_no_outputs(aws, settings):
     runner = _Runner(settings)
     assert workflow.env_resources(runner, dev) is None  # no state bucket in the region yet
     ledger.make_clients(dev.region).s3.create_bucket(Bucket=render.state_bucket(settings, dev.region))
-    assert workflow.stored_state(runner, dev.region, render.env_state_key(dev)) is None
+    assert workflow.stored_state(runner, dev.region, records.state_key(dev.name)) is None
     assert workflow.env_resources(runner, dev) is None
 
 

@@ -178,18 +178,14 @@ def package(
     """Build each Lambda function into a deterministic arm64 zip (skipped when unchanged)."""
     from . import package as packaging
 
-    known = packaging.discover(source)
+    known = packaging.function_names(source)
     unknown = sorted(set(functions or []) - set(known))
     if unknown:
         raise InfrarepError(f"{source}: no function {unknown[0]!r} (known: {', '.join(known)})")
-    shared = [
-        packaging.SharedFile(Path(__file__).with_name("__init__.py"), "infrarep/__init__.py"),
-        packaging.SharedFile(Path(__file__).with_name("records.py"), "infrarep/records.py"),
-    ]
     results = []
     for name in functions or known:
         progress(f"package  {name}  building" if force else f"package  {name}")
-        results.append(packaging.build(name, source / name, out, shared, force=force))
+        results.append(packaging.build(name, source / name, out, packaging.SHARED_FILES, force=force))
     if as_json:
         emit_json(
             [
@@ -214,7 +210,6 @@ ActorOption = Annotated[
     typer.Option(help="Who acts, for the ledger; default: the CodeBuild initiator, else the login name."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Stream terraform's own output.")]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
 
 
 def _workspace(config_path: Path) -> object:
@@ -332,7 +327,7 @@ def plan(
     target = settings.env(env, config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
+    workflow.require_packages(workspace)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     release = workflow.current_release(workspace.project, version)
     root = workspace.env_root(env)
@@ -360,7 +355,7 @@ def deploy(
     target = settings.env(env, config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
+    workflow.require_packages(workspace)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     release = workflow.current_release(workspace.project, version)
     who = _actor(actor)
@@ -431,7 +426,7 @@ def promote(
     envs = settings.ordered()
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, envs, workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
+    workflow.require_packages(workspace)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     current = workflow.current_release(workspace.project, None)
     who = _actor(actor)
@@ -512,7 +507,7 @@ def rollback(
     target = settings.env(env, config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
+    workflow.require_packages(workspace)
     runner = workflow.Runner(settings, workspace, progress, verbose)
     current = workflow.current_release(workspace.project, None)
     who = _actor(actor)
@@ -778,7 +773,7 @@ def drift_report(
         selected = [settings.env(name, config_path) for name in names]
         workspace = _workspace(config_path)
         workflow.require_fresh_render(settings, selected, workspace)
-        workflow.require_packages(workspace, FUNCTIONS)
+        workflow.require_packages(workspace)
         runner = workflow.Runner(settings, workspace, progress, verbose)
         release = workflow.current_release(workspace.project, version)
         # Live drift compares each env with the release it runs, unless --version names one.
@@ -810,17 +805,7 @@ def drift_report(
             source_commit=release.source_commit,
             actor=_actor(None),
         )
-        local = runner.local
-        sent = notify.notify(
-            lambda region: notify.make_clients(
-                region,
-                endpoint=local.endpoint if local else None,
-                ca_bundle=local.ca_bundle if local else None,
-            ),
-            targets,
-            result,
-            entries,
-        )
+        sent = notify.notify(runner.clients, targets, result, entries)
         for line in sent:
             progress(f"notify   {line}")
     if result.drift:

@@ -1,6 +1,6 @@
 """The memory of promotion, in AWS: ledger rows (DynamoDB), config snapshots (S3), the
 EnvironmentUpdate metric and event. Schema and key formats come from `records`, which
-the Lambda functions share.
+the Lambda functions share. `make_clients` is where infrarep makes its boto3 clients.
 """
 
 from __future__ import annotations
@@ -35,9 +35,12 @@ class Clients:
     s3: Any
     cloudwatch: Any
     events: Any
+    sns: Any
 
 
 def make_clients(region: str, endpoint: str | None = None, ca_bundle: str | None = None) -> Clients:
+    """Clients for `region`: of real AWS, or with `endpoint` of the local AWS (its certificate
+    authority `ca_bundle`, and the test credentials moto takes)."""
     import boto3
 
     session = boto3.session.Session(region_name=region)
@@ -54,6 +57,7 @@ def make_clients(region: str, endpoint: str | None = None, ca_bundle: str | None
         s3=session.client("s3", **extra),
         cloudwatch=session.client("cloudwatch", **extra),
         events=session.client("events", **extra),
+        sns=session.client("sns", **extra),
     )
 
 

@@ -3,7 +3,7 @@
 Per env of the report: the `DriftDetected` metric (what the stack's alarm watches), a
 message to the env's drift SNS topic when drift involves the env, and a `DRIFT_CHECK`
 row in the env's ledger. Building the metric data and the message is pure; `notify` is
-the adapter that sends them (boto3 clients come in from the caller).
+the adapter that sends them (`ledger.Clients` come in from the caller).
 """
 
 from __future__ import annotations
@@ -38,29 +38,6 @@ class EnvTarget:
     drift_topic_arn: str
     ledger_table: str
     config_bucket: str
-
-
-@dataclass
-class Clients:
-    """boto3 clients for one region, built once by the caller."""
-
-    sns: Any
-    ledger: ledger.Clients
-
-
-def make_clients(region: str, endpoint: str | None = None, ca_bundle: str | None = None) -> Clients:
-    import boto3
-
-    extra: dict[str, Any] = {}
-    if endpoint is not None:
-        extra = {
-            "endpoint_url": endpoint,
-            "verify": ca_bundle,
-            "aws_access_key_id": "test",
-            "aws_secret_access_key": "test",
-        }
-    sns = boto3.session.Session(region_name=region).client("sns", **extra)
-    return Clients(sns=sns, ledger=ledger.make_clients(region, endpoint=endpoint, ca_bundle=ca_bundle))
 
 
 def involves(scope: str, env: str) -> bool:
@@ -156,7 +133,7 @@ def ledger_reason(drift_report: DriftReport, env: str) -> str:
 
 
 def notify(
-    clients_for: Callable[[str], Clients],
+    clients_for: Callable[[str], ledger.Clients],
     targets: Sequence[EnvTarget],
     drift_report: DriftReport,
     entries: Mapping[str, records.LedgerEntry],
@@ -168,7 +145,7 @@ def notify(
         clients = clients_for(target.region)
         sent = []
         try:
-            clients.ledger.cloudwatch.put_metric_data(
+            clients.cloudwatch.put_metric_data(
                 Namespace=records.METRIC_NAMESPACE, MetricData=metric_data(drift_report, target.env)
             )
             sent.append("metric")
@@ -185,7 +162,7 @@ def notify(
         entry = entries.get(target.env)
         if entry is not None:
             where = ledger.EnvResources(target.env, target.region, target.ledger_table, target.config_bucket)
-            ledger.record(clients.ledger, where, entry)
+            ledger.record(clients, where, entry)
             sent.append("ledger")
         done.append(f"{target.env}: {', '.join(sent)}")
     return done

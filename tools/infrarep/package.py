@@ -3,6 +3,9 @@
 Dependencies are resolved by pip for the Lambda platform (binary wheels only, so a native
 extension is an aarch64 build, never this machine's). Timestamps, order and permissions
 inside the zip are fixed. A zip whose inputs' digest is unchanged is not rebuilt.
+
+lambda_src/functions.json names every function, by part: `control` (the stack's own) and
+`workload`. The env roots read it too (`jsondecode(file(...))`), to hand each zip to the stack.
 """
 
 from __future__ import annotations
@@ -10,24 +13,21 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InfrarepError
+from .errors import ConfigError
 from .files import reproducible_zip
 from .pins import LAMBDA_RUNTIME_PYTHON, LAMBDA_WHEEL_PLATFORM
+from .process import run
 
+FUNCTIONS_FILE = "functions.json"
 REQUIREMENTS = "requirements.txt"
 _SKIPPED_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
-
-
-class PackagingFailed(InfrarepError):
-    """pip could not resolve a function's dependencies for the Lambda platform."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,13 @@ class SharedFile:
 
     source: Path
     archive_name: str
+
+
+SHARED_FILES = (
+    SharedFile(Path(__file__).with_name("__init__.py"), "infrarep/__init__.py"),
+    SharedFile(Path(__file__).with_name("records.py"), "infrarep/records.py"),
+)
+"""infrarep's record formats, which the functions share with the CLI: in every zip."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,30 @@ class Packaged:
     rebuilt: bool
 
 
-def discover(lambda_src: Path) -> list[str]:
-    """Every function: a folder of lambda_src with a handler.py."""
-    return sorted(path.parent.name for path in lambda_src.glob("*/handler.py"))
+def functions(lambda_src: Path) -> dict[str, list[str]]:
+    """lambda_src/functions.json: each part's functions, every one a folder with a handler.py."""
+    path = lambda_src / FUNCTIONS_FILE
+    try:
+        parts = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{path}: cannot read the list of functions ({err})") from None
+    if not (
+        isinstance(parts, dict)
+        and all(
+            isinstance(names, list) and all(isinstance(name, str) for name in names)
+            for names in parts.values()
+        )
+    ):
+        raise ConfigError(f"{path}: expected an object of lists of function names, by part")
+    for name in (name for names in parts.values() for name in names):
+        if not (lambda_src / name / "handler.py").is_file():
+            raise ConfigError(f"{path}: function {name!r} has no {lambda_src / name / 'handler.py'}")
+    return parts
+
+
+def function_names(lambda_src: Path) -> list[str]:
+    """Every function of lambda_src/functions.json, part by part."""
+    return [name for names in functions(lambda_src).values() for name in names]
 
 
 def _function_files(source_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -126,14 +154,12 @@ def _install_dependencies(name: str, requirements: Path, target: Path) -> None:
         "--target", str(target),
         "-r", str(requirements),
     ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-        raise PackagingFailed(
-            f"{requirements}: cannot resolve for {LAMBDA_WHEEL_PLATFORM} / "
-            f"Python {LAMBDA_RUNTIME_PYTHON}: {tail}",
-            hint="every dependency needs a binary wheel for that platform (no source builds)",
-        )
+    run(
+        argv,
+        failure=f"{requirements}: cannot resolve for {LAMBDA_WHEEL_PLATFORM} / "
+        f"Python {LAMBDA_RUNTIME_PYTHON}",
+        hint="every dependency needs a binary wheel for that platform (no source builds)",
+    )
     for cache in target.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
     # pip writes the install location into this file; it would make the zip machine-specific.

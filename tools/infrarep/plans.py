@@ -301,8 +301,6 @@ class ModuleCall(msgspec.Struct, frozen=True):
 
 class ProviderConfig(msgspec.Struct, frozen=True):
     name: str = ""
-    full_name: str = ""
-    alias: str = ""
     module_address: str = ""
     version_constraint: str | None = None
     expressions: msgspec.Raw = msgspec.Raw(b"{}")

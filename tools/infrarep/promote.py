@@ -161,13 +161,6 @@ def evaluate(
     return results
 
 
-def refuse_unless_passed(results: Sequence[GateResult], target: str) -> None:
-    failed = [result for result in results if not result.passed]
-    if failed:
-        reasons = "; ".join(f"{result.gate}: {result.detail}" for result in failed)
-        raise GateRefused(f"promotion to {target} refused: {reasons}")
-
-
 def refusal_lines(results: Sequence[GateResult]) -> list[str]:
     """One line per failing gate: its name, then what would satisfy it."""
     return [f"{result.gate}: {result.detail}" for result in results if not result.passed]

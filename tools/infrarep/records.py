@@ -75,7 +75,6 @@ class Status(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     INTERRUPTED = "INTERRUPTED"
-    ROLLED_BACK = "ROLLED_BACK"
     REQUESTED = "REQUESTED"
     """A rollback asked for (by the rollback executor) and not yet applied: it changes nothing."""
 
@@ -464,12 +463,9 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         return {"env": self.env, "version": self.version, "resources": dict(self.resources)}
 
-    def canonical_json(self) -> str:
-        """Sorted keys, no whitespace, non-ASCII kept: the same text for the same manifest."""
-        return self.canonical_bytes().decode("utf-8")
-
     def canonical_bytes(self) -> bytes:
-        """`canonical_json()` encoded as UTF-8: the bytes stored in S3 and digested."""
+        """The manifest as JSON with sorted keys, no whitespace and non-ASCII kept, in UTF-8: the
+        same bytes for the same manifest, stored in S3 and digested."""
         env, version = canonical(self.env).encode("utf-8"), canonical(self.version).encode("utf-8")
         return b'{"env":%s,"resources":%s,"version":%s}' % (env, self._resources_json, version)
 

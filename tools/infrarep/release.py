@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, InfrarepError
 from .files import reproducible_zip
+from .process import git
 from .records import InvalidRecord, check_version
 
 RELEASE_FILE = "RELEASE.json"
 BUNDLE_KEY = "releases/source.zip"  # modules/promotion_pipeline's source_object_key
+_IN_A_CHECKOUT = "a bundle is one git commit: run this in a git checkout of the project, with git installed"
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,13 @@ def checked_version(version: str | None) -> str | None:
 def build(project: Path, version: str | None) -> Bundle:
     """The bundle of HEAD; refuses a work tree whose tracked files differ from HEAD."""
     version = checked_version(version)
-    commit = _git(project, "rev-parse", "--short=12", "HEAD").decode().strip()
-    if _git(project, "status", "--porcelain", "--untracked-files=no"):
+    commit = git(project, "rev-parse", "--short=12", "HEAD", hint=_IN_A_CHECKOUT).decode().strip()
+    if git(project, "status", "--porcelain", "--untracked-files=no"):
         raise InfrarepError(
             f"release: {project} has uncommitted changes to tracked files; a bundle is commit {commit}",
             hint="commit (or stash) them first: the bundle and its version must name one commit",
         )
-    with tarfile.open(fileobj=io.BytesIO(_git(project, "archive", "--format=tar", "HEAD"))) as archive:
+    with tarfile.open(fileobj=io.BytesIO(git(project, "archive", "--format=tar", "HEAD"))) as archive:
         entries = [
             (member.name, archive.extractfile(member).read(), _mode(member.mode))  # type: ignore[union-attr]
             for member in archive.getmembers()
@@ -85,14 +86,3 @@ def build(project: Path, version: str | None) -> Bundle:
 def _mode(archived: int) -> int:
     """git records only "executable or not"; its archive applies the user's umask to that."""
     return 0o755 if archived & 0o111 else 0o644
-
-
-def _git(project: Path, *args: str) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], cwd=project, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise InfrarepError("release: git is not installed; a bundle is built from the git commit") from None
-    if done.returncode != 0:
-        reason = done.stderr.decode(errors="replace").strip().splitlines()
-        raise InfrarepError(f"release: `git {args[0]}` in {project} failed: {reason[-1] if reason else '?'}")
-    return done.stdout

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import records
 from .config import EnvSettings, Settings, Target
 from .errors import InfrarepError
 from .files import write_all_atomic
@@ -107,11 +108,6 @@ def state_bucket(settings: Settings, region: str) -> str:
     return f"{settings.state.bucket_prefix}-{region}"
 
 
-def env_state_key(env: EnvSettings) -> str:
-    """Where in its region's state bucket the env's state lives."""
-    return f"{env.name}/terraform.tfstate"
-
-
 def env_variables(settings: Settings, env: EnvSettings) -> dict[str, object]:
     """The env root's input variables: exactly the declared per-env variations."""
     order = list(settings.promotion.order)
@@ -140,7 +136,7 @@ def env_files(settings: Settings, env: EnvSettings) -> dict[str, str | None]:
     return {
         TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=env_variables(settings, env)),
         BACKEND_FILE: backend_config(
-            state_bucket(settings, env.region), env_state_key(env), env.region, local
+            state_bucket(settings, env.region), records.state_key(env.name), env.region, local
         ),
         **local_files([""] if local else None),
     }

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from python_terraform import IsFlagged, Terraform
 
+from . import process
 from .errors import Interrupted, TerraformFailed, ToolchainError
 
 LineSink = Callable[[str], None]
@@ -107,20 +108,9 @@ class TerraformBinary:
 
 def binary_version(path: Path) -> TerraformBinary:
     """Ask a terraform or tofu binary for its version (`version -json`)."""
+    answer = process.run([str(path), "version", "-json"], env=_base_env({}), timeout=60)
     try:
-        done = subprocess.run(
-            [str(path), "version", "-json"],
-            capture_output=True,
-            check=False,
-            timeout=60,
-            env=_base_env({}),
-        )
-    except OSError as err:
-        raise ToolchainError(f"{path}: cannot run: {err.strerror}") from err
-    if done.returncode != 0:
-        raise ToolchainError(f"{path}: `version -json` failed: {done.stderr.decode()[-300:]}")
-    try:
-        text = json.loads(done.stdout)["terraform_version"]
+        text = json.loads(answer)["terraform_version"]
     except (ValueError, KeyError) as err:
         raise ToolchainError(f"{path}: unexpected `version -json` output") from err
     match = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
@@ -191,9 +181,6 @@ class TerraformRoot:
         lines: list[str] = []
         self._run(self._argv("test"), capture=lines.append)
         return lines
-
-    def validate(self) -> None:
-        self._run(self._argv("validate"))
 
     def plan(
         self,
@@ -274,13 +261,6 @@ class TerraformRoot:
     def apply(self, plan_file: Path) -> None:
         """Apply exactly the saved plan; never re-plans."""
         self._run(self._argv("apply", str(plan_file), input=False))
-
-    def output_json(self, background: bool = False) -> dict[str, object]:
-        """The root's outputs; in the `background` on idle CPU time only, like `show_json`."""
-        argv = self._argv("output", json=IsFlagged)
-        chunks: list[str] = []
-        self._run(argv, capture=chunks.append, background=background)
-        return json.loads("".join(chunks) or "{}")
 
     def _run(
         self,

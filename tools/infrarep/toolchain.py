@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import terraform
+from . import process, terraform
 from .errors import ToolchainError
 from .files import write_atomic
 from .pins import AWS_PROVIDER, MIN_TERRAFORM, OPENTOFU, GoToolPin, ProviderPin
@@ -291,7 +291,8 @@ def _go_build(
     remove_stale_scratch(paths, progress)
 
     progress(f"build: downloading {pin.go_module}@{pin.go_version}")
-    fetched = _go(["go", "mod", "download", "-json", f"{pin.go_module}@{pin.go_version}"], env, paths.builds)
+    module = f"{pin.go_module}@{pin.go_version}"
+    fetched = process.run(["go", "mod", "download", "-json", module], paths.builds, env)
     module_dir = Path(json.loads(fetched)["Dir"])
 
     scratch = Path(tempfile.mkdtemp(prefix=f"{pin.binary}-", dir=paths.builds))
@@ -301,7 +302,7 @@ def _go_build(
         for path in [source, *source.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
         _download_with_progress(env, source, started, progress)
-        total = len(_go(["go", "list", "-deps", pin.package], env, source).splitlines())
+        total = len(process.run(["go", "list", "-deps", pin.package], source, env).splitlines())
         progress(f"build: compiling {total} packages (go build -trimpath)")
         output = scratch / pin.binary
         _go_build_with_progress(
@@ -345,14 +346,6 @@ def remove_stale_scratch(paths: CachePaths, progress: Progress) -> None:
     for stale in paths.builds.iterdir():
         progress(f"build: removing an interrupted build's scratch dir {stale.name}")
         shutil.rmtree(stale, ignore_errors=True)
-
-
-def _go(argv: list[str], env: Mapping[str, str], cwd: Path) -> str:
-    done = subprocess.run(argv, cwd=cwd, env=dict(env), capture_output=True, check=False)
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
-        raise ToolchainError(f"`{' '.join(argv[:4])}` failed in {cwd}: {' | '.join(tail)}")
-    return done.stdout.decode()
 
 
 def _download_with_progress(env: Mapping[str, str], cwd: Path, started: float, progress: Progress) -> None:

@@ -14,7 +14,6 @@ import re
 import shlex
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -33,9 +32,11 @@ from . import (
     ledger,
     local_target,
     lock_store,
+    package,
     pins,
     planfile,
     plans,
+    process,
     records,
     render,
     toolchain,
@@ -157,8 +158,9 @@ def require_fresh_render(settings: Settings, envs: list[EnvSettings], workspace:
             )
 
 
-def require_packages(workspace: Workspace, names: list[str]) -> None:
-    for name in names:
+def require_packages(workspace: Workspace) -> None:
+    """Every function of lambda_src/functions.json is built (`infrarep package`)."""
+    for name in package.function_names(workspace.project / "lambda_src"):
         if not (workspace.lambda_packages() / f"{name}.zip").exists():
             raise ConfigError(
                 f"{workspace.lambda_packages() / name}.zip: missing Lambda package",
@@ -254,7 +256,7 @@ class Runner:
         store = lock_store.S3LockStore(
             self.clients(env.region).s3, render.state_bucket(self.settings, env.region)
         )
-        return store, env_lock.lock_key(render.env_state_key(env))
+        return store, env_lock.lock_key(records.state_key(env.name))
 
     @contextmanager
     def hold(self, env: EnvSettings, actor: str, clock: Callable[[], datetime]) -> Iterator[None]:
@@ -434,7 +436,7 @@ def stack_value(outputs: dict[str, Any]) -> dict[str, Any] | None:
 
 def stack_outputs(runner: Runner, env: EnvSettings) -> dict[str, Any] | None:
     """The env root's `stack` output; None before the env's first apply created it."""
-    return stack_value(root_outputs(runner, env.region, render.env_state_key(env)))
+    return stack_value(root_outputs(runner, env.region, records.state_key(env.name)))
 
 
 def resources_of(env: EnvSettings, stack: dict[str, Any] | None) -> ledger.EnvResources | None:
@@ -501,7 +503,7 @@ def record_deployment(
     `parameters` is what the snapshot stores on success: by default the env's rendered
     variables; a rollback passes the snapshot it re-applied. `inputs` gives what the config
     manifest takes from the saved plan."""
-    key = render.env_state_key(env)
+    key = records.state_key(env.name)
     state = stored_state(runner, env.region, key)  # as the apply left it
     outputs = applied.outputs(state, state_url(runner, env.region, key)) if state is not None else {}
     where = resources_of(env, stack_value(outputs))
@@ -558,7 +560,7 @@ def applied_manifest(
     terraform runs here, so no provider starts a second time."""
     from . import drift
 
-    where = state_url(runner, env.region, render.env_state_key(env))
+    where = state_url(runner, env.region, records.state_key(env.name))
     path = runner.workspace.run_dir(run.name) / "applied.json"
     write_atomic(path, inputs.document(state, where))
     return drift.env_manifest(env.name, plans.load(path), release.version, env.region)
@@ -884,11 +886,10 @@ def current_release(project: Path, version: str | None) -> Release:
     if bundled is not None:
         return Release(version=version or bundled[0], source_commit=bundled[1])
 
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    try:
+        commit = process.git(project, "rev-parse", "--short=12", "HEAD").decode().strip()
+        dirty = bool(process.git(project, "status", "--porcelain", "--untracked-files=no"))
+    except process.CommandFailed:
+        commit, dirty = "unknown", False
     source = f"{commit}-dirty" if dirty else commit
     return Release(version=version or source, source_commit=source)
