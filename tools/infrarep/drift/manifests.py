@@ -36,10 +36,10 @@ import msgspec
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import plans
-from .errors import ConfigError
-from .plans import Action, ConfigResource, Plan, ResourceChange, ResourceDrift
-from .records import UNKNOWN, Manifest, canonical
+from .. import plans
+from ..errors import ConfigError
+from ..plans import Action, ConfigResource, Plan, ResourceChange, ResourceDrift
+from ..records import UNKNOWN, Manifest, canonical
 
 PathStep = str | int
 ValuePath = tuple[PathStep, ...]
@@ -536,7 +536,7 @@ class Policy(BaseModel):
 
 
 def parse_policy(text: str, source: Path) -> Policy:
-    from .config import YAML_ERRORS, yaml_problem
+    from ..config import YAML_ERRORS, yaml_problem
 
     try:
         document = yaml.safe_load(text)
@@ -556,7 +556,7 @@ def parse_policy(text: str, source: Path) -> Policy:
 
 
 def load_policy(path: Path) -> Policy:
-    from .files import read_text
+    from ..files import read_text
 
     try:
         return parse_policy(read_text(path), path)
