@@ -1,5 +1,6 @@
-"""Live drift right after a clean apply of the payments workload: values the provider fills in
-later or reads back as zero are not drift; the same attributes changed for real are."""
+"""Provider noise: live drift right after a clean apply (values the provider fills in later,
+reads back empty or as zero, or that another resource owns) is not drift; the same attributes
+changed for real are."""
 
 from __future__ import annotations
 
@@ -10,8 +11,39 @@ from pathlib import Path
 import pytest
 
 from infrarep import drift, plans
+from infrarep.drift import DriftFinding, Kind, Marker
 
-CLEAN = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "live_clean_dev.json"
+from .plan_files import FIXTURES, env_plans
+
+
+def test_provider_noise_right_after_apply_is_not_drift():
+    plan = plans.load(FIXTURES / "live_clean_dev.json")
+    # The fixture does carry noise: tags null -> {} on resources that set none.
+    role = next(record for record in plan.drift if record.address == "module.app.aws_iam_role.fn")
+    before, after = plans.decode_json(role.change.before), plans.decode_json(role.change.after)
+    assert (before["tags"], after["tags"]) == (None, {})
+
+    report = drift.analyse([env_plans("dev", "live_clean_dev.json")], [Kind.LIVE])
+
+    assert report.findings == ()
+    assert not report.drift
+    (summary,) = report.summaries
+    assert (summary.resources, summary.drift, summary.normalised) == (7, 0, 7)
+
+
+def test_owned_bucket_attributes_are_not_live_drift():
+    # The bucket reads back `versioning` and `policy` set by aws_s3_bucket_versioning/_policy.
+    plan = plans.load(FIXTURES / "live_clean_dev.json")
+    bucket = next(record for record in plan.drift if record.type == "aws_s3_bucket")
+    before, after = plans.decode_json(bucket.change.before), plans.decode_json(bucket.change.after)
+    assert before["policy"] != after["policy"] or before["versioning"] != after["versioning"]
+
+    findings, _ = drift.live_findings("dev", plan)
+
+    assert findings == []
+
+
+CLEAN = FIXTURES / "live_clean_dev.json"
 ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/pay/1"
 
 
@@ -35,7 +67,7 @@ def drift_record(address: str, kind: str, before: dict, after: dict) -> dict:
     }
 
 
-def live_findings(tmp_path: Path, records: list[dict], owner: str | None = None) -> list[drift.DriftFinding]:
+def live_findings(tmp_path: Path, records: list[dict], owner: str | None = None) -> list[DriftFinding]:
     document = json.loads(CLEAN.read_text())
     document["resource_drift"] = records
     if owner is not None:  # a configured resource of that type somewhere in the configuration
@@ -64,7 +96,7 @@ def test_a_nested_number_read_back_as_zero_is_not_drift(tmp_path, zero, is_drift
     assert bool(findings) is is_drift
     if is_drift:
         assert [(d.path, d.before, d.after) for d in findings[0].attributes] == [
-            ("metric_query[0].period", drift.Marker.ABSENT, 60)
+            ("metric_query[0].period", Marker.ABSENT, 60)
         ]
 
 

@@ -1,0 +1,243 @@
+"""Parity drift: two envs differ in something that is not a declared per-env variation.
+
+The envs' inventories, module calls and configured attributes are compared after normalising
+each env's identity and provider noise; every difference left is judged by `verdicts.py`, then
+against the policy. This works on any terraform configuration's plan JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from .. import plans
+from ..plans import ResourceChange
+from .identity import EnvPlans
+from .model import (
+    AttributeDiff,
+    Change,
+    DriftFinding,
+    Kind,
+    Marker,
+    ScopeSummary,
+    Verdict,
+    pair_scope,
+    summarise,
+)
+from .noise import prune
+from .policy import Policy, apply_policy
+from .side import Side
+from .tracing import module_label
+from .values import canonical_json, mask_at, masked, path_text, shown, value_at, value_diffs
+from .verdicts import judge_existence, judge_value
+
+
+@dataclass
+class _PairStats:
+    unknown: int = 0
+
+
+def parity_findings(
+    left_env: EnvPlans, right_env: EnvPlans, policy: Policy | None = None
+) -> tuple[list[DriftFinding], ScopeSummary]:
+    """Parity drift between two envs' normal plans: inventory, attributes, module calls."""
+    return parity_between(Side(left_env), Side(right_env), policy)
+
+
+def parity_between(left: Side, right: Side, policy: Policy | None) -> tuple[list[DriftFinding], ScopeSummary]:
+    """`parity_findings` of sides prepared once for every pair they are in."""
+    scope = pair_scope(left.env, right.env)
+    findings: list[DriftFinding] = []
+    stats = _PairStats()
+    findings.extend(_module_parity(left, right, scope))
+    for key in sorted(left.records.keys() - right.records.keys()):
+        findings.append(_only_in(left, right, key, scope))
+    for key in sorted(right.records.keys() - left.records.keys()):
+        findings.append(_only_in(right, left, key, scope))
+    common = 0
+    judged: dict[tuple[Any, ...], Any] = {}  # verdicts per value, and results per attribute
+    right_prints = right.fingerprints
+    for key, fingerprint in left.fingerprints.items():
+        other = right_prints.get(key)
+        if other is None:
+            continue
+        common += 1
+        if other == fingerprint:
+            continue
+        finding = _attribute_parity(left, right, key, scope, stats, judged)
+        if finding is not None:
+            findings.append(finding)
+    findings = [apply_policy(finding, policy) for finding in findings]
+    return findings, summarise(Kind.PARITY, scope, common, findings, unknown=stats.unknown)
+
+
+def _module_parity(left: Side, right: Side, scope: str) -> list[DriftFinding]:
+    ours = {call.path: call for call in left.plan.config.calls()}
+    theirs = {call.path: call for call in right.plan.config.calls()}
+    findings = []
+    for path in sorted(ours.keys() | theirs.keys()):
+        mine, other = ours.get(path), theirs.get(path)
+        address = plans.module_prefix(path).rstrip(".")
+        if mine is None or other is None:
+            present = left.env if mine is not None else right.env
+            findings.append(
+                DriftFinding(
+                    Kind.PARITY,
+                    scope,
+                    address,
+                    "module",
+                    Change.ONLY_IN,
+                    Verdict.DRIFT,
+                    f"called only in {present}",
+                )
+            )
+            continue
+        diffs = tuple(
+            AttributeDiff(
+                name, mine_value or Marker.ABSENT, other_value or Marker.ABSENT, Verdict.DRIFT, reason
+            )
+            for name, mine_value, other_value, reason in (
+                ("source", mine.source, other.source, "module source differs"),
+                ("version", mine.version, other.version, "module version constraint differs"),
+            )
+            if mine_value != other_value
+        )
+        if diffs:
+            findings.append(
+                DriftFinding(
+                    Kind.PARITY,
+                    scope,
+                    address,
+                    "module",
+                    Change.MODULE,
+                    Verdict.DRIFT,
+                    diffs[0].reason,
+                    diffs,
+                )
+            )
+    return findings
+
+
+def _only_in(present: Side, absent: Side, key: str, scope: str) -> DriftFinding:
+    record = present.records[key]
+    mine = present.config_resource(record)
+    theirs = absent.config_resource(record)
+    verdict, reason = Verdict.DRIFT, f"not in {absent.env}'s configuration"
+    if mine is not None and theirs is not None:
+        verdict, reason = judge_existence(present, absent, record, mine, theirs)
+    elif theirs is None and absent.plan.config.module(record.module) is None:
+        reason = f"{module_label(record.module)} is not in {absent.env}'s configuration"
+    return DriftFinding(
+        Kind.PARITY, scope, key, record.type, Change.ONLY_IN, verdict, f"only in {present.env}: {reason}"
+    )
+
+
+def _attribute_parity(
+    left: Side,
+    right: Side,
+    key: str,
+    scope: str,
+    stats: _PairStats,
+    judged: dict[tuple[Any, ...], Any],
+) -> DriftFinding | None:
+    record_left, record_right = left.records[key], right.records[key]
+    names_left, print_left = left.fingerprints[key]
+    names_right, print_right = right.fingerprints[key]
+    raw_left, raw_right = left.raw_values(record_left), right.raw_values(record_right)
+    same_names = names_left == names_right
+    if same_names:  # only the attributes whose loose prints (`EnvIdentity.raw`) differ
+        prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
+        candidates = sorted(name for name, mine, theirs in prints if mine != theirs)
+    else:
+        candidates = sorted(raw_left.keys() | raw_right.keys())
+    masks = (
+        record_left.change.after_unknown,
+        record_right.change.after_unknown,
+        record_left.change.after_sensitive,
+        record_right.change.after_sensitive,
+    )
+    mask_texts = tuple(map(bytes, masks))
+    block = (record_left.module_address, record_left.type, record_left.name)
+    diffs: list[AttributeDiff] = []
+    for name in candidates:
+        mine, theirs = bytes(raw_left.get(name, plans.NULL)), bytes(raw_right.get(name, plans.NULL))
+        if mine == theirs or (not same_names and left.identity.raw(mine) == right.identity.raw(theirs)):
+            continue  # the same as written, or the same once normalised
+        # Instances of one block often differ alike (count = 10, memory from a variable): judge once.
+        memo = (*block, name, mine, theirs, *mask_texts)
+        found = judged.get(memo)
+        if found is None:
+            found = judged[memo] = _attribute_diffs(
+                left, right, record_left, record_right, name, mine, theirs, masks, judged
+            )
+        unknown, attribute_diffs = found
+        stats.unknown += unknown
+        diffs.extend(attribute_diffs)
+    if not diffs:
+        return None
+    verdict = Verdict.DRIFT if any(diff.verdict is Verdict.DRIFT for diff in diffs) else Verdict.EXPECTED
+    return DriftFinding(Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, verdict, "", tuple(diffs))
+
+
+def _attribute_diffs(
+    left: Side,
+    right: Side,
+    record_left: ResourceChange,
+    record_right: ResourceChange,
+    name: str,
+    mine: bytes,
+    theirs: bytes,
+    masks: tuple[msgspec.Raw, msgspec.Raw, msgspec.Raw, msgspec.Raw],
+    judged: dict[tuple[Any, ...], Any],
+) -> tuple[int, tuple[AttributeDiff, ...]]:
+    """The differences inside one attribute that differs between the envs (how many values were
+    unknown, and each difference with its verdict)."""
+    unknown_left, unknown_right, sensitive_left, sensitive_right = (plans.decode_json(mask) for mask in masks)
+    config_left = left.config_resource(record_left)
+    config_right = right.config_resource(record_right)
+    original_left, original_right = plans.decode_json(mine), plans.decode_json(theirs)
+    normal_left = prune(left.identity.value(original_left))
+    normal_right = prune(right.identity.value(original_right))
+    unknown = 0
+    diffs: list[AttributeDiff] = []
+    for path, _, _ in value_diffs(normal_left, normal_right, (name,)):
+        if mask_at(unknown_left, path) or mask_at(unknown_right, path):
+            unknown += 1
+            continue
+        sensitive = mask_at(sensitive_left, path) or mask_at(sensitive_right, path)
+        shown_left = value_at({name: original_left}, path)
+        shown_right = value_at({name: original_right}, path)
+        if shown_left is not None and shown_left == shown_right:
+            continue  # equal as written (`/dev/null` in dev and staging): only normalising split them
+        canonical_left, canonical_right = canonical_json(shown_left), canonical_json(shown_right)
+        if left.identity.raw(canonical_left) == right.identity.raw(canonical_right):
+            continue  # equal once each env's name/region/account is replaced, also inside words
+        memo = (record_left.module_address, record_left.type, record_left.name, path)
+        memo += (canonical_left, canonical_right, sensitive)
+        if memo not in judged:
+            coverage_left = (
+                left.tracer.attribute(record_left.module, config_left, path) if config_left else None
+            )
+            coverage_right = (
+                right.tracer.attribute(record_right.module, config_right, path) if config_right else None
+            )
+            if coverage_left is None and coverage_right is None:
+                judged[memo] = (Verdict.EXPECTED, "")  # nothing configures it: the provider fills it in
+            else:
+                judged[memo] = judge_value(
+                    left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive
+                )
+        verdict, reason = judged[memo]
+        if not reason:
+            continue
+        diffs.append(
+            AttributeDiff(
+                path_text(path),
+                shown(shown_left, sensitive) if sensitive else masked(shown_left, sensitive_left, path),
+                shown(shown_right, sensitive) if sensitive else masked(shown_right, sensitive_right, path),
+                verdict,
+                reason,
+            )
+        )
+    return unknown, tuple(diffs)

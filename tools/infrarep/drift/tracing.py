@@ -1,0 +1,452 @@
+"""Tracing a value through the plan's `configuration` to where it is set: a root input
+variable, a literal, a value the provider assigns, or something plan JSON does not describe
+(resource expression -> module variable -> module call argument -> root variable). The
+verdicts (`verdicts.py`) and the manifests (`manifests.py`) are decided from what it finds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from operator import itemgetter
+from typing import Any
+
+import msgspec
+
+from .. import plans
+from ..plans import ConfigResource, Plan
+from .identity import EnvIdentity
+from .model import ValuePath
+from .values import canonical_json, path_text, value_at
+
+
+class SourceKind(StrEnum):
+    VARIABLE = "variable"  # a root input variable (a declared per-env variation)
+    CONSTANT = "constant"  # a literal in the configuration
+    COMPUTED = "computed"  # an attribute the provider assigns, or a data source's result
+    OPAQUE = "opaque"  # something plan JSON does not describe (a local value of the root module)
+    # A child module's local value: plan JSON leaves out its expression, but the module's code
+    # is the same in both envs (its source is compared separately), so it can only differ
+    # through the module's inputs, which are traced in its place.
+    LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: SourceKind
+    name: str
+    """`var.memory_mb`, `module.app call argument retention_seconds`, `aws_sqs_queue.jobs.url`."""
+    path: ValuePath = ()
+    """For a variable: where inside its value (`var.payments.memory_mb` -> ("memory_mb",))."""
+    value: str = ""
+    """For a constant: its normalised value as canonical JSON."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where a value comes from: the sources its expression reads."""
+
+    sources: frozenset[Source]
+    coarse: bool
+    """The expression sets a whole map/object around the value, not the value itself."""
+    where: str
+
+
+Read = tuple[tuple[str, ...], str]
+"""A resource block a trace looked up, as (module path, address), found or not; or
+(module path, `plans.DATA_SOURCES`) for the list of a module's data sources."""
+CUT: Read = ((), "(a trace cut at a cycle)")
+
+
+class _Recording:
+    """A tracer's reads while it is entered; on leaving, they count for the enclosing one too.
+    (A class, not a generator context manager: every traced expression opens one.)"""
+
+    __slots__ = ("_stack", "reads")
+
+    def __init__(self, stack: list[set[Read]]) -> None:
+        self._stack = stack
+        self.reads: set[Read] = set()
+
+    def __enter__(self) -> set[Read]:
+        self._stack.append(self.reads)
+        return self.reads
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.pop()
+        if self._stack:
+            self._stack[-1] |= self.reads
+
+
+@dataclass(frozen=True)
+class Scope:
+    path: tuple[str, ...]
+    each: Any = None  # the for_each expression `each.*` refers to
+
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+_MAX_DEPTH = 64
+
+
+def module_label(path: tuple[str, ...]) -> str:
+    return ".".join(f"module.{name}" for name in path) if path else "the root module"
+
+
+def _specific(references: list[str]) -> list[str]:
+    """Drop `aws_x.y` when `aws_x.y.arn` is listed too (terraform lists both)."""
+    listed = set(references)
+    return [
+        ref
+        for ref in dict.fromkeys(references)
+        if not any(other != ref and other.startswith((ref + ".", ref + "[")) for other in listed)
+    ]
+
+
+def is_expression(node: Any) -> bool:
+    return isinstance(node, dict) and set(node) <= {"references", "constant_value"}
+
+
+def _expression_at(expressions: Any, path: ValuePath) -> tuple[dict[str, Any] | None, ValuePath]:
+    """The expression that sets the value at `path`, and the rest of the path below it."""
+    node = expressions
+    for position, step in enumerate(path):
+        if is_expression(node):
+            return node, path[position:]
+        if isinstance(node, list) and isinstance(step, int):
+            node = node[step] if step < len(node) else (node[0] if node else None)
+        elif isinstance(node, dict) and isinstance(step, str):
+            node = node.get(step)
+        else:
+            return None, ()
+        if node is None:
+            return None, ()
+    return (node, ()) if is_expression(node) else (None, ())
+
+
+def expressions_in(node: Any, where: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every expression inside a resource's expressions object (through nested blocks)."""
+    if is_expression(node):
+        yield where, node
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from expressions_in(item, f"{where}.{key}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from expressions_in(item, where)
+
+
+class Tracer:
+    """Traces values of one plan through its `configuration` to root variables and literals."""
+
+    def __init__(self, plan: Plan, identity: EnvIdentity) -> None:
+        self.plan = plan
+        self.config = plan.config
+        self.identity = identity
+        self._memo: dict[tuple[int, tuple[str, ...], int], frozenset[Source]] = {}
+        self._active: set[tuple[int, tuple[str, ...], int]] = set()
+        self._coverage: dict[tuple[tuple[str, ...], str, ValuePath], Coverage | None] = {}
+        self._memo_reads: dict[tuple[int, tuple[str, ...], int], frozenset[Read]] = {}
+        self._reads: list[set[Read]] = []
+
+    # What a trace read: the resource blocks it looked up (compared across code by `plans.changed_blocks`).
+
+    def recording(self) -> _Recording:
+        """Collect the resource blocks (and modules' data source lists) the traces inside read."""
+        return _Recording(self._reads)
+
+    def note(self, reads: Iterable[Read]) -> None:
+        """Count `reads` (of a result kept from an earlier trace) as read by the traces recording."""
+        if self._reads:
+            self._reads[-1].update(reads)
+
+    # The entry points.
+
+    def attribute(
+        self, module: tuple[str, ...], resource: ConfigResource, path: ValuePath
+    ) -> Coverage | None:
+        """Where the value at `path` of a resource's `after` comes from; None if nothing in the
+        configuration sets it (a computed attribute, or a nested value the provider fills in)."""
+        key = (module, resource.address, path)
+        if key not in self._coverage:
+            self._coverage[key] = self._attribute(module, resource, path)
+        return self._coverage[key]
+
+    def _attribute(
+        self, module: tuple[str, ...], resource: ConfigResource, path: ValuePath
+    ) -> Coverage | None:
+        expressions = self.config.expressions(resource)
+        scope = self._resource_scope(module, resource)
+        where = f"{plans.module_prefix(module)}{resource.address}"
+        if path[:1] == (plans.DERIVED_TAGS,):
+            return self._tags_all(module, resource, expressions, scope, where)
+        expression, rest = _expression_at(expressions, path)
+        if expression is None:
+            return None
+        covered = path_text(path[: len(path) - len(rest)])
+        if rest and "constant_value" in expression and not expression.get("references"):
+            constant = value_at(expression["constant_value"], rest)
+            source = Source(SourceKind.CONSTANT, f"{where}.{covered}", value=self._constant(constant))
+            return Coverage(frozenset({source}), coarse=False, where=f"{where}.{path_text(path)}")
+        sources = self.expression(expression, scope, f"{where}.{covered}")
+        return Coverage(sources, coarse=bool(rest), where=f"{where}.{covered}")
+
+    def existence(self, module: tuple[str, ...], resource: ConfigResource) -> frozenset[Source]:
+        """What decides how many instances exist: count/for_each of the resource and its modules."""
+        sources: set[Source] = set()
+        for depth in range(1, len(module) + 1):
+            call = self.config.call(module[:depth])
+            if call is None:
+                continue
+            for what, raw in (("count", call.count_expression), ("for_each", call.for_each_expression)):
+                expression = self.config.decoded(raw)
+                if expression is not None:
+                    where = f"{module_label(module[:depth])} {what}"
+                    sources |= self.expression(expression, Scope(module[: depth - 1]), where)
+        for what, raw in (("count", resource.count_expression), ("for_each", resource.for_each_expression)):
+            expression = self.config.decoded(raw)
+            if expression is not None:
+                where = f"{plans.module_prefix(module)}{resource.address} {what}"
+                sources |= self.expression(expression, Scope(module), where)
+        return frozenset(sources)
+
+    def attribute_sources(
+        self, module: tuple[str, ...], resource: ConfigResource, name: str
+    ) -> frozenset[Source]:
+        """Everything a top-level attribute reads, through all its nested blocks."""
+        expressions = self.config.expressions(resource)
+        scope = self._resource_scope(module, resource)
+        where = f"{plans.module_prefix(module)}{resource.address}"
+        sources: set[Source] = set()
+        for inner, expression in expressions_in(expressions.get(name), f"{where}.{name}"):
+            sources |= self.expression(expression, scope, inner)
+        return frozenset(sources)
+
+    # Expressions and references.
+
+    def expression(self, expression: Any, scope: Scope, where: str, depth: int = 0) -> frozenset[Source]:
+        if not isinstance(expression, dict):
+            return frozenset({Source(SourceKind.OPAQUE, where)})
+        key = (id(expression), scope.path, id(scope.each))
+        if key in self._memo:
+            self.note(self._memo_reads[key])
+            return self._memo[key]
+        if key in self._active or depth > _MAX_DEPTH:
+            self.note((CUT,))  # results traced around a cut are not complete enough to reuse
+            return frozenset()  # a reference cycle: the outer call collects the rest
+        self._active.add(key)
+        with self.recording() as reads:
+            result = self._expression(expression, scope, where, depth, key)
+        self._memo[key] = result
+        self._memo_reads[key] = frozenset(reads)
+        return result
+
+    def _expression(
+        self, expression: dict[str, Any], scope: Scope, where: str, depth: int, key: Any
+    ) -> frozenset[Source]:
+        try:
+            sources: set[Source] = set()
+            references = expression.get("references") or []
+            if "constant_value" in expression:
+                sources.add(
+                    Source(SourceKind.CONSTANT, where, value=self._constant(expression["constant_value"]))
+                )
+            for reference in _specific(references):
+                sources |= self._reference(reference, scope, where, depth + 1)
+            if not references and "constant_value" not in expression:
+                # e.g. `timestamp()`: no inputs, so the same in every env unless it is not pure
+                sources.add(Source(SourceKind.CONSTANT, where, value="(an expression without references)"))
+            return frozenset(sources)
+        finally:
+            self._active.discard(key)
+
+    def _reference(self, reference: str, scope: Scope, where: str, depth: int) -> frozenset[Source]:
+        parts = (_INDEX.sub("", reference) if "[" in reference else reference).split(".")
+        head = parts[0]
+        prefix = plans.module_prefix(scope.path)
+        if head == "var" and len(parts) > 1:
+            return self._variable(parts[1], tuple(parts[2:]), scope.path, depth)
+        if head == "local" and len(parts) > 1:
+            return self._local(scope.path, parts[1], depth)
+        if head == "module" and len(parts) > 2:
+            return self._output(scope.path, parts[1], parts[2], depth)
+        if head == "each":
+            if scope.each is None:
+                return frozenset({Source(SourceKind.OPAQUE, f"{prefix}{reference}")})
+            return self.expression(scope.each, Scope(scope.path), f"{where} (for_each)", depth)
+        if head in ("count", "self"):
+            return frozenset()
+        if head in ("path", "terraform"):
+            return frozenset({Source(SourceKind.CONSTANT, reference, value=reference)})
+        if head == "data" and len(parts) > 2:
+            return self._data(scope.path, parts[1], parts[2], depth)
+        if len(parts) > 1:
+            return self._managed(scope.path, parts[0], parts[1], parts[2] if len(parts) > 2 else None, depth)
+        return frozenset({Source(SourceKind.OPAQUE, f"{prefix}{reference}")})
+
+    def _variable(
+        self, name: str, inner: tuple[str, ...], path: tuple[str, ...], depth: int
+    ) -> frozenset[Source]:
+        if not path:
+            return frozenset({Source(SourceKind.VARIABLE, f"var.{name}", path=inner)})
+        call = self.config.call(path)
+        module = self.config.module(path)
+        if call is None or module is None:
+            return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}var.{name}")})
+        arguments = self.config.decoded(call.expressions)
+        argument = arguments.get(name) if isinstance(arguments, dict) else None
+        if isinstance(argument, dict):
+            each = self.config.decoded(call.for_each_expression)
+            scope = Scope(path[:-1], each)
+            return self.expression(argument, scope, f"{module_label(path)} call argument {name}", depth)
+        declared = module.variables.get(name)
+        if declared is not None and isinstance(declared.default, msgspec.Raw):
+            default = plans.decode_json(declared.default)
+            where = f"default of {module_label(path)} variable {name}"
+            return frozenset({Source(SourceKind.CONSTANT, where, value=self._constant(default))})
+        return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}var.{name}")})
+
+    def _local(self, path: tuple[str, ...], name: str, depth: int) -> frozenset[Source]:
+        """A local of a child module stands for all the module's inputs: its variables (traced
+        to the root) and its data sources. A root module's local stays opaque: env roots are
+        separate code, so theirs may differ."""
+        shown = f"{plans.module_prefix(path)}local.{name}"
+        module = self.config.module(path) if path else None
+        self.note(((path, plans.DATA_SOURCES),))
+        if module is None:
+            return frozenset({Source(SourceKind.OPAQUE, shown)})
+        sources: set[Source] = {Source(SourceKind.LOCAL, shown)}
+        for variable in sorted(module.variables):
+            sources |= self._variable(variable, (), path, depth)
+        for resource in module.resources:
+            if resource.mode == plans.Mode.DATA:
+                sources.add(Source(SourceKind.COMPUTED, f"{plans.module_prefix(path)}{resource.address}"))
+        return frozenset(sources)
+
+    def _output(self, path: tuple[str, ...], call: str, output: str, depth: int) -> frozenset[Source]:
+        child = (*path, call)
+        module = self.config.module(child)
+        declared = module.outputs.get(output) if module is not None else None
+        expression = self.config.decoded(declared.expression) if declared is not None else None
+        if expression is None:
+            return frozenset(
+                {Source(SourceKind.OPAQUE, f"{plans.module_prefix(path)}module.{call}.{output}")}
+            )
+        return self.expression(expression, Scope(child), f"output {output} of {module_label(child)}", depth)
+
+    def _data(self, path: tuple[str, ...], kind: str, name: str, depth: int) -> frozenset[Source]:
+        address = f"data.{kind}.{name}"
+        self.note(((path, address),))
+        resource = self.config.resource(path, address)
+        computed = Source(SourceKind.COMPUTED, f"{plans.module_prefix(path)}{address}")
+        if resource is None:
+            return frozenset({computed})
+        return frozenset({computed}) | self._inputs(path, resource, depth)
+
+    def _managed(
+        self, path: tuple[str, ...], kind: str, name: str, attribute: str | None, depth: int
+    ) -> frozenset[Source]:
+        address = f"{kind}.{name}"
+        self.note(((path, address),))
+        resource = self.config.resource(path, address)
+        shown = f"{plans.module_prefix(path)}{address}" + (f".{attribute}" if attribute else "")
+        if resource is not None and attribute is not None:
+            expression = self.config.expressions(resource).get(attribute)
+            if is_expression(expression):
+                return self.expression(expression, self._resource_scope(path, resource), shown, depth)
+        return frozenset({Source(SourceKind.COMPUTED, shown)})
+
+    def _inputs(self, path: tuple[str, ...], resource: ConfigResource, depth: int) -> frozenset[Source]:
+        scope = self._resource_scope(path, resource)
+        where = f"{plans.module_prefix(path)}{resource.address}"
+        sources: set[Source] = set()
+        for inner, expression in expressions_in(self.config.expressions(resource), where):
+            sources |= self.expression(expression, scope, inner, depth)
+        return frozenset(sources)
+
+    def _resource_scope(self, path: tuple[str, ...], resource: ConfigResource) -> Scope:
+        return Scope(path, self.config.decoded(resource.for_each_expression))
+
+    def _tags_all(
+        self,
+        module: tuple[str, ...],
+        resource: ConfigResource,
+        expressions: dict[str, Any],
+        scope: Scope,
+        where: str,
+    ) -> Coverage | None:
+        sources: set[Source] = set()
+        tags = expressions.get("tags")
+        if is_expression(tags):
+            sources |= self.expression(tags, scope, f"{where}.tags")
+        provider = self.config.provider(resource.provider_config_key)
+        if provider is not None:
+            provider_expressions = self.config.decoded(provider.expressions)
+            default_tags = (
+                provider_expressions.get("default_tags") if isinstance(provider_expressions, dict) else None
+            )
+            if isinstance(default_tags, list) and default_tags and isinstance(default_tags[0], dict):
+                expression = default_tags[0].get("tags")
+                if is_expression(expression):
+                    provider_path = (
+                        plans.module_path(provider.module_address) if provider.module_address else ()
+                    )
+                    label = f"provider {provider.name} default_tags"
+                    sources |= self.expression(expression, Scope(provider_path), label)
+        if not sources:
+            return None
+        return Coverage(frozenset(sources), coarse=True, where=f"{where}.tags_all")
+
+    def configures(self, resource: ConfigResource) -> bool:
+        """Does the resource get `tags_all` (it sets `tags`, or its provider has default_tags)?"""
+        if "tags" in self.config.configured(resource):
+            return True
+        provider = self.config.provider(resource.provider_config_key)
+        if provider is None:
+            return False
+        expressions = self.config.decoded(provider.expressions)
+        return isinstance(expressions, dict) and bool(expressions.get("default_tags"))
+
+    def _constant(self, value: Any) -> str:
+        return canonical_json(self.identity.value(value)).decode()
+
+
+class AttributeSets:
+    """Per configured resource: the attributes its configuration sets (+ tags_all), in the order
+    of the plan's attribute view, and a getter that picks their raw values out of the view."""
+
+    def __init__(self, plan: Plan, tracer: Tracer | None = None) -> None:
+        self.plan = plan
+        self.tracer = tracer or Tracer(plan, EnvIdentity(""))
+        self._cache: dict[
+            tuple[str, str, str, str], tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]
+        ] = {}
+
+    def of(
+        self, record: plans.Record
+    ) -> tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+        key = (record.module_address, record.mode, record.type, record.name)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._build(record)
+        return found
+
+    def _build(
+        self, record: plans.Record
+    ) -> tuple[tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+        resource = self.plan.config.resource(record.module, record.config_address)
+        names: list[str] = []
+        if resource is not None:
+            names = sorted(self.plan.config.configured(resource))
+            if self.tracer.configures(resource):
+                names.append(plans.DERIVED_TAGS)
+        index = self.plan.attribute_index
+        names = [name for name in dict.fromkeys(names) if name in index]
+        positions = [index[name] for name in names]
+        if not positions:
+            return (), lambda values: ()
+        if len(positions) == 1:
+            only = positions[0]
+            return tuple(names), lambda values: (values[only],)
+        getter = itemgetter(*positions)
+        return tuple(names), getter

@@ -1,0 +1,201 @@
+"""Why a parity difference is expected or drift, and the reason a finding gives.
+
+A difference is expected when its value comes, through the plan's `configuration`, from a root
+input variable whose values differ between the two envs; or from a value the provider assigns
+per resource (policy acceptance is applied later, `policy.py`). A literal that differs, or an
+expression that differs between the envs, is drift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..plans import ConfigResource, ResourceChange
+from .model import Marker, ValuePath, Verdict
+from .side import Side
+from .tracing import Coverage, Source, SourceKind
+from .values import canonical_json, value_diffs
+
+
+def judge_existence(
+    present: Side, absent: Side, record: ResourceChange, mine: ConfigResource, theirs: ConfigResource
+) -> tuple[Verdict, str]:
+    """Is an instance that exists in one env only a declared variation or drift? And why."""
+    ours = present.tracer.existence(record.module, mine)
+    other = absent.tracer.existence(record.module, theirs)
+    if not ours and not other:
+        return Verdict.DRIFT, "it has no count or for_each, yet exists in one env only"
+    if _structure(ours) != _structure(other):
+        return Verdict.DRIFT, "count/for_each is configured differently: " + _contrast(
+            present.env, ours, absent.env, other
+        )
+    explaining = _differing_variables(present, absent, ours)
+    if explaining:
+        return (
+            Verdict.EXPECTED,
+            "count/for_each follows a declared per-env variation: "
+            + _describe_variables(present, absent, explaining),
+        )
+    computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    if computed:
+        return Verdict.EXPECTED, f"count/for_each derives from {', '.join(computed)}"
+    return (
+        Verdict.DRIFT,
+        "count/for_each reads the same inputs in both envs, yet this instance exists in one only",
+    )
+
+
+def _structure(sources: frozenset[Source]) -> frozenset[tuple[SourceKind, str, ValuePath, str]]:
+    return frozenset((source.kind, source.name, source.path, source.value) for source in sources)
+
+
+def _differing_variables(left: Side, right: Side, sources: frozenset[Source]) -> list[Source]:
+    """Root variables among `sources` whose values differ between the envs and are not just each
+    env's name, region or account id (normalising already equalises those)."""
+    found = []
+    for source in sorted(sources, key=lambda item: (item.name, item.path)):
+        if source.kind is not SourceKind.VARIABLE:
+            continue
+        mine, theirs = left.variable(source), right.variable(source)
+        if mine == theirs:
+            continue
+        if left.identity.is_identity(mine) and right.identity.is_identity(theirs):
+            continue
+        found.append(source)
+    return found
+
+
+def _identity_variables(left: Side, right: Side, sources: frozenset[Source]) -> list[Source]:
+    return [
+        source
+        for source in sorted(sources, key=lambda item: item.name)
+        if source.kind is SourceKind.VARIABLE
+        and left.identity.is_identity(left.variable(source))
+        and right.identity.is_identity(right.variable(source))
+    ]
+
+
+def _follows(value_left: Any, value_right: Any, variable_left: Any, variable_right: Any) -> bool:
+    """Does a value that differs track a variable that differs (for coarse or opaque origins)?"""
+    if value_left == variable_left and value_right == variable_right:
+        return True
+    if isinstance(variable_left, dict | list) and isinstance(variable_right, dict | list):
+        return any(
+            _follows(value_left, value_right, inner_left, inner_right)
+            for _, inner_left, inner_right in value_diffs(variable_left, variable_right)
+        )
+    if isinstance(variable_left, bool | dict | list) or variable_left is None:
+        return False
+    text_left, text_right = str(variable_left), str(variable_right)
+    if not isinstance(value_left, str | int | float) or not isinstance(value_right, str | int | float):
+        return False
+    shown_left, shown_right = str(value_left), str(value_right)
+    return (
+        bool(text_left)
+        and text_left in shown_left
+        and shown_left.replace(text_left, text_right) == shown_right
+    )
+
+
+def judge_value(
+    left: Side,
+    right: Side,
+    coverage_left: Coverage | None,
+    coverage_right: Coverage | None,
+    value_left: Any,
+    value_right: Any,
+    sensitive: bool,
+) -> tuple[Verdict, str]:
+    """Is a difference in one value between two envs a declared variation or drift? And why."""
+    if coverage_left is None or coverage_right is None:
+        configured = left.env if coverage_left is not None else right.env
+        coverage = coverage_left or coverage_right
+        assert coverage is not None
+        return Verdict.DRIFT, f"set in {configured}'s configuration only ({coverage.where})"
+    ours, theirs = coverage_left.sources, coverage_right.sources
+    if _structure(ours) != _structure(theirs):
+        return Verdict.DRIFT, "configured differently: " + _contrast(
+            left.env, ours, right.env, theirs, sensitive
+        )
+    explaining = _differing_variables(left, right, ours)
+    opaque = sorted(source.name for source in ours if source.kind is SourceKind.OPAQUE)
+    if explaining:
+        precise = not coverage_left.coarse and not opaque
+        if precise or any(
+            _follows(value_left, value_right, left.variable(source), right.variable(source))
+            for source in explaining
+        ):
+            through = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
+            via = f"through {', '.join(through)} (same module code in both envs): " if through else ""
+            if through:  # a local stands for all its module's inputs: name the ones the value tracks
+                explaining = [
+                    source
+                    for source in explaining
+                    if _follows(value_left, value_right, left.variable(source), right.variable(source))
+                ] or explaining
+            return Verdict.EXPECTED, f"{via}declared per-env variation: " + _describe_variables(
+                left, right, explaining
+            )
+    computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    if computed:
+        return Verdict.EXPECTED, f"derived from {', '.join(computed)}, which each env reads or assigns itself"
+    identity = _identity_variables(left, right, ours)
+    if identity and not opaque:
+        names = ", ".join(source.name for source in identity)
+        return (
+            Verdict.DRIFT,
+            f"differs beyond the env's name/region although it follows only {names}: "
+            "branching on the env is not a declared variation",
+        )
+    if opaque:
+        return (
+            Verdict.DRIFT,
+            f"comes through {', '.join(opaque)}, which plan JSON does not describe, "
+            "and does not follow a per-env variable",
+        )
+    inputs = sorted({source.name for source in ours if source.kind is SourceKind.VARIABLE})
+    if inputs:
+        return Verdict.DRIFT, f"differs although its inputs ({', '.join(inputs)}) are the same in both envs"
+    return Verdict.DRIFT, "differs although both envs configure it the same way"
+
+
+def _contrast(
+    left_env: str, ours: frozenset[Source], right_env: str, theirs: frozenset[Source], sensitive: bool = False
+) -> str:
+    only_ours = _structure(ours) - _structure(theirs)
+    only_theirs = _structure(theirs) - _structure(ours)
+    mine = [source for source in ours if (source.kind, source.name, source.path, source.value) in only_ours]
+    other = [
+        source for source in theirs if (source.kind, source.name, source.path, source.value) in only_theirs
+    ]
+    return f"{left_env}: {_describe(mine, sensitive)}; {right_env}: {_describe(other, sensitive)}"
+
+
+def _describe(sources: Iterable[Source], sensitive: bool) -> str:
+    shown = []
+    for source in sorted(sources, key=lambda item: (item.kind, item.name)):
+        if source.kind is SourceKind.CONSTANT:
+            value = Marker.SENSITIVE.value if sensitive else _cut(source.value)
+            shown.append(f"{source.name} = {value}")
+        elif source.kind is SourceKind.VARIABLE:
+            shown.append(source.name + "".join(f".{step}" for step in source.path))
+        else:
+            shown.append(source.name)
+    return ", ".join(shown) or "nothing"
+
+
+def _describe_variables(left: Side, right: Side, sources: list[Source]) -> str:
+    parts = []
+    for source in sources:
+        name = source.name + "".join(f".{step}" for step in source.path)
+        if left.variable_sensitive(source) or right.variable_sensitive(source):
+            parts.append(f"{name} (sensitive)")
+            continue
+        mine = _cut(canonical_json(left.variable(source)).decode(), 40)
+        theirs = _cut(canonical_json(right.variable(source)).decode(), 40)
+        parts.append(f"{name} ({left.env}: {mine}, {right.env}: {theirs})")
+    return ", ".join(parts)
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
