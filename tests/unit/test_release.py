@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import cli, release, workflow
+from infrarep import cli, release, runner
 from infrarep.errors import ConfigError, InfrarepError
 
 
@@ -84,8 +84,8 @@ def test_deploy_reads_the_version_from_an_unpacked_bundle(repo, tmp_path):
         archive.extractall(unpacked)
     commit = _git(repo, "rev-parse", "--short=12", "HEAD")
 
-    assert workflow.current_release(unpacked, None) == workflow.Release("v7", commit)
-    assert workflow.current_release(unpacked, "v8") == workflow.Release("v8", commit)
+    assert runner.current_release(unpacked, None) == runner.Release("v7", commit)
+    assert runner.current_release(unpacked, "v8") == runner.Release("v8", commit)
 
 
 @pytest.mark.parametrize(
@@ -118,4 +118,4 @@ def test_a_version_that_cannot_label_a_release_is_refused_before_anything_runs(r
     with pytest.raises(ConfigError, match=r"--version: 'v 1' is not a version"):
         release.build(repo, "v 1")
     with pytest.raises(ConfigError, match=r"--version: 'a/b' is not a version"):
-        workflow.current_release(repo, "a/b")
+        runner.current_release(repo, "a/b")

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from infrarep import config, ledger, render, workflow
+from infrarep import config, ledger, render
 from infrarep.errors import InfrarepError
+from infrarep.runner import env_resources, stack_outputs, stored_state
 
 REPO = Path(__file__).parents[2]
 STACK = {"ledger_table_name": "infrarep-dev-ledger", "config_bucket": "infrarep-dev-config-123456789012"}
@@ -18,7 +19,7 @@ STACK = {"ledger_table_name": "infrarep-dev-ledger", "config_bucket": "infrarep-
 
 @dataclass
 class _Runner:
-    """What the state readers use of `workflow.Runner`: the settings and per-region clients."""
+    """What the state readers use of `runner.Runner`: the settings and per-region clients."""
 
     settings: config.Settings
     s3: Any = None
@@ -56,23 +57,23 @@ def _put_state(settings: config.Settings, env: config.EnvSettings, state: dict[s
 def test_an_env_never_applied_has_no_state_and_no_outputs(aws, settings):
     dev = settings.env("dev")
     runner = _Runner(settings)
-    assert workflow.env_resources(runner, dev) is None  # no state bucket in the region yet
+    assert env_resources(runner, dev) is None  # no state bucket in the region yet
     ledger.make_clients(dev.region).s3.create_bucket(Bucket=render.state_bucket(settings, dev.region))
-    assert workflow.stored_state(runner, dev.region, render.env_state_key(dev)) is None
-    assert workflow.env_resources(runner, dev) is None
+    assert stored_state(runner, dev.region, render.env_state_key(dev)) is None
+    assert env_resources(runner, dev) is None
 
 
 def test_the_stack_outputs_come_from_the_applied_state(aws, settings):
     dev = settings.env("dev")
     _put_state(settings, dev, {"version": 4, "outputs": {"stack": {"value": STACK, "type": "object"}}})
-    where = workflow.env_resources(_Runner(settings), dev)
+    where = env_resources(_Runner(settings), dev)
     assert where == ledger.EnvResources("dev", dev.region, STACK["ledger_table_name"], STACK["config_bucket"])
 
 
 def test_a_state_without_the_stack_output_is_not_deployed(aws, settings):
     dev = settings.env("dev")
     _put_state(settings, dev, {"version": 4, "outputs": {}})
-    assert workflow.stack_outputs(_Runner(settings), dev) is None
+    assert stack_outputs(_Runner(settings), dev) is None
 
 
 def test_a_corrupt_state_is_named(aws, settings):
@@ -81,7 +82,7 @@ def test_a_corrupt_state_is_named(aws, settings):
     with pytest.raises(
         InfrarepError, match=r"^s3://infrarep-tfstate-us-east-1/dev/terraform\.tfstate: not a"
     ):
-        workflow.env_resources(_Runner(settings), dev)
+        env_resources(_Runner(settings), dev)
 
 
 def test_an_unreachable_backend_is_one_line_naming_the_state(aws, settings):
@@ -96,7 +97,7 @@ def test_an_unreachable_backend_is_one_line_naming_the_state(aws, settings):
             raise EndpointConnectionError(endpoint_url="https://127.0.0.1:9")
 
     with pytest.raises(InfrarepError) as raised:
-        workflow.env_resources(_Runner(settings, s3=Unreachable()), dev)
+        env_resources(_Runner(settings, s3=Unreachable()), dev)
     assert raised.value.message.startswith(
         "s3://infrarep-tfstate-us-east-1/dev/terraform.tfstate: cannot read"
     )

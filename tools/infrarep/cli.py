@@ -215,7 +215,7 @@ FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "pay
 
 
 def _workspace(config_path: Path) -> object:
-    from .workflow import Workspace
+    from .workspace import Workspace
 
     return Workspace(project=project_root(config_path), state_dir=state_dir(), config_path=config_path)
 
@@ -227,11 +227,12 @@ def bootstrap(
 ) -> None:
     """Create the remote-state bucket of every region (once per account; local state)."""
     from . import config, workflow
+    from . import runner as runners
 
     settings = config.load(config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [], workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
+    runner = runners.Runner(settings, workspace, progress, verbose)
     root = workspace.project / "terraform" / "bootstrap"
     run = runner.plan("bootstrap", root, runner.bootstrap_backend(), var_files=[])
     if run.summary.changes:
@@ -252,13 +253,14 @@ def control_plane(
 ) -> None:
     """Plan the control plane (pipeline, primary config store, dashboard) and apply exactly that plan."""
     from . import config, workflow
+    from . import runner as runners
     from .render import BACKEND_FILE, CONTROL_PLANE_ROOT
 
     settings = config.load(config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [], workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    release = workflow.current_release(workspace.project, version)
+    runner = runners.Runner(settings, workspace, progress, verbose)
+    release = runners.current_release(workspace.project, version)
     root = workspace.project / CONTROL_PLANE_ROOT
     run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
     if run.summary.changes and not plan_only:
@@ -290,9 +292,10 @@ def release(
         write_atomic(out, bundle.data)
     else:
         from . import config, workflow
+        from . import runner as runners
 
         settings = config.load(config_path)
-        runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
+        runner = runners.Runner(settings, _workspace(config_path), progress, verbose=False)
         bucket, version_id = workflow.upload_release(runner, bundle)
     where = str(out) if out is not None else f"s3://{bucket}/{bundles.BUNDLE_KEY}"
     if as_json:
@@ -324,14 +327,15 @@ def plan(
 ) -> None:
     """Plan one environment into a saved plan; exit 2 if it would change anything."""
     from . import config, workflow
+    from . import runner as runners
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [target], workspace)
     workflow.require_packages(workspace, FUNCTIONS)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    release = workflow.current_release(workspace.project, version)
+    runner = runners.Runner(settings, workspace, progress, verbose)
+    release = runners.current_release(workspace.project, version)
     root = workspace.env_root(env)
     run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
     _print_plan(run, as_json, plan_json=True)
@@ -352,14 +356,15 @@ def deploy(
 ) -> None:
     """Plan one environment, show the summary, apply exactly that saved plan, record it."""
     from . import config, workflow
+    from . import runner as runners
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [target], workspace)
     workflow.require_packages(workspace, FUNCTIONS)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    release = workflow.current_release(workspace.project, version)
+    runner = runners.Runner(settings, workspace, progress, verbose)
+    release = runners.current_release(workspace.project, version)
     who = _actor(actor)
     applied = workflow.deploy_release(runner, target, release, who, _now)
     _print_plan(applied.run, as_json)
@@ -418,6 +423,7 @@ def promote(
 
     from . import config, workflow
     from . import promote as promotion
+    from . import runner as runners
 
     settings = config.load(config_path)
     order = settings.promotion.order
@@ -429,8 +435,8 @@ def promote(
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, envs, workspace)
     workflow.require_packages(workspace, FUNCTIONS)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    current = workflow.current_release(workspace.project, None)
+    runner = runners.Runner(settings, workspace, progress, verbose)
+    current = runners.current_release(workspace.project, None)
     who = _actor(actor)
     ports = workflow.PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep)
     plan = promotion.PromotionPlan(
@@ -503,6 +509,7 @@ def rollback(
     The snapshot comes from the env's config store (written by deploy and promote); this checkout must be the commit that version was deployed from, unless --force (then the ROLLBACK row says which code was applied).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
     from . import config, workflow
+    from . import runner as runners
     from .rollback import DEFAULT_REASON
 
     settings = config.load(config_path)
@@ -510,8 +517,8 @@ def rollback(
     workspace = _workspace(config_path)
     workflow.require_fresh_render(settings, [target], workspace)
     workflow.require_packages(workspace, FUNCTIONS)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    current = workflow.current_release(workspace.project, None)
+    runner = runners.Runner(settings, workspace, progress, verbose)
+    current = runners.current_release(workspace.project, None)
     who = _actor(actor)
     done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, _now, current, force)
     _print_plan(done.applied.run, as_json)
@@ -533,10 +540,11 @@ def unlock(
     deploy, promote and rollback hold their env from before the plan until after the apply; a second run meets the lock and is refused, naming its holder and id. Release it only once that run is gone: the id guards against releasing a newer run's lock.
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
     from . import config, workflow
+    from . import runner as runners
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
-    runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
+    runner = runners.Runner(settings, _workspace(config_path), progress, verbose=False)
     released = workflow.unlock_env(runner, target, lock_id, _now)
     if as_json:
         holder = None
@@ -556,14 +564,15 @@ def status(
 ) -> None:
     """Per environment: the deployed version, since when, by whom, the last attempt, and what the
     last drift check found (and when)."""
-    from . import config, ledger, workflow
+    from . import config, ledger
+    from . import runner as runners
     from .status import EnvStatus
 
     settings = config.load(config_path)
-    runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
+    runner = runners.Runner(settings, _workspace(config_path), progress, verbose=False)
     shown = []
     for env in settings.ordered():
-        where = workflow.env_resources(runner, env)
+        where = runners.env_resources(runner, env)
         rows = ledger.history(runner.clients(env.region), where) if where else []
         shown.append(EnvStatus.of(env.name, env.region, rows))
     if as_json:
@@ -576,7 +585,7 @@ def status(
 def _print_plan(run: object, as_json: bool, plan_json: bool = False) -> None:
     """The plan's summary; with `plan_json` the JSON names the exported plan JSON too (`plan`
     exports it anyway; `deploy` and `rollback` export it only for code not exported before)."""
-    from .workflow import PlannedRun
+    from .runner import PlannedRun
 
     assert isinstance(run, PlannedRun)
     summary = run.summary
@@ -749,6 +758,7 @@ def drift_report(
 
     from . import config, drift, drift_runs, notify, records, workflow
     from . import report as reporting
+    from . import runner as runners
     from .files import write_atomic
 
     formats = [item.value for item in reporting.Format]
@@ -779,8 +789,8 @@ def drift_report(
         workspace = _workspace(config_path)
         workflow.require_fresh_render(settings, selected, workspace)
         workflow.require_packages(workspace, FUNCTIONS)
-        runner = workflow.Runner(settings, workspace, progress, verbose)
-        release = workflow.current_release(workspace.project, version)
+        runner = runners.Runner(settings, workspace, progress, verbose)
+        release = runners.current_release(workspace.project, version)
         # Live drift compares each env with the release it runs, unless --version names one.
         env_plans = drift_runs.plan_in_parallel(
             runner, selected, wanted, release, progress, refresh_running=not version
@@ -798,8 +808,8 @@ def drift_report(
         selected = [settings.env(name, config_path) for name in names]
         if runner is None:
             workspace = _workspace(config_path)
-            runner = workflow.Runner(settings, workspace, progress, verbose)
-        release = release or workflow.current_release(runner.workspace.project, version)
+            runner = runners.Runner(settings, workspace, progress, verbose)
+        release = release or runners.current_release(runner.workspace.project, version)
         targets = drift_runs.notify_targets(runner, selected)
         entries = notify.drift_check_entries(
             result,

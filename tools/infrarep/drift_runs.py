@@ -18,7 +18,7 @@ from .config import EnvSettings, Settings
 from .drift import EnvPlans, Kind, detect_identity
 from .errors import ConfigError, InfrarepError, Interrupted, shown
 from .notify import EnvTarget
-from .workflow import Release, Runner, running_release, stack_outputs
+from .runner import Release, Runner, running_release, stack_outputs
 
 Progress = Callable[[str], None]
 NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
