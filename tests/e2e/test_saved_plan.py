@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infrarep import applied, cli, drift, pins, planfile, plans, render, runner, workflow
+from infrarep import applied, cli, drift, pins, planfile, plans, recording, render, runner
 from infrarep.files import write_atomic
 from infrarep.terraform import TerraformBinary, TerraformRoot
 
@@ -158,7 +158,7 @@ def test_both_ways_of_reading_a_saved_plan_find_the_same_live_drift(drifted, tmp
     unverified = runner.PlanFiles(binary, tmp_path / "unverified", cli.progress)
     run = _refresh_run(unverified, drifted.root, drifted.refresh, tmp_path / "shown.json")
     shown = run.plan_json
-    shown_inputs = workflow.ManifestInputs(unverified, run)
+    shown_inputs = recording.ManifestInputs(unverified, run)
     assert not (tmp_path / "unverified").exists()  # nothing kept by a digest it did not read
 
     monkeypatch.setattr(pins, "VERIFIED_PLANFILE_FORMATS", frozenset({(binary.flavour, binary.version_text)}))
@@ -171,7 +171,7 @@ def test_both_ways_of_reading_a_saved_plan_find_the_same_live_drift(drifted, tmp
     )
     direct_run = _refresh_run(direct, no_terraform, drifted.refresh, tmp_path / "direct.json")
     read_directly = direct_run.plan_json
-    direct_inputs = workflow.ManifestInputs(direct, direct_run)
+    direct_inputs = recording.ManifestInputs(direct, direct_run)
 
     assert _drift_records(read_directly) == _drift_records(shown)
     findings, summary = drift.live_findings("dev", plans.load(read_directly))

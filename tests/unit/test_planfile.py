@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from infrarep import applied, pins, planfile, plans, runner, workflow
+from infrarep import applied, pins, planfile, plans, recording, runner
 from infrarep.terraform import TerraformBinary
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "saved_plan"
@@ -194,10 +194,10 @@ def test_the_config_manifest_reads_the_same_inputs_from_the_json_form_of_an_unve
     kept = verified.configuration_path(digest)
     kept.parent.mkdir(parents=True)
     kept.write_bytes(applied.configuration_of(shown.read_bytes()))
-    direct = workflow.ManifestInputs(verified, _run(FIXTURE / "variables.tfplan", None))
+    direct = recording.ManifestInputs(verified, _run(FIXTURE / "variables.tfplan", None))
 
     unverified = _plan_files(tmp_path / "unverified", "terraform", "1.12.0", said)
-    through_json = workflow.ManifestInputs(unverified, _run(FIXTURE / "variables.tfplan", shown))
+    through_json = recording.ManifestInputs(unverified, _run(FIXTURE / "variables.tfplan", shown))
 
     assert through_json.document(state, "state") == direct.document(state, "state")
     assert len(said) == 1 and "terraform 1.12.0" in said[0]

@@ -419,11 +419,13 @@ def promote(
 
     Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides it on the local AWS only, and the ledger row of that deploy says so); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
+    import functools
     import time
 
-    from . import config, workflow
+    from . import config, drift_runs, workflow
     from . import promote as promotion
     from . import runner as runners
+    from .promotion_ports import PromotionPorts
 
     settings = config.load(config_path)
     order = settings.promotion.order
@@ -438,7 +440,8 @@ def promote(
     runner = runners.Runner(settings, workspace, progress, verbose)
     current = runners.current_release(workspace.project, None)
     who = _actor(actor)
-    ports = workflow.PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep)
+    check_drift = functools.partial(drift_runs.live_drift, runner)
+    ports = PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep, check_drift)
     plan = promotion.PromotionPlan(
         targets=targets,
         order=order,
