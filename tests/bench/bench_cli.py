@@ -144,7 +144,7 @@ def scratch_project(where: Path) -> Path:
     shutil.copytree(REPO / "terraform" / "bootstrap", project / "terraform" / "bootstrap", dirs_exist_ok=True)
     dist = project / "dist" / "lambda"
     dist.mkdir(parents=True)
-    from infrarep.cli import FUNCTIONS
+    from infrarep.app.context import FUNCTIONS
 
     for name in FUNCTIONS:
         (dist / f"{name}.zip").write_bytes(b"")  # deploy checks they exist; the small root uses none

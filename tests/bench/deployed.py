@@ -22,7 +22,7 @@ class Deployed:
 def deployed_project(config_path: Path) -> Deployed:
     """The project of `config_path` with its local AWS running (else a one-line exit)."""
     from infrarep import config
-    from infrarep.cli import state_dir
+    from infrarep.app.context import state_dir
     from infrarep.errors import InfrarepError
     from infrarep.runner import Runner
     from infrarep.workspace import Workspace

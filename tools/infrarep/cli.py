@@ -10,13 +10,14 @@ import json
 import os
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from typer.exceptions import TyperException
 
+from .app import context
+from .app.context import project_root, state_dir
 from .errors import ExitCode, InfrarepError
 
 EXIT_CODES_EPILOG = (
@@ -24,7 +25,6 @@ EXIT_CODES_EPILOG = (
     "or AWS failure); 2 found something (drift, stale render, pending changes); 3 a promotion "
     "gate refused; 130 interrupted."
 )
-STATE_DIR_SETTING = "INFRAREP_STATE_DIR"
 
 app = typer.Typer(
     help="Keep one AWS stack consistent across dev, staging and prod.",
@@ -49,44 +49,6 @@ def progress(message: str) -> None:
 
 def emit_json(document: object) -> None:
     print(json.dumps(document, indent=2, sort_keys=True))
-
-
-def state_dir() -> Path:
-    """Where per-checkout runtime state (the local AWS PID file, plans) lives."""
-    configured = os.environ.get(STATE_DIR_SETTING)
-    return Path(configured) if configured else Path.cwd() / ".infrarep"
-
-
-def _actor(given: str | None) -> str:
-    """Who acts, for the ledger: --actor, else what started the CodeBuild build (e.g.
-    codepipeline/<pipeline>), else the login name."""
-    if given:
-        return given
-    if initiator := os.environ.get("CODEBUILD_INITIATOR"):
-        return initiator
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
-        return "unknown"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def project_root(config_path: Path) -> Path:
-    """The project the config belongs to: the folder holding its envs/ folder and modules/.
-    Commands write there (render: envs/<env>/, terraform/*/), so a config anywhere else is an
-    error rather than a reason to treat its grandparent as a project."""
-    folder = config_path.resolve().parent
-    if folder.name != "envs" or not (folder.parent / "modules").is_dir():
-        raise InfrarepError(
-            f"{config_path}: not in the envs/ folder of a project (a folder with envs/ and modules/)",
-            hint="run from the project root, or pass --config <project>/envs/environments.yaml",
-        )
-    return folder.parent
 
 
 @app.callback()
@@ -211,13 +173,6 @@ ActorOption = Annotated[
     typer.Option(help="Who acts, for the ledger; default: the CodeBuild initiator, else the login name."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Stream terraform's own output.")]
-FUNCTIONS = ["deployment_recorder", "drift_validator", "rollback_executor", "payments_api", "payments_worker"]
-
-
-def _workspace(config_path: Path) -> object:
-    from .workspace import Workspace
-
-    return Workspace(project=project_root(config_path), state_dir=state_dir(), config_path=config_path)
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -226,17 +181,9 @@ def bootstrap(
     verbose: VerboseOption = False,
 ) -> None:
     """Create the remote-state bucket of every region (once per account; local state)."""
-    from . import config, workflow
-    from . import runner as runners
+    from .app import deploy
 
-    settings = config.load(config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [], workspace)
-    runner = runners.Runner(settings, workspace, progress, verbose)
-    root = workspace.project / "terraform" / "bootstrap"
-    run = runner.plan("bootstrap", root, runner.bootstrap_backend(), var_files=[])
-    if run.summary.changes:
-        runner.apply(run)
+    deploy.bootstrap(deploy.BootstrapOptions(config_path, verbose), progress)
 
 
 @app.command("control-plane", epilog=EXIT_CODES_EPILOG)
@@ -252,19 +199,10 @@ def control_plane(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
 ) -> None:
     """Plan the control plane (pipeline, primary config store, dashboard) and apply exactly that plan."""
-    from . import config, workflow
-    from . import runner as runners
-    from .render import BACKEND_FILE, CONTROL_PLANE_ROOT
+    from .app import deploy
 
-    settings = config.load(config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [], workspace)
-    runner = runners.Runner(settings, workspace, progress, verbose)
-    release = runners.current_release(workspace.project, version)
-    root = workspace.project / CONTROL_PLANE_ROOT
-    run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
-    if run.summary.changes and not plan_only:
-        runner.apply(run)
+    options = deploy.ControlPlaneOptions(config_path, version, plan_only, verbose)
+    run = deploy.control_plane(options, progress)
     _print_plan(run, as_json, plan_json=True)
     if run.summary.changes and plan_only:
         raise typer.Exit(int(ExitCode.FOUND))
@@ -295,7 +233,9 @@ def release(
         from . import runner as runners
 
         settings = config.load(config_path)
-        runner = runners.Runner(settings, _workspace(config_path), progress, verbose=False)
+        runner = runners.Runner(
+            settings, context.open_project(config_path, progress).workspace, progress, verbose=False
+        )
         bucket, version_id = workflow.upload_release(runner, bundle)
     where = str(out) if out is not None else f"s3://{bucket}/{bundles.BUNDLE_KEY}"
     if as_json:
@@ -326,18 +266,9 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
 ) -> None:
     """Plan one environment into a saved plan; exit 2 if it would change anything."""
-    from . import config, workflow
-    from . import runner as runners
+    from .app import deploy
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
-    runner = runners.Runner(settings, workspace, progress, verbose)
-    release = runners.current_release(workspace.project, version)
-    root = workspace.env_root(env)
-    run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
+    run = deploy.plan(deploy.PlanOptions(env, config_path, version, verbose), progress)
     _print_plan(run, as_json, plan_json=True)
     if run.summary.changes:
         raise typer.Exit(int(ExitCode.FOUND))
@@ -355,18 +286,9 @@ def deploy(
     ] = False,
 ) -> None:
     """Plan one environment, show the summary, apply exactly that saved plan, record it."""
-    from . import config, workflow
-    from . import runner as runners
+    from .app import deploy as use_case
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
-    runner = runners.Runner(settings, workspace, progress, verbose)
-    release = runners.current_release(workspace.project, version)
-    who = _actor(actor)
-    applied = workflow.deploy_release(runner, target, release, who, _now)
+    applied = use_case.deploy(use_case.DeployOptions(env, config_path, version, actor, verbose), progress)
     _print_plan(applied.run, as_json)
 
 
@@ -434,14 +356,14 @@ def promote(
     if soak.note() and order[-1] in targets:
         progress(f"promote: {soak.note()}")
     envs = settings.ordered()
-    workspace = _workspace(config_path)
+    workspace = context.open_project(config_path, progress).workspace
     workflow.require_fresh_render(settings, envs, workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
+    workflow.require_packages(workspace, list(context.FUNCTIONS))
     runner = runners.Runner(settings, workspace, progress, verbose)
     current = runners.current_release(workspace.project, None)
-    who = _actor(actor)
+    who = context.actor(actor)
     check_drift = functools.partial(drift_runs.live_drift, runner)
-    ports = PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep, check_drift)
+    ports = PromotionPorts(runner, current, who, _ask_approval, context.now, time.sleep, check_drift)
     plan = promotion.PromotionPlan(
         targets=targets,
         order=order,
@@ -517,13 +439,13 @@ def rollback(
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
-    workspace = _workspace(config_path)
+    workspace = context.open_project(config_path, progress).workspace
     workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, FUNCTIONS)
+    workflow.require_packages(workspace, list(context.FUNCTIONS))
     runner = runners.Runner(settings, workspace, progress, verbose)
     current = runners.current_release(workspace.project, None)
-    who = _actor(actor)
-    done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, _now, current, force)
+    who = context.actor(actor)
+    done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, context.now, current, force)
     _print_plan(done.applied.run, as_json)
     if not as_json:
         print(
@@ -547,8 +469,10 @@ def unlock(
 
     settings = config.load(config_path)
     target = settings.env(env, config_path)
-    runner = runners.Runner(settings, _workspace(config_path), progress, verbose=False)
-    released = workflow.unlock_env(runner, target, lock_id, _now)
+    runner = runners.Runner(
+        settings, context.open_project(config_path, progress).workspace, progress, verbose=False
+    )
+    released = workflow.unlock_env(runner, target, lock_id, context.now)
     if as_json:
         holder = None
         if released is not None:
@@ -557,7 +481,7 @@ def unlock(
     elif released is None:
         print(f"{env}: not locked")
     else:
-        print(f"{env}: released lock {released.id} of {released.describe(_now())}")
+        print(f"{env}: released lock {released.id} of {released.describe(context.now())}")
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -572,7 +496,9 @@ def status(
     from .status import EnvStatus
 
     settings = config.load(config_path)
-    runner = runners.Runner(settings, _workspace(config_path), progress, verbose=False)
+    runner = runners.Runner(
+        settings, context.open_project(config_path, progress).workspace, progress, verbose=False
+    )
     shown = []
     for env in settings.ordered():
         where = runners.env_resources(runner, env)
@@ -789,9 +715,9 @@ def drift_report(
     else:
         assert settings is not None
         selected = [settings.env(name, config_path) for name in names]
-        workspace = _workspace(config_path)
+        workspace = context.open_project(config_path, progress).workspace
         workflow.require_fresh_render(settings, selected, workspace)
-        workflow.require_packages(workspace, FUNCTIONS)
+        workflow.require_packages(workspace, list(context.FUNCTIONS))
         runner = runners.Runner(settings, workspace, progress, verbose)
         release = runners.current_release(workspace.project, version)
         # Live drift compares each env with the release it runs, unless --version names one.
@@ -810,18 +736,18 @@ def drift_report(
         assert settings is not None
         selected = [settings.env(name, config_path) for name in names]
         if runner is None:
-            workspace = _workspace(config_path)
+            workspace = context.open_project(config_path, progress).workspace
             runner = runners.Runner(settings, workspace, progress, verbose)
         release = release or runners.current_release(runner.workspace.project, version)
         targets = drift_runs.notify_targets(runner, selected)
         entries = notify.drift_check_entries(
             result,
             names,
-            at=_now(),
+            at=context.now(),
             event_ids={name: uuid.uuid4().hex for name in names},
             version=manifest_version if manifest_version != records.UNKNOWN else release.version,
             source_commit=release.source_commit,
-            actor=_actor(None),
+            actor=context.actor(None),
         )
         local = runner.local
         sent = notify.notify(
