@@ -341,47 +341,16 @@ def promote(
 
     Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides it on the local AWS only, and the ledger row of that deploy says so); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
-    import functools
-    import time
+    from .app import promote as use_case
 
-    from . import config, drift_runs, workflow
-    from . import promote as promotion
-    from . import runner as runners
-    from .promotion_ports import PromotionPorts
-
-    settings = config.load(config_path)
-    order = settings.promotion.order
-    targets = promotion.check_targets(order, to)
-    soak = promotion.soak_setting(settings.promotion.soak_minutes, os.environ, settings.target)
-    if soak.note() and order[-1] in targets:
-        progress(f"promote: {soak.note()}")
-    envs = settings.ordered()
-    workspace = context.open_project(config_path, progress).workspace
-    workflow.require_fresh_render(settings, envs, workspace)
-    workflow.require_packages(workspace, list(context.FUNCTIONS))
-    runner = runners.Runner(settings, workspace, progress, verbose)
-    current = runners.current_release(workspace.project, None)
-    who = context.actor(actor)
-    check_drift = functools.partial(drift_runs.live_drift, runner)
-    ports = PromotionPorts(runner, current, who, _ask_approval, context.now, time.sleep, check_drift)
-    plan = promotion.PromotionPlan(
-        targets=targets,
-        order=order,
-        version=version,
-        soak=soak.duration,
-        approval_required={env.name: env.approval_required for env in envs},
-        approver=approve,
-        source_commit=current.source_commit,
-        dry_run=dry_run,
-        wait_for_soak=wait_soak,
-        soak_note=soak.note(),
-    )
-    result = promotion.run(plan, ports)
+    options = use_case.PromoteOptions(to, config_path, approve, dry_run, version, wait_soak, actor, verbose)
+    promoted = use_case.promote(options, progress, _ask_approval)
+    result = promoted.result
     if as_json:
         emit_json(
             {
                 "dry_run": dry_run,
-                "soak_seconds": int(soak.duration.total_seconds()),
+                "soak_seconds": int(promoted.soak.duration.total_seconds()),
                 "steps": [
                     {
                         "target": step.target,
@@ -404,7 +373,7 @@ def promote(
             print(f"{step.target:<10} {state:<13} {step.version} (from {step.source})")
         for name in result.untouched:
             print(f"{name:<10} untouched")
-    refused = promotion.refusal(result)
+    refused = promoted.refusal()
     if refused is not None:
         raise refused
 
@@ -433,19 +402,10 @@ def rollback(
 
     The snapshot comes from the env's config store (written by deploy and promote); this checkout must be the commit that version was deployed from, unless --force (then the ROLLBACK row says which code was applied).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
-    from . import config, workflow
-    from . import runner as runners
-    from .rollback import DEFAULT_REASON
+    from .app import rollback as use_case
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    workspace = context.open_project(config_path, progress).workspace
-    workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace, list(context.FUNCTIONS))
-    runner = runners.Runner(settings, workspace, progress, verbose)
-    current = runners.current_release(workspace.project, None)
-    who = context.actor(actor)
-    done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, context.now, current, force)
+    options = use_case.RollbackOptions(env, to, config_path, reason, force, actor, verbose)
+    done = use_case.rollback(options, progress)
     _print_plan(done.applied.run, as_json)
     if not as_json:
         print(
@@ -464,15 +424,9 @@ def unlock(
 
     deploy, promote and rollback hold their env from before the plan until after the apply; a second run meets the lock and is refused, naming its holder and id. Release it only once that run is gone: the id guards against releasing a newer run's lock.
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
-    from . import config, workflow
-    from . import runner as runners
+    from .app import unlock as use_case
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    runner = runners.Runner(
-        settings, context.open_project(config_path, progress).workspace, progress, verbose=False
-    )
-    released = workflow.unlock_env(runner, target, lock_id, context.now)
+    released = use_case.unlock(use_case.UnlockOptions(env, lock_id, config_path), progress)
     if as_json:
         holder = None
         if released is not None:
@@ -747,7 +701,7 @@ def drift_report(
             event_ids={name: uuid.uuid4().hex for name in names},
             version=manifest_version if manifest_version != records.UNKNOWN else release.version,
             source_commit=release.source_commit,
-            actor=context.actor(None),
+            actor=context.actor_name(None),
         )
         local = runner.local
         sent = notify.notify(

@@ -4,7 +4,6 @@ rollback build on it."""
 from __future__ import annotations
 
 import importlib
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,21 +11,17 @@ from datetime import datetime
 from pathlib import Path
 
 from . import (
-    env_lock,
-    ledger,
     records,
     render,
 )
 from .config import EnvSettings, Settings
 from .errors import ConfigError, InfrarepError, Interrupted
-from .files import write_atomic
 from .recording import ManifestInputs, record_deployment
 from .release import BUNDLE_KEY, Bundle
 from .runner import (
     PlannedRun,
     Release,
     Runner,
-    env_resources,
     root_outputs,
 )
 from .workspace import Workspace
@@ -170,70 +165,3 @@ def _plan_apply_record(
         record(records.Status.FAILED)
         raise
     return Applied(run, record(records.Status.SUCCEEDED))
-
-
-@dataclass(frozen=True)
-class RolledBack:
-    applied: Applied
-    restored: records.LedgerEntry
-    """The DEPLOY row whose snapshot was re-applied."""
-    note: str | None
-    """Set when the code version differs from the recorded one (only with --force)."""
-
-
-def roll_back(
-    runner: Runner,
-    env: EnvSettings,
-    version: str,
-    reason: str,
-    actor: str,
-    clock: Clock,
-    current: Release,
-    force: bool,
-) -> RolledBack:
-    """Re-apply `version`'s tfvars snapshot to `env` and record a ROLLBACK row with `reason`."""
-    from . import rollback
-
-    where = env_resources(runner, env)
-    if where is None:
-        raise rollback.RollbackRefused(f"{env.name}: never deployed, nothing to roll back to")
-    clients = runner.clients(env.region)
-    restored = rollback.recorded_deploy(
-        ledger.rows_of_version(clients, where, version),
-        env.name,
-        version,
-        lambda: ledger.history(clients, where),
-    )
-    parameters = ledger.read_snapshot(clients, where, version)
-    if parameters is None:
-        raise rollback.RollbackRefused(
-            f"{env.name}: no tfvars snapshot of {version} in s3://{where.config_bucket}/"
-            f"{records.tfvars_key(env.name, version)}",
-            hint="only deployments recorded by `infrarep deploy`/`promote` have one",
-        )
-    note = rollback.check_code(restored, current.source_commit, force)
-    if note:
-        runner.progress(f"{env.name:<10} code    {note}")
-    with runner.hold(env, actor, clock):  # before the snapshot is written: a refused run writes nothing
-        snapshot_file = runner.workspace.run_dir(env.name) / "rollback.tfvars.json"
-        write_atomic(snapshot_file, json.dumps(parameters, sort_keys=True, indent=2) + "\n")
-        release = Release(version=version, source_commit=current.source_commit)
-        applied = deploy_release(
-            runner,
-            env,
-            release,
-            actor,
-            clock,
-            event_type=records.EventType.ROLLBACK,
-            reason=f"{reason} ({note})" if note else reason,
-            var_files=[snapshot_file],
-            parameters=parameters,
-        )
-    return RolledBack(applied, restored, note)
-
-
-def unlock_env(runner: Runner, env: EnvSettings, lock_id: str, clock: Clock) -> env_lock.Holder | None:
-    """Release `env`'s lock `lock_id` left by a run that ended without releasing it; the holder
-    it named, or None if the env was not held."""
-    store, key = runner.env_locks(env)
-    return env_lock.unlock(store, key, env.name, lock_id, clock())

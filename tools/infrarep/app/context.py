@@ -50,7 +50,7 @@ def project_root(config_path: Path) -> Path:
     return folder.parent
 
 
-def actor(given: str | None) -> str:
+def actor_name(given: str | None) -> str:
     """Who acts, for the ledger: --actor, else what started the CodeBuild build (e.g.
     codepipeline/<pipeline>), else the login name."""
     if given:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..render import BACKEND_FILE, CONTROL_PLANE_ROOT
 from ..runner import PlannedRun
 from ..workflow import Applied, deploy_release
-from .context import Progress, actor, now, open_project
+from .context import Progress, actor_name, now, open_project
 
 BOOTSTRAP_ROOT = Path("terraform") / "bootstrap"
 
@@ -88,4 +88,4 @@ def deploy(options: DeployOptions, progress: Progress) -> Applied:
     project.require_ready([target])
     runner = project.runner()
     release = project.release(options.version)
-    return deploy_release(runner, target, release, actor(options.actor), now)
+    return deploy_release(runner, target, release, actor_name(options.actor), now)
