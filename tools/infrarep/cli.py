@@ -221,23 +221,10 @@ def release(
 ) -> None:
     """Bundle the repository at HEAD (+ RELEASE.json) and upload it as the control plane's
     releases/source.zip, which starts the promotion pipeline. Refuses uncommitted changes."""
-    from . import release as bundles
-    from .files import write_atomic
+    from .app import release as use_case
 
-    bundle = bundles.build(project_root(config_path), version)
-    bucket, version_id = None, None
-    if out is not None:
-        write_atomic(out, bundle.data)
-    else:
-        from . import config, workflow
-        from . import runner as runners
-
-        settings = config.load(config_path)
-        runner = runners.Runner(
-            settings, context.open_project(config_path, progress).workspace, progress, verbose=False
-        )
-        bucket, version_id = workflow.upload_release(runner, bundle)
-    where = str(out) if out is not None else f"s3://{bucket}/{bundles.BUNDLE_KEY}"
+    published = use_case.release(use_case.ReleaseOptions(config_path, version, out), progress)
+    bundle = published.bundle
     if as_json:
         emit_json(
             {
@@ -246,14 +233,14 @@ def release(
                 "files": bundle.files,
                 "bytes": len(bundle.data),
                 "sha256": bundle.sha256,
-                "location": where,
-                "version_id": version_id,
+                "location": published.location,
+                "version_id": published.version_id,
             }
         )
         return
     typer.echo(
         f"release {bundle.version} ({bundle.source_commit}): {bundle.files} files, "
-        f"{len(bundle.data) / 1024:.1f} KiB, sha256:{bundle.sha256} -> {where}"
+        f"{len(bundle.data) / 1024:.1f} KiB, sha256:{bundle.sha256} -> {published.location}"
     )
 
 
@@ -445,19 +432,9 @@ def status(
 ) -> None:
     """Per environment: the deployed version, since when, by whom, the last attempt, and what the
     last drift check found (and when)."""
-    from . import config, ledger
-    from . import runner as runners
-    from .status import EnvStatus
+    from .app import status as use_case
 
-    settings = config.load(config_path)
-    runner = runners.Runner(
-        settings, context.open_project(config_path, progress).workspace, progress, verbose=False
-    )
-    shown = []
-    for env in settings.ordered():
-        where = runners.env_resources(runner, env)
-        rows = ledger.history(runner.clients(env.region), where) if where else []
-        shown.append(EnvStatus.of(env.name, env.region, rows))
+    shown = use_case.status(use_case.StatusOptions(config_path), progress)
     if as_json:
         emit_json({"environments": [status.to_dict() for status in shown]})
         return

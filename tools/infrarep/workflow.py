@@ -17,12 +17,10 @@ from . import (
 from .config import EnvSettings, Settings
 from .errors import ConfigError, InfrarepError, Interrupted
 from .recording import ManifestInputs, record_deployment
-from .release import BUNDLE_KEY, Bundle
 from .runner import (
     PlannedRun,
     Release,
     Runner,
-    root_outputs,
 )
 from .workspace import Workspace
 
@@ -49,27 +47,6 @@ def require_packages(workspace: Workspace, names: list[str]) -> None:
                 f"{workspace.lambda_packages() / name}.zip: missing Lambda package",
                 hint="run `infrarep package`",
             )
-
-
-def upload_release(runner: Runner, bundle: Bundle) -> tuple[str, str | None]:
-    """Put the bundle at BUNDLE_KEY in the control plane's config store (a new object version
-    starts the pipeline). Returns the bucket and the object's version id."""
-    control = root_outputs(runner, runner.settings.control_region, render.CONTROL_PLANE_STATE_KEY)
-    bucket = control.get("config_bucket", {}).get("value")
-    if not bucket:
-        raise InfrarepError(
-            f"release: no config store yet ({render.CONTROL_PLANE_ROOT} has no outputs)",
-            hint="deploy it first: make control-plane",
-        )
-    runner.progress(f"{'release':<10} upload  {bundle.version} -> s3://{bucket}/{BUNDLE_KEY}")
-    stored = runner.clients(runner.settings.control_region).s3.put_object(
-        Bucket=bucket,
-        Key=BUNDLE_KEY,
-        Body=bundle.data,
-        ContentType="application/zip",
-        Metadata={"version": bundle.version, "source-commit": bundle.source_commit, "sha256": bundle.sha256},
-    )
-    return bucket, stored.get("VersionId")
 
 
 Clock = Callable[[], datetime]
