@@ -614,11 +614,9 @@ def drift_report(
     verbose: VerboseOption = False,
 ) -> None:
     """Report live drift, pending changes and parity drift between envs; exit 2 on drift."""
-    import uuid
-
-    from . import config, drift, drift_runs, notify, records, workflow
+    from . import drift
     from . import report as reporting
-    from . import runner as runners
+    from .app import drift_report as use_case
     from .files import write_atomic
 
     formats = [item.value for item in reporting.Format]
@@ -628,72 +626,27 @@ def drift_report(
     for kind in kinds or []:
         if kind not in known_kinds:
             raise typer.BadParameter(f"{kind!r} is not one of {', '.join(known_kinds)}", param_hint="--kind")
-    wanted = frozenset(drift.Kind(kind) for kind in kinds) if kinds else frozenset(drift.Kind)
-    given = drift_runs.parse_plan_specs(plan_files or [])
-    settings = config.load(config_path) if not given or config_path.exists() or notify_aws else None
-    names = drift_runs.select_envs(settings, envs or [], given, config_path)
-    policy_file = policy_path or config_path.parent / drift.DEFAULT_POLICY_NAME
-    policy = drift.load_policy(policy_file) if policy_path or policy_file.exists() else None
-    regions = {env.name: env.region for env in settings.ordered()} if settings else {}
-    runner = None
-    release = None
-    if given:
-        env_plans = drift_runs.from_files(given, names, regions, progress)
-        if not kinds and drift_runs.available_kinds(env_plans) != wanted:
-            wanted = drift_runs.available_kinds(env_plans)
-            without = ", ".join(env.env for env in env_plans if env.plan is None)
-            progress(f"drift-report: no normal plan for {without}: live drift only (--kind to choose)")
-    else:
-        assert settings is not None
-        selected = [settings.env(name, config_path) for name in names]
-        workspace = context.open_project(config_path, progress).workspace
-        workflow.require_fresh_render(settings, selected, workspace)
-        workflow.require_packages(workspace, list(context.FUNCTIONS))
-        runner = runners.Runner(settings, workspace, progress, verbose)
-        release = runners.current_release(workspace.project, version)
-        # Live drift compares each env with the release it runs, unless --version names one.
-        env_plans = drift_runs.plan_in_parallel(
-            runner, selected, wanted, release, progress, refresh_running=not version
-        )
-    manifest_version = version or (release.version if release else records.UNKNOWN)
-    result = drift.analyse(env_plans, wanted, policy=policy, version=manifest_version)
-    text = reporting.render(result, reporting.Format(fmt), show_expected=show_expected)
-    if out is not None:
-        write_atomic(out, text)
-        progress(f"drift-report: wrote {out}")
-    else:
-        sys.stdout.write(text)
-    if notify_aws:
-        assert settings is not None
-        selected = [settings.env(name, config_path) for name in names]
-        if runner is None:
-            workspace = context.open_project(config_path, progress).workspace
-            runner = runners.Runner(settings, workspace, progress, verbose)
-        release = release or runners.current_release(runner.workspace.project, version)
-        targets = drift_runs.notify_targets(runner, selected)
-        entries = notify.drift_check_entries(
-            result,
-            names,
-            at=context.now(),
-            event_ids={name: uuid.uuid4().hex for name in names},
-            version=manifest_version if manifest_version != records.UNKNOWN else release.version,
-            source_commit=release.source_commit,
-            actor=context.actor_name(None),
-        )
-        local = runner.local
-        sent = notify.notify(
-            lambda region: notify.make_clients(
-                region,
-                endpoint=local.endpoint if local else None,
-                ca_bundle=local.ca_bundle if local else None,
-            ),
-            targets,
-            result,
-            entries,
-        )
-        for line in sent:
-            progress(f"notify   {line}")
-    if result.drift:
+
+    def deliver(text: str) -> None:
+        if out is not None:
+            write_atomic(out, text)
+            progress(f"drift-report: wrote {out}")
+        else:
+            sys.stdout.write(text)
+
+    options = use_case.DriftReportOptions(
+        config_path=config_path,
+        envs=envs or [],
+        kinds=frozenset(drift.Kind(kind) for kind in kinds or []),
+        format=reporting.Format(fmt),
+        plan_files=plan_files or [],
+        show_expected=show_expected,
+        notify=notify_aws,
+        policy_path=policy_path,
+        version=version,
+        verbose=verbose,
+    )
+    if use_case.drift_report(options, progress, deliver).drift:
         raise typer.Exit(int(ExitCode.FOUND))
 
 
