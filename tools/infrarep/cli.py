@@ -17,7 +17,7 @@ import typer
 from typer.exceptions import TyperException
 
 from .app import context
-from .app.context import project_root, state_dir
+from .app.context import state_dir
 from .errors import ExitCode, InfrarepError
 
 EXIT_CODES_EPILOG = (
@@ -101,12 +101,9 @@ def render(
     as_json: Annotated[bool, typer.Option("--json", help="Print the changed files as JSON.")] = False,
 ) -> None:
     """Render each env's tfvars, backend config and local override from environments.yaml."""
-    from . import config
-    from . import render as rendering
+    from .app import render as use_case
 
-    settings = config.load(config_path)
-    selected = [settings.env(name, config_path) for name in envs] if envs else settings.ordered()
-    changes = rendering.sync(settings, selected, project_root(config_path), write=not check)
+    changes = use_case.render(use_case.RenderOptions(config_path, envs or [], check))
     if as_json:
         emit_json({"check": check, "changes": [{"path": c.path, "action": c.action} for c in changes]})
     else:
@@ -135,20 +132,9 @@ def package(
     ] = False,
 ) -> None:
     """Build each Lambda function into a deterministic arm64 zip (skipped when unchanged)."""
-    from . import package as packaging
+    from .app import package as use_case
 
-    known = packaging.discover(source)
-    unknown = sorted(set(functions or []) - set(known))
-    if unknown:
-        raise InfrarepError(f"{source}: no function {unknown[0]!r} (known: {', '.join(known)})")
-    shared = [
-        packaging.SharedFile(Path(__file__).with_name("__init__.py"), "infrarep/__init__.py"),
-        packaging.SharedFile(Path(__file__).with_name("records.py"), "infrarep/records.py"),
-    ]
-    results = []
-    for name in functions or known:
-        progress(f"package  {name}  building" if force else f"package  {name}")
-        results.append(packaging.build(name, source / name, out, shared, force=force))
+    results = use_case.package(use_case.PackageOptions(source, out, functions or [], force), progress)
     if as_json:
         emit_json(
             [
@@ -473,29 +459,14 @@ def docs(
     ] = False,
 ) -> None:
     """Regenerate the inputs/outputs tables in each module's README.md."""
-    from . import docs as module_docs
-    from .files import read_text, write_atomic
+    from .app import maintenance
 
-    modules = Path("modules")
-    if not modules.is_dir():
-        raise InfrarepError(f"{modules}: no such folder", hint="run from the project root")
-    stale = []
-    for module in sorted(path for path in modules.iterdir() if path.is_dir()):
-        readme = module / "README.md"
-        current = read_text(readme) if readme.exists() else f"# {module.name}\n"
-        wanted = module_docs.updated_readme(current, module_docs.tables(module))
-        if wanted != current:
-            stale.append(readme)
-            if not check:
-                write_atomic(readme, wanted)
+    stale = maintenance.docs(maintenance.DocsOptions(check))
     for readme in stale:
         print(f"{'stale' if check else 'written':<8} {readme}")
     if check and stale:
         progress(f"docs: {len(stale)} README(s) out of date; run `make docs`")
         raise typer.Exit(int(ExitCode.FOUND))
-
-
-TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures", "tests/fixtures/plans/src")
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -505,13 +476,9 @@ def fmt(
     ] = False,
 ) -> None:
     """Format the project's Terraform files with the terraform that setup found."""
-    from . import toolchain
-    from .terraform import TerraformRoot
+    from .app import maintenance
 
-    tools = toolchain.load(toolchain.CachePaths.from_env(os.environ))
-    root = TerraformRoot(tools.binary(), Path.cwd(), env=tools.terraform_env())
-    targets = [target for target in TERRAFORM_DIRS if Path(target).is_dir()]
-    listed = root.fmt(targets, check=check)
+    listed = maintenance.fmt(maintenance.FmtOptions(check))
     for path in listed:
         print(path)
     if check and listed:
