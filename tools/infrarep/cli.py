@@ -1,4 +1,5 @@
-"""The `infrarep` command line: parse, call the core, print. No logic lives here.
+"""The `infrarep` command line: parse, call one use case (`infrarep.app`), print. No logic
+lives here.
 
 Results go to stdout, progress and errors to stderr. Heavy modules (boto3, terraform,
 moto) are imported inside commands so that `infrarep --help` starts fast.
@@ -11,14 +12,16 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.exceptions import TyperException
 
-from .app import context
-from .app.context import state_dir
+from .app.context import now, state_dir
 from .errors import ExitCode, InfrarepError
+
+if TYPE_CHECKING:
+    from .runner import PlannedRun
 
 EXIT_CODES_EPILOG = (
     "Exit codes: 0 ok, nothing found; 1 error (bad input, usage, unreadable file, terraform "
@@ -408,7 +411,7 @@ def unlock(
     elif released is None:
         print(f"{env}: not locked")
     else:
-        print(f"{env}: released lock {released.id} of {released.describe(context.now())}")
+        print(f"{env}: released lock {released.id} of {released.describe(now())}")
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -428,12 +431,9 @@ def status(
         print(status.line())
 
 
-def _print_plan(run: object, as_json: bool, plan_json: bool = False) -> None:
+def _print_plan(run: PlannedRun, as_json: bool, plan_json: bool = False) -> None:
     """The plan's summary; with `plan_json` the JSON names the exported plan JSON too (`plan`
     exports it anyway; `deploy` and `rollback` export it only for code not exported before)."""
-    from .runner import PlannedRun
-
-    assert isinstance(run, PlannedRun)
     summary = run.summary
     if as_json:
         emit_json(

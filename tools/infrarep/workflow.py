@@ -1,5 +1,5 @@
-"""The deploy path (plan, apply exactly that plan, record it) and what deploy, promote and
-rollback build on it."""
+"""The one deploy path deploy, promote and rollback share: hold the env, plan to a saved plan,
+apply exactly that plan, record the outcome."""
 
 from __future__ import annotations
 
@@ -10,44 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import (
-    records,
-    render,
-)
-from .config import EnvSettings, Settings
-from .errors import ConfigError, InfrarepError, Interrupted
+from . import records, render
+from .config import EnvSettings
+from .errors import InfrarepError, Interrupted
 from .recording import ManifestInputs, record_deployment
-from .runner import (
-    PlannedRun,
-    Release,
-    Runner,
-)
-from .workspace import Workspace
-
-
-class StaleRender(InfrarepError):
-    """A rendered file no longer matches environments.yaml: terraform would run on old inputs."""
-
-
-def require_fresh_render(settings: Settings, envs: list[EnvSettings], workspace: Workspace) -> None:
-    wanted = render.wanted_files(settings, envs, workspace.project)
-    for path, text in wanted.items():
-        current = path.read_text() if path.exists() else None
-        if current != text:
-            raise StaleRender(
-                f"{path.relative_to(workspace.project)}: stale, does not match {workspace.config_path.name}",
-                hint="run `infrarep render` (and commit the result)",
-            )
-
-
-def require_packages(workspace: Workspace, names: list[str]) -> None:
-    for name in names:
-        if not (workspace.lambda_packages() / f"{name}.zip").exists():
-            raise ConfigError(
-                f"{workspace.lambda_packages() / name}.zip: missing Lambda package",
-                hint="run `infrarep package`",
-            )
-
+from .runner import PlannedRun, Release, Runner
 
 Clock = Callable[[], datetime]
 
