@@ -49,15 +49,15 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=Path("envs/environments.yaml"))
     args = parser.parse_args()
 
-    from infrarep import workflow
     from infrarep.cli import progress
+    from infrarep.runner import running_release
 
     deployed = deployed_project(args.config)
     runner, project, binary = deployed.runner, deployed.project, deployed.terraform
     envs = runner.settings.ordered()
     release_files = {}
     for env in envs:
-        running = workflow.running_release(runner, env)
+        running = running_release(runner, env)
         if running is None:
             raise SystemExit(f"{env.name} has no successful deployment: run `make demo` first")
         release_files[env.name] = runner.release_vars(env.name, running)

@@ -13,7 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Deployed:
-    runner: Any  # infrarep.workflow.Runner
+    runner: Any  # infrarep.runner.Runner
     project: Path
     terraform: str  # the binary infrarep runs
     terraform_env: dict[str, str]
@@ -21,14 +21,16 @@ class Deployed:
 
 def deployed_project(config_path: Path) -> Deployed:
     """The project of `config_path` with its local AWS running (else a one-line exit)."""
-    from infrarep import config, local_target, workflow
-    from infrarep.cli import state_dir
+    from infrarep import config, local_target
+    from infrarep.app.context import state_dir
     from infrarep.errors import InfrarepError
+    from infrarep.runner import Runner
+    from infrarep.workspace import Workspace
 
     project = config_path.resolve().parents[1]
-    workspace = workflow.Workspace(project=project, state_dir=state_dir(), config_path=config_path)
+    workspace = Workspace(project=project, state_dir=state_dir(), config_path=config_path)
     try:
-        runner = workflow.Runner(config.load(config_path), workspace, lambda _line: None, verbose=False)
+        runner = Runner(config.load(config_path), workspace, lambda _line: None, verbose=False)
     except InfrarepError as err:
         raise SystemExit(f"{err.message} (run `make demo` first)") from None
     terraform_env = {

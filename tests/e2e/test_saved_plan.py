@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infrarep import applied, cli, drift, local_target, pins, planfile, plans, render, workflow
+from infrarep import applied, cli, drift, local_target, pins, planfile, plans, recording, render, runner
 from infrarep.files import write_atomic
 from infrarep.terraform import TerraformBinary, TerraformRoot
 
@@ -114,8 +114,8 @@ def drifted(tools, local, tmp_path_factory: pytest.TempPathFactory) -> Drifted:
 
 
 def _refresh_run(
-    plan_files: workflow.PlanFiles, root: TerraformRoot, plan_file: Path, out: Path
-) -> workflow.PlannedRun:
+    plan_files: runner.PlanFiles, root: TerraformRoot, plan_file: Path, out: Path
+) -> runner.PlannedRun:
     """The run `Runner.plan` returns for a refresh-only plan: its JSON form exported on first
     use, once."""
     exported: list[Path] = []
@@ -125,7 +125,7 @@ def _refresh_run(
             exported.append(plan_files.export(root, plan_file, out, True, background))
         return exported[0]
 
-    return workflow.PlannedRun("dev", root.workdir, plan_file, plans.PlanSummary(()), 0.0, export_json)
+    return runner.PlannedRun("dev", root.workdir, plan_file, plans.PlanSummary(()), 0.0, export_json)
 
 
 def _marked(mask: object, path: tuple[object, ...] = ()) -> set[tuple[object, ...]]:
@@ -157,14 +157,14 @@ def test_both_ways_of_reading_a_saved_plan_find_the_same_live_drift(drifted, tmp
     manifest."""
     binary = drifted.root.binary
     monkeypatch.setattr(pins, "VERIFIED_PLANFILE_FORMATS", frozenset())
-    unverified = workflow.PlanFiles(binary, tmp_path / "unverified", cli.progress)
+    unverified = runner.PlanFiles(binary, tmp_path / "unverified", cli.progress)
     run = _refresh_run(unverified, drifted.root, drifted.refresh, tmp_path / "shown.json")
     shown = run.plan_json
-    shown_inputs = workflow.ManifestInputs(unverified, run)
+    shown_inputs = recording.ManifestInputs(unverified, run)
     assert not (tmp_path / "unverified").exists()  # nothing kept by a digest it did not read
 
     monkeypatch.setattr(pins, "VERIFIED_PLANFILE_FORMATS", frozenset({(binary.flavour, binary.version_text)}))
-    direct = workflow.PlanFiles(binary, tmp_path / "configurations", cli.progress)
+    direct = runner.PlanFiles(binary, tmp_path / "configurations", cli.progress)
     # The code's configuration, as the first plan JSON exported of it keeps it.
     kept = direct.configuration_path(planfile.read(drifted.refresh).code_digest)
     write_atomic(kept, applied.configuration_of(shown.read_bytes()))
@@ -173,7 +173,7 @@ def test_both_ways_of_reading_a_saved_plan_find_the_same_live_drift(drifted, tmp
     )
     direct_run = _refresh_run(direct, no_terraform, drifted.refresh, tmp_path / "direct.json")
     read_directly = direct_run.plan_json
-    direct_inputs = workflow.ManifestInputs(direct, direct_run)
+    direct_inputs = recording.ManifestInputs(direct, direct_run)
 
     assert _drift_records(read_directly) == _drift_records(shown)
     findings, summary = drift.live_findings("dev", plans.load(read_directly))

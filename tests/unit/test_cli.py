@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infrarep import cli
+from infrarep.app import context
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -46,8 +47,8 @@ def test_infrarep_errors_are_one_line_with_a_hint(capsys, tmp_path, monkeypatch)
 
 def test_the_actor_is_the_option_else_the_build_initiator_else_the_login_name(monkeypatch):
     monkeypatch.setenv("CODEBUILD_INITIATOR", "codepipeline/infrarep-control-promotion")
-    assert cli._actor("alice") == "alice"
-    assert cli._actor(None) == "codepipeline/infrarep-control-promotion"
+    assert context.actor_name("alice") == "alice"
+    assert context.actor_name(None) == "codepipeline/infrarep-control-promotion"
     monkeypatch.delenv("CODEBUILD_INITIATOR")
     monkeypatch.setenv("LOGNAME", "bob")
-    assert cli._actor(None) == "bob"
+    assert context.actor_name(None) == "bob"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from infrarep import plans, workflow
+from infrarep import plans, runner
 from infrarep.terraform import StreamedChange, TerraformBinary, TerraformRoot
 
 
@@ -49,7 +49,7 @@ def test_streamed_ui_lines_yield_changes_errors_and_readable_progress():
 
 
 def test_streamed_summary_counts_managed_changes_like_the_plan_json_summary():
-    summary = workflow.streamed_summary(
+    summary = runner.streamed_summary(
         [
             StreamedChange("aws_sqs_queue.work", "aws_sqs_queue", "update"),
             StreamedChange("aws_s3_bucket.this", "aws_s3_bucket", "replace"),

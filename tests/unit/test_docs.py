@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from infrarep import docs
+from infrarep.app import maintenance
 
 VARIABLES = """
 variable "name" {
@@ -39,3 +40,19 @@ def test_only_the_generated_section_is_replaced():
     updated = docs.updated_readme(readme, f"{docs.BEGIN}\nnew\n{docs.END}\n")
     assert updated == f"# m\n\nHand-written.\n\n{docs.BEGIN}\nnew\n{docs.END}\n\nFooter.\n"
     assert docs.updated_readme("# m\n", "GEN\n") == "# m\n\nGEN\n"
+
+
+def test_the_docs_use_case_lists_stale_readmes_then_writes_them(tmp_path):
+
+    for name in ("ledger", "topic"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "variables.tf").write_text(VARIABLES)
+    (tmp_path / "topic" / "README.md").write_text("# topic\n\nHand-written.\n")
+    stale = [tmp_path / "ledger" / "README.md", tmp_path / "topic" / "README.md"]
+
+    assert maintenance.docs(maintenance.DocsOptions(check=True, modules=tmp_path)) == stale
+    assert not stale[0].exists()  # a check writes nothing
+    assert maintenance.docs(maintenance.DocsOptions(modules=tmp_path)) == stale
+    assert stale[1].read_text().startswith("# topic\n\nHand-written.\n")
+    assert "| `name` | `string` | required |" in stale[0].read_text()
+    assert maintenance.docs(maintenance.DocsOptions(check=True, modules=tmp_path)) == []

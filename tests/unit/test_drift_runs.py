@@ -17,7 +17,7 @@ from infrarep import config, drift_runs
 from infrarep.drift import Kind
 from infrarep.errors import ConfigError, InfrarepError
 from infrarep.plans import PlanUnreadable
-from infrarep.workflow import Release
+from infrarep.runner import Release
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 CONFIG = Path(__file__).resolve().parents[2] / "envs" / "environments.yaml"
@@ -127,7 +127,7 @@ class _Workspace:
 
 @dataclass
 class RecordingRunner:
-    """Stands in for workflow.Runner: `plan` waits at `gate` (so calls that are not concurrent
+    """Stands in for runner.Runner: `plan` waits at `gate` (so calls that are not concurrent
     never get through) and returns the env's plan fixture."""
 
     parties: int

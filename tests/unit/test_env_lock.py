@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import config, env_lock, lock_store, workflow
+from infrarep import config, env_lock, lock_store
+from infrarep.runner import Runner
 
 REPO = Path(__file__).parents[2]
 
@@ -224,12 +225,12 @@ def test_s3_without_the_state_bucket_says_to_bootstrap(s3):
     assert missing.value.hint == "create it: infrarep bootstrap"
 
 
-# --- a run's hold (workflow.Runner.hold) on moto in-process ---
+# --- a run's hold (runner.Runner.hold) on moto in-process ---
 
 
-def _runner_without_toolchain(lines: list[str]) -> workflow.Runner:
+def _runner_without_toolchain(lines: list[str]) -> Runner:
     """`Runner.hold` needs the settings, per-region clients and progress, not terraform."""
-    runner = workflow.Runner.__new__(workflow.Runner)
+    runner = Runner.__new__(Runner)
     runner.settings = config.load(REPO / "envs" / "environments.yaml")
     runner.local = None
     runner.progress = lines.append

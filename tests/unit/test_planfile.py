@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from infrarep import applied, pins, planfile, plans, workflow
+from infrarep import applied, pins, planfile, plans, recording, runner
 from infrarep.terraform import TerraformBinary
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "saved_plan"
@@ -117,10 +117,10 @@ def test_a_truncated_plan_entry_is_named(tmp_path):
         planfile.read(broken)
 
 
-def _plan_files(tmp_path: Path, flavour: str, version: str, said: list[str]) -> workflow.PlanFiles:
+def _plan_files(tmp_path: Path, flavour: str, version: str, said: list[str]) -> runner.PlanFiles:
     major, minor, patch = (int(part) for part in version.split("."))
     binary = TerraformBinary(Path("/usr/local/bin") / flavour, flavour, (major, minor, patch))
-    return workflow.PlanFiles(binary, tmp_path / "configurations", said.append)
+    return runner.PlanFiles(binary, tmp_path / "configurations", said.append)
 
 
 def test_only_the_plans_of_a_verified_terraform_are_read_directly():
@@ -172,14 +172,14 @@ def test_a_plan_naming_another_version_than_its_binary_is_not_read_directly(tmp_
     )
 
 
-def _run(plan_file: Path, shown: Path | None) -> workflow.PlannedRun:
+def _run(plan_file: Path, shown: Path | None) -> runner.PlannedRun:
     """A deploy's run of `plan_file`, whose `show -json` form is `shown` (None: never exported)."""
 
     def export_json(background: bool = False) -> Path:
         assert shown is not None, "exported the plan JSON"
         return shown
 
-    return workflow.PlannedRun("dev", FIXTURE, plan_file, plans.PlanSummary(()), 0.0, export_json)
+    return runner.PlannedRun("dev", FIXTURE, plan_file, plans.PlanSummary(()), 0.0, export_json)
 
 
 def test_the_config_manifest_reads_the_same_inputs_from_the_json_form_of_an_unverified_plan(tmp_path):
@@ -194,10 +194,10 @@ def test_the_config_manifest_reads_the_same_inputs_from_the_json_form_of_an_unve
     kept = verified.configuration_path(digest)
     kept.parent.mkdir(parents=True)
     kept.write_bytes(applied.configuration_of(shown.read_bytes()))
-    direct = workflow.ManifestInputs(verified, _run(FIXTURE / "variables.tfplan", None))
+    direct = recording.ManifestInputs(verified, _run(FIXTURE / "variables.tfplan", None))
 
     unverified = _plan_files(tmp_path / "unverified", "terraform", "1.12.0", said)
-    through_json = workflow.ManifestInputs(unverified, _run(FIXTURE / "variables.tfplan", shown))
+    through_json = recording.ManifestInputs(unverified, _run(FIXTURE / "variables.tfplan", shown))
 
     assert through_json.document(state, "state") == direct.document(state, "state")
     assert len(said) == 1 and "terraform 1.12.0" in said[0]

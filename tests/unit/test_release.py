@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import cli, release, workflow
+from infrarep import cli, release, runner
 from infrarep.errors import ConfigError, InfrarepError
 
 
@@ -80,14 +80,14 @@ def test_outside_a_git_repository_the_error_names_the_directory(tmp_path):
 
 
 def test_outside_a_git_repository_deploy_names_no_commit(tmp_path):
-    assert workflow.current_release(tmp_path, None) == workflow.Release("unknown", "unknown")
-    assert workflow.current_release(tmp_path, "v1") == workflow.Release("v1", "unknown")
+    assert runner.current_release(tmp_path, None) == runner.Release("unknown", "unknown")
+    assert runner.current_release(tmp_path, "v1") == runner.Release("v1", "unknown")
 
 
 def test_a_dirty_checkout_deploys_as_the_commit_marked_dirty(repo):
     commit = _git(repo, "rev-parse", "--short=12", "HEAD")
     (repo / "Makefile").write_text("edited\n")
-    assert workflow.current_release(repo, None) == workflow.Release(f"{commit}-dirty", f"{commit}-dirty")
+    assert runner.current_release(repo, None) == runner.Release(f"{commit}-dirty", f"{commit}-dirty")
 
 
 def test_deploy_reads_the_version_from_an_unpacked_bundle(repo, tmp_path):
@@ -96,8 +96,8 @@ def test_deploy_reads_the_version_from_an_unpacked_bundle(repo, tmp_path):
         archive.extractall(unpacked)
     commit = _git(repo, "rev-parse", "--short=12", "HEAD")
 
-    assert workflow.current_release(unpacked, None) == workflow.Release("v7", commit)
-    assert workflow.current_release(unpacked, "v8") == workflow.Release("v8", commit)
+    assert runner.current_release(unpacked, None) == runner.Release("v7", commit)
+    assert runner.current_release(unpacked, "v8") == runner.Release("v8", commit)
 
 
 @pytest.mark.parametrize(
@@ -130,4 +130,4 @@ def test_a_version_that_cannot_label_a_release_is_refused_before_anything_runs(r
     with pytest.raises(ConfigError, match=r"--version: 'v 1' is not a version"):
         release.build(repo, "v 1")
     with pytest.raises(ConfigError, match=r"--version: 'a/b' is not a version"):
-        workflow.current_release(repo, "a/b")
+        runner.current_release(repo, "a/b")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infrarep import workflow
+from infrarep.workspace import Workspace, new_run_id, stale_runs
 
 
-def workspace(tmp_path: Path, run_id: str | None = None) -> workflow.Workspace:
+def workspace(tmp_path: Path, run_id: str | None = None) -> Workspace:
     extra = {"run_id": run_id} if run_id else {}
-    return workflow.Workspace(
+    return Workspace(
         project=tmp_path,
         state_dir=tmp_path / ".infrarep",
         config_path=tmp_path / "envs/environments.yaml",
@@ -25,17 +25,17 @@ def test_two_runs_of_one_env_write_to_different_directories(tmp_path):
 
 
 def test_new_run_ids_are_unique_and_named_like_runs():
-    ids = [workflow.new_run_id() for _ in range(3)]
+    ids = [new_run_id() for _ in range(3)]
     assert len(set(ids)) == 3
-    assert all(workflow.stale_runs(ids, current, keep=3) == [] for current in ids)  # none is "anything else"
+    assert all(stale_runs(ids, current, keep=3) == [] for current in ids)  # none is "anything else"
 
 
 def test_all_but_the_newest_runs_and_anything_else_are_stale():
     runs = [f"20261202T07{minute:02d}00Z-0000000{minute % 10}" for minute in range(6)]
     legacy = ["plan.tfplan", "plan.json", "release.tfvars.json"]
-    assert workflow.stale_runs([*legacy, *runs], current=runs[-1], keep=3) == sorted([*runs[:3], *legacy])
+    assert stale_runs([*legacy, *runs], current=runs[-1], keep=3) == sorted([*runs[:3], *legacy])
     # the current run is kept even when others started later
-    assert workflow.stale_runs(runs, current=runs[0], keep=3) == runs[1:4]
+    assert stale_runs(runs, current=runs[0], keep=3) == runs[1:4]
 
 
 def test_prune_keeps_the_newest_runs_and_removes_the_rest(tmp_path):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infrarep import config, ledger, records, render, workflow
+from infrarep import config, ledger, records, render
 from infrarep.errors import InfrarepError
+from infrarep.runner import env_resources, stack_outputs, stored_state
 
 REPO = Path(__file__).parents[2]
 STACK = {"ledger_table_name": "infrarep-dev-ledger", "config_bucket": "infrarep-dev-config-123456789012"}
@@ -18,14 +20,14 @@ STACK = {"ledger_table_name": "infrarep-dev-ledger", "config_bucket": "infrarep-
 
 @dataclass
 class _Runner:
-    """What the state readers use of `workflow.Runner`: the settings and per-region clients."""
+    """What the state readers use of `runner.Runner`: the settings and per-region clients."""
 
     settings: config.Settings
     s3: Any = None
 
     def clients(self, region: str) -> ledger.Clients:
         made = ledger.make_clients(region)
-        return made if self.s3 is None else replace(made, s3=self.s3)
+        return made if self.s3 is None else dataclasses.replace(made, s3=self.s3)
 
 
 @pytest.fixture
@@ -54,23 +56,23 @@ def _put_state(settings: config.Settings, env: config.EnvSettings, state: dict[s
 def test_an_env_never_applied_has_no_state_and_no_outputs(aws, settings):
     dev = settings.env("dev")
     runner = _Runner(settings)
-    assert workflow.env_resources(runner, dev) is None  # no state bucket in the region yet
+    assert env_resources(runner, dev) is None  # no state bucket in the region yet
     ledger.make_clients(dev.region).s3.create_bucket(Bucket=render.state_bucket(settings, dev.region))
-    assert workflow.stored_state(runner, dev.region, records.state_key(dev.name)) is None
-    assert workflow.env_resources(runner, dev) is None
+    assert stored_state(runner, dev.region, records.state_key(dev.name)) is None
+    assert env_resources(runner, dev) is None
 
 
 def test_the_stack_outputs_come_from_the_applied_state(aws, settings):
     dev = settings.env("dev")
     _put_state(settings, dev, {"version": 4, "outputs": {"stack": {"value": STACK, "type": "object"}}})
-    where = workflow.env_resources(_Runner(settings), dev)
+    where = env_resources(_Runner(settings), dev)
     assert where == ledger.EnvResources("dev", dev.region, STACK["ledger_table_name"], STACK["config_bucket"])
 
 
 def test_a_state_without_the_stack_output_is_not_deployed(aws, settings):
     dev = settings.env("dev")
     _put_state(settings, dev, {"version": 4, "outputs": {}})
-    assert workflow.stack_outputs(_Runner(settings), dev) is None
+    assert stack_outputs(_Runner(settings), dev) is None
 
 
 def test_a_corrupt_state_is_named(aws, settings):
@@ -79,7 +81,7 @@ def test_a_corrupt_state_is_named(aws, settings):
     with pytest.raises(
         InfrarepError, match=r"^s3://infrarep-tfstate-us-east-1/dev/terraform\.tfstate: not a"
     ):
-        workflow.env_resources(_Runner(settings), dev)
+        env_resources(_Runner(settings), dev)
 
 
 def test_an_unreachable_backend_is_one_line_naming_the_state(aws, settings):
@@ -94,7 +96,7 @@ def test_an_unreachable_backend_is_one_line_naming_the_state(aws, settings):
             raise EndpointConnectionError(endpoint_url="https://127.0.0.1:9")
 
     with pytest.raises(InfrarepError) as raised:
-        workflow.env_resources(_Runner(settings, s3=Unreachable()), dev)
+        env_resources(_Runner(settings, s3=Unreachable()), dev)
     assert raised.value.message.startswith(
         "s3://infrarep-tfstate-us-east-1/dev/terraform.tfstate: cannot read"
     )

@@ -1,4 +1,5 @@
-"""The `infrarep` command line: parse, call the core, print. No logic lives here.
+"""The `infrarep` command line: parse, call one use case (`infrarep.app`), print. No logic
+lives here.
 
 Results go to stdout, progress and errors to stderr. Heavy modules (boto3, terraform,
 moto) are imported inside commands so that `infrarep --help` starts fast.
@@ -10,24 +11,25 @@ import json
 import os
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.exceptions import TyperException
 
+from .app.context import now, state_dir
 from .errors import ExitCode, InfrarepError
 
 if TYPE_CHECKING:
     from infrarep_local_aws import LocalAws
+
+    from .runner import PlannedRun
 
 EXIT_CODES_EPILOG = (
     "Exit codes: 0 ok, nothing found; 1 error (bad input, usage, unreadable file, terraform "
     "or AWS failure); 2 found something (drift, stale render, pending changes); 3 a promotion "
     "gate refused; 130 interrupted."
 )
-STATE_DIR_SETTING = "INFRAREP_STATE_DIR"
 
 app = typer.Typer(
     help="Keep one AWS stack consistent across dev, staging and prod.",
@@ -52,44 +54,6 @@ def progress(message: str) -> None:
 
 def emit_json(document: object) -> None:
     print(json.dumps(document, indent=2, sort_keys=True))
-
-
-def state_dir() -> Path:
-    """Where per-checkout runtime state (the local AWS PID file, plans) lives."""
-    configured = os.environ.get(STATE_DIR_SETTING)
-    return Path(configured) if configured else Path.cwd() / ".infrarep"
-
-
-def _actor(given: str | None) -> str:
-    """Who acts, for the ledger: --actor, else what started the CodeBuild build (e.g.
-    codepipeline/<pipeline>), else the login name."""
-    if given:
-        return given
-    if initiator := os.environ.get("CODEBUILD_INITIATOR"):
-        return initiator
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
-        return "unknown"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def project_root(config_path: Path) -> Path:
-    """The project the config belongs to: the folder holding its envs/ folder and modules/.
-    Commands write there (render: envs/<env>/, terraform/*/), so a config anywhere else is an
-    error rather than a reason to treat its grandparent as a project."""
-    folder = config_path.resolve().parent
-    if folder.name != "envs" or not (folder.parent / "modules").is_dir():
-        raise InfrarepError(
-            f"{config_path}: not in the envs/ folder of a project (a folder with envs/ and modules/)",
-            hint="run from the project root, or pass --config <project>/envs/environments.yaml",
-        )
-    return folder.parent
 
 
 @app.callback()
@@ -142,12 +106,9 @@ def render(
     as_json: Annotated[bool, typer.Option("--json", help="Print the changed files as JSON.")] = False,
 ) -> None:
     """Render each env's tfvars, backend config and local override from environments.yaml."""
-    from . import config
-    from . import render as rendering
+    from .app import render as use_case
 
-    settings = config.load(config_path)
-    selected = [settings.env(name, config_path) for name in envs] if envs else settings.ordered()
-    changes = rendering.sync(settings, selected, project_root(config_path), write=not check)
+    changes = use_case.render(use_case.RenderOptions(config_path, envs or [], check))
     if as_json:
         emit_json({"check": check, "changes": [{"path": c.path, "action": c.action} for c in changes]})
     else:
@@ -176,16 +137,9 @@ def package(
     ] = False,
 ) -> None:
     """Build each Lambda function into a deterministic arm64 zip (skipped when unchanged)."""
-    from . import package as packaging
+    from .app import package as use_case
 
-    known = packaging.function_names(source)
-    unknown = sorted(set(functions or []) - set(known))
-    if unknown:
-        raise InfrarepError(f"{source}: no function {unknown[0]!r} (known: {', '.join(known)})")
-    results = []
-    for name in functions or known:
-        progress(f"package  {name}  building" if force else f"package  {name}")
-        results.append(packaging.build(name, source / name, out, packaging.SHARED_FILES, force=force))
+    results = use_case.package(use_case.PackageOptions(source, out, functions or [], force), progress)
     if as_json:
         emit_json(
             [
@@ -212,28 +166,15 @@ ActorOption = Annotated[
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Stream terraform's own output.")]
 
 
-def _workspace(config_path: Path) -> object:
-    from .workflow import Workspace
-
-    return Workspace(project=project_root(config_path), state_dir=state_dir(), config_path=config_path)
-
-
 @app.command(epilog=EXIT_CODES_EPILOG)
 def bootstrap(
     config_path: ConfigOption = Path("envs/environments.yaml"),
     verbose: VerboseOption = False,
 ) -> None:
     """Create the remote-state bucket of every region (once per account; local state)."""
-    from . import config, workflow
+    from .app import deploy
 
-    settings = config.load(config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [], workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    root = workspace.project / "terraform" / "bootstrap"
-    run = runner.plan("bootstrap", root, runner.bootstrap_backend(), var_files=[])
-    if run.summary.changes:
-        runner.apply(run)
+    deploy.bootstrap(deploy.BootstrapOptions(config_path, verbose), progress)
 
 
 @app.command("control-plane", epilog=EXIT_CODES_EPILOG)
@@ -249,18 +190,10 @@ def control_plane(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
 ) -> None:
     """Plan the control plane (pipeline, primary config store, dashboard) and apply exactly that plan."""
-    from . import config, workflow
-    from .render import BACKEND_FILE, CONTROL_PLANE_ROOT
+    from .app import deploy
 
-    settings = config.load(config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [], workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    release = workflow.current_release(workspace.project, version)
-    root = workspace.project / CONTROL_PLANE_ROOT
-    run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
-    if run.summary.changes and not plan_only:
-        runner.apply(run)
+    options = deploy.ControlPlaneOptions(config_path, version, plan_only, verbose)
+    run = deploy.control_plane(options, progress)
     _print_plan(run, as_json, plan_json=True)
     if run.summary.changes and plan_only:
         raise typer.Exit(int(ExitCode.FOUND))
@@ -279,20 +212,10 @@ def release(
 ) -> None:
     """Bundle the repository at HEAD (+ RELEASE.json) and upload it as the control plane's
     releases/source.zip, which starts the promotion pipeline. Refuses uncommitted changes."""
-    from . import release as bundles
-    from .files import write_atomic
+    from .app import release as use_case
 
-    bundle = bundles.build(project_root(config_path), version)
-    bucket, version_id = None, None
-    if out is not None:
-        write_atomic(out, bundle.data)
-    else:
-        from . import config, workflow
-
-        settings = config.load(config_path)
-        runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
-        bucket, version_id = workflow.upload_release(runner, bundle)
-    where = str(out) if out is not None else f"s3://{bucket}/{bundles.BUNDLE_KEY}"
+    published = use_case.release(use_case.ReleaseOptions(config_path, version, out), progress)
+    bundle = published.bundle
     if as_json:
         emit_json(
             {
@@ -301,14 +224,14 @@ def release(
                 "files": bundle.files,
                 "bytes": len(bundle.data),
                 "sha256": bundle.sha256,
-                "location": where,
-                "version_id": version_id,
+                "location": published.location,
+                "version_id": published.version_id,
             }
         )
         return
     typer.echo(
         f"release {bundle.version} ({bundle.source_commit}): {bundle.files} files, "
-        f"{len(bundle.data) / 1024:.1f} KiB, sha256:{bundle.sha256} -> {where}"
+        f"{len(bundle.data) / 1024:.1f} KiB, sha256:{bundle.sha256} -> {published.location}"
     )
 
 
@@ -321,17 +244,9 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
 ) -> None:
     """Plan one environment into a saved plan; exit 2 if it would change anything."""
-    from . import config, workflow
+    from .app import deploy
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    release = workflow.current_release(workspace.project, version)
-    root = workspace.env_root(env)
-    run = runner.plan(env, root, root / "backend.hcl", [runner.release_vars(env, release)])
+    run = deploy.plan(deploy.PlanOptions(env, config_path, version, verbose), progress)
     _print_plan(run, as_json, plan_json=True)
     if run.summary.changes:
         raise typer.Exit(int(ExitCode.FOUND))
@@ -349,17 +264,9 @@ def deploy(
     ] = False,
 ) -> None:
     """Plan one environment, show the summary, apply exactly that saved plan, record it."""
-    from . import config, workflow
+    from .app import deploy as use_case
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    release = workflow.current_release(workspace.project, version)
-    who = _actor(actor)
-    applied = workflow.deploy_release(runner, target, release, who, _now)
+    applied = use_case.deploy(use_case.DeployOptions(env, config_path, version, actor, verbose), progress)
     _print_plan(applied.run, as_json)
 
 
@@ -412,43 +319,16 @@ def promote(
 
     Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides it on the local AWS only, and the ledger row of that deploy says so); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
-    import time
+    from .app import promote as use_case
 
-    from . import config, workflow
-    from . import promote as promotion
-
-    settings = config.load(config_path)
-    order = settings.promotion.order
-    targets = promotion.check_targets(order, to)
-    soak = promotion.soak_setting(settings.promotion.soak_minutes, os.environ, settings.target)
-    if soak.note() and order[-1] in targets:
-        progress(f"promote: {soak.note()}")
-    envs = settings.ordered()
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, envs, workspace)
-    workflow.require_packages(workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    current = workflow.current_release(workspace.project, None)
-    who = _actor(actor)
-    ports = workflow.PromotionPorts(runner, current, who, _ask_approval, _now, time.sleep)
-    plan = promotion.PromotionPlan(
-        targets=targets,
-        order=order,
-        version=version,
-        soak=soak.duration,
-        approval_required={env.name: env.approval_required for env in envs},
-        approver=approve,
-        source_commit=current.source_commit,
-        dry_run=dry_run,
-        wait_for_soak=wait_soak,
-        soak_note=soak.note(),
-    )
-    result = promotion.run(plan, ports)
+    options = use_case.PromoteOptions(to, config_path, approve, dry_run, version, wait_soak, actor, verbose)
+    promoted = use_case.promote(options, progress, _ask_approval)
+    result = promoted.result
     if as_json:
         emit_json(
             {
                 "dry_run": dry_run,
-                "soak_seconds": int(soak.duration.total_seconds()),
+                "soak_seconds": int(promoted.soak.duration.total_seconds()),
                 "steps": [
                     {
                         "target": step.target,
@@ -471,7 +351,7 @@ def promote(
             print(f"{step.target:<10} {state:<13} {step.version} (from {step.source})")
         for name in result.untouched:
             print(f"{name:<10} untouched")
-    refused = promotion.refusal(result)
+    refused = promoted.refusal()
     if refused is not None:
         raise refused
 
@@ -500,18 +380,10 @@ def rollback(
 
     The snapshot comes from the env's config store (written by deploy and promote); this checkout must be the commit that version was deployed from, unless --force (then the ROLLBACK row says which code was applied).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
-    from . import config, workflow
-    from .rollback import DEFAULT_REASON
+    from .app import rollback as use_case
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    workspace = _workspace(config_path)
-    workflow.require_fresh_render(settings, [target], workspace)
-    workflow.require_packages(workspace)
-    runner = workflow.Runner(settings, workspace, progress, verbose)
-    current = workflow.current_release(workspace.project, None)
-    who = _actor(actor)
-    done = workflow.roll_back(runner, target, to, reason or DEFAULT_REASON, who, _now, current, force)
+    options = use_case.RollbackOptions(env, to, config_path, reason, force, actor, verbose)
+    done = use_case.rollback(options, progress)
     _print_plan(done.applied.run, as_json)
     if not as_json:
         print(
@@ -530,12 +402,9 @@ def unlock(
 
     deploy, promote and rollback hold their env from before the plan until after the apply; a second run meets the lock and is refused, naming its holder and id. Release it only once that run is gone: the id guards against releasing a newer run's lock.
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal
-    from . import config, workflow
+    from .app import unlock as use_case
 
-    settings = config.load(config_path)
-    target = settings.env(env, config_path)
-    runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
-    released = workflow.unlock_env(runner, target, lock_id, _now)
+    released = use_case.unlock(use_case.UnlockOptions(env, lock_id, config_path), progress)
     if as_json:
         holder = None
         if released is not None:
@@ -544,7 +413,7 @@ def unlock(
     elif released is None:
         print(f"{env}: not locked")
     else:
-        print(f"{env}: released lock {released.id} of {released.describe(_now())}")
+        print(f"{env}: released lock {released.id} of {released.describe(now())}")
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -554,16 +423,9 @@ def status(
 ) -> None:
     """Per environment: the deployed version, since when, by whom, the last attempt, and what the
     last drift check found (and when)."""
-    from . import config, ledger, workflow
-    from .status import EnvStatus
+    from .app import status as use_case
 
-    settings = config.load(config_path)
-    runner = workflow.Runner(settings, _workspace(config_path), progress, verbose=False)
-    shown = []
-    for env in settings.ordered():
-        where = workflow.env_resources(runner, env)
-        rows = ledger.history(runner.clients(env.region), where) if where else []
-        shown.append(EnvStatus.of(env.name, env.region, rows))
+    shown = use_case.status(use_case.StatusOptions(config_path), progress)
     if as_json:
         emit_json({"environments": [status.to_dict() for status in shown]})
         return
@@ -571,12 +433,9 @@ def status(
         print(status.line())
 
 
-def _print_plan(run: object, as_json: bool, plan_json: bool = False) -> None:
+def _print_plan(run: PlannedRun, as_json: bool, plan_json: bool = False) -> None:
     """The plan's summary; with `plan_json` the JSON names the exported plan JSON too (`plan`
     exports it anyway; `deploy` and `rollback` export it only for code not exported before)."""
-    from .workflow import PlannedRun
-
-    assert isinstance(run, PlannedRun)
     summary = run.summary
     if as_json:
         emit_json(
@@ -602,29 +461,14 @@ def docs(
     ] = False,
 ) -> None:
     """Regenerate the inputs/outputs tables in each module's README.md."""
-    from . import docs as module_docs
-    from .files import read_text, write_atomic
+    from .app import maintenance
 
-    modules = Path("modules")
-    if not modules.is_dir():
-        raise InfrarepError(f"{modules}: no such folder", hint="run from the project root")
-    stale = []
-    for module in sorted(path for path in modules.iterdir() if path.is_dir()):
-        readme = module / "README.md"
-        current = read_text(readme) if readme.exists() else f"# {module.name}\n"
-        wanted = module_docs.updated_readme(current, module_docs.tables(module))
-        if wanted != current:
-            stale.append(readme)
-            if not check:
-                write_atomic(readme, wanted)
+    stale = maintenance.docs(maintenance.DocsOptions(check))
     for readme in stale:
         print(f"{'stale' if check else 'written':<8} {readme}")
     if check and stale:
         progress(f"docs: {len(stale)} README(s) out of date; run `make docs`")
         raise typer.Exit(int(ExitCode.FOUND))
-
-
-TERRAFORM_DIRS = ("modules", "envs", "terraform", "tests/e2e/fixtures", "tests/fixtures/plans/src")
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
@@ -634,13 +478,9 @@ def fmt(
     ] = False,
 ) -> None:
     """Format the project's Terraform files with the terraform that setup found."""
-    from . import toolchain
-    from .terraform import TerraformRoot
+    from .app import maintenance
 
-    tools = toolchain.load(toolchain.CachePaths.from_env(os.environ))
-    root = TerraformRoot(tools.binary(), Path.cwd(), env=tools.terraform_env())
-    targets = [target for target in TERRAFORM_DIRS if Path(target).is_dir()]
-    listed = root.fmt(targets, check=check)
+    listed = maintenance.fmt(maintenance.FmtOptions(check))
     for path in listed:
         print(path)
     if check and listed:
@@ -740,10 +580,9 @@ def drift_report(
     verbose: VerboseOption = False,
 ) -> None:
     """Report live drift, pending changes and parity drift between envs; exit 2 on drift."""
-    import uuid
-
-    from . import config, drift, drift_runs, notify, records, workflow
+    from . import drift
     from . import report as reporting
+    from .app import drift_report as use_case
     from .files import write_atomic
 
     formats = [item.value for item in reporting.Format]
@@ -753,62 +592,27 @@ def drift_report(
     for kind in kinds or []:
         if kind not in known_kinds:
             raise typer.BadParameter(f"{kind!r} is not one of {', '.join(known_kinds)}", param_hint="--kind")
-    wanted = frozenset(drift.Kind(kind) for kind in kinds) if kinds else frozenset(drift.Kind)
-    given = drift_runs.parse_plan_specs(plan_files or [])
-    settings = config.load(config_path) if not given or config_path.exists() or notify_aws else None
-    names = drift_runs.select_envs(settings, envs or [], given, config_path)
-    policy_file = policy_path or config_path.parent / drift.DEFAULT_POLICY_NAME
-    policy = drift.load_policy(policy_file) if policy_path or policy_file.exists() else None
-    regions = {env.name: env.region for env in settings.ordered()} if settings else {}
-    runner = None
-    release = None
-    if given:
-        env_plans = drift_runs.from_files(given, names, regions, progress)
-        if not kinds and drift_runs.available_kinds(env_plans) != wanted:
-            wanted = drift_runs.available_kinds(env_plans)
-            without = ", ".join(env.env for env in env_plans if env.plan is None)
-            progress(f"drift-report: no normal plan for {without}: live drift only (--kind to choose)")
-    else:
-        assert settings is not None
-        selected = [settings.env(name, config_path) for name in names]
-        workspace = _workspace(config_path)
-        workflow.require_fresh_render(settings, selected, workspace)
-        workflow.require_packages(workspace)
-        runner = workflow.Runner(settings, workspace, progress, verbose)
-        release = workflow.current_release(workspace.project, version)
-        # Live drift compares each env with the release it runs, unless --version names one.
-        env_plans = drift_runs.plan_in_parallel(
-            runner, selected, wanted, release, progress, refresh_running=not version
-        )
-    manifest_version = version or (release.version if release else records.UNKNOWN)
-    result = drift.analyse(env_plans, wanted, policy=policy, version=manifest_version)
-    text = reporting.render(result, reporting.Format(fmt), show_expected=show_expected)
-    if out is not None:
-        write_atomic(out, text)
-        progress(f"drift-report: wrote {out}")
-    else:
-        sys.stdout.write(text)
-    if notify_aws:
-        assert settings is not None
-        selected = [settings.env(name, config_path) for name in names]
-        if runner is None:
-            workspace = _workspace(config_path)
-            runner = workflow.Runner(settings, workspace, progress, verbose)
-        release = release or workflow.current_release(runner.workspace.project, version)
-        targets = drift_runs.notify_targets(runner, selected)
-        entries = notify.drift_check_entries(
-            result,
-            names,
-            at=_now(),
-            event_ids={name: uuid.uuid4().hex for name in names},
-            version=manifest_version if manifest_version != records.UNKNOWN else release.version,
-            source_commit=release.source_commit,
-            actor=_actor(None),
-        )
-        sent = notify.notify(runner.clients, targets, result, entries)
-        for line in sent:
-            progress(f"notify   {line}")
-    if result.drift:
+
+    def deliver(text: str) -> None:
+        if out is not None:
+            write_atomic(out, text)
+            progress(f"drift-report: wrote {out}")
+        else:
+            sys.stdout.write(text)
+
+    options = use_case.DriftReportOptions(
+        config_path=config_path,
+        envs=envs or [],
+        kinds=frozenset(drift.Kind(kind) for kind in kinds or []),
+        format=reporting.Format(fmt),
+        plan_files=plan_files or [],
+        show_expected=show_expected,
+        notify=notify_aws,
+        policy_path=policy_path,
+        version=version,
+        verbose=verbose,
+    )
+    if use_case.drift_report(options, progress, deliver).drift:
         raise typer.Exit(int(ExitCode.FOUND))
 
 

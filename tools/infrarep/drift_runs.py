@@ -15,15 +15,17 @@ from pathlib import Path
 
 from . import plans
 from .config import EnvSettings, Settings
-from .drift import EnvPlans, Kind, detect_identity
+from .drift import DEFAULT_POLICY_NAME, EnvPlans, Kind, Verdict, analyse, detect_identity, load_policy
 from .errors import ConfigError, InfrarepError, Interrupted, shown
 from .notify import EnvTarget
-from .workflow import Release, Runner, running_release, stack_outputs
+from .runner import Release, Runner, running_release, stack_outputs
 
 Progress = Callable[[str], None]
 NORMAL_KINDS = frozenset({Kind.PENDING, Kind.PARITY})
 HEARTBEAT_SECONDS = 30.0
 """While plans run, a line every this many seconds names the envs still planning."""
+LISTED_FINDINGS = 5
+"""Live drift findings a promotion names before `... and N more`."""
 
 
 def parse_plan_specs(specs: Sequence[str]) -> dict[str, list[Path]]:
@@ -185,6 +187,31 @@ def _plan_env(
     plan = normal or refresh
     assert plan is not None
     return EnvPlans(env.name, detect_identity(env.name, plan, env.region), normal, refresh)
+
+
+def live_drift(runner: Runner, env: EnvSettings, running: Release) -> bool | None:
+    """Whether `env` has live drift (a refresh-only plan with the release it runs, judged with
+    the drift policy beside environments.yaml); None when it could not be checked. The
+    promotion's gate: the progress names the first findings."""
+    policy_file = runner.workspace.config_path.parent / DEFAULT_POLICY_NAME
+    try:
+        policy = load_policy(policy_file) if policy_file.exists() else None
+        env_plans = plan_in_parallel(runner, [env], frozenset({Kind.LIVE}), running, runner.progress)
+        report = analyse(env_plans, [Kind.LIVE], policy=policy, manifests=False)
+    except Interrupted:
+        raise
+    except InfrarepError as err:
+        runner.progress(f"{env.name:<10} drift   could not be checked: {err.message}")
+        return None
+    count = report.drift_count(Kind.LIVE)
+    runner.progress(f"{env.name:<10} drift   {f'{count} live drift finding(s)' if count else 'none'}")
+    drifted = [finding for finding in report.findings if finding.verdict is Verdict.DRIFT]
+    for finding in drifted[:LISTED_FINDINGS]:
+        changed = ", ".join(attribute.path for attribute in finding.attributes) or str(finding.change)
+        runner.progress(f"{env.name:<10} drift   {finding.address}: {changed}")
+    if len(drifted) > LISTED_FINDINGS:
+        runner.progress(f"{env.name:<10} drift   ... and {len(drifted) - LISTED_FINDINGS} more")
+    return report.drift
 
 
 def notify_targets(runner: Runner, envs: Sequence[EnvSettings]) -> list[EnvTarget]:

@@ -210,7 +210,7 @@ def soak_setting(soak_minutes: int, environ: Mapping[str, str], target: Target) 
 
 
 class Ports(Protocol):
-    """What a promotion needs from the world; `workflow.PromotionPorts` is the real one."""
+    """What a promotion needs from the world; `promotion_ports.PromotionPorts` is the real one."""
 
     def history(self, env: str) -> Sequence[records.LedgerEntry]:
         """The env's ledger rows (any order)."""

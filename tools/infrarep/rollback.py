@@ -1,7 +1,7 @@
 """Rollback decisions from plain data: which recorded deployment to restore, and whether the
 code in this checkout is the code that deployment ran.
 
-`workflow.roll_back` does the I/O (ledger, config store, terraform) around these.
+`app.rollback.roll_back` does the I/O (ledger, config store, terraform) around these.
 """
 
 from __future__ import annotations

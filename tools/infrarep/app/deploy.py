@@ -1,0 +1,91 @@
+"""Plan and apply the roots: bootstrap, control-plane, plan, deploy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..render import BACKEND_FILE, CONTROL_PLANE_ROOT
+from ..runner import PlannedRun
+from ..workflow import Applied, deploy_release
+from .context import Progress, actor_name, now, open_project
+
+BOOTSTRAP_ROOT = Path("terraform") / "bootstrap"
+
+
+@dataclass(frozen=True)
+class BootstrapOptions:
+    config_path: Path
+    verbose: bool = False
+
+
+def bootstrap(options: BootstrapOptions, progress: Progress) -> PlannedRun:
+    """Plan the remote-state buckets (local state) and apply the plan if it changes anything."""
+    project = open_project(options.config_path, progress, options.verbose)
+    project.require_ready([], packages=False)
+    runner = project.runner()
+    root = project.workspace.project / BOOTSTRAP_ROOT
+    run = runner.plan("bootstrap", root, runner.bootstrap_backend(), var_files=[])
+    if run.summary.changes:
+        runner.apply(run)
+    return run
+
+
+@dataclass(frozen=True)
+class ControlPlaneOptions:
+    config_path: Path
+    version: str | None = None
+    plan_only: bool = False
+    verbose: bool = False
+
+
+def control_plane(options: ControlPlaneOptions, progress: Progress) -> PlannedRun:
+    """Plan the control plane and, unless `plan_only`, apply exactly that plan if it changes
+    anything."""
+    project = open_project(options.config_path, progress, options.verbose)
+    project.require_ready([], packages=False)
+    runner = project.runner()
+    release = project.release(options.version)
+    root = project.workspace.project / CONTROL_PLANE_ROOT
+    run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
+    if run.summary.changes and not options.plan_only:
+        runner.apply(run)
+    return run
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    env: str
+    config_path: Path
+    version: str | None = None
+    verbose: bool = False
+
+
+def plan(options: PlanOptions, progress: Progress) -> PlannedRun:
+    """Plan one env into a saved plan (with its JSON form) and apply nothing."""
+    project = open_project(options.config_path, progress, options.verbose)
+    target = project.env(options.env)
+    project.require_ready([target])
+    runner = project.runner()
+    release = project.release(options.version)
+    root = project.workspace.env_root(options.env)
+    return runner.plan(options.env, root, root / BACKEND_FILE, [runner.release_vars(options.env, release)])
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    env: str
+    config_path: Path
+    version: str | None = None
+    actor: str | None = None
+    verbose: bool = False
+
+
+def deploy(options: DeployOptions, progress: Progress) -> Applied:
+    """Plan one env, apply exactly that saved plan and record it (`workflow.deploy_release`)."""
+    project = open_project(options.config_path, progress, options.verbose)
+    target = project.env(options.env)
+    project.require_ready([target])
+    runner = project.runner()
+    release = project.release(options.version)
+    return deploy_release(runner, target, release, actor_name(options.actor), now)

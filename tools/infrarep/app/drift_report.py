@@ -1,0 +1,140 @@
+"""The drift report: plan every env (or read the given plans), analyse, deliver the report and,
+with `notify`, tell each env's drift topic, metrics and ledger what was found."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import drift, drift_runs, notify, records
+from .. import report as reporting
+from ..runner import Release
+from .context import Progress, Project, actor_name, now, open_project
+
+
+@dataclass(frozen=True)
+class DriftReportOptions:
+    config_path: Path
+    envs: Sequence[str] = ()
+    """Only these envs; none: every env (with `plan_files`: the envs they are given for)."""
+    kinds: frozenset[drift.Kind] = frozenset()
+    """Empty: every kind (with `plan_files`: every kind the plans can answer)."""
+    format: reporting.Format = reporting.Format.TABLE
+    plan_files: Sequence[str] = ()
+    """ENV=FILE: `terraform show -json` output to read instead of running terraform."""
+    show_expected: bool = False
+    notify: bool = False
+    policy_path: Path | None = None
+    """None: drift-policy.yaml beside the config, if there is one."""
+    version: str | None = None
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
+class DriftReportResult:
+    report: drift.DriftReport
+    text: str = field(repr=False)
+
+    @property
+    def drift(self) -> bool:
+        return self.report.drift
+
+
+def drift_report(
+    options: DriftReportOptions, progress: Progress, deliver: Callable[[str], None]
+) -> DriftReportResult:
+    """Analyse, `deliver` the rendered report, then notify (so a failing notification still
+    leaves the report delivered)."""
+    given = drift_runs.parse_plan_specs(options.plan_files)
+    needs_settings = not given or options.config_path.exists() or options.notify
+    project = open_project(options.config_path, progress, options.verbose) if needs_settings else None
+    settings = project.settings if project else None
+    names = drift_runs.select_envs(settings, options.envs, given, options.config_path)
+    policy = _policy(options)
+    release = None
+    if given:
+        regions = {env.name: env.region for env in settings.ordered()} if settings else {}
+        env_plans = drift_runs.from_files(given, names, regions, progress)
+        kinds, note = reported_kinds(options.kinds, env_plans)
+        if note:
+            progress(note)
+    else:
+        assert project is not None
+        kinds = options.kinds or frozenset(drift.Kind)
+        selected = [project.env(name) for name in names]
+        project.require_ready(selected)
+        runner = project.runner()
+        release = project.release(options.version)
+        # Live drift compares each env with the release it runs, unless --version names one.
+        env_plans = drift_runs.plan_in_parallel(
+            runner, selected, kinds, release, progress, refresh_running=not options.version
+        )
+    version = manifest_version(options.version, release)
+    result = drift.analyse(env_plans, kinds, policy=policy, version=version)
+    text = reporting.render(result, options.format, show_expected=options.show_expected)
+    deliver(text)
+    if options.notify:
+        assert project is not None
+        _notify(project, names, result, version, release, options.version)
+    return DriftReportResult(result, text)
+
+
+def reported_kinds(
+    requested: frozenset[drift.Kind], env_plans: Sequence[drift.EnvPlans]
+) -> tuple[frozenset[drift.Kind], str | None]:
+    """The kinds to report on given plans: those requested; without a request, those the plans
+    can answer (live drift only when an env has no normal plan), with a line saying so."""
+    if requested:
+        return requested, None
+    available = drift_runs.available_kinds(env_plans)
+    if available == frozenset(drift.Kind):
+        return available, None
+    without = ", ".join(env.env for env in env_plans if env.plan is None)
+    return available, f"drift-report: no normal plan for {without}: live drift only (--kind to choose)"
+
+
+def manifest_version(version: str | None, release: Release | None) -> str:
+    """The version the report's manifests name: --version, else the release planned with,
+    else unknown (plans read from files)."""
+    return version or (release.version if release else records.UNKNOWN)
+
+
+def ledger_version(reported: str, release: Release) -> str:
+    """The version a DRIFT_CHECK row records: the report's, else this checkout's release."""
+    return reported if reported != records.UNKNOWN else release.version
+
+
+def _policy(options: DriftReportOptions) -> drift.Policy | None:
+    """--policy, else drift-policy.yaml beside the config if it exists."""
+    policy_file = options.policy_path or options.config_path.parent / drift.DEFAULT_POLICY_NAME
+    return drift.load_policy(policy_file) if options.policy_path or policy_file.exists() else None
+
+
+def _notify(
+    project: Project,
+    names: Sequence[str],
+    result: drift.DriftReport,
+    version: str,
+    release: Release | None,
+    requested_version: str | None,
+) -> None:
+    """Each env's DRIFT_CHECK row, metric data and (on drift) drift topic message. `release`:
+    the one planned with; None when the plans were given (then this checkout's)."""
+    runner = project.runner()
+    release = release or project.release(requested_version)
+    targets = drift_runs.notify_targets(runner, [project.env(name) for name in names])
+    event_ids: Mapping[str, str] = {name: uuid.uuid4().hex for name in names}
+    entries = notify.drift_check_entries(
+        result,
+        names,
+        at=now(),
+        event_ids=event_ids,
+        version=ledger_version(version, release),
+        source_commit=release.source_commit,
+        actor=actor_name(None),
+    )
+    sent = notify.notify(runner.clients, targets, result, entries)
+    for line in sent:
+        project.progress(f"notify   {line}")
