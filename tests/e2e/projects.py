@@ -3,12 +3,15 @@ stack is deployed, its packaged functions) on its own local AWS, driven through 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infrarep import local_aws, package
 
@@ -24,13 +27,18 @@ def scratch_project(where: Path, with_functions: bool = True) -> Path:
             REPO / folder, where / folder, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
         )
     if with_functions:
-        shared = [
-            package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
-            package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
-        ]
-        for name in FUNCTIONS:
-            package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", shared)
+        package_functions(where)
     return where
+
+
+def package_functions(where: Path) -> None:
+    """dist/lambda under `where`: what an env deploy uploads."""
+    shared = [
+        package.SharedFile(REPO / "tools/infrarep/__init__.py", "infrarep/__init__.py"),
+        package.SharedFile(REPO / "tools/infrarep/records.py", "infrarep/records.py"),
+    ]
+    for name in FUNCTIONS:
+        package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", shared)
 
 
 def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, local_aws.LocalAws]]:
@@ -40,6 +48,24 @@ def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, local_aws.LocalAw
         yield state_dir, started
     finally:
         local_aws.down(state_dir)
+
+
+@dataclass(frozen=True)
+class ControlPlane:
+    """A local AWS with the state buckets and the control plane applied through the real CLI."""
+
+    project: Path
+    state_dir: Path
+    local: local_aws.LocalAws
+    applied: dict[str, Any]  # `infrarep control-plane --json`
+
+
+def applied_control_plane(project: Path, state_dir: Path, local: local_aws.LocalAws) -> ControlPlane:
+    boot = run_infrarep(project, state_dir, "bootstrap")
+    assert boot.returncode == 0, boot.stderr[-3000:]
+    applied = run_infrarep(project, state_dir, "control-plane", "--version", "cp-1", "--json")
+    assert applied.returncode == 0, applied.stderr[-3000:]
+    return ControlPlane(project, state_dir, local, json.loads(applied.stdout))
 
 
 def run_infrarep(

@@ -1347,6 +1347,7 @@ def install_extensions() -> None:
     _patch_s3control_bucket_tags()
     _patch_create_bucket_tags()
     _patch_step_functions()
+    _patch_state_machine_copies()
     _patch_codebuild()
     _patch_codepipeline()
     _patch_xray()
@@ -1394,13 +1395,13 @@ def _patch_state_machine_copies() -> None:
 
 
 def run_state_machines(endpoint: str, ca_bundle: str) -> None:
-    """Let started executions run, their service calls going to `endpoint` (verified by `ca_bundle`)."""
+    """Let started executions run, their service calls going to `endpoint` (verified by
+    `ca_bundle`). Needs `install_extensions()` (the state machine copies)."""
     import boto3
     from botocore.config import Config
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    _patch_state_machine_copies()
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     moto_client_for = boto_client.boto_client_for
 
