@@ -140,20 +140,28 @@ run "only_the_validate_build_may_request_a_rollback" {
   command = plan
 
   assert {
-    condition = (
-      contains([for s in data.aws_iam_policy_document.build["validate"].statement : s.sid], "RequestRollbackOnDrift")
-      && !contains([for s in data.aws_iam_policy_document.build["deploy"].statement : s.sid], "RequestRollbackOnDrift")
-      && !contains(flatten([for s in data.aws_iam_policy_document.states.statement : tolist(s.actions)]), "states:StartExecution")
-    )
-    error_message = "states:StartExecution on the rollback machine belongs to the validate build's role alone"
+    condition     = contains([for s in data.aws_iam_policy_document.build["validate"].statement : s.sid], "RequestRollbackOnDrift")
+    error_message = "the validate build's role should be allowed to start the rollback state machine"
   }
 
   assert {
-    condition = (
-      contains([for v in aws_codebuild_project.this["validate"].environment[0].environment_variable : v.name], "ROLLBACK_STATE_MACHINE_ARN")
-      && strcontains(aws_codebuild_project.this["validate"].source[0].buildspec, "aws stepfunctions start-execution --state-machine-arn \"$ROLLBACK_STATE_MACHINE_ARN\"")
-    )
-    error_message = "the validate build should know the rollback state machine and start it on drift"
+    condition     = !contains([for s in data.aws_iam_policy_document.build["deploy"].statement : s.sid], "RequestRollbackOnDrift")
+    error_message = "the deploy build's role should not start the rollback state machine"
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in data.aws_iam_policy_document.states.statement : tolist(s.actions)]), "states:StartExecution")
+    error_message = "the state machines' role should start no state machine (the soak no longer does)"
+  }
+
+  assert {
+    condition     = contains([for v in aws_codebuild_project.this["validate"].environment[0].environment_variable : v.name], "ROLLBACK_STATE_MACHINE_ARN")
+    error_message = "the validate build should know the rollback state machine"
+  }
+
+  assert {
+    condition     = strcontains(aws_codebuild_project.this["validate"].source[0].buildspec, "aws stepfunctions start-execution --state-machine-arn \"$ROLLBACK_STATE_MACHINE_ARN\"")
+    error_message = "the validate build should start the rollback state machine on drift"
   }
 }
 
