@@ -229,6 +229,30 @@ def test_step_functions_validate_and_list_versions(monkeypatch):
         assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]
 
 
+def test_a_state_machine_runs_again_after_its_first_execution():
+    """moto's interpreter runs each execution on a copy of its state machine; moto's own copy
+    takes the region's earlier executions (and their locks) along and fails."""
+    import json
+    import time
+
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    from infrarep_local_aws.server import install_extensions
+
+    install_extensions()
+    backend = StepFunctionsParserBackend("us-east-1", "123456789012")
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = backend.create_state_machine(
+        name="twice", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sfn"
+    )
+    runs = [backend.start_execution(machine.arn, name=name, execution_input="{}") for name in ("one", "two")]
+    deadline = time.monotonic() + 10
+    while any(run.status == "RUNNING" for run in runs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [run.status for run in runs] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [run.name for run in machine.executions] == ["one", "two"]
+
+
 def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(monkeypatch):
     import json
 

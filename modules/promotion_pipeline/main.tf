@@ -2,7 +2,8 @@
 #   deploy <first> -> validate -> [approve] -> deploy <next> -> ... -> soak -> validate
 #   -> approve -> deploy <last>
 # Builds run `make deploy ENV=<env>`; the soak is a Step Functions Wait of soak_seconds, then
-# a drift check of the soaked env: drift found requests a rollback of it and fails the soak.
+# a drift check of the soaked env (the validate build with ROLLBACK_ON_DRIFT=true): drift
+# found makes that build request a rollback of the env and fail, which fails the soak.
 # A second pipeline, <name>-rollback, is started by hand: manual approval, then the request.
 # A rollback request is an `infrarep` / `RollbackRequested` event on the default bus; the env's
 # rollback executor (modules/stack) records it as REQUESTED and starts a build of the deploy
@@ -168,18 +169,23 @@ data "aws_iam_policy_document" "codebuild_trust" {
   }
 }
 
-resource "aws_iam_role" "codebuild" {
-  name               = "${var.name}-builds"
+# One role per kind of build, so each may do only what its build does.
+resource "aws_iam_role" "build" {
+  for_each = local.builds
+
+  name               = "${var.name}-${each.key}-build"
   assume_role_policy = data.aws_iam_policy_document.codebuild_trust.json
 
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "codebuild" {
+data "aws_iam_policy_document" "build" {
+  for_each = local.builds
+
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [for build in aws_cloudwatch_log_group.build : "${build.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.build[each.key].arn}:*"]
   }
 
   statement {
@@ -208,12 +214,25 @@ data "aws_iam_policy_document" "codebuild" {
     actions   = ["sts:AssumeRole"]
     resources = [var.deployer_role_arn]
   }
+
+  # The soak's drift check requests a rollback of the soaked env when it finds drift.
+  dynamic "statement" {
+    for_each = each.key == "validate" ? [local.rollback_state_machine_arn] : []
+
+    content {
+      sid       = "RequestRollbackOnDrift"
+      actions   = ["states:StartExecution"]
+      resources = [statement.value]
+    }
+  }
 }
 
-resource "aws_iam_role_policy" "codebuild" {
-  name   = "builds"
-  role   = aws_iam_role.codebuild.id
-  policy = data.aws_iam_policy_document.codebuild.json
+resource "aws_iam_role_policy" "build" {
+  for_each = local.builds
+
+  name   = "${each.key}-build"
+  role   = aws_iam_role.build[each.key].id
+  policy = data.aws_iam_policy_document.build[each.key].json
 }
 
 resource "aws_cloudwatch_log_group" "build" {
@@ -231,7 +250,7 @@ resource "aws_codebuild_project" "this" {
 
   name           = "${var.name}-${each.key}"
   description    = each.value
-  service_role   = aws_iam_role.codebuild.arn
+  service_role   = aws_iam_role.build[each.key].arn
   build_timeout  = var.build_timeout_minutes
   encryption_key = var.kms_key_arn
 
@@ -255,6 +274,16 @@ resource "aws_codebuild_project" "this" {
       name  = "DEPLOYER_ROLE_ARN"
       value = var.deployer_role_arn
     }
+
+    # What the validate build starts when it runs with ROLLBACK_ON_DRIFT=true and finds drift.
+    dynamic "environment_variable" {
+      for_each = each.key == "validate" ? [local.rollback_state_machine_arn] : []
+
+      content {
+        name  = "ROLLBACK_STATE_MACHINE_ARN"
+        value = environment_variable.value
+      }
+    }
   }
 
   logs_config {
@@ -269,7 +298,7 @@ resource "aws_codebuild_project" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.codebuild]
+  depends_on = [aws_iam_role_policy.build]
 }
 
 # --- State machines: the soak (then a drift check) and the rollback request -----------------
@@ -330,12 +359,6 @@ data "aws_iam_policy_document" "states" {
   }
 
   statement {
-    sid       = "RequestRollback"
-    actions   = ["states:StartExecution"]
-    resources = [local.rollback_state_machine_arn]
-  }
-
-  statement {
     sid       = "AnnounceRollbackRequest"
     actions   = ["events:PutEvents"]
     resources = [local.default_bus_arn]
@@ -363,7 +386,7 @@ resource "aws_sfn_state_machine" "soak" {
   role_arn = aws_iam_role.states.arn
   type     = "STANDARD"
   definition = jsonencode({
-    Comment = "Soak: the version runs in ${var.environments[local.last - 1].name} for at least ${var.soak_seconds} s before ${var.environments[local.last].name} can be approved; live drift found then requests a rollback and fails the soak"
+    Comment = "Soak: the version runs in ${var.environments[local.last - 1].name} for at least ${var.soak_seconds} s before ${var.environments[local.last].name} can be approved; then a drift check of it: drift found requests its rollback and fails the soak"
     StartAt = "Soak"
     States = {
       Soak = {
@@ -371,8 +394,9 @@ resource "aws_sfn_state_machine" "soak" {
         Seconds = var.soak_seconds
         Next    = "CheckDrift"
       }
-      # The validate build on the release under soak; DRIFT_FAILS_BUILD=false makes it succeed
-      # and export DRIFT_FOUND (true/false). A report that could not run fails the task.
+      # The validate build on the release under soak. With ROLLBACK_ON_DRIFT=true, drift makes
+      # the build request a rollback of the env, then fail; any failure of the build fails the
+      # soak. Its output is not read (ResultPath null): the build decides.
       CheckDrift = {
         Type     = "Task"
         Resource = "${local.arn_prefix}:states:::codebuild:startBuild.sync"
@@ -383,37 +407,17 @@ resource "aws_sfn_state_machine" "soak" {
           ArtifactsOverride      = { Type = "NO_ARTIFACTS" }
           EnvironmentVariablesOverride = [
             { Name = "DRIFT_ENVS", "Value.$" = "$.env", Type = "PLAINTEXT" },
-            { Name = "DRIFT_FAILS_BUILD", Value = "false", Type = "PLAINTEXT" },
+            { Name = "ROLLBACK_ON_DRIFT", Value = "true", Type = "PLAINTEXT" },
           ]
         }
-        ResultSelector = { "drift_found.$" = "$.Build.ExportedEnvironmentVariables[0].Value" }
-        ResultPath     = "$.drift"
-        Next           = "DriftFound?"
-      }
-      "DriftFound?" = {
-        Type    = "Choice"
-        Choices = [{ Variable = "$.drift.drift_found", StringEquals = "true", Next = "RequestRollback" }]
-        Default = "Soaked"
-      }
-      RequestRollback = {
-        Type     = "Task"
-        Resource = "${local.arn_prefix}:states:::states:startExecution"
-        Parameters = {
-          StateMachineArn = local.rollback_state_machine_arn
-          Input = {
-            "env.$"    = "$.env"
-            to_version = "previous"
-            "reason.$" = "States.Format('live drift in {} after the soak', $.env)"
-            initiator  = "${var.name}-soak"
-          }
-        }
         ResultPath = null
-        Next       = "DriftFound"
+        Catch      = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.check", Next = "DriftFoundOrCheckFailed" }]
+        Next       = "Soaked"
       }
-      DriftFound = {
+      DriftFoundOrCheckFailed = {
         Type  = "Fail"
-        Error = "DriftFound"
-        Cause = "Live drift after the soak: a rollback of the soaked env was requested (see its rollback topic)."
+        Error = "DriftFoundOrCheckFailed"
+        Cause = "The drift check after the soak failed: either it found drift, and then it requested a rollback of the soaked env (see the validate build's log), or the check itself could not run."
       }
       Soaked = {
         Type = "Succeed"

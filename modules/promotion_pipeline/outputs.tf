@@ -33,9 +33,9 @@ output "build_project_names" {
   value       = { for kind, project in aws_codebuild_project.this : kind => project.name }
 }
 
-output "build_role_arn" {
-  description = "ARN of the role the builds run as (it may only assume deployer_role_arn)."
-  value       = aws_iam_role.codebuild.arn
+output "build_role_arns" {
+  description = "ARN of the role each kind of build runs as: deploy and validate. Both may assume deployer_role_arn; validate may also start the rollback state machine."
+  value       = { for kind, role in aws_iam_role.build : kind => role.arn }
 }
 
 output "artifact_bucket_name" {

@@ -57,7 +57,7 @@ variable "kms_key_arn" {
 
 variable "deployer_role_arn" {
   type        = string
-  description = "Role the builds assume to run terraform (plan, apply, refresh) in the environments. The builds' own role may assume this one and nothing else."
+  description = "Role the builds assume to run terraform (plan, apply, refresh) in the environments. The builds' own roles can do nothing else in the environments."
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.deployer_role_arn))

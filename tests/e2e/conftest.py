@@ -14,6 +14,8 @@ from infrarep.errors import ToolchainError
 from infrarep.terraform import TerraformRoot
 from infrarep_local_aws import LocalAws
 
+from .projects import ControlPlane, applied_control_plane, scratch_project
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -34,7 +36,19 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
     local_target.down(state_dir)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """One control plane for the suites that read or use it (applied once per session)."""
+    project = scratch_project(tmp_path_factory.mktemp("control-project"), with_functions=False)
+    state_dir = tmp_path_factory.mktemp("control-state")
+    started = local_target.up(state_dir)
+    try:
+        yield applied_control_plane(project, state_dir, started)
+    finally:
+        local_target.down(state_dir)
+
+
+@pytest.fixture(scope="session")
 def aws_for() -> Callable[..., object]:
     """`aws_for(local, "s3", "us-east-1")`: a boto3 client against a given local AWS."""
 

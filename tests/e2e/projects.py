@@ -3,12 +3,15 @@ stack is deployed, its packaged functions) on its own local AWS, driven through 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infrarep import local_target, package
 from infrarep_local_aws import LocalAws
@@ -27,9 +30,14 @@ def scratch_project(where: Path, with_functions: bool = True) -> Path:
             ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "__pycache__"),
         )
     if with_functions:
-        for name in FUNCTIONS:
-            package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", package.SHARED_FILES)
+        package_functions(where)
     return where
+
+
+def package_functions(where: Path) -> None:
+    """dist/lambda under `where`: what an env deploy uploads."""
+    for name in FUNCTIONS:
+        package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", package.SHARED_FILES)
 
 
 def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, LocalAws]]:
@@ -39,6 +47,24 @@ def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, LocalAws]]:
         yield state_dir, started
     finally:
         local_target.down(state_dir)
+
+
+@dataclass(frozen=True)
+class ControlPlane:
+    """A local AWS with the state buckets and the control plane applied through the real CLI."""
+
+    project: Path
+    state_dir: Path
+    local: LocalAws
+    applied: dict[str, Any]  # `infrarep control-plane --json`
+
+
+def applied_control_plane(project: Path, state_dir: Path, local: LocalAws) -> ControlPlane:
+    boot = run_infrarep(project, state_dir, "bootstrap")
+    assert boot.returncode == 0, boot.stderr[-3000:]
+    applied = run_infrarep(project, state_dir, "control-plane", "--version", "cp-1", "--json")
+    assert applied.returncode == 0, applied.stderr[-3000:]
+    return ControlPlane(project, state_dir, local, json.loads(applied.stdout))
 
 
 def run_infrarep(

@@ -1346,6 +1346,7 @@ def install_extensions() -> None:
     _patch_s3control_bucket_tags()
     _patch_create_bucket_tags()
     _patch_step_functions()
+    _patch_state_machine_copies()
     _patch_codebuild()
     _patch_codepipeline()
     _patch_xray()
@@ -1357,6 +1358,67 @@ def install_extensions() -> None:
     _patch_dynamodb_tags()
     _patch_apigateway_rest_api_tags()
     _installed = True
+
+
+# --- Step Functions executions ---------------------------------------------------------------
+#
+# moto stores state machines but runs none unless its interpreter is switched on, and the
+# interpreter calls the services a task names at http://localhost:<MOTO_PORT>, which this
+# TLS-only server does not answer. Switched on before the first state machine is created (the
+# interpreter keeps its own backend), with its calls sent here over TLS, a started execution
+# runs: tasks moto can serve (events:putEvents, sqs:sendMessage, ...) act on this local AWS,
+# the others (codebuild:startBuild.sync, ...) fail the execution.
+#
+# Each execution runs on a deep copy of its state machine, and moto's copy takes the machine's
+# backend along with every execution in it (locks included), so the second execution in a
+# region fails ("cannot pickle '_thread.RLock' object"). The copy here leaves both out.
+
+
+def state_machine_copy(machine: Any, memo: dict[int, Any]) -> Any:
+    """A deep copy of a moto state machine that shares its backend and has no executions."""
+    import copy
+
+    clone = copy.copy(machine)
+    memo[id(machine)] = clone
+    for name, value in vars(machine).items():
+        if name not in ("backend", "executions"):
+            setattr(clone, name, copy.deepcopy(value, memo))
+    clone.executions = []
+    return clone
+
+
+def _patch_state_machine_copies() -> None:
+    from moto.stepfunctions.models import StateMachineInstance
+
+    StateMachineInstance.__deepcopy__ = state_machine_copy  # type: ignore[attr-defined]
+
+
+def run_state_machines(endpoint: str, ca_bundle: str) -> None:
+    """Let started executions run, their service calls going to `endpoint` (verified by
+    `ca_bundle`). Needs `install_extensions()` (the state machine copies)."""
+    import boto3
+    from botocore.config import Config
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    moto_client_for = boto_client.boto_client_for
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint,
+            verify=ca_bundle,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # noqa: S106 - the local AWS checks no credentials
+            config=Config(parameter_validation=False),  # as moto's own client: parameters pass as given
+        )
+
+    boto_client.boto_client_for = client_for  # modules imported from here on
+    for module in list(sys.modules.values()):  # modules that imported it already
+        if getattr(module, "boto_client_for", None) is moto_client_for:
+            module.boto_client_for = client_for  # type: ignore[attr-defined]
 
 
 # --- Account-prefixed host names ----------------------------------------------------------------
@@ -1479,6 +1541,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.proxy_port is not None:
         serve_connect_proxy(args.proxy_port, args.port)
     install_extensions()
+    run_state_machines(f"https://{args.host}:{args.port}", args.ssl_cert)
     serve(args.host, args.port, args.ssl_cert, args.ssl_key)
 
 

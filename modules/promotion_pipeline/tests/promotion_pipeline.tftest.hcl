@@ -112,18 +112,56 @@ run "a_requested_rollback_runs_infrarep_rollback_in_the_deploy_build" {
   }
 }
 
-run "drift_after_the_soak_requests_a_rollback_and_fails_the_soak" {
+run "after_the_soak_the_drift_check_decides_and_any_failure_fails_the_soak" {
   command = plan
 
   assert {
     condition = (
       jsondecode(aws_sfn_state_machine.soak.definition).States.Soak.Next == "CheckDrift"
-      && jsondecode(aws_sfn_state_machine.soak.definition).States["DriftFound?"].Choices[0].Next == "RequestRollback"
-      && jsondecode(aws_sfn_state_machine.soak.definition).States["DriftFound?"].Default == "Soaked"
-      && jsondecode(aws_sfn_state_machine.soak.definition).States.RequestRollback.Next == "DriftFound"
-      && jsondecode(aws_sfn_state_machine.soak.definition).States.DriftFound.Type == "Fail"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.CheckDrift.Next == "Soaked"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.CheckDrift.Catch[0].ErrorEquals == ["States.ALL"]
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.CheckDrift.Catch[0].Next == "DriftFoundOrCheckFailed"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.DriftFoundOrCheckFailed.Type == "Fail"
+      && jsondecode(aws_sfn_state_machine.soak.definition).States.Soaked.Type == "Succeed"
     )
-    error_message = "after the soak: check drift; drift found requests a rollback and fails, none succeeds"
+    error_message = "after the soak: the drift check; it succeeding ends the soak, any failure fails it"
+  }
+
+  assert {
+    condition = contains(
+      jsondecode(aws_sfn_state_machine.soak.definition).States.CheckDrift.Parameters.EnvironmentVariablesOverride,
+      { Name = "ROLLBACK_ON_DRIFT", Value = "true", Type = "PLAINTEXT" }
+    )
+    error_message = "the soak's drift check should run the validate build with ROLLBACK_ON_DRIFT=true"
+  }
+}
+
+run "only_the_validate_build_may_request_a_rollback" {
+  command = plan
+
+  assert {
+    condition     = contains([for s in data.aws_iam_policy_document.build["validate"].statement : s.sid], "RequestRollbackOnDrift")
+    error_message = "the validate build's role should be allowed to start the rollback state machine"
+  }
+
+  assert {
+    condition     = !contains([for s in data.aws_iam_policy_document.build["deploy"].statement : s.sid], "RequestRollbackOnDrift")
+    error_message = "the deploy build's role should not start the rollback state machine"
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in data.aws_iam_policy_document.states.statement : tolist(s.actions)]), "states:StartExecution")
+    error_message = "the state machines' role should start no state machine (the soak no longer does)"
+  }
+
+  assert {
+    condition     = contains([for v in aws_codebuild_project.this["validate"].environment[0].environment_variable : v.name], "ROLLBACK_STATE_MACHINE_ARN")
+    error_message = "the validate build should know the rollback state machine"
+  }
+
+  assert {
+    condition     = strcontains(aws_codebuild_project.this["validate"].source[0].buildspec, "aws stepfunctions start-execution --state-machine-arn \"$ROLLBACK_STATE_MACHINE_ARN\"")
+    error_message = "the validate build should start the rollback state machine on drift"
   }
 }
 
