@@ -618,14 +618,7 @@ def drift_report(
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: one exit-code scheme, one-line errors, no tracebacks without --debug."""
-    code = run_command(sys.argv[1:] if argv is None else argv)
-    if argv is None:
-        # The console script ends without the interpreter's teardown (about 0.3 s once boto3's
-        # service models are loaded): everything it wrote is closed, and its output flushed here.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    sys.exit(run_command(sys.argv[1:] if argv is None else argv))
 
 
 def run_command(args: list[str]) -> int:
