@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,6 +207,8 @@ class Runner:
         env = dict(self.tools.terraform_env())
         if self.local is not None:
             env.update(local_target.terraform_env(self.local))
+        else:
+            env.update(caller_aws_env(os.environ))
         return TerraformRoot(
             self.tools.binary(), path, env=env, on_line=self.progress if self.verbose else None
         )
@@ -340,6 +342,20 @@ def stored_state(runner: Runner, region: str, key: str) -> bytes | None:
 
 def state_url(runner: Runner, region: str, key: str) -> str:
     return f"s3://{render.state_bucket(runner.settings, region)}/{key}"
+
+
+CALLER_NETWORK_SETTINGS = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
+
+
+def caller_aws_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """On real AWS terraform uses the caller's credentials, as infrarep's own AWS calls do: the
+    profile, static or session keys, container (CodeBuild) and web-identity credentials, and
+    the proxies. terraform otherwise starts with PATH and HOME only."""
+    return {
+        key: value
+        for key, value in environ.items()
+        if key.startswith("AWS_") or key in CALLER_NETWORK_SETTINGS
+    }
 
 
 def root_outputs(runner: Runner, region: str, key: str) -> dict[str, Any]:
