@@ -92,6 +92,12 @@ class Project:
         """The env's settings; an unknown name is an error naming the config file."""
         return self.settings.env(name, self.config_path)
 
+    def ready_env(self, name: str) -> EnvSettings:
+        """The env's settings, once its rendered files and the Lambda packages are current."""
+        target = self.env(name)
+        self.require_ready([target])
+        return target
+
     def require_ready(self, envs: Sequence[EnvSettings], *, packages: bool = True) -> None:
         """Refuse to run terraform on stale rendered files (those of `envs` and the shared
         ones) or, with `packages`, without the Lambda packages the stack deploys."""

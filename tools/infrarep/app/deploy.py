@@ -64,8 +64,7 @@ class PlanOptions:
 def plan(options: PlanOptions, progress: Progress) -> PlannedRun:
     """Plan one env into a saved plan (with its JSON form) and apply nothing."""
     project = open_project(options.config_path, progress, options.verbose)
-    target = project.env(options.env)
-    project.require_ready([target])
+    project.ready_env(options.env)
     runner = project.runner()
     release = project.release(options.version)
     root = project.workspace.env_root(options.env)
@@ -84,8 +83,7 @@ class DeployOptions:
 def deploy(options: DeployOptions, progress: Progress) -> Applied:
     """Plan one env, apply exactly that saved plan and record it (`workflow.deploy_release`)."""
     project = open_project(options.config_path, progress, options.verbose)
-    target = project.env(options.env)
-    project.require_ready([target])
+    target = project.ready_env(options.env)
     runner = project.runner()
     release = project.release(options.version)
     return deploy_release(runner, target, release, actor_name(options.actor), now)

@@ -30,8 +30,7 @@ class RollbackOptions:
 def rollback(options: RollbackOptions, progress: Progress) -> RolledBack:
     """Check the project, then `roll_back` the env with the code of this checkout."""
     project = open_project(options.config_path, progress, options.verbose)
-    target = project.env(options.env)
-    project.require_ready([target])
+    target = project.ready_env(options.env)
     runner = project.runner()
     current = project.release(None)
     reason = options.reason or DEFAULT_REASON
