@@ -18,8 +18,9 @@ env goes back to the version it ran before the current one. `requested_at` defau
 Idempotent per request: the REQUESTED row's key is derived from `requested_at` and the request
 id, and a conditional put writes it once. A redelivered request finds its row and puts no
 second event. If the event cannot be put, the row is taken back, so a retry starts afresh.
-A request this function must refuse (an unknown env or version) writes nothing and puts
-nothing; the rollback topic is told why.
+A request this function must refuse (a version never deployed to the env) writes nothing and
+puts nothing; the rollback topic is told why. A request for another env, or malformed, is
+invalid input (`InvalidEvent`): nothing is written either.
 """
 
 from __future__ import annotations
