@@ -34,9 +34,10 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_aws.LocalA
     local_aws.down(state_dir)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def aws_for() -> Callable[..., object]:
-    """`aws_for(local, "s3", "us-east-1")`: a boto3 client against a given local AWS."""
+    """`aws_for(local, "s3", "us-east-1")`: a boto3 client against a given local AWS (a plain
+    factory, so fixtures of any scope may use it)."""
 
     def client(target: local_aws.LocalAws, service: str, region: str) -> object:
         return boto3.client(
