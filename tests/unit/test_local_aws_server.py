@@ -547,7 +547,18 @@ def test_a_codebuild_target_starts_a_build_with_the_transformed_input_as_start_b
             ],
         )
 
-        answer = events.put_events(
+        # Put in another region and forwarded here, as an env stack forwards it: the delivery on
+        # this bus happens inside the delivery on that one.
+        env_events = boto3.client("events", region_name="eu-west-1")
+        env_events.put_rule(Name="forward", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
+        env_events.put_targets(
+            Rule="forward",
+            Targets=[
+                {"Id": "control", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
+                {"Id": "not-simulated", "Arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"},
+            ],
+        )
+        answer = env_events.put_events(
             Entries=[
                 {
                     "Source": "infrarep",
@@ -569,7 +580,7 @@ def test_a_codebuild_target_starts_a_build_with_the_transformed_input_as_start_b
         assert json.loads(message["Body"])["detail"] == {"env": "prod", "to_version": "v6"}
         assert len(events.list_targets_by_rule(Rule="accepted")["Targets"]) == 3
 
-        events.put_events(Entries=[{"Source": "infrarep", "DetailType": "Other", "Detail": "{}"}])
+        env_events.put_events(Entries=[{"Source": "infrarep", "DetailType": "Other", "Detail": "{}"}])
         assert len(codebuild.list_builds_for_project(projectName="deploy")["ids"]) == 1  # no match, no build
 
 

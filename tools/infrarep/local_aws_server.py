@@ -1102,7 +1102,8 @@ def _patch_autoscaling_tags() -> None:
 # container runtime), so such targets are logged as not delivered and PutEvents succeeds.
 
 _DELIVERED_SERVICES = {"logs", "sqs", "events"}
-_delivery_lock = threading.Lock()
+# Reentrant: delivering to another bus delivers that bus's rules from within this delivery.
+_delivery_lock = threading.RLock()
 _log = logging.getLogger("infrarep.local_aws")
 
 
