@@ -1,10 +1,13 @@
-"""Rollback executor: REQUEST a rollback of this function's env; the deploy build applies it.
+"""Rollback executor: ACCEPT a rollback request of this function's env; the deploy build applies it.
 
 Nothing here changes the env. A rollback is applied only by `infrarep rollback`, which plans,
-applies that plan and records ROLLBACK / SUCCEEDED with the plan's digest. This function asks
-for one: it writes a ROLLBACK / REQUESTED row (which never counts as what the env runs, see
-`records.applied`) and starts a build of the control plane's deploy project that runs
-`infrarep rollback --env E --to V --reason R` on the release bundle of V.
+applies that plan and records ROLLBACK / SUCCEEDED with the plan's digest. This function
+accepts a request: it writes a ROLLBACK / REQUESTED row (which never counts as what the env
+runs, see `records.applied`) and puts an `infrarep` / `RollbackAccepted` event naming the
+concrete version on its own region's default bus. The stack forwards that event to the
+control region, where a rule starts the deploy project on that version's release bundle
+(`infrarep rollback --env E --to V --reason R`). The function calls only services of its own
+region: it runs in the env's private subnets, whose only way out is the region's VPC endpoints.
 
 Input, direct (Step Functions) or as an EventBridge `detail` (`infrarep` / `RollbackRequested`):
 `{"env": "prod", "to_version": "v6" | "previous" | null, "reason": "...", "initiator": "...",
@@ -13,10 +16,11 @@ env goes back to the version it ran before the current one. `requested_at` defau
 `request_id` to the EventBridge `id` (else a digest of the request).
 
 Idempotent per request: the REQUESTED row's key is derived from `requested_at` and the request
-id, and a conditional put writes it once. A redelivered request finds its row and starts no
-second build. If the build cannot be started, the row is taken back, so a retry starts afresh.
-A request this function must refuse (an unknown version, no release bundle of it) writes
-nothing and starts nothing; the rollback topic is told why.
+id, and a conditional put writes it once. A redelivered request finds its row and puts no
+second event. If the event cannot be put, the row is taken back, so a retry starts afresh.
+A request this function must refuse (a version never deployed to the env) writes nothing and
+puts nothing; the rollback topic is told why. A request for another env, or malformed, is
+invalid input (`InvalidEvent`): nothing is written either.
 """
 
 from __future__ import annotations
@@ -39,21 +43,11 @@ Client = Any
 
 ENV_ENV = "ENV"
 ROLLBACK_TOPIC_ENV = "ROLLBACK_TOPIC_ARN"
-BUILD_PROJECT_ENV = "ROLLBACK_BUILD_PROJECT"
-BUILD_REGION_ENV = "ROLLBACK_BUILD_REGION"
-RELEASE_BUCKET_ENV = "RELEASE_BUCKET"
-RELEASE_KEY_ENV = "RELEASE_KEY"
 
 EVENT_DETAIL_TYPE = "RollbackRequested"
-RELEASE_VERSION_METADATA = "version"
-"""User metadata `infrarep release` puts on each release bundle: the version it is."""
-
-# The deploy buildspec runs `infrarep rollback` instead of `make deploy` when ROLLBACK_TO is set.
-BUILD_ENV = "DEPLOY_ENV"
-BUILD_TO = "ROLLBACK_TO"
-BUILD_REASON = "ROLLBACK_REASON"
-BUILD_ACTOR = "ROLLBACK_ACTOR"
-BUILD_REQUEST = "ROLLBACK_REQUEST_ID"
+ACCEPTED_DETAIL_TYPE = "RollbackAccepted"
+"""What this function puts on its region's default bus; modules/promotion_pipeline's
+rollback_build.tf turns its detail into the deploy build's StartBuild parameters."""
 
 PREVIOUS = "previous"
 """`to_version` that names no version: the one the env ran before the current one."""
@@ -78,22 +72,10 @@ class Settings:
     env: str
     ledger_table: str
     rollback_topic_arn: str
-    build_project: str
-    build_region: str
-    release_bucket: str
-    release_key: str
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        names = (
-            ENV_ENV,
-            records.LEDGER_TABLE_ENV,
-            ROLLBACK_TOPIC_ENV,
-            BUILD_PROJECT_ENV,
-            BUILD_REGION_ENV,
-            RELEASE_BUCKET_ENV,
-            RELEASE_KEY_ENV,
-        )
+        names = (ENV_ENV, records.LEDGER_TABLE_ENV, ROLLBACK_TOPIC_ENV)
         missing = [name for name in names if not environ.get(name)]
         if missing:
             raise MissingSetting(f"environment variable {', '.join(missing)} is not set")
@@ -117,15 +99,16 @@ class RollbackRequest:
 
 @dataclass(frozen=True)
 class Requested:
-    """The rollback was requested: its REQUESTED row and the build that applies it."""
+    """The rollback was accepted: its REQUESTED row and the event that has the build started."""
 
     entry: LedgerEntry
-    build_id: str | None
-    """None when a redelivered request found its row: the build was started the first time."""
+    event_id: str | None
+    """The RollbackAccepted event's id; None when a redelivered request found its row (the
+    event was put the first time)."""
 
     @property
     def newly(self) -> bool:
-        return self.build_id is not None
+        return self.event_id is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,7 +120,7 @@ class Requested:
             "request_id": self.entry.event_id,
             "deployed_at": self.entry.deployed_at,
             "status": str(self.entry.status),
-            "build_id": self.build_id,
+            "accepted_event_id": self.event_id,
         }
 
 
@@ -288,25 +271,6 @@ def existing_row(dynamodb: Client, table: str, request: RollbackRequest) -> Ledg
     return LedgerEntry.from_item(item) if item else None
 
 
-def release_bundle(s3: Client, bucket: str, key: str, version: str) -> str:
-    """The S3 version id of the release bundle of `version` (`infrarep release` labels each)."""
-    where = f"s3://{bucket}/{key}"
-    try:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
-            for listed in page.get("Versions", []):  # newest first
-                if listed["Key"] != key:
-                    continue
-                head = s3.head_object(Bucket=bucket, Key=key, VersionId=listed["VersionId"])
-                if head.get("Metadata", {}).get(RELEASE_VERSION_METADATA) == version:
-                    return str(listed["VersionId"])
-    except ClientError as err:
-        raise Refused(f"release bundles in {where} unreadable: {err}") from None
-    raise Refused(
-        f"{where} holds no release bundle of version {version!r}: "
-        "roll it back with `infrarep rollback` from a checkout of its commit"
-    )
-
-
 def requested_entry(request: RollbackRequest, restore: LedgerEntry) -> LedgerEntry:
     """The ROLLBACK / REQUESTED row; its key depends only on the request, not on the version."""
     return LedgerEntry.create(
@@ -336,7 +300,7 @@ def claim(dynamodb: Client, table: str, entry: LedgerEntry) -> bool:
 
 
 def release_claim(dynamodb: Client, table: str, entry: LedgerEntry) -> None:
-    """Take back a REQUESTED row whose build never started, so a retry starts afresh."""
+    """Take back a REQUESTED row whose event was never put, so a retry starts afresh."""
     dynamodb.delete_item(
         TableName=table,
         Key={name: {"S": value} for name, value in entry.key().items()},
@@ -346,54 +310,60 @@ def release_claim(dynamodb: Client, table: str, entry: LedgerEntry) -> None:
     )
 
 
-def build_overrides(entry: LedgerEntry, reason: str) -> list[dict[str, str]]:
-    """What the deploy buildspec reads to run `infrarep rollback` instead of `make deploy`."""
-    values = {
-        BUILD_ENV: entry.env,
-        BUILD_TO: entry.version,
-        BUILD_REASON: reason,
-        BUILD_ACTOR: entry.actor,
-        BUILD_REQUEST: entry.event_id,
+class EventNotPut(RuntimeError):
+    """EventBridge did not accept the RollbackAccepted event; the message says why."""
+
+
+def accepted_detail(entry: LedgerEntry, request: RollbackRequest) -> dict[str, str]:
+    """The RollbackAccepted event's detail: everything the deploy build needs, the version concrete."""
+    return {
+        "env": entry.env,
+        "to_version": entry.version,
+        "reason": request.reason,
+        "actor": request.initiator,
+        "request_id": request.request_id,
+        "requested_at": records.format_timestamp(request.requested_at),
     }
-    return [{"name": name, "value": value, "type": "PLAINTEXT"} for name, value in values.items()]
 
 
-def start_build(codebuild: Client, settings: Settings, entry: LedgerEntry, bundle_version: str) -> str:
-    """Start the deploy project on `entry.version`'s release bundle; returns the build id."""
-    started = codebuild.start_build(
-        projectName=settings.build_project,
-        sourceTypeOverride="S3",
-        sourceLocationOverride=f"{settings.release_bucket}/{settings.release_key}",
-        sourceVersion=bundle_version,
-        artifactsOverride={"type": "NO_ARTIFACTS"},
-        environmentVariablesOverride=build_overrides(entry, entry.reason or ""),
-        idempotencyToken=hashlib.sha256(entry.deployed_at.encode("utf-8")).hexdigest()[:64],
+def put_accepted(events: Client, entry: LedgerEntry, request: RollbackRequest) -> str:
+    """Put RollbackAccepted on this region's default bus; returns the event's id."""
+    answer = events.put_events(
+        Entries=[
+            {
+                "Source": records.EVENT_SOURCE,
+                "DetailType": ACCEPTED_DETAIL_TYPE,
+                "Detail": json.dumps(accepted_detail(entry, request), sort_keys=True),
+            }
+        ]
     )
-    return str(started["build"]["id"])
+    (result,) = answer["Entries"]
+    if answer.get("FailedEntryCount") or "EventId" not in result:
+        raise EventNotPut(f"{ACCEPTED_DETAIL_TYPE}: {result.get('ErrorCode')}: {result.get('ErrorMessage')}")
+    return str(result["EventId"])
 
 
 def request_rollback(
-    dynamodb: Client, s3: Client, codebuild: Client, settings: Settings, request: RollbackRequest
+    dynamodb: Client, events: Client, settings: Settings, request: RollbackRequest
 ) -> Outcome:
-    """The REQUESTED row and the build, once per request; a refusal writes nothing."""
+    """The REQUESTED row and the RollbackAccepted event, once per request; a refusal writes nothing."""
     table = settings.ledger_table
     found = existing_row(dynamodb, table, request)
     if found is not None:
-        return Requested(found, build_id=None)
+        return Requested(found, event_id=None)
     try:
         restore = restore_point(ledger_rows(dynamodb, table, request.env), request.env, request.to_version)
-        bundle_version = release_bundle(s3, settings.release_bucket, settings.release_key, restore.version)
     except Refused as err:
         return NotRequested(request, str(err))
     entry = requested_entry(request, restore)
     if not claim(dynamodb, table, entry):  # a concurrent delivery of the same request won
-        return Requested(entry, build_id=None)
+        return Requested(entry, event_id=None)
     try:
-        build_id = start_build(codebuild, settings, entry, bundle_version)
+        event_id = put_accepted(events, entry, request)
     except Exception:
         release_claim(dynamodb, table, entry)
         raise
-    return Requested(entry, build_id)
+    return Requested(entry, event_id)
 
 
 # --- telling the world ---
@@ -411,8 +381,8 @@ def message_for(outcome: Outcome, request: RollbackRequest) -> dict[str, Any]:
     if isinstance(outcome, Requested):
         summary = (
             f"rollback of {request.env} to {outcome.entry.version} requested by {request.initiator} "
-            f"({request.reason}): build {outcome.build_id} applies it; the ledger says ROLLBACK "
-            "SUCCEEDED once it has"
+            f"({request.reason}): the control plane's deploy build applies it (event "
+            f"{outcome.event_id}); the ledger says ROLLBACK SUCCEEDED once it has"
         )
     else:
         summary = f"rollback of {request.env} to {request.target} not requested: {outcome.error}"

@@ -1,4 +1,4 @@
-"""Rollback executor: request a rollback of this env (REQUESTED row + the deploy build that applies it)."""
+"""Rollback executor: accept a rollback of this env (REQUESTED row + RollbackAccepted on its region's bus)."""
 
 from __future__ import annotations
 
@@ -25,22 +25,20 @@ def sns() -> Client:
 
 
 @cache
-def control(service: str, region: str) -> Client:
-    """A client in the control region: the release bundles and the deploy project live there."""
-    return boto3.client(service, region_name=region)
+def events() -> Client:
+    return boto3.client("events")
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = Settings.from_environ(os.environ)
     request = parse_request(event, settings.env)  # pure; raises InvalidEvent
-    s3, codebuild = control("s3", settings.build_region), control("codebuild", settings.build_region)
-    outcome = request_rollback(dynamodb(), s3, codebuild, settings, request)
+    outcome = request_rollback(dynamodb(), events(), settings, request)
     if isinstance(outcome, Requested) and not outcome.newly:
         logger.info("rollback already requested", extra=outcome.to_dict())
         return outcome.to_dict()  # a redelivered request tells nobody twice
     if isinstance(outcome, Requested):
-        logger.info("rollback requested", extra=outcome.to_dict())
+        logger.info("rollback accepted", extra=outcome.to_dict())
     else:
         logger.warning("rollback not requested", extra=outcome.to_dict())
     publish(sns(), settings.rollback_topic_arn, outcome, request)

@@ -518,6 +518,96 @@ def test_put_events_succeeds_with_lambda_targets_and_still_delivers_to_sqs(monke
         assert len(events.list_targets_by_rule(Rule="updates")["Targets"]) == 2
 
 
+def test_a_codebuild_target_starts_a_build_with_the_transformed_input_as_start_build(monkeypatch):
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from infrarep_local_aws.server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        codebuild = boto3.client("codebuild", region_name="us-east-1")
+        events = boto3.client("events", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        codebuild.create_project(
+            name="deploy",
+            source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+            artifacts={"type": "CODEPIPELINE"},
+            environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+            serviceRole="arn:aws:iam::123456789012:role/build",
+        )
+        queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        template = {
+            "sourceTypeOverride": "S3",
+            "sourceLocationOverride": "store/releases/<to_version>/source.zip",
+            "artifactsOverride": {"type": "NO_ARTIFACTS"},
+            "environmentVariablesOverride": [
+                {"name": "DEPLOY_ENV", "value": "<env>", "type": "PLAINTEXT"},
+                {"name": "ROLLBACK_TO", "value": "<to_version>", "type": "PLAINTEXT"},
+            ],
+        }
+        events.put_rule(Name="accepted", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
+        events.put_targets(
+            Rule="accepted",
+            Targets=[
+                {
+                    "Id": "deploy",
+                    "Arn": "arn:aws:codebuild:us-east-1:123456789012:project/deploy",
+                    "RoleArn": "arn:aws:iam::123456789012:role/start-deploy",
+                    "InputTransformer": {
+                        "InputPathsMap": {"env": "$.detail.env", "to_version": "$.detail.to_version"},
+                        "InputTemplate": json.dumps(template),
+                    },
+                },
+                {"Id": "gone", "Arn": "arn:aws:codebuild:us-east-1:123456789012:project/deleted"},
+                {"Id": "queue", "Arn": queue_arn},
+            ],
+        )
+
+        # Put in another region and forwarded here, as an env stack forwards it: the delivery on
+        # this bus happens inside the delivery on that one.
+        env_events = boto3.client("events", region_name="eu-west-1")
+        env_events.put_rule(Name="forward", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
+        env_events.put_targets(
+            Rule="forward",
+            Targets=[
+                {"Id": "control", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
+                {"Id": "not-simulated", "Arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"},
+            ],
+        )
+        answer = env_events.put_events(
+            Entries=[
+                {
+                    "Source": "infrarep",
+                    "DetailType": "RollbackAccepted",
+                    "Detail": json.dumps({"env": "prod", "to_version": "v6"}),
+                }
+            ]
+        )
+
+        assert answer["FailedEntryCount"] == 0  # the project that is gone fails only its delivery
+        (build_id,) = codebuild.list_builds_for_project(projectName="deploy")["ids"]
+        (build,) = codebuild.batch_get_builds(ids=[build_id])["builds"]
+        source = build["source"]
+        assert (source["type"], source["location"]) == ("S3", "store/releases/v6/source.zip")
+        assert build["source"]["buildspec"] == "version: 0.2"
+        variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+        assert variables == {"DEPLOY_ENV": "prod", "ROLLBACK_TO": "v6"}
+        message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
+        assert json.loads(message["Body"])["detail"] == {"env": "prod", "to_version": "v6"}
+        assert len(events.list_targets_by_rule(Rule="accepted")["Targets"]) == 3
+
+        env_events.put_events(Entries=[{"Source": "infrarep", "DetailType": "Other", "Detail": "{}"}])
+        assert len(codebuild.list_builds_for_project(projectName="deploy")["ids"]) == 1  # no match, no build
+
+
 def test_prefix_list_egress_rules_keep_their_description(monkeypatch):
     import boto3
     from moto import mock_aws

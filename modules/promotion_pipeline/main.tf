@@ -6,8 +6,9 @@
 # found makes that build request a rollback of the env and fail, which fails the soak.
 # A second pipeline, <name>-rollback, is started by hand: manual approval, then the request.
 # A rollback request is an `infrarep` / `RollbackRequested` event on the default bus; the env's
-# rollback executor (modules/stack) records it as REQUESTED and starts a build of the deploy
-# project that runs `infrarep rollback`, which alone records ROLLBACK SUCCEEDED.
+# rollback executor (modules/stack) records it as REQUESTED and answers with RollbackAccepted,
+# which starts a build of the deploy project (rollback_build.tf) that runs `infrarep rollback`,
+# which alone records ROLLBACK SUCCEEDED.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -194,8 +195,8 @@ data "aws_iam_policy_document" "build" {
     resources = ["${aws_s3_bucket.artifacts.arn}/*"]
   }
 
-  # Builds started outside the pipeline (a requested rollback, the soak's drift check) take
-  # their source straight from the release bundle.
+  # Builds started outside the pipeline (the soak's drift check) take their source straight
+  # from the release bundle; a rollback's build reads its version's own (rollback_build.tf).
   statement {
     sid       = "ReadReleaseBundle"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]

@@ -56,7 +56,7 @@ resource "aws_lambda_permission" "stack_updated" {
 
 # A rollback of this env asked for: by the control plane's rollback pipeline (after its manual
 # approval) or its soak state machine (drift found), whose events reach this region's default
-# bus. The rollback executor writes the REQUESTED row and starts the build that applies it.
+# bus. The rollback executor writes the REQUESTED row and puts RollbackAccepted (below).
 resource "aws_cloudwatch_event_rule" "rollback_requested" {
   name        = "${local.name}-rollback-requested"
   description = "A rollback of ${var.env} was requested"
@@ -89,6 +89,139 @@ resource "aws_lambda_permission" "rollback_requested" {
   function_name = module.function["rollback_executor"].function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.rollback_requested.arn
+}
+
+# The rollback executor's `infrarep` / `RollbackAccepted` event (the concrete version) is put on
+# this region's default bus: the function reaches nothing outside this region. The control
+# plane's rule that starts the deploy build (modules/promotion_pipeline, rollback_build.tf)
+# listens on the control region's default bus; outside that region this rule forwards the
+# event there, as terraform/control_plane forwards RollbackRequested the other way.
+locals {
+  forwards_rollbacks = var.control_region != data.aws_region.current.region
+  control_bus_arn    = "arn:${data.aws_partition.current.partition}:events:${var.control_region}:${data.aws_caller_identity.current.account_id}:event-bus/default"
+}
+
+resource "aws_cloudwatch_event_rule" "rollback_accepted" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  name        = "${local.name}-rollback-accepted"
+  description = "A rollback of ${var.env} was accepted: forwarded to the control plane in ${var.control_region}"
+
+  event_pattern = jsonencode({
+    source      = ["infrarep"]
+    detail-type = ["RollbackAccepted"]
+    detail      = { env = [var.env] }
+  })
+}
+
+data "aws_iam_policy_document" "rollback_forwarding_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "rollback_forwarding" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  name               = "${local.name}-rollback-forwarding"
+  assume_role_policy = data.aws_iam_policy_document.rollback_forwarding_trust.json
+}
+
+data "aws_iam_policy_document" "rollback_forwarding" {
+  statement {
+    sid       = "ForwardToControlRegion"
+    actions   = ["events:PutEvents"]
+    resources = [local.control_bus_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "rollback_forwarding" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  name   = "forward-accepted-rollbacks"
+  role   = aws_iam_role.rollback_forwarding[0].id
+  policy = data.aws_iam_policy_document.rollback_forwarding.json
+}
+
+# What could not be forwarded (after the retries) waits here; its alarm tells the rollback topic.
+resource "aws_sqs_queue" "rollback_forwarding_dlq" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  name                              = "${local.name}-rollback-accepted-dlq"
+  message_retention_seconds         = 1209600 # 14 days, the SQS maximum
+  kms_master_key_id                 = module.key.key_arn
+  kms_data_key_reuse_period_seconds = 300
+}
+
+data "aws_iam_policy_document" "rollback_forwarding_dlq" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  statement {
+    sid       = "RollbackAcceptedRuleOnly"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.rollback_forwarding_dlq[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.rollback_accepted[0].arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "rollback_forwarding_dlq" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  queue_url = aws_sqs_queue.rollback_forwarding_dlq[0].id
+  policy    = data.aws_iam_policy_document.rollback_forwarding_dlq[0].json
+}
+
+resource "aws_cloudwatch_event_target" "rollback_accepted" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.rollback_accepted[0].name
+  target_id = "control-region"
+  arn       = local.control_bus_arn
+  role_arn  = aws_iam_role.rollback_forwarding[0].arn
+
+  dead_letter_config {
+    arn = aws_sqs_queue.rollback_forwarding_dlq[0].arn
+  }
+
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 8
+  }
+
+  depends_on = [aws_sqs_queue_policy.rollback_forwarding_dlq]
+}
+
+resource "aws_cloudwatch_metric_alarm" "rollback_forwarding_dead_letters" {
+  count = local.forwards_rollbacks ? 1 : 0
+
+  alarm_name          = "${local.name}-rollback-accepted-dead-letters"
+  alarm_description   = "An accepted rollback of ${var.env} did not reach the control plane in ${var.control_region}: its build never started (ledger: ROLLBACK REQUESTED). Inspect ${aws_sqs_queue.rollback_forwarding_dlq[0].name}, fix, then redrive."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.rollback_forwarding_dlq[0].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [module.notifications.rollback_topic_arn]
+  ok_actions          = [module.notifications.rollback_topic_arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "drift" {

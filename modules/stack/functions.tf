@@ -8,11 +8,6 @@ locals {
     VALIDATION_TOPIC_ARN = module.notifications.validation_topic_arn
     ROLLBACK_TOPIC_ARN   = module.notifications.rollback_topic_arn
     METRICS_NAMESPACE    = local.metrics_namespace
-    # The rollback executor starts the control plane's deploy project on a release bundle.
-    ROLLBACK_BUILD_PROJECT = local.control.deploy_project
-    ROLLBACK_BUILD_REGION  = var.control_region
-    RELEASE_BUCKET         = local.control.release_bucket
-    RELEASE_KEY            = local.control.release_key
   }
 
   read_config_store = {
@@ -54,22 +49,15 @@ locals {
     }
     rollback_executor = {
       ReadLedger = local.read_ledger
-      # The REQUESTED row, and taking it back when the build could not be started.
+      # The REQUESTED row, and taking it back when the RollbackAccepted event could not be put.
       RecordRequest = {
         actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
         resources = [module.ledger.table_arn]
       }
-      FindReleaseBundle = {
-        actions   = ["s3:ListBucketVersions"]
-        resources = ["arn:${data.aws_partition.current.partition}:s3:::${local.control.release_bucket}"]
-      }
-      ReadReleaseBundle = {
-        actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-        resources = ["arn:${data.aws_partition.current.partition}:s3:::${local.control.release_bucket}/${local.control.release_key}"]
-      }
-      StartRollbackBuild = {
-        actions   = ["codebuild:StartBuild"]
-        resources = ["arn:${data.aws_partition.current.partition}:codebuild:${var.control_region}:${data.aws_caller_identity.current.account_id}:project/${local.control.deploy_project}"]
+      # RollbackAccepted, on this region's bus only: the function has no route out of its region.
+      AcceptRollback = {
+        actions   = ["events:PutEvents"]
+        resources = [local.default_bus_arn]
       }
       Notify = {
         actions   = ["sns:Publish"]

@@ -12,14 +12,9 @@ locals {
   functions = {
     deployment_recorder = "Records each stack update of ${var.env} in the deployment ledger"
     drift_validator     = "Compares ${var.env}'s config manifest with ${coalesce(var.promotion_source_env, var.env)}'s"
-    rollback_executor   = "Requests a rollback of ${var.env}: a REQUESTED ledger row and the deploy build that applies it"
+    rollback_executor   = "Accepts a rollback of ${var.env}: a REQUESTED ledger row and a RollbackAccepted event for the control plane's deploy build"
   }
-  # Names terraform/control_plane (modules/promotion_pipeline) gives what a rollback uses.
-  control = {
-    deploy_project = "${var.system}-control-deploy"
-    release_bucket = "${var.system}-control-config-${data.aws_caller_identity.current.account_id}"
-    release_key    = "releases/source.zip"
-  }
+  default_bus_arn = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:event-bus/default"
 }
 
 module "key" {
@@ -29,6 +24,9 @@ module "key" {
   service_principals = ["logs", "sns", "sqs", "dynamodb", "s3", "lambda", "cloudwatch", "events", "rds", "secretsmanager"]
 }
 
+# The functions run in its private subnets with no NAT: they reach only this region's services,
+# through its VPC endpoints (its default interface endpoints include sns and events, which the
+# rollback executor calls; dynamodb and s3 are gateway endpoints).
 module "network" {
   source = "../network"
 

@@ -62,7 +62,7 @@ variable "state_bucket" {
 
 variable "control_region" {
   type        = string
-  description = "Region of the control plane (terraform/control_plane): the rollback executor starts its deploy project there, on a release bundle from its config store."
+  description = "Region of the control plane (terraform/control_plane), whose deploy build applies a rollback: when it is not this env's region, the env's RollbackAccepted events are forwarded to its default bus."
 
   validation {
     condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.control_region))

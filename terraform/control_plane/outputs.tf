@@ -1,5 +1,5 @@
 output "config_bucket" {
-  description = "Name of the primary config store (release bundles go to releases/source.zip)."
+  description = "Name of the primary config store (release bundles go to releases/source.zip, which starts the pipeline, and releases/<version>/source.zip, which rollback builds use)."
   value       = module.config_store.bucket_name
 }
 

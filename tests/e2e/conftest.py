@@ -50,7 +50,8 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
 
 @pytest.fixture(scope="session")
 def aws_for() -> Callable[..., object]:
-    """`aws_for(local, "s3", "us-east-1")`: a boto3 client against a given local AWS."""
+    """`aws_for(local, "s3", "us-east-1")`: a boto3 client against a given local AWS (a plain
+    factory, so fixtures of any scope may use it)."""
 
     return lambda target, service, region: target.client(service, region)
 

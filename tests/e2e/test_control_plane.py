@@ -256,7 +256,8 @@ def test_infrarep_release_uploads_the_bundle_the_pipeline_starts_from(
 def test_control_plane_roles_have_no_wildcard_actions(deployed, aws):
     iam = aws("iam")
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("infrarep-control")]
-    assert len(roles) == 7  # replication, 2 builds, state machines, pipeline, trigger, rollback routing
+    # replication, 2 builds, state machines, pipeline, trigger, rollback routing, rollback builds
+    assert len(roles) == 8
     for role in roles:
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]

@@ -7,10 +7,12 @@ each other (each fixture is one phase of the story). The three stacks are create
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -186,8 +188,17 @@ def test_parity_report_shows_exactly_the_declared_variations(parity_report, proj
     declared = set(render.env_variables(settings_of(project), settings_of(project).env("prod")))
     assert named <= declared, named - declared
     assert {"payments", "vpc_cidr", "az_count", "deletion_protection", "allowed_origins"} <= named
+    # dev is in the control region: what forwards accepted rollbacks there exists in staging
+    # (and prod) only, a difference the parity report explains rather than calls drift.
+    only_in = {
+        finding["address"]: finding["reason"]
+        for finding in result["findings"]
+        if finding["change"] == "only_in" and finding["envs"] == ["dev", "staging"]
+    }
+    for part in ["rule", "target"]:
+        address = f"module.stack.aws_cloudwatch_event_{part}.rollback_accepted[0]"
+        assert only_in[address].startswith("only in staging: count/for_each"), only_in
     manifests = {env: entry["resources_sha256"] for env, entry in result["manifests"].items()}
-    assert manifests["dev"] == manifests["staging"], manifests  # the same stack
     assert manifests["prod"] != manifests["staging"]  # prod alone subscribes an on-call address
 
 
@@ -376,6 +387,16 @@ def test_rollback_to_an_unknown_version_names_env_and_version(prod_rolled_back, 
 CONTROL_REGION = "us-east-1"
 RELEASES = "infrarep-control-config-123456789012"
 DEPLOY_PROJECT = "infrarep-control-deploy"
+ROLLBACK_EVENT = {
+    "version": "0",
+    "id": "e2e-rollback-request-1",
+    "detail-type": "RollbackRequested",
+    "source": "infrarep",
+    "account": "123456789012",
+    "region": REGIONS["prod"],
+    "resources": [],
+    "detail": {"env": "prod", "to_version": "e2e-2", "reason": "e2e: e2e-1 is broken", "initiator": "erin"},
+}
 
 
 def rollback_command(buildspec: str, variables: dict[str, str]) -> list[str]:
@@ -385,54 +406,28 @@ def rollback_command(buildspec: str, variables: dict[str, str]) -> list[str]:
     return [re.sub(r"\$([A-Z_]+)", lambda name: variables[name.group(1)], arg) for arg in shlex.split(run)]
 
 
-@pytest.fixture
-def rollback_requested(prod_rolled_back, project: Path, target, aws_for, tmp_path_factory) -> dict:
-    """prod runs e2e-1 (rolled back). Its rollback executor, as deployed, is asked to go back to
-    e2e-2: the event its EventBridge rule delivers. The control plane is not deployed in this
-    story: its deploy project (the real buildspec) and a release bundle of e2e-2 are made here,
-    under the names the stack derives."""
-    _, started = target
-    s3 = aws_for(started, "s3", CONTROL_REGION)
-    s3.create_bucket(Bucket=RELEASES)
-    s3.put_bucket_versioning(Bucket=RELEASES, VersioningConfiguration={"Status": "Enabled"})
-    bundles = {
-        version: s3.put_object(
-            Bucket=RELEASES, Key="releases/source.zip", Body=version.encode(), Metadata={"version": version}
-        )["VersionId"]
-        for version in ("e2e-1", "e2e-2", "e2e-3")
-    }
-    buildspec = project / "modules/promotion_pipeline/buildspecs/deploy.yml"
-    aws_for(started, "codebuild", CONTROL_REGION).create_project(
-        name=DEPLOY_PROJECT,
-        source={"type": "CODEPIPELINE", "buildspec": buildspec.read_text()},
-        artifacts={"type": "CODEPIPELINE"},
-        environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
-        serviceRole="arn:aws:iam::123456789012:role/infrarep-control-builds",
-    )
+def release_checkout(project: Path, where: Path) -> Path:
+    """A git commit of the project, so `infrarep release` can bundle it; the shared project stays
+    without one (its deploys recorded source commit "unknown", which a rollback checks)."""
+    shutil.copytree(project, where, ignore=shutil.ignore_patterns(".terraform", "dist"))
+    for args in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "e2e"]):
+        git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", *args]
+        subprocess.run(git, cwd=where, check=True, capture_output=True)
+    return where
 
+
+@pytest.fixture(scope="module")
+def rollback_executor(project: Path, target, aws_for, tmp_path_factory) -> Callable[[dict], dict]:
+    """`invoke(event)`: prod's rollback executor as deployed (its zip's code and its settings),
+    run here against the local AWS, which cannot run functions itself."""
+    _, started = target
     function = aws_for(started, "lambda", REGIONS["prod"]).get_function_configuration(
         FunctionName="infrarep-prod-rollback-executor"
     )
     code = tmp_path_factory.mktemp("rollback-executor")
     with zipfile.ZipFile(project / "dist/lambda/rollback_executor.zip") as deployed:
         deployed.extractall(code)
-    request = {
-        "version": "0",
-        "id": "e2e-rollback-request-1",
-        "detail-type": "RollbackRequested",
-        "source": "infrarep",
-        "account": "123456789012",
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGIONS["prod"],
-        "resources": [],
-        "detail": {
-            "env": "prod",
-            "to_version": "e2e-2",
-            "reason": "e2e: e2e-1 is broken",
-            "initiator": "erin",
-        },
-    }
-    invoke = (
+    run_handler = (
         "import json, sys, types; import handler; "
         "context = types.SimpleNamespace(function_name='infrarep-prod-rollback-executor', "
         "function_version='$LATEST', memory_limit_in_mb=256, aws_request_id='e2e', "
@@ -451,46 +446,93 @@ def rollback_requested(prod_rolled_back, project: Path, target, aws_for, tmp_pat
         "AWS_DEFAULT_REGION": REGIONS["prod"],
         "AWS_REGION": REGIONS["prod"],
     }
-    done = subprocess.run(
-        [sys.executable, "-c", invoke],
-        input=json.dumps(request),
-        cwd=code,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {
-        "result": json.loads(done.stdout.strip().splitlines()[-1]),
-        "settings": function["Environment"]["Variables"],
-        "bundles": bundles,
+
+    def invoke(event: dict) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", run_handler],
+            input=json.dumps(event),
+            cwd=code,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    invoke.settings = function["Environment"]["Variables"]  # type: ignore[attr-defined]
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def rollback_requested(
+    prod_rolled_back, project: Path, target, infrarep: Run, rollback_executor, tmp_path_factory
+) -> dict:
+    """prod runs e2e-1 (rolled back). The control plane is deployed (its real Terraform: the
+    RollbackAccepted rule and the deploy project) and e2e-2 released to it; then prod's
+    rollback executor is asked to go back to e2e-2, with the event its EventBridge rule
+    delivers. The local AWS carries what follows as AWS would: the RollbackAccepted event on
+    eu-west-1's default bus, prod's rule forwarding it to us-east-1, the control rule starting
+    the deploy build."""
+    state_dir, _ = target
+    ok(infrarep("control-plane", "--version", "e2e-2"))
+    checkout = release_checkout(project, tmp_path_factory.mktemp("release") / "checkout")
+    release = ok(run_infrarep(checkout, state_dir, "release", "--version", "e2e-2", "--json"))
+    released = json.loads(release.stdout)
+    event = {**ROLLBACK_EVENT, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {"result": rollback_executor(event), "event": event, "release": released}
+
+
+def test_an_accepted_rollback_reaches_the_control_plane_as_a_build_of_that_version(
+    rollback_requested, rollback_executor, target, aws_for, ledger
+):
+    _, started = target
+    result = rollback_requested["result"]
+    assert (result["requested"], result["version"], result["status"]) == (True, "e2e-2", "REQUESTED")
+    assert result["accepted_event_id"]
+    # Everything the function is told names its own region's resources.
+    settings = rollback_executor.settings
+    assert {"ROLLBACK_BUILD_PROJECT", "ROLLBACK_BUILD_REGION", "RELEASE_BUCKET"}.isdisjoint(settings)
+    assert settings["ROLLBACK_TOPIC_ARN"].startswith(f"arn:aws:sns:{REGIONS['prod']}:")
+
+    newest = ledger("prod")[0]
+    assert (newest["event_type"], newest["status"], newest["version"]) == ("ROLLBACK", "REQUESTED", "e2e-2")
+    assert (newest["actor"], newest["reason"]) == ("erin", "e2e: e2e-1 is broken")
+
+    # The chain ended in one build of the deploy project, for prod and e2e-2, on e2e-2's own bundle.
+    codebuild = aws_for(started, "codebuild", CONTROL_REGION)
+    (build_id,) = codebuild.list_builds_for_project(projectName=DEPLOY_PROJECT)["ids"]
+    (build,) = codebuild.batch_get_builds(ids=[build_id])["builds"]
+    variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+    assert {name: variables[name] for name in variables if name != "DEPLOYER_ROLE_ARN"} == {
+        "DEPLOY_ENV": "prod",
+        "ROLLBACK_TO": "e2e-2",
+        "ROLLBACK_REASON": "e2e: e2e-1 is broken",
+        "ROLLBACK_ACTOR": "erin",
+        "ROLLBACK_REQUEST_ID": "e2e-rollback-request-1",
     }
+    bundle_key = "releases/e2e-2/source.zip"
+    assert (build["source"]["type"], build["source"]["location"]) == ("S3", f"{RELEASES}/{bundle_key}")
+    bundle = aws_for(started, "s3", CONTROL_REGION).get_object(Bucket=RELEASES, Key=bundle_key)
+    assert bundle["Metadata"]["sha256"] == rollback_requested["release"]["sha256"]
+    with zipfile.ZipFile(io.BytesIO(bundle["Body"].read())) as archive:
+        assert json.loads(archive.read("RELEASE.json"))["version"] == "e2e-2"
+
+    # A redelivered request is recorded once and starts no second build.
+    again = rollback_executor(rollback_requested["event"])
+    assert again["already_requested"] is True and again["accepted_event_id"] is None
+    assert codebuild.list_builds_for_project(projectName=DEPLOY_PROJECT)["ids"] == [build_id]
 
 
 def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
     rollback_requested, infrarep: Run, target, aws_for, ledger
 ):
     _, started = target
-    result = rollback_requested["result"]
-    assert (result["requested"], result["version"], result["status"]) == (True, "e2e-2", "REQUESTED")
-    assert rollback_requested["settings"]["ROLLBACK_BUILD_PROJECT"] == DEPLOY_PROJECT  # as the stack wired it
-    assert rollback_requested["settings"]["ROLLBACK_BUILD_REGION"] == CONTROL_REGION
-
-    # The request landed: a REQUESTED row, and a build of the deploy project for prod and e2e-2 on
-    # e2e-2's release bundle.
-    newest = ledger("prod")[0]
-    assert (newest["event_type"], newest["status"], newest["version"]) == ("ROLLBACK", "REQUESTED", "e2e-2")
-    assert (newest["actor"], newest["reason"]) == ("erin", "e2e: e2e-1 is broken")
     codebuild = aws_for(started, "codebuild", CONTROL_REGION)
     (build_id,) = codebuild.list_builds_for_project(projectName=DEPLOY_PROJECT)["ids"]
-    assert build_id == result["build_id"]
     (build,) = codebuild.batch_get_builds(ids=[build_id])["builds"]
     variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
-    assert (variables["DEPLOY_ENV"], variables["ROLLBACK_TO"]) == ("prod", "e2e-2")
-    assert build["sourceVersion"] == rollback_requested["bundles"]["e2e-2"]
-    assert (build["source"]["type"], build["source"]["location"]) == ("S3", f"{RELEASES}/releases/source.zip")
 
     # A REQUESTED row alone changes nothing: prod still runs e2e-1, and status says so.
     def prod_status() -> dict:
@@ -501,11 +543,11 @@ def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
     assert before["version"] == "e2e-1"
     assert (before["last_attempt"]["event"], before["last_attempt"]["status"]) == ("ROLLBACK", "REQUESTED")
 
-    # What that build runs flips it.
+    # What that build runs (the project's buildspec, from the control plane's Terraform) flips it.
     (project,) = codebuild.batch_get_projects(names=[DEPLOY_PROJECT])["projects"]
+    assert project["source"]["buildspec"] == build["source"]["buildspec"]
     command = rollback_command(build["source"]["buildspec"], variables)
     assert command[:6] == ["infrarep", "rollback", "--env", "prod", "--to", "e2e-2"]
-    assert project["source"]["buildspec"] == build["source"]["buildspec"]
     ok(infrarep(*command[1:]))
 
     newest = ledger("prod")[0]

@@ -1,8 +1,10 @@
-"""Rollback executor: a request writes ROLLBACK / REQUESTED and starts the deploy build that
-applies it; nothing it writes says the env runs another version."""
+"""Rollback executor: a request writes ROLLBACK / REQUESTED and puts RollbackAccepted (the
+concrete version) on its own region's default bus; nothing it writes says the env runs another
+version, and it calls nothing outside its region."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,56 +12,42 @@ import boto3
 import executor
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from infrarep import records
 from infrarep.records import EventType, LedgerEntry, Status
 
-from .conftest import LEDGER, ledger_entries
+from .conftest import LEDGER, REGION, ledger_entries
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-CONTROL_REGION = "us-east-1"
-PROJECT = "infrarep-control-deploy"
-RELEASES = "infrarep-control-config-123456789012"
-BUNDLE = "releases/source.zip"
 REQUESTED_AT = "2026-11-23T10:00:00Z"
+ACCEPTED_INBOX = "rollback-accepted-inbox"
 
 
 class World:
-    """prod's ledger, the control plane's release bundles and deploy project, and what was sent."""
+    """prod's ledger, and what reached the function's region's default bus and topic."""
 
     def __init__(self, dynamodb: Any, handler: Any) -> None:
         self.dynamodb = dynamodb
-        self.s3 = boto3.client("s3", region_name=CONTROL_REGION)
-        self.codebuild = boto3.client("codebuild", region_name=CONTROL_REGION)
-        self.s3.create_bucket(Bucket=RELEASES)
-        self.s3.put_bucket_versioning(Bucket=RELEASES, VersioningConfiguration={"Status": "Enabled"})
-        self.bundles: dict[str, str] = {}
-        self.started: list[dict[str, Any]] = []
-        # What the function really sends to CodeBuild, read off its own client.
-        handler.control("codebuild", CONTROL_REGION).meta.events.register(
-            "provide-client-params.codebuild.StartBuild",
-            lambda params, **_: self.started.append(dict(params)),
+        self.events = boto3.client("events", region_name=REGION)
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        # A rule on the default bus, as the stack's forwarding rule matches, into a queue to read.
+        self.inbox = self.sqs.create_queue(QueueName=ACCEPTED_INBOX)["QueueUrl"]
+        inbox_arn = self.sqs.get_queue_attributes(QueueUrl=self.inbox, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.events.put_rule(
+            Name="rollback-accepted",
+            EventPattern=json.dumps({"source": ["infrarep"], "detail-type": ["RollbackAccepted"]}),
         )
+        self.events.put_targets(Rule="rollback-accepted", Targets=[{"Id": "inbox", "Arn": inbox_arn}])
+        # Every call the function makes, by service and region: it must stay in its own.
+        self.calls: list[tuple[str, str, str]] = []
+        for client in (handler.dynamodb(), handler.sns(), handler.events()):
+            client.meta.events.register("before-call", self._record)
 
-    def create_project(self) -> None:
-        self.codebuild.create_project(
-            name=PROJECT,
-            # The real project's source is CODEPIPELINE; plain moto insists on a location.
-            source={"type": "S3", "location": f"{RELEASES}/{BUNDLE}"},
-            artifacts={"type": "NO_ARTIFACTS"},
-            environment={
-                "type": "ARM_CONTAINER",
-                "image": "aws/codebuild/amazonlinux-aarch64-standard:3.0",
-                "computeType": "BUILD_GENERAL1_SMALL",
-            },
-            serviceRole="arn:aws:iam::123456789012:role/infrarep-control-builds",
-        )
-
-    def release(self, version: str) -> None:
-        put = self.s3.put_object(
-            Bucket=RELEASES, Key=BUNDLE, Body=f"zip of {version}".encode(), Metadata={"version": version}
-        )
-        self.bundles[version] = put["VersionId"]
+    def _record(self, model: Any, context: Any, **_: Any) -> None:
+        self.calls.append((model.service_model.service_name, context["client_region"], model.name))
 
     def row(
         self,
@@ -83,28 +71,23 @@ class World:
         self.dynamodb.put_item(TableName=LEDGER, Item=entry.to_attribute_values())
         return entry
 
-    def builds(self) -> list[dict[str, Any]]:
-        ids = self.codebuild.list_builds_for_project(projectName=PROJECT)["ids"]
-        return self.codebuild.batch_get_builds(ids=ids)["builds"] if ids else []
+    def accepted(self) -> list[dict[str, Any]]:
+        """Every RollbackAccepted event so far, as EventBridge delivered it."""
+        found: list[dict[str, Any]] = []
+        while batch := self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10).get("Messages"):
+            for message in batch:
+                found.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
+        return found
 
 
 @pytest.fixture
 def world(function_env, ledger, make_topic, executor_handler) -> World:
     topic = make_topic("rollback")
-    function_env(
-        ENV="prod",
-        LEDGER_TABLE=LEDGER,
-        ROLLBACK_TOPIC_ARN=topic.arn,
-        ROLLBACK_BUILD_PROJECT=PROJECT,
-        ROLLBACK_BUILD_REGION=CONTROL_REGION,
-        RELEASE_BUCKET=RELEASES,
-        RELEASE_KEY=BUNDLE,
-    )
+    function_env(ENV="prod", LEDGER_TABLE=LEDGER, ROLLBACK_TOPIC_ARN=topic.arn)
     built = World(ledger, executor_handler)
     built.topic = topic
-    built.create_project()
     for day, version in enumerate(("v6", "v7")):
-        built.release(version)
         built.row(version, T0 + timedelta(days=day))
     return built
 
@@ -126,11 +109,13 @@ def event(event_id: str = "evt-1", **detail: Any) -> dict[str, Any]:
     }
 
 
-def overrides(started: dict[str, Any]) -> dict[str, str]:
-    return {item["name"]: item["value"] for item in started["environmentVariablesOverride"]}
+def accepted_detail(world: World) -> dict[str, Any]:
+    (accepted,) = world.accepted()
+    assert (accepted["source"], accepted["detail-type"]) == ("infrarep", "RollbackAccepted")
+    return accepted["detail"]
 
 
-def test_a_request_writes_requested_and_starts_the_deploy_build_of_that_version(
+def test_a_request_writes_requested_and_puts_the_accepted_event_with_that_version(
     world, executor_handler, lambda_context, metric_sum
 ):
     result = executor_handler.handler(event(), lambda_context)
@@ -147,40 +132,44 @@ def test_a_request_writes_requested_and_starts_the_deploy_build_of_that_version(
     assert records.latest_successful(ledger_entries(world.dynamodb, "prod")).version == "v7"
     assert metric_sum("EnvironmentUpdate", Env="prod") is None
 
-    (started,) = world.started
-    assert started["projectName"] == PROJECT
-    assert overrides(started) == {
-        "DEPLOY_ENV": "prod",
-        "ROLLBACK_TO": "v6",
-        "ROLLBACK_REASON": "v7 checkout errors",
-        "ROLLBACK_ACTOR": "alice",
-        "ROLLBACK_REQUEST_ID": "evt-1",
+    assert accepted_detail(world) == {
+        "env": "prod",
+        "to_version": "v6",
+        "reason": "v7 checkout errors",
+        "actor": "alice",
+        "request_id": "evt-1",
+        "requested_at": "2026-11-23T10:00:00.000000Z",
     }
-    assert (started["sourceTypeOverride"], started["sourceLocationOverride"]) == (
-        "S3",
-        f"{RELEASES}/{BUNDLE}",
-    )
-    assert started["sourceVersion"] == world.bundles["v6"]  # v6's code, not the newest bundle
-    (build,) = world.builds()
-    assert build["id"] == result["build_id"]
+    assert result["accepted_event_id"]
 
     (note,) = world.topic.messages()
     assert note["subject"] == "infrarep: rollback of prod to v6 requested"
-    assert note["message"]["build_id"] == result["build_id"]
+    assert note["message"]["accepted_event_id"] == result["accepted_event_id"]
     assert note["message"]["status"] == "REQUESTED"
     assert "requested by alice (v7 checkout errors)" in note["message"]["summary"]
 
 
-def test_without_a_version_it_requests_the_one_before_the_running_one(
+def test_it_calls_only_services_of_its_own_region(world, executor_handler, lambda_context):
+    executor_handler.handler(event(), lambda_context)
+
+    assert {(service, region) for service, region, _ in world.calls} == {
+        ("dynamodb", REGION),
+        ("events", REGION),
+        ("sns", REGION),
+    }
+    assert ("events", REGION, "PutEvents") in world.calls
+
+
+def test_previous_becomes_the_concrete_version_before_the_running_one(
     world, executor_handler, lambda_context
 ):
     executor_handler.handler(event("evt-1", to_version=None), lambda_context)
-    assert overrides(world.started[-1])["ROLLBACK_TO"] == "v6"
+    assert accepted_detail(world)["to_version"] == "v6"
 
     # Once v6 was really rolled back to (an applied ROLLBACK), "previous" is v7 again.
     world.row("v6", T0 + timedelta(days=3), event_type=EventType.ROLLBACK)
     executor_handler.handler(event("evt-2", to_version="previous"), lambda_context)
-    assert overrides(world.started[-1])["ROLLBACK_TO"] == "v7"
+    assert accepted_detail(world)["to_version"] == "v7"
 
 
 def test_a_rollback_row_that_applied_nothing_does_not_move_previous(world, executor_handler, lambda_context):
@@ -189,16 +178,16 @@ def test_a_rollback_row_that_applied_nothing_does_not_move_previous(world, execu
 
     executor_handler.handler(event(to_version=None), lambda_context)
 
-    assert overrides(world.started[-1])["ROLLBACK_TO"] == "v6"
+    assert accepted_detail(world)["to_version"] == "v6"
 
 
-def test_a_redelivered_request_starts_no_second_build(world, executor_handler, lambda_context):
+def test_a_redelivered_request_puts_nothing_twice(world, executor_handler, lambda_context):
     first = executor_handler.handler(event(), lambda_context)
     again = executor_handler.handler(event(), lambda_context)
 
-    assert again["already_requested"] is True and again["build_id"] is None
+    assert again["already_requested"] is True and again["accepted_event_id"] is None
     assert again["deployed_at"] == first["deployed_at"]
-    assert len(world.builds()) == 1
+    assert len(world.accepted()) == 1
     assert [row.status for row in ledger_entries(world.dynamodb, "prod")].count(Status.REQUESTED) == 1
     assert len(world.topic.messages()) == 1  # nobody is told twice
 
@@ -217,23 +206,32 @@ def test_the_same_request_direct_or_from_step_functions_is_keyed_on_its_id(
     executor_handler.handler(direct, lambda_context)
     executor_handler.handler(direct, lambda_context)
 
-    assert len(world.builds()) == 1
-    assert overrides(world.started[0])["ROLLBACK_REQUEST_ID"] == "soak-staging-42"
+    assert accepted_detail(world)["request_id"] == "soak-staging-42"
 
 
-def test_when_the_build_cannot_start_nothing_stays_requested_and_a_retry_starts_it(
+def test_when_the_event_cannot_be_put_nothing_stays_requested_and_a_retry_puts_it(
     world, executor_handler, lambda_context
 ):
-    world.codebuild.delete_project(name=PROJECT)
-
-    with pytest.raises(ClientError, match="ResourceNotFoundException"):
-        executor_handler.handler(event(), lambda_context)
+    with Stubber(executor_handler.events()) as bus_down:
+        bus_down.add_client_error("put_events", "ServiceUnavailable", http_status_code=503)
+        with pytest.raises(ClientError, match="ServiceUnavailable"):
+            executor_handler.handler(event(), lambda_context)
     assert [row.status for row in ledger_entries(world.dynamodb, "prod")] == [Status.SUCCEEDED] * 2
 
-    world.create_project()
     result = executor_handler.handler(event(), lambda_context)  # the retry of the same event
-    assert result["requested"] is True and result["build_id"]
-    assert len(world.builds()) == 1
+    assert result["requested"] is True and result["accepted_event_id"]
+    assert accepted_detail(world)["to_version"] == "v6"
+
+
+def test_an_entry_eventbridge_rejects_is_an_error_and_takes_the_row_back(
+    world, executor_handler, lambda_context
+):
+    rejected = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "boom"}]}
+    with Stubber(executor_handler.events()) as bus:
+        bus.add_response("put_events", rejected)
+        with pytest.raises(executor.EventNotPut, match="RollbackAccepted: InternalFailure: boom"):
+            executor_handler.handler(event(), lambda_context)
+    assert [row.status for row in ledger_entries(world.dynamodb, "prod")] == [Status.SUCCEEDED] * 2
 
 
 @pytest.mark.parametrize(
@@ -260,23 +258,10 @@ def test_a_version_that_cannot_be_restored_is_refused_and_nothing_is_written(
 
     assert result == {"requested": False, "env": "prod", "request_id": "evt-1", "error": error}
     assert ledger_entries(world.dynamodb, "prod") == rows_before
-    assert world.started == []
+    assert world.accepted() == []
     (note,) = world.topic.messages()
     assert note["subject"] == "infrarep: rollback of prod not requested"
     assert error in note["message"]["summary"]
-
-
-def test_a_version_without_a_release_bundle_is_refused(world, executor_handler, lambda_context):
-    world.row("v5", T0 - timedelta(days=1))  # deployed from a laptop: never bundled
-
-    result = executor_handler.handler(event(to_version="v5"), lambda_context)
-
-    assert result["requested"] is False
-    assert result["error"] == (
-        f"s3://{RELEASES}/{BUNDLE} holds no release bundle of version 'v5': "
-        "roll it back with `infrarep rollback` from a checkout of its commit"
-    )
-    assert world.started == []
 
 
 @pytest.mark.parametrize(
@@ -300,14 +285,14 @@ def test_bad_input_names_the_field_and_changes_nothing(
     with pytest.raises(executor.InvalidEvent, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         executor_handler.handler(request_, lambda_context)
     assert [row.status for row in ledger_entries(world.dynamodb, "prod")] == [Status.SUCCEEDED] * 2
-    assert world.started == []
+    assert world.accepted() == []
 
 
 def test_missing_settings_are_named(world, executor_handler, lambda_context, monkeypatch):
-    monkeypatch.delenv("ROLLBACK_BUILD_PROJECT")
-    monkeypatch.delenv("RELEASE_BUCKET")
+    monkeypatch.delenv("LEDGER_TABLE")
+    monkeypatch.delenv("ROLLBACK_TOPIC_ARN")
     with pytest.raises(
         executor.MissingSetting,
-        match="environment variable ROLLBACK_BUILD_PROJECT, RELEASE_BUCKET is not set",
+        match="environment variable LEDGER_TABLE, ROLLBACK_TOPIC_ARN is not set",
     ):
         executor_handler.handler(event(), lambda_context)

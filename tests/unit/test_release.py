@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import cli, release, runner
+from infrarep import cli, records, release, runner
+from infrarep.app.release import store_release
 from infrarep.errors import ConfigError, InfrarepError
 
 
@@ -131,3 +132,64 @@ def test_a_version_that_cannot_label_a_release_is_refused_before_anything_runs(r
         release.build(repo, "v 1")
     with pytest.raises(ConfigError, match=r"--version: 'a/b' is not a version"):
         runner.current_release(repo, "a/b")
+
+
+STORE = "infrarep-control-config-123456789012"
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=STORE)
+        client.put_bucket_versioning(Bucket=STORE, VersioningConfiguration={"Status": "Enabled"})
+        yield client
+
+
+def test_each_version_keeps_its_own_key_beside_the_pipelines():
+    assert release.version_key("v1.2") == "releases/v1.2/source.zip"
+    assert release.version_key("e2e-2") != release.BUNDLE_KEY
+    with pytest.raises(records.InvalidRecord, match="is not a version"):
+        release.version_key("../x")
+
+
+def test_a_release_is_stored_at_its_version_key_and_at_the_pipelines_key(repo, s3):
+    first, second = release.build(repo, "v1"), release.build(repo, "v2")
+
+    store_release(s3, STORE, first)
+    latest = store_release(s3, STORE, second)
+
+    for bundle in (first, second):
+        kept = s3.get_object(Bucket=STORE, Key=f"releases/{bundle.version}/source.zip")
+        assert kept["Body"].read() == bundle.data
+        assert kept["Metadata"] == {
+            "version": bundle.version,
+            "source-commit": bundle.source_commit,
+            "sha256": bundle.sha256,
+        }
+    pipeline = s3.get_object(Bucket=STORE, Key=release.BUNDLE_KEY)
+    assert pipeline["VersionId"] == latest and pipeline["Body"].read() == second.data
+
+
+def test_a_version_key_is_written_once(repo, s3):
+    bundle = release.build(repo, "v1")
+    store_release(s3, STORE, bundle)
+    store_release(s3, STORE, bundle)  # the same bundle again: nothing to refuse
+
+    (repo / "Makefile").write_text("deploy:\n\t@echo other\n")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "two")
+    other = release.build(repo, "v1")
+    with pytest.raises(InfrarepError, match="version v1 was released before as another bundle") as refused:
+        store_release(s3, STORE, other)
+    assert "release under a new --version" in (refused.value.hint or "")
+
+    key = release.version_key("v1")
+    assert len(s3.list_object_versions(Bucket=STORE, Prefix=key)["Versions"]) == 1
+    assert s3.get_object(Bucket=STORE, Key=key)["Body"].read() == bundle.data
+    # The pipeline was not started with the refused bundle either.
+    assert s3.get_object(Bucket=STORE, Key=release.BUNDLE_KEY)["Body"].read() == bundle.data

@@ -210,7 +210,8 @@ def release(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Bundle the repository at HEAD (+ RELEASE.json) and upload it as the control plane's
+    """Bundle the repository at HEAD (+ RELEASE.json) and upload it to the control plane's
+    config store: at releases/<version>/source.zip (once; rollback builds use it), then as
     releases/source.zip, which starts the promotion pipeline. Refuses uncommitted changes."""
     from .app import release as use_case
 

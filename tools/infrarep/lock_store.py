@@ -9,14 +9,16 @@ from typing import Any
 
 from .errors import InfrarepError
 
-_TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
+CONDITION_FAILED = {"PreconditionFailed", "ConditionalRequestConflict"}
+"""Codes S3 answers a conditional write (IfNoneMatch, IfMatch) with when the condition fails."""
 
 
 class LockUnavailable(InfrarepError):
     """The state bucket holding env locks could not be reached or written."""
 
 
-def _code(err: Exception) -> str:
+def error_code(err: Exception) -> str:
+    """The AWS error code of a botocore error; "" for anything else."""
     response = getattr(err, "response", None)
     return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
@@ -37,7 +39,7 @@ class S3LockStore:
                 Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*", ContentType="application/json"
             )
         except Exception as err:  # botocore's errors: told apart by their code
-            if _code(err) in _TAKEN:
+            if error_code(err) in CONDITION_FAILED:
                 return False
             raise self._unavailable(key, "cannot write", err) from err
         return True
@@ -47,7 +49,7 @@ class S3LockStore:
             found = self.s3.get_object(Bucket=self.bucket, Key=key)
             data: bytes = found["Body"].read()
         except Exception as err:
-            if _code(err) in {"NoSuchKey", "404"}:
+            if error_code(err) in {"NoSuchKey", "404"}:
                 return None
             raise self._unavailable(key, "cannot read", err) from err
         return data, str(found["ETag"])
@@ -56,13 +58,13 @@ class S3LockStore:
         try:
             self.s3.delete_object(Bucket=self.bucket, Key=key, IfMatch=tag)
         except Exception as err:
-            if _code(err) in {*_TAKEN, "NoSuchKey", "404"}:
+            if error_code(err) in {*CONDITION_FAILED, "NoSuchKey", "404"}:
                 return False
             raise self._unavailable(key, "cannot delete", err) from err
         return True
 
     def _unavailable(self, key: str, what: str, err: Exception) -> LockUnavailable:
-        if _code(err) == "NoSuchBucket":
+        if error_code(err) == "NoSuchBucket":
             return LockUnavailable(
                 f"s3://{self.bucket}: no such state bucket, so no env lock",
                 hint="create it: infrarep bootstrap",

@@ -4,6 +4,11 @@ A bundle is every file git tracks at HEAD plus RELEASE.json (version and source 
 reproducible zip: the same commit and version give the same bytes. The pipeline's builds run
 `make deploy` in the unpacked bundle, where there is no .git: deploy reads the version from
 RELEASE.json (`recorded`).
+
+Each bundle is stored twice in the control plane's config store: at BUNDLE_KEY, whose new
+object versions start the promotion pipeline, and at its version's own key (`version_key`),
+written once and never replaced, where a requested rollback's build finds that version's code
+without looking anything up (modules/promotion_pipeline/rollback_build.tf).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import posixpath
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +29,25 @@ from .records import InvalidRecord, check_version
 RELEASE_FILE = "RELEASE.json"
 BUNDLE_KEY = "releases/source.zip"  # modules/promotion_pipeline's source_object_key
 _IN_A_CHECKOUT = "a bundle is one git commit: run this in a git checkout of the project, with git installed"
+
+
+def version_key(version: str) -> str:
+    """`releases/<version>/source.zip`: the key the bundle of `version` keeps (BUNDLE_KEY with
+    the version as one more folder; modules/promotion_pipeline derives the same)."""
+    folder, name = posixpath.split(BUNDLE_KEY)
+    return posixpath.join(folder, check_version(version), name)
+
+
+def conflicting_bundle(bundle: Bundle, stored_sha256: str | None) -> InfrarepError | None:
+    """Why the bundle cannot take its version's key, already holding a bundle with `stored_sha256`;
+    None when that is this very bundle (the same commit released again under the same version)."""
+    if stored_sha256 == bundle.sha256:
+        return None
+    return InfrarepError(
+        f"release: version {bundle.version} was released before as another bundle "
+        f"(sha256:{stored_sha256 or 'unknown'}, this one sha256:{bundle.sha256})",
+        hint="a version names one bundle for good (rollbacks build from it): release under a new --version",
+    )
 
 
 @dataclass(frozen=True)

@@ -1101,7 +1101,8 @@ def _patch_autoscaling_tags() -> None:
 # container runtime), so such targets are logged as not delivered and PutEvents succeeds.
 
 _DELIVERED_SERVICES = {"logs", "sqs", "events"}
-_delivery_lock = threading.Lock()
+# Reentrant: delivering to another bus delivers that bus's rules from within this delivery.
+_delivery_lock = threading.RLock()
 _log = logging.getLogger("infrarep_local_aws")
 
 
@@ -1127,6 +1128,64 @@ def _patch_event_delivery() -> None:
                 original(self, *args, **kwargs)
             finally:
                 self.targets = all_targets
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+# --- EventBridge -> CodeBuild ---------------------------------------------------------------------
+#
+# moto raises NotImplementedError for a rule target that is a CodeBuild project. AWS starts a
+# build of that project (the target's ARN) with the target's input, after its InputTransformer,
+# as the StartBuild request (the API's camelCase fields: sourceVersion, sourceTypeOverride,
+# environmentVariablesOverride, ...). Here the build starts through moto's CodeBuild backend
+# with those fields and reads back as one started through the API does (`started_build`). A
+# build that cannot start is logged as not delivered; PutEvents still succeeds, as in AWS
+# (where the event would go to the target's DLQ). Wraps the delivery patch above, so it is
+# installed after it; backends see one request at a time (`backend_access`), so the rule's
+# targets can be narrowed for the other deliveries without a lock.
+
+
+def _patch_codebuild_event_targets() -> None:
+    from moto.codebuild.models import codebuild_backends
+    from moto.events.models import Rule
+    from moto.events.utils import EventTemplateParser
+    from moto.utilities.arns import parse_arn
+
+    deliver_to_others = Rule.send_to_targets
+
+    def start_build(target: Mapping[str, Any], event: dict[str, Any]) -> str:
+        transformer = target.get("InputTransformer")
+        if transformer:
+            request = EventTemplateParser.parse(
+                input_template=transformer.get("InputTemplate"),
+                input_paths_map=transformer.get("InputPathsMap", {}),
+                event=event,
+            )
+        else:
+            request = json.loads(target["Input"]) if target.get("Input") else {}
+        arn = parse_arn(target["Arn"])
+        backend = codebuild_backends[arn.account][arn.region]
+        project = backend.codebuild_projects[arn.resource_id]
+        build = backend.start_build(
+            arn.resource_id, request.get("sourceVersion"), request.get("artifactsOverride")
+        )
+        build.update(started_build(project.project_metadata, request))  # the history holds this dict
+        return str(build["id"])
+
+    def send_to_targets(self: Rule, event: dict[str, Any], transform_input: bool = True) -> None:
+        builds = [target for target in self.targets if target["Arn"].split(":")[2] == "codebuild"]
+        if builds and self.event_pattern.matches_event(event):
+            for target in builds:
+                try:
+                    _log.info("rule %s started build %s", self.name, start_build(target, event))
+                except Exception as err:  # a failed delivery never fails PutEvents
+                    _log.warning("event for rule %s not delivered to %s: %r", self.name, target["Arn"], err)
+        all_targets = self.targets
+        self.targets = [target for target in all_targets if target not in builds]
+        try:
+            deliver_to_others(self, event, transform_input)
+        finally:
+            self.targets = all_targets
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
@@ -1352,6 +1411,7 @@ def install_extensions() -> None:
     _patch_xray()
     _patch_autoscaling_tags()
     _patch_event_delivery()
+    _patch_codebuild_event_targets()  # wraps the delivery above
     _patch_security_group_rule_descriptions()
     _patch_rds()
     _patch_sqs_redrive_policy()

@@ -45,6 +45,17 @@ run "has_gateway_endpoints_for_s3_and_dynamodb" {
   }
 }
 
+# The functions have no NAT: the rollback executor's ledger (DynamoDB), topic (SNS) and
+# RollbackAccepted event (EventBridge) are reached through this region's endpoints.
+run "reaches_what_the_rollback_executor_calls_without_nat" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for service in ["events", "sns"] : contains(keys(aws_vpc_endpoint.interface), service)]) && contains(keys(aws_vpc_endpoint.gateway), "dynamodb")
+    error_message = "expected interface endpoints for events and sns and a gateway endpoint for dynamodb"
+  }
+}
+
 run "rejects_a_small_vpc" {
   command = plan
 
