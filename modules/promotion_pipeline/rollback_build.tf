@@ -57,7 +57,7 @@ resource "aws_iam_role_policy" "rollback_build" {
   policy = data.aws_iam_policy_document.rollback_build.json
 }
 
-# The build's own role reads the bundle of the version it rolls back to.
+# The deploy build's role reads the bundle of the version it rolls back to.
 data "aws_iam_policy_document" "read_version_bundles" {
   statement {
     sid       = "ReadVersionBundles"
@@ -68,7 +68,7 @@ data "aws_iam_policy_document" "read_version_bundles" {
 
 resource "aws_iam_role_policy" "read_version_bundles" {
   name   = "read-version-bundles"
-  role   = aws_iam_role.codebuild.id
+  role   = aws_iam_role.build["deploy"].id
   policy = data.aws_iam_policy_document.read_version_bundles.json
 }
 
