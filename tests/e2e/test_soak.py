@@ -237,14 +237,17 @@ def test_only_the_validate_build_may_start_the_rollback_machine(deployed, aws):
     rollback = state_machine_arn(aws, ROLLBACK)
 
     def starts(role: str) -> list[list[str]]:
-        (name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
-        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-        document = json.loads(document) if isinstance(document, str) else document
-        return [
-            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            for statement in document["Statement"]
-            if "states:StartExecution" in statement["Action"]
-        ]
+        """The resources of every statement of the role's inline policies that starts executions."""
+        found = []
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            found += [
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                for statement in document["Statement"]
+                if "states:StartExecution" in statement["Action"]
+            ]
+        return found
 
     assert starts("infrarep-control-validate-build") == [[rollback]]
     assert starts("infrarep-control-deploy-build") == []
