@@ -125,7 +125,7 @@ def build(
         staging.mkdir()
         requirements = source_dir / REQUIREMENTS
         if requirements.exists() and _has_requirements(requirements):
-            _install_dependencies(name, requirements, staging)
+            _install_dependencies(requirements, staging)
         for relative, path in _function_files(source_dir):
             _copy(path, staging / relative)
         for item in shared:
@@ -144,7 +144,7 @@ def _has_requirements(requirements: Path) -> bool:
     )
 
 
-def _install_dependencies(name: str, requirements: Path, target: Path) -> None:
+def _install_dependencies(requirements: Path, target: Path) -> None:
     argv = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-compile", "--only-binary=:all:",
