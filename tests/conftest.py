@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from .moto_world import MOTO_REGION, isolate_aws_env
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL_CONFIG = ROOT / "envs" / "environments.yaml"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's AWS, in-process, with nothing able to reach a real account or a local endpoint."""
+    from moto import mock_aws
+
+    isolate_aws_env(monkeypatch, MOTO_REGION)
+    with mock_aws():
+        yield
 
 
 def _deep_update(target: dict[str, Any], changes: dict[str, Any]) -> None:

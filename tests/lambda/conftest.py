@@ -20,13 +20,14 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from infrarep import package, records
 
+from ..moto_world import MOTO_REGION as REGION
+from ..moto_world import create_bucket, create_ledger_table
+
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 FUNCTIONS = package.functions(LAMBDA_SRC)["control"]
-REGION = "eu-west-1"
 
 for _function in FUNCTIONS:
     if str(LAMBDA_SRC / _function) not in sys.path:
@@ -71,28 +72,9 @@ def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dummy credentials and one region; nothing can reach a real account or a local endpoint."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_CA_BUNDLE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
+@pytest.fixture(autouse=True)
+def powertools_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "infrarep-test")
-
-
-@pytest.fixture
-def aws(aws_env: None) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 @pytest.fixture
@@ -132,29 +114,7 @@ CONFIG_BUCKET = "infrarep-config"
 def ledger(aws: None) -> Any:
     """The ledger table exactly as the contract describes it; returns a dynamodb client."""
     client = boto3.client("dynamodb", region_name=REGION)
-    client.create_table(
-        TableName=LEDGER,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "env", "AttributeType": "S"},
-            {"AttributeName": "deployed_at", "AttributeType": "S"},
-            {"AttributeName": "version", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "env", "KeyType": "HASH"},
-            {"AttributeName": "deployed_at", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": records.VERSION_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "version", "KeyType": "HASH"},
-                    {"AttributeName": "deployed_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_ledger_table(client, LEDGER)
     return client
 
 
@@ -172,8 +132,7 @@ def ledger_entries(client: Any, env: str) -> list[records.LedgerEntry]:
 def config_bucket(aws: None) -> Any:
     """The versioned config store; returns an s3 client."""
     client = boto3.client("s3", region_name=REGION)
-    client.create_bucket(Bucket=CONFIG_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    client.put_bucket_versioning(Bucket=CONFIG_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    create_bucket(client, CONFIG_BUCKET, REGION, versioned=True)
     return client
 
 

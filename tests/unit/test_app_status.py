@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from infrarep import config, ledger, records, render
 from infrarep.app.status import env_statuses
+
+from ..ledger_rows import row
+from ..moto_world import create_bucket, create_ledger_table
 
 REPO = Path(__file__).parents[2]
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -27,63 +28,27 @@ class _Runner:
         return ledger.make_clients(region)
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    from moto import mock_aws
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield
-
-
 def _deployed(settings: config.Settings, env: config.EnvSettings, rows: list[records.LedgerEntry]) -> None:
     """The env's state with its stack output, its ledger table, and `rows` in it."""
     clients = ledger.make_clients(env.region)
     stack = {"ledger_table_name": f"{env.name}-ledger", "config_bucket": f"{env.name}-config"}
     bucket = render.state_bucket(settings, env.region)
-    if env.region == "us-east-1":
-        clients.s3.create_bucket(Bucket=bucket)
-    else:
-        clients.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": env.region})
+    create_bucket(clients.s3, bucket, env.region)
     state = {"version": 4, "outputs": {"stack": {"value": stack, "type": "object"}}}
     clients.s3.put_object(Bucket=bucket, Key=records.state_key(env.name), Body=json.dumps(state).encode())
-    clients.dynamodb.create_table(
-        TableName=stack["ledger_table_name"],
-        KeySchema=[
-            {"AttributeName": records.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": records.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": records.PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": records.SORT_KEY, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_ledger_table(clients.dynamodb, stack["ledger_table_name"])
     where = ledger.EnvResources(env.name, env.region, stack["ledger_table_name"], stack["config_bucket"])
     for entry in rows:
         ledger.record(clients, where, entry)
 
 
-def _row(env: str, version: str, status: records.Status) -> records.LedgerEntry:
-    return records.LedgerEntry.create(
-        env=env,
-        at=NOW,
-        event_id=f"{env}-{version}-{status}",
-        version=version,
-        source_commit="abc123",
-        event_type=records.EventType.DEPLOY,
-        status=status,
-        actor="ci",
-        plan_digest="sha256-of-the-applied-plan",
-    )
-
-
 def test_each_env_shows_what_its_own_ledger_says_and_a_new_env_is_never_deployed(aws):
     settings = config.load(REPO / "envs" / "environments.yaml")
     dev, staging, prod = settings.ordered()
-    _deployed(settings, dev, [_row("dev", "v2", records.Status.SUCCEEDED)])
-    _deployed(settings, staging, [_row("staging", "v1", records.Status.FAILED)])
+    _deployed(settings, dev, [row(records.EventType.DEPLOY, records.Status.SUCCEEDED, NOW, "v2", env="dev")])
+    _deployed(
+        settings, staging, [row(records.EventType.DEPLOY, records.Status.FAILED, NOW, "v1", env="staging")]
+    )
 
     shown = env_statuses(_Runner(settings), [dev, staging, prod])  # type: ignore[arg-type]
 

@@ -14,6 +14,8 @@ import pytest
 from infrarep import config, env_lock, lock_store
 from infrarep.runner import Runner
 
+from ..moto_world import create_bucket
+
 REPO = Path(__file__).parents[2]
 
 NOW = datetime(2026, 12, 2, 7, 12, 3, tzinfo=UTC)
@@ -190,19 +192,12 @@ def test_the_lock_sits_beside_the_env_state():
 
 
 @pytest.fixture
-def s3(monkeypatch):
+def s3(aws):
     import boto3
-    from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="infrarep-tfstate-us-east-1")
-        client.put_bucket_versioning(
-            Bucket="infrarep-tfstate-us-east-1", VersioningConfiguration={"Status": "Enabled"}
-        )
-        yield client
+    client = boto3.client("s3", region_name="us-east-1")
+    create_bucket(client, "infrarep-tfstate-us-east-1", "us-east-1", versioned=True)
+    return client
 
 
 def test_s3_writes_a_lock_only_where_none_is_and_deletes_only_the_version_it_read(s3):

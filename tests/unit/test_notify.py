@@ -13,10 +13,11 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from infrarep import drift, ledger, notify, plans, records
 from infrarep.drift import DriftReport, Kind
+
+from ..moto_world import create_ledger_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 REGION = "us-east-1"
@@ -103,8 +104,7 @@ def test_ledger_reason_and_entries(found):
     assert dev.reason == "drift: live dev 4"
 
 
-@mock_aws
-def test_notify_sends_metric_message_and_ledger_row(found):
+def test_notify_sends_metric_message_and_ledger_row(aws, found):
     sns = boto3.client("sns", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -116,18 +116,7 @@ def test_notify_sends_metric_message_and_ledger_row(found):
     sns.subscribe(
         TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"}
     )
-    dynamodb.create_table(
-        TableName="ledger",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": records.PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": records.SORT_KEY, "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": records.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": records.SORT_KEY, "KeyType": "RANGE"},
-        ],
-    )
+    create_ledger_table(dynamodb, "ledger")
     target = notify.EnvTarget("dev", REGION, topic, "ledger", "config-bucket")
     entries = notify.drift_check_entries(
         found, ["dev"], at=AT, event_ids={"dev": "c" * 32}, version="v1", source_commit="0" * 40, actor="t"
@@ -148,8 +137,7 @@ def test_notify_sends_metric_message_and_ledger_row(found):
     assert (entry.event_type, entry.reason) == (records.EventType.DRIFT_CHECK, "drift: live dev 4")
 
 
-@mock_aws
-def test_notify_failure_names_env_and_region(found):
+def test_notify_failure_names_env_and_region(aws, found):
     target = notify.EnvTarget("dev", REGION, f"arn:aws:sns:{REGION}:123456789012:absent", "ledger", "b")
 
     with pytest.raises(notify.NotifyFailed, match=r"^dev \(us-east-1\): drift notification failed"):

@@ -14,6 +14,8 @@ from infrarep import cli, records, release, runner
 from infrarep.app.release import store_release
 from infrarep.errors import ConfigError, InfrarepError
 
+from ..moto_world import create_bucket
+
 
 def _git(repo: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
@@ -138,17 +140,12 @@ STORE = "infrarep-control-config-123456789012"
 
 
 @pytest.fixture
-def s3(monkeypatch):
+def s3(aws):
     import boto3
-    from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=STORE)
-        client.put_bucket_versioning(Bucket=STORE, VersioningConfiguration={"Status": "Enabled"})
-        yield client
+    client = boto3.client("s3", region_name="us-east-1")
+    create_bucket(client, STORE, "us-east-1", versioned=True)
+    return client
 
 
 def test_each_version_keeps_its_own_key_beside_the_pipelines():

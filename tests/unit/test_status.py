@@ -10,29 +10,10 @@ import pytest
 from infrarep import ledger, records
 from infrarep.status import EnvStatus
 
+from ..ledger_rows import row
+from ..moto_world import create_ledger_table
+
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-def row(
-    event_type: records.EventType,
-    status: records.Status,
-    at: datetime,
-    version: str = "v1",
-    reason: str | None = None,
-    env: str = "prod",
-) -> records.LedgerEntry:
-    return records.LedgerEntry.create(
-        env=env,
-        at=at,
-        event_id=f"{event_type}-{status}-{at.timestamp()}",
-        version=version,
-        source_commit="abc123",
-        event_type=event_type,
-        status=status,
-        actor="ci",
-        reason=reason,
-        plan_digest=None if event_type is records.EventType.DRIFT_CHECK else "sha256-of-the-applied-plan",
-    )
 
 
 DEPLOYED = row(records.EventType.DEPLOY, records.Status.SUCCEEDED, NOW - timedelta(days=2))
@@ -89,26 +70,10 @@ def test_only_drift_check_rows_can_say_drift_was_found():
 
 
 @pytest.fixture
-def dynamodb(monkeypatch):
-    from moto import mock_aws
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        clients = ledger.make_clients("eu-west-1")
-        clients.dynamodb.create_table(
-            TableName="infrarep-prod-ledger",
-            KeySchema=[
-                {"AttributeName": records.PARTITION_KEY, "KeyType": "HASH"},
-                {"AttributeName": records.SORT_KEY, "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": records.PARTITION_KEY, "AttributeType": "S"},
-                {"AttributeName": records.SORT_KEY, "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield clients
+def dynamodb(aws):
+    clients = ledger.make_clients("eu-west-1")
+    create_ledger_table(clients.dynamodb, "infrarep-prod-ledger")
+    return clients
 
 
 def test_the_deploy_is_found_behind_any_number_of_newer_rows(dynamodb):

@@ -31,16 +31,6 @@ class _Runner:
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    from moto import mock_aws
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
 def settings() -> config.Settings:
     return config.load(REPO / "envs" / "environments.yaml")
 
