@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from . import ledger, records
 from .config import EnvSettings
+from .recording import Occasion
 from .runner import Release, Runner, env_resources
 from .workflow import Applied, Clock, deploy_release
 
@@ -70,7 +71,12 @@ class PromotionPorts:
     ) -> records.LedgerEntry | None:
         release = Release(version=version, source_commit=self.release.source_commit)
         applied = deploy_release(
-            self.runner, self._env(target), release, self.actor, self._clock, approver=approver, reason=reason
+            self.runner,
+            self._env(target),
+            release,
+            self.actor,
+            self._clock,
+            Occasion(approver=approver, reason=reason),
         )
         self.applied[target] = applied
         return applied.entry

@@ -7,6 +7,7 @@ import hashlib
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +15,21 @@ from . import applied, ledger, plans, records, render
 from .config import EnvSettings
 from .files import write_atomic
 from .runner import PlanFiles, PlannedRun, Release, Runner, resources_of, stack_value, state_url, stored_state
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """Why an apply happens, as its ledger row and tfvars snapshot tell it."""
+
+    event_type: records.EventType = records.EventType.DEPLOY
+    approver: str | None = None
+    reason: str | None = None
+    parameters: dict[str, object] | None = None
+    """What the snapshot stores on success: by default the env's rendered variables; a
+    rollback passes the snapshot it re-applied."""
+
+
+DEPLOY = Occasion()
 
 
 def record_deployment(
@@ -25,18 +41,11 @@ def record_deployment(
     actor: str,
     now: datetime,
     inputs: ManifestInputs,
-    *,
-    event_type: records.EventType = records.EventType.DEPLOY,
-    approver: str | None = None,
-    reason: str | None = None,
-    parameters: dict[str, object] | None = None,
+    occasion: Occasion = DEPLOY,
 ) -> records.LedgerEntry | None:
     """Ledger row, parameters snapshot, metric and event for one apply; None if the env's
-    ledger does not exist yet (a first deploy that failed before creating it).
-
-    `parameters` is what the snapshot stores on success: by default the env's rendered
-    variables; a rollback passes the snapshot it re-applied. `inputs` gives what the config
-    manifest takes from the saved plan."""
+    ledger does not exist yet (a first deploy that failed before creating it). `inputs` gives
+    what the config manifest takes from the saved plan."""
     key = records.state_key(env.name)
     state = stored_state(runner, env.region, key)  # as the apply left it
     outputs = applied.outputs(state, state_url(runner, env.region, key)) if state is not None else {}
@@ -51,6 +60,7 @@ def record_deployment(
         # What the drift validator compares between envs and what a rollback restores: both
         # stored, side by side, before the row announces them.
         manifest = applied_manifest(runner, env, release, run, state, inputs)
+        parameters = occasion.parameters
         snapshot = parameters if parameters is not None else render.env_variables(runner.settings, env)
         with ThreadPoolExecutor(max_workers=2) as pool:
             storing = [
@@ -65,19 +75,21 @@ def record_deployment(
         event_id=uuid.uuid4().hex,
         version=release.version,
         source_commit=release.source_commit,
-        event_type=event_type,
+        event_type=occasion.event_type,
         status=status,
         actor=actor,
         plan_digest=digest,
-        reason=reason,
-        approver=approver,
+        reason=occasion.reason,
+        approver=occasion.approver,
         manifest_sha256=manifest.sha256() if manifest else None,
     )
     ledger.record(clients, where, entry)
     update = records.EnvironmentUpdate.from_entry(entry)  # carries the row's key: recorded once
     ledger.publish_update(clients, update)
-    approved = f", approved by {approver}" if approver else ""
-    runner.progress(f"{env.name:<10} record  {event_type} {status} {release.version} by {actor}{approved}")
+    approved = f", approved by {occasion.approver}" if occasion.approver else ""
+    runner.progress(
+        f"{env.name:<10} record  {occasion.event_type} {status} {release.version} by {actor}{approved}"
+    )
     return entry
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import records, render
 from .config import EnvSettings
 from .errors import InfrarepError, Interrupted
-from .recording import ManifestInputs, record_deployment
+from .recording import DEPLOY, ManifestInputs, Occasion, record_deployment
 from .runner import PlannedRun, Release, Runner
 
 Clock = Callable[[], datetime]
@@ -31,30 +31,15 @@ def deploy_release(
     release: Release,
     actor: str,
     clock: Clock,
-    *,
-    event_type: records.EventType = records.EventType.DEPLOY,
-    approver: str | None = None,
-    reason: str | None = None,
+    occasion: Occasion = DEPLOY,
     var_files: Sequence[Path] = (),
-    parameters: dict[str, object] | None = None,
 ) -> Applied:
     """The one deploy path (deploy, promote, rollback): hold the env, plan to a saved plan,
     apply exactly that plan, record SUCCEEDED, or FAILED / INTERRUPTED and re-raise.
     `var_files` come before the release file (a rollback's snapshot overrides the rendered
     tfvars)."""
     with runner.hold(env, actor, clock):
-        return _plan_apply_record(
-            runner,
-            env,
-            release,
-            actor,
-            clock,
-            event_type=event_type,
-            approver=approver,
-            reason=reason,
-            var_files=var_files,
-            parameters=parameters,
-        )
+        return _plan_apply_record(runner, env, release, actor, clock, occasion, var_files)
 
 
 def _plan_apply_record(
@@ -63,12 +48,8 @@ def _plan_apply_record(
     release: Release,
     actor: str,
     clock: Clock,
-    *,
-    event_type: records.EventType,
-    approver: str | None,
-    reason: str | None,
+    occasion: Occasion,
     var_files: Sequence[Path],
-    parameters: dict[str, object] | None,
 ) -> Applied:
     root = runner.workspace.env_root(env.name)
     runner.init(env.name, root, root / render.BACKEND_FILE)
@@ -85,20 +66,7 @@ def _plan_apply_record(
     threading.Thread(target=importlib.import_module, args=(f"{__package__}.drift",), daemon=True).start()
 
     def record(status: records.Status) -> records.LedgerEntry | None:
-        return record_deployment(
-            runner,
-            env,
-            release,
-            run,
-            status,
-            actor,
-            clock(),
-            event_type=event_type,
-            approver=approver,
-            reason=reason,
-            parameters=parameters,
-            inputs=inputs,
-        )
+        return record_deployment(runner, env, release, run, status, actor, clock(), inputs, occasion)
 
     try:
         runner.apply(run)

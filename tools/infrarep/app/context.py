@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -141,3 +142,23 @@ def open_project(config_path: Path, progress: Progress, verbose: bool = False) -
     from .. import config
 
     return Project(config.load(config_path), config_path, progress, verbose)
+
+
+@dataclass(frozen=True)
+class EnvJob:
+    """What a command that runs terraform on one env starts from."""
+
+    project: Project
+    env: EnvSettings
+    runner: Runner
+    release: Release
+
+
+def open_env_job(
+    config_path: Path, env: str, version: str | None, progress: Progress, verbose: bool
+) -> EnvJob:
+    """The project, the env once it is ready (`Project.ready_env`), the runner and the release
+    (`version`, else RELEASE.json's, else the git commit)."""
+    project = open_project(config_path, progress, verbose)
+    target = project.ready_env(env)
+    return EnvJob(project, target, project.runner(), project.release(version))

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..render import BACKEND_FILE, CONTROL_PLANE_ROOT
 from ..runner import PlannedRun
 from ..workflow import Applied, deploy_release
-from .context import Progress, actor_name, now, open_project
+from .context import Progress, actor_name, now, open_env_job, open_project
 
 BOOTSTRAP_ROOT = Path("terraform") / "bootstrap"
 
@@ -63,12 +63,11 @@ class PlanOptions:
 
 def plan(options: PlanOptions, progress: Progress) -> PlannedRun:
     """Plan one env into a saved plan (with its JSON form) and apply nothing."""
-    project = open_project(options.config_path, progress, options.verbose)
-    project.ready_env(options.env)
-    runner = project.runner()
-    release = project.release(options.version)
-    root = project.workspace.env_root(options.env)
-    return runner.plan(options.env, root, root / BACKEND_FILE, [runner.release_vars(options.env, release)])
+    job = open_env_job(options.config_path, options.env, options.version, progress, options.verbose)
+    root = job.project.workspace.env_root(options.env)
+    return job.runner.plan(
+        options.env, root, root / BACKEND_FILE, [job.runner.release_vars(options.env, job.release)]
+    )
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,5 @@ class DeployOptions:
 
 def deploy(options: DeployOptions, progress: Progress) -> Applied:
     """Plan one env, apply exactly that saved plan and record it (`workflow.deploy_release`)."""
-    project = open_project(options.config_path, progress, options.verbose)
-    target = project.ready_env(options.env)
-    runner = project.runner()
-    release = project.release(options.version)
-    return deploy_release(runner, target, release, actor_name(options.actor), now)
+    job = open_env_job(options.config_path, options.env, options.version, progress, options.verbose)
+    return deploy_release(job.runner, job.env, job.release, actor_name(options.actor), now)

@@ -10,10 +10,11 @@ from pathlib import Path
 from .. import ledger, records
 from ..config import EnvSettings
 from ..files import write_atomic
+from ..recording import Occasion
 from ..rollback import DEFAULT_REASON, RollbackRefused, check_code, recorded_deploy
 from ..runner import Release, Runner, env_resources
 from ..workflow import Applied, Clock, deploy_release
-from .context import Progress, actor_name, now, open_project
+from .context import Progress, actor_name, now, open_env_job
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,10 @@ class RollbackOptions:
 
 def rollback(options: RollbackOptions, progress: Progress) -> RolledBack:
     """Check the project, then `roll_back` the env with the code of this checkout."""
-    project = open_project(options.config_path, progress, options.verbose)
-    target = project.ready_env(options.env)
-    runner = project.runner()
-    current = project.release(None)
+    job = open_env_job(options.config_path, options.env, None, progress, options.verbose)
     reason = options.reason or DEFAULT_REASON
     who = actor_name(options.actor)
-    return roll_back(runner, target, options.version, reason, who, now, current, options.force)
+    return roll_back(job.runner, job.env, options.version, reason, who, now, job.release, options.force)
 
 
 @dataclass(frozen=True)
@@ -82,15 +80,8 @@ def roll_back(
         snapshot_file = runner.workspace.run_dir(env.name) / "rollback.tfvars.json"
         write_atomic(snapshot_file, json.dumps(parameters, sort_keys=True, indent=2) + "\n")
         release = Release(version=version, source_commit=current.source_commit)
-        applied = deploy_release(
-            runner,
-            env,
-            release,
-            actor,
-            clock,
-            event_type=records.EventType.ROLLBACK,
-            reason=f"{reason} ({note})" if note else reason,
-            var_files=[snapshot_file],
-            parameters=parameters,
+        occasion = Occasion(
+            records.EventType.ROLLBACK, reason=f"{reason} ({note})" if note else reason, parameters=parameters
         )
+        applied = deploy_release(runner, env, release, actor, clock, occasion, var_files=[snapshot_file])
     return RolledBack(applied, restored, note)
