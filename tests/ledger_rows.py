@@ -8,22 +8,24 @@ from infrarep import records
 
 
 def row(
-    event_type: records.EventType,
-    status: records.Status,
+    env: str,
+    version: str,
     at: datetime,
-    version: str = "v1",
+    status: records.Status = records.Status.SUCCEEDED,
+    event_type: records.EventType = records.EventType.DEPLOY,
+    commit: str = "abc123",
     reason: str | None = None,
-    env: str = "prod",
 ) -> records.LedgerEntry:
+    """A row of `env` at `at`; a drift check names no plan, an apply names its plan's digest."""
     return records.LedgerEntry.create(
         env=env,
         at=at,
-        event_id=f"{event_type}-{status}-{at.timestamp()}",
+        event_id=f"{env}-{version}-{at.timestamp()}-{status}-{event_type}",
         version=version,
-        source_commit="abc123",
+        source_commit=commit,
         event_type=event_type,
         status=status,
         actor="ci",
         reason=reason,
-        plan_digest=None if event_type is records.EventType.DRIFT_CHECK else "sha256-of-the-applied-plan",
+        plan_digest=None if event_type is records.EventType.DRIFT_CHECK else "sha256:plan",
     )

@@ -45,10 +45,8 @@ def _deployed(settings: config.Settings, env: config.EnvSettings, rows: list[rec
 def test_each_env_shows_what_its_own_ledger_says_and_a_new_env_is_never_deployed(aws):
     settings = config.load(REPO / "envs" / "environments.yaml")
     dev, staging, prod = settings.ordered()
-    _deployed(settings, dev, [row(records.EventType.DEPLOY, records.Status.SUCCEEDED, NOW, "v2", env="dev")])
-    _deployed(
-        settings, staging, [row(records.EventType.DEPLOY, records.Status.FAILED, NOW, "v1", env="staging")]
-    )
+    _deployed(settings, dev, [row("dev", "v2", NOW)])
+    _deployed(settings, staging, [row("staging", "v1", NOW, records.Status.FAILED)])
 
     shown = env_statuses(_Runner(settings), [dev, staging, prod])  # type: ignore[arg-type]
 

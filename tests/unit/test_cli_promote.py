@@ -16,29 +16,10 @@ from infrarep import cli, env_lock, promote, records, rollback
 from infrarep.config import Target
 from infrarep.errors import ExitCode, InfrarepError
 
+from ..ledger_rows import row
+
 ORDER = ("dev", "staging", "prod")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-def row(
-    env: str,
-    version: str,
-    at: datetime,
-    status: records.Status = records.Status.SUCCEEDED,
-    event_type: records.EventType = records.EventType.DEPLOY,
-    commit: str = "abc123",
-) -> records.LedgerEntry:
-    return records.LedgerEntry.create(
-        env=env,
-        at=at,
-        event_id=f"{env}-{version}-{at.timestamp()}-{status}-{event_type}",
-        version=version,
-        source_commit=commit,
-        event_type=event_type,
-        status=status,
-        actor="ci",
-        plan_digest="sha256:plan",
-    )
 
 
 @dataclass

@@ -15,8 +15,9 @@ from ..moto_world import create_ledger_table
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
+CHECK = records.EventType.DRIFT_CHECK
 
-DEPLOYED = row(records.EventType.DEPLOY, records.Status.SUCCEEDED, NOW - timedelta(days=2))
+DEPLOYED = row("prod", "v1", NOW - timedelta(days=2))
 
 
 def test_an_env_never_checked_says_so():
@@ -26,17 +27,9 @@ def test_an_env_never_checked_says_so():
 
 
 def test_the_newest_drift_check_is_shown_with_its_result_and_time():
-    older = row(
-        records.EventType.DRIFT_CHECK,
-        records.Status.SUCCEEDED,
-        NOW - timedelta(hours=6),
-        reason="drift: live prod 2",
-    )
+    older = row("prod", "v1", NOW - timedelta(hours=6), event_type=CHECK, reason="drift: live prod 2")
     newer = row(
-        records.EventType.DRIFT_CHECK,
-        records.Status.SUCCEEDED,
-        NOW - timedelta(hours=1),
-        reason="no drift (live, pending, parity)",
+        "prod", "v1", NOW - timedelta(hours=1), event_type=CHECK, reason="no drift (live, pending, parity)"
     )
     status = EnvStatus.of("prod", "eu-west-1", [newer, DEPLOYED, older])
     assert status.to_dict()["drift"] == {
@@ -52,8 +45,8 @@ def test_the_newest_drift_check_is_shown_with_its_result_and_time():
 
 
 def test_a_drift_check_is_not_the_last_deploy_attempt():
-    failed = row(records.EventType.DEPLOY, records.Status.FAILED, NOW - timedelta(days=1), version="v2")
-    check = row(records.EventType.DRIFT_CHECK, records.Status.SUCCEEDED, NOW, reason="no drift (live)")
+    failed = row("prod", "v2", NOW - timedelta(days=1), records.Status.FAILED)
+    check = row("prod", "v1", NOW, event_type=CHECK, reason="no drift (live)")
     status = EnvStatus.of("prod", "eu-west-1", [check, failed, DEPLOYED])
     assert status.to_dict()["last_attempt"] == {
         "version": "v2",
@@ -80,7 +73,7 @@ def test_the_deploy_is_found_behind_any_number_of_newer_rows(dynamodb):
     where = ledger.EnvResources("prod", "eu-west-1", "infrarep-prod-ledger", "unused")
     ledger.record(dynamodb, where, DEPLOYED)
     for hour in range(150):  # a drift check every hour since the deploy
-        check = row(records.EventType.DRIFT_CHECK, records.Status.SUCCEEDED, NOW - timedelta(hours=hour))
+        check = row("prod", "v1", NOW - timedelta(hours=hour), event_type=CHECK)
         ledger.record(dynamodb, where, check)
     rows = ledger.history(dynamodb, where)
     assert len(rows) == 151 and rows[0].at == NOW

@@ -31,33 +31,26 @@ class OwnedAttribute:
     anywhere: bool = False
 
 
+_S3_BUCKET_SETTINGS = {
+    "versioning": "aws_s3_bucket_versioning",
+    "server_side_encryption_configuration": "aws_s3_bucket_server_side_encryption_configuration",
+    "logging": "aws_s3_bucket_logging",
+    "lifecycle_rule": "aws_s3_bucket_lifecycle_configuration",
+    "replication_configuration": "aws_s3_bucket_replication_configuration",
+    "policy": "aws_s3_bucket_policy",
+    "acl": "aws_s3_bucket_acl",
+    "grant": "aws_s3_bucket_acl",
+    "cors_rule": "aws_s3_bucket_cors_configuration",
+    "website": "aws_s3_bucket_website_configuration",
+    "object_lock_configuration": "aws_s3_bucket_object_lock_configuration",
+    "acceleration_status": "aws_s3_bucket_accelerate_configuration",
+    "request_payer": "aws_s3_bucket_request_payment_configuration",
+}
+"""Bucket attribute: the resource that owns it since provider v4. The bucket still reads the
+setting back (versioning flips to enabled, policy appears) once the owner applies."""
+
 OWNED_ATTRIBUTES: tuple[OwnedAttribute, ...] = (
-    # S3: since provider v4 every bucket setting has its own resource; the bucket still reads
-    # the setting back (versioning flips to enabled, policy appears) once the owner applies.
-    OwnedAttribute("aws_s3_bucket", "versioning", "aws_s3_bucket_versioning", "bucket"),
-    OwnedAttribute(
-        "aws_s3_bucket",
-        "server_side_encryption_configuration",
-        "aws_s3_bucket_server_side_encryption_configuration",
-        "bucket",
-    ),
-    OwnedAttribute("aws_s3_bucket", "logging", "aws_s3_bucket_logging", "bucket"),
-    OwnedAttribute("aws_s3_bucket", "lifecycle_rule", "aws_s3_bucket_lifecycle_configuration", "bucket"),
-    OwnedAttribute(
-        "aws_s3_bucket", "replication_configuration", "aws_s3_bucket_replication_configuration", "bucket"
-    ),
-    OwnedAttribute("aws_s3_bucket", "policy", "aws_s3_bucket_policy", "bucket"),
-    OwnedAttribute("aws_s3_bucket", "acl", "aws_s3_bucket_acl", "bucket"),
-    OwnedAttribute("aws_s3_bucket", "grant", "aws_s3_bucket_acl", "bucket"),
-    OwnedAttribute("aws_s3_bucket", "cors_rule", "aws_s3_bucket_cors_configuration", "bucket"),
-    OwnedAttribute("aws_s3_bucket", "website", "aws_s3_bucket_website_configuration", "bucket"),
-    OwnedAttribute(
-        "aws_s3_bucket", "object_lock_configuration", "aws_s3_bucket_object_lock_configuration", "bucket"
-    ),
-    OwnedAttribute(
-        "aws_s3_bucket", "acceleration_status", "aws_s3_bucket_accelerate_configuration", "bucket"
-    ),
-    OwnedAttribute("aws_s3_bucket", "request_payer", "aws_s3_bucket_request_payment_configuration", "bucket"),
+    *(OwnedAttribute("aws_s3_bucket", name, owner, "bucket") for name, owner in _S3_BUCKET_SETTINGS.items()),
     # Security groups: standalone rule resources own the group's inline rule lists.
     OwnedAttribute(
         "aws_security_group", "ingress", "aws_vpc_security_group_ingress_rule", "security_group_id"

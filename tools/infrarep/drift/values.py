@@ -46,13 +46,19 @@ def _containers(before: Any, after: Any, kind: type) -> bool:
     return isinstance(before, kind | None) and isinstance(after, kind | None)
 
 
+def _child(node: Any, step: str | int) -> Any:
+    """One step down a value or a terraform mask; None where the step leads nowhere."""
+    if isinstance(step, int) and isinstance(node, list) and step < len(node):
+        return node[step]
+    if isinstance(step, str) and isinstance(node, dict):
+        return node.get(step)
+    return None
+
+
 def value_at(value: Any, path: ValuePath) -> Any:
     for step in path:
-        if isinstance(step, int) and isinstance(value, list) and step < len(value):
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict):
-            value = value.get(step)
-        else:
+        value = _child(value, step)
+        if value is None:
             return None
     return value
 
@@ -103,11 +109,8 @@ def mask_node(mask: Any, path: ValuePath) -> Any:
     for step in path:
         if mask is True:
             return True
-        if isinstance(step, int) and isinstance(mask, list) and step < len(mask):
-            mask = mask[step]
-        elif isinstance(step, str) and isinstance(mask, dict):
-            mask = mask.get(step)
-        else:
+        mask = _child(mask, step)
+        if mask is None:
             return None
     return mask
 
