@@ -27,3 +27,17 @@ def aws_for() -> Callable[..., object]:
 def aws(local: LocalAws) -> Callable[..., object]:
     """`aws("s3", "us-east-1")`: a boto3 client against the session's local AWS."""
     return lambda service, region: local.client(service, region)
+
+
+@pytest.fixture
+def local_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process with the local AWS's changes installed (no server)."""
+    from moto import mock_aws
+
+    from infrarep_local_aws.server import install_extensions
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    install_extensions()
+    with mock_aws():
+        yield

@@ -85,46 +85,39 @@ def _zip() -> bytes:
     return buffer.getvalue()
 
 
-def test_lambda_reports_back_dlq_key_and_logging_like_aws(monkeypatch):
+def test_lambda_reports_back_dlq_key_and_logging_like_aws(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    iam = boto3.client("iam", region_name="us-east-1")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = boto3.client("lambda", region_name="us-east-1")
+    functions.create_function(
+        FunctionName="f",
+        Role=role,
+        Runtime="python3.12",
+        Handler="handler.handler",
+        Code={"ZipFile": _zip()},
+        DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"},
+        KMSKeyArn="arn:aws:kms:us-east-1:123456789012:key/k",
+        LoggingConfig={"LogFormat": "JSON", "LogGroup": "/aws/lambda/f"},
+    )
+    config = functions.get_function_configuration(FunctionName="f")
+    assert config["DeadLetterConfig"] == {"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}
+    assert config["KMSKeyArn"] == "arn:aws:kms:us-east-1:123456789012:key/k"
+    assert config["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "LogGroup": "/aws/lambda/f",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "INFO",
+    }
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1")
-        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        functions = boto3.client("lambda", region_name="us-east-1")
-        functions.create_function(
-            FunctionName="f",
-            Role=role,
-            Runtime="python3.12",
-            Handler="handler.handler",
-            Code={"ZipFile": _zip()},
-            DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"},
-            KMSKeyArn="arn:aws:kms:us-east-1:123456789012:key/k",
-            LoggingConfig={"LogFormat": "JSON", "LogGroup": "/aws/lambda/f"},
-        )
-        config = functions.get_function_configuration(FunctionName="f")
-        assert config["DeadLetterConfig"] == {"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}
-        assert config["KMSKeyArn"] == "arn:aws:kms:us-east-1:123456789012:key/k"
-        assert config["LoggingConfig"] == {
-            "LogFormat": "JSON",
-            "LogGroup": "/aws/lambda/f",
-            "ApplicationLogLevel": "INFO",
-            "SystemLogLevel": "INFO",
-        }
-
-        functions.update_function_configuration(
-            FunctionName="f", TracingConfig={"Mode": "Active"}, LoggingConfig={"LogFormat": "Text"}
-        )
-        updated = functions.get_function_configuration(FunctionName="f")
-        assert updated["TracingConfig"] == {"Mode": "Active"}
-        assert updated["LoggingConfig"]["LogFormat"] == "Text"
-        assert updated["DeadLetterConfig"]["TargetArn"].endswith(":dlq")
+    functions.update_function_configuration(
+        FunctionName="f", TracingConfig={"Mode": "Active"}, LoggingConfig={"LogFormat": "Text"}
+    )
+    updated = functions.get_function_configuration(FunctionName="f")
+    assert updated["TracingConfig"] == {"Mode": "Active"}
+    assert updated["LoggingConfig"]["LogFormat"] == "Text"
+    assert updated["DeadLetterConfig"]["TargetArn"].endswith(":dlq")
 
 
 def test_lambda_defaults_match_aws_when_nothing_is_set():
@@ -136,43 +129,36 @@ def test_lambda_defaults_match_aws_when_nothing_is_set():
     }
 
 
-def test_s3_reports_eventbridge_notifications_and_replication_rules_like_aws(monkeypatch):
+def test_s3_reports_eventbridge_notifications_and_replication_rules_like_aws(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    s3 = boto3.client("s3", region_name="us-east-1")
+    for name in ("source", "replica"):
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(
+        Bucket="source", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket="source")
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="replica")
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        for name in ("source", "replica"):
-            s3.create_bucket(Bucket=name)
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        s3.put_bucket_notification_configuration(
-            Bucket="source", NotificationConfiguration={"EventBridgeConfiguration": {}}
-        )
-        assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket="source")
-        assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="replica")
-
-        rule = {
-            "ID": "to-replica",
-            "Priority": 1,
-            "Status": "Enabled",
-            "Filter": {},
-            "DeleteMarkerReplication": {"Status": "Enabled"},
-            "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
-            "Destination": {"Bucket": "arn:aws:s3:::replica"},
-        }
-        s3.put_bucket_replication(
-            Bucket="source",
-            ReplicationConfiguration={"Role": "arn:aws:iam::123456789012:role/r", "Rules": [rule]},
-        )
-        read = s3.get_bucket_replication(Bucket="source")["ReplicationConfiguration"]["Rules"][0]
-        assert read["DeleteMarkerReplication"] == {"Status": "Enabled"}
-        assert read["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
-        assert read["Destination"]["Bucket"] == "arn:aws:s3:::replica"
+    rule = {
+        "ID": "to-replica",
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {},
+        "DeleteMarkerReplication": {"Status": "Enabled"},
+        "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+        "Destination": {"Bucket": "arn:aws:s3:::replica"},
+    }
+    s3.put_bucket_replication(
+        Bucket="source",
+        ReplicationConfiguration={"Role": "arn:aws:iam::123456789012:role/r", "Rules": [rule]},
+    )
+    read = s3.get_bucket_replication(Bucket="source")["ReplicationConfiguration"]["Rules"][0]
+    assert read["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert read["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+    assert read["Destination"]["Bucket"] == "arn:aws:s3:::replica"
 
 
 SOAK = {
@@ -201,32 +187,25 @@ def test_asl_diagnostics_accept_a_soak_and_name_each_problem():
     assert asl_diagnostics("{")[0]["code"] == "INVALID_JSON_DESCRIPTION"
 
 
-def test_step_functions_validate_and_list_versions(monkeypatch):
+def test_step_functions_validate_and_list_versions(local_moto):
     import json
 
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    ok = sfn.validate_state_machine_definition(definition=json.dumps(SOAK), type="STANDARD")
+    assert ok["result"] == "OK" and ok["diagnostics"] == []
+    bad = sfn.validate_state_machine_definition(definition='{"States": {}}', type="STANDARD")
+    assert bad["result"] == "FAIL"
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        ok = sfn.validate_state_machine_definition(definition=json.dumps(SOAK), type="STANDARD")
-        assert ok["result"] == "OK" and ok["diagnostics"] == []
-        bad = sfn.validate_state_machine_definition(definition='{"States": {}}', type="STANDARD")
-        assert bad["result"] == "FAIL"
-
-        arn = sfn.create_state_machine(
-            name="soak",
-            definition=json.dumps(SOAK),
-            roleArn="arn:aws:iam::123456789012:role/sfn",
-            publish=True,
-        )["stateMachineArn"]
-        versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
-        assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]
+    arn = sfn.create_state_machine(
+        name="soak",
+        definition=json.dumps(SOAK),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+        publish=True,
+    )["stateMachineArn"]
+    versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]
 
 
 def test_a_state_machine_runs_again_after_its_first_execution():
@@ -253,175 +232,147 @@ def test_a_state_machine_runs_again_after_its_first_execution():
     assert [run.name for run in machine.executions] == ["one", "two"]
 
 
-def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(monkeypatch):
+def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(local_moto):
     import json
 
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    iam = boto3.client("iam", region_name="us-east-1")
+    trust = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "codebuild.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        }
+    )
+    role = iam.create_role(RoleName="build", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    codebuild = boto3.client("codebuild", region_name="us-east-1")
+    key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    codebuild.create_project(
+        name="deploy",
+        source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=role,
+        encryptionKey=key,
+    )
+    project = codebuild.batch_get_projects(names=["deploy"])["projects"][0]
+    assert project["encryptionKey"] == key
+    assert "location" not in project["source"]
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1")
-        trust = json.dumps(
-            {
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "codebuild.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ]
-            }
-        )
-        role = iam.create_role(RoleName="build", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
-        codebuild = boto3.client("codebuild", region_name="us-east-1")
-        key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    codebuild.update_project(name="deploy", timeoutInMinutes=30, description="deploys an env")
+    project = codebuild.batch_get_projects(names=["deploy"])["projects"][0]
+    assert (project["timeoutInMinutes"], project["description"]) == (30, "deploys an env")
+
+    with pytest.raises(codebuild.exceptions.InvalidInputException, match="location is required"):
         codebuild.create_project(
-            name="deploy",
-            source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
-            artifacts={"type": "CODEPIPELINE"},
+            name="s3",
+            source={"type": "S3"},
+            artifacts={"type": "NO_ARTIFACTS"},
             environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
             serviceRole=role,
-            encryptionKey=key,
         )
-        project = codebuild.batch_get_projects(names=["deploy"])["projects"][0]
-        assert project["encryptionKey"] == key
-        assert "location" not in project["source"]
-
-        codebuild.update_project(name="deploy", timeoutInMinutes=30, description="deploys an env")
-        project = codebuild.batch_get_projects(names=["deploy"])["projects"][0]
-        assert (project["timeoutInMinutes"], project["description"]) == (30, "deploys an env")
-
-        with pytest.raises(codebuild.exceptions.InvalidInputException, match="location is required"):
-            codebuild.create_project(
-                name="s3",
-                source={"type": "S3"},
-                artifacts={"type": "NO_ARTIFACTS"},
-                environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
-                serviceRole=role,
-            )
 
 
-def test_a_started_build_reports_its_source_and_variable_overrides(monkeypatch):
+def test_a_started_build_reports_its_source_and_variable_overrides(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    codebuild = boto3.client("codebuild", region_name="us-east-1")
+    codebuild.create_project(
+        name="deploy",
+        source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={
+            "type": "ARM_CONTAINER",
+            "image": "img",
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "environmentVariables": [{"name": "DEPLOYER_ROLE_ARN", "value": "role", "type": "PLAINTEXT"}],
+        },
+        serviceRole="arn:aws:iam::123456789012:role/build",
+    )
+    started = codebuild.start_build(
+        projectName="deploy",
+        sourceTypeOverride="S3",
+        sourceLocationOverride="releases/source.zip",
+        sourceVersion="v-1",
+        artifactsOverride={"type": "NO_ARTIFACTS"},
+        environmentVariablesOverride=[{"name": "ROLLBACK_TO", "value": "v6", "type": "PLAINTEXT"}],
+    )["build"]
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        codebuild = boto3.client("codebuild", region_name="us-east-1")
-        codebuild.create_project(
-            name="deploy",
-            source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
-            artifacts={"type": "CODEPIPELINE"},
-            environment={
-                "type": "ARM_CONTAINER",
-                "image": "img",
-                "computeType": "BUILD_GENERAL1_SMALL",
-                "environmentVariables": [{"name": "DEPLOYER_ROLE_ARN", "value": "role", "type": "PLAINTEXT"}],
-            },
-            serviceRole="arn:aws:iam::123456789012:role/build",
-        )
-        started = codebuild.start_build(
-            projectName="deploy",
-            sourceTypeOverride="S3",
-            sourceLocationOverride="releases/source.zip",
-            sourceVersion="v-1",
-            artifactsOverride={"type": "NO_ARTIFACTS"},
-            environmentVariablesOverride=[{"name": "ROLLBACK_TO", "value": "v6", "type": "PLAINTEXT"}],
-        )["build"]
-
-        (build,) = codebuild.batch_get_builds(ids=[started["id"]])["builds"]
-        assert (build["source"]["type"], build["source"]["location"]) == ("S3", "releases/source.zip")
-        assert build["source"]["buildspec"] == "version: 0.2"  # the project's buildspec still runs
-        assert build["sourceVersion"] == "v-1"
-        variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
-        assert variables == {"DEPLOYER_ROLE_ARN": "role", "ROLLBACK_TO": "v6"}
+    (build,) = codebuild.batch_get_builds(ids=[started["id"]])["builds"]
+    assert (build["source"]["type"], build["source"]["location"]) == ("S3", "releases/source.zip")
+    assert build["source"]["buildspec"] == "version: 0.2"  # the project's buildspec still runs
+    assert build["sourceVersion"] == "v-1"
+    variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+    assert variables == {"DEPLOYER_ROLE_ARN": "role", "ROLLBACK_TO": "v6"}
 
 
-def test_xray_sampling_rules_groups_and_tags(monkeypatch):
+def test_xray_sampling_rules_groups_and_tags(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    xray = boto3.client("xray", region_name="eu-west-1")
+    rule = {
+        "RuleName": "payments",
+        "ResourceARN": "*",
+        "Priority": 100,
+        "FixedRate": 0.05,
+        "ReservoirSize": 1,
+        "ServiceName": "*",
+        "ServiceType": "*",
+        "Host": "*",
+        "HTTPMethod": "*",
+        "URLPath": "*",
+        "Version": 1,
+    }
+    created = xray.create_sampling_rule(SamplingRule=rule, Tags=[{"Key": "Env", "Value": "prod"}])
+    arn = created["SamplingRuleRecord"]["SamplingRule"]["RuleARN"]
+    assert arn == "arn:aws:xray:eu-west-1:123456789012:sampling-rule/payments"
+    xray.update_sampling_rule(SamplingRuleUpdate={"RuleName": "payments", "FixedRate": 0.1})
+    rules = xray.get_sampling_rules()["SamplingRuleRecords"]
+    assert [r["SamplingRule"]["FixedRate"] for r in rules] == [0.1]
+    assert xray.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "Env", "Value": "prod"}]
+    with pytest.raises(xray.exceptions.InvalidRequestException):
+        xray.create_sampling_rule(SamplingRule=rule)
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        xray = boto3.client("xray", region_name="eu-west-1")
-        rule = {
-            "RuleName": "payments",
-            "ResourceARN": "*",
-            "Priority": 100,
-            "FixedRate": 0.05,
-            "ReservoirSize": 1,
-            "ServiceName": "*",
-            "ServiceType": "*",
-            "Host": "*",
-            "HTTPMethod": "*",
-            "URLPath": "*",
-            "Version": 1,
-        }
-        created = xray.create_sampling_rule(SamplingRule=rule, Tags=[{"Key": "Env", "Value": "prod"}])
-        arn = created["SamplingRuleRecord"]["SamplingRule"]["RuleARN"]
-        assert arn == "arn:aws:xray:eu-west-1:123456789012:sampling-rule/payments"
-        xray.update_sampling_rule(SamplingRuleUpdate={"RuleName": "payments", "FixedRate": 0.1})
-        rules = xray.get_sampling_rules()["SamplingRuleRecords"]
-        assert [r["SamplingRule"]["FixedRate"] for r in rules] == [0.1]
-        assert xray.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "Env", "Value": "prod"}]
-        with pytest.raises(xray.exceptions.InvalidRequestException):
-            xray.create_sampling_rule(SamplingRule=rule)
-
-        group = xray.create_group(
-            GroupName="payments",
-            FilterExpression='service("payments")',
-            InsightsConfiguration={"InsightsEnabled": True, "NotificationsEnabled": False},
-        )["Group"]
-        fetched = xray.get_group(GroupARN=group["GroupARN"])["Group"]
-        assert fetched["InsightsConfiguration"]["InsightsEnabled"] is True
-        xray.delete_group(GroupName="payments")
-        assert xray.get_groups()["Groups"] == []
-        xray.delete_sampling_rule(RuleName="payments")
-        with pytest.raises(xray.exceptions.ClientError, match="not found"):
-            xray.get_group(GroupName="payments")
+    group = xray.create_group(
+        GroupName="payments",
+        FilterExpression='service("payments")',
+        InsightsConfiguration={"InsightsEnabled": True, "NotificationsEnabled": False},
+    )["Group"]
+    fetched = xray.get_group(GroupARN=group["GroupARN"])["Group"]
+    assert fetched["InsightsConfiguration"]["InsightsEnabled"] is True
+    xray.delete_group(GroupName="payments")
+    assert xray.get_groups()["Groups"] == []
+    xray.delete_sampling_rule(RuleName="payments")
+    with pytest.raises(xray.exceptions.ClientError, match="not found"):
+        xray.get_group(GroupName="payments")
 
 
-def test_autoscaling_targets_carry_tags(monkeypatch):
+def test_autoscaling_targets_carry_tags(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        scaling = boto3.client("application-autoscaling", region_name="us-west-2")
-        scaling.register_scalable_target(
-            ServiceNamespace="dynamodb",
-            ResourceId="table/transactions",
-            ScalableDimension="dynamodb:table:ReadCapacityUnits",
-            MinCapacity=5,
-            MaxCapacity=100,
-            Tags={"Environment": "staging"},
-        )
-        arn = scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"][0][
-            "ScalableTargetARN"
-        ]
-        assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Environment": "staging"}
-        scaling.tag_resource(ResourceARN=arn, Tags={"Version": "v2"})
-        scaling.untag_resource(ResourceARN=arn, TagKeys=["Environment"])
-        assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Version": "v2"}
-        with pytest.raises(scaling.exceptions.ResourceNotFoundException):
-            scaling.list_tags_for_resource(ResourceARN=arn + "x")
+    scaling = boto3.client("application-autoscaling", region_name="us-west-2")
+    scaling.register_scalable_target(
+        ServiceNamespace="dynamodb",
+        ResourceId="table/transactions",
+        ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        MinCapacity=5,
+        MaxCapacity=100,
+        Tags={"Environment": "staging"},
+    )
+    arn = scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"][0][
+        "ScalableTargetARN"
+    ]
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Environment": "staging"}
+    scaling.tag_resource(ResourceARN=arn, Tags={"Version": "v2"})
+    scaling.untag_resource(ResourceARN=arn, TagKeys=["Environment"])
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Version": "v2"}
+    with pytest.raises(scaling.exceptions.ResourceNotFoundException):
+        scaling.list_tags_for_resource(ResourceARN=arn + "x")
 
 
 def test_create_bucket_tags_are_read_from_the_configuration():
@@ -438,29 +389,20 @@ def test_create_bucket_tags_are_read_from_the_configuration():
     assert create_bucket_tags(b"") == []
 
 
-def test_bucket_tags_are_visible_through_s3_control(monkeypatch):
+def test_bucket_tags_are_visible_through_s3_control(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="tagged")
-        s3.put_bucket_tagging(Bucket="tagged", Tagging={"TagSet": [{"Key": "Env", "Value": "dev"}]})
-        control = boto3.client("s3control", region_name="us-east-1")
-        arn = "arn:aws:s3:::tagged"
-        assert control.list_tags_for_resource(AccountId="123456789012", ResourceArn=arn)["Tags"] == [
-            {"Key": "Env", "Value": "dev"}
-        ]
-        control.tag_resource(
-            AccountId="123456789012", ResourceArn=arn, Tags=[{"Key": "Team", "Value": "pay"}]
-        )
-        control.untag_resource(AccountId="123456789012", ResourceArn=arn, TagKeys=["Env"])
-        assert s3.get_bucket_tagging(Bucket="tagged")["TagSet"] == [{"Key": "Team", "Value": "pay"}]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="tagged")
+    s3.put_bucket_tagging(Bucket="tagged", Tagging={"TagSet": [{"Key": "Env", "Value": "dev"}]})
+    control = boto3.client("s3control", region_name="us-east-1")
+    arn = "arn:aws:s3:::tagged"
+    assert control.list_tags_for_resource(AccountId="123456789012", ResourceArn=arn)["Tags"] == [
+        {"Key": "Env", "Value": "dev"}
+    ]
+    control.tag_resource(AccountId="123456789012", ResourceArn=arn, Tags=[{"Key": "Team", "Value": "pay"}])
+    control.untag_resource(AccountId="123456789012", ResourceArn=arn, TagKeys=["Env"])
+    assert s3.get_bucket_tagging(Bucket="tagged")["TagSet"] == [{"Key": "Team", "Value": "pay"}]
 
 
 def test_cbor_values_translate_both_ways_by_shape():
@@ -483,244 +425,200 @@ def test_cbor_values_translate_both_ways_by_shape():
     assert alarm["StateUpdatedTimestamp"] == cbor2.CBORTag(1, 1795392000.0)
 
 
-def test_put_events_succeeds_with_lambda_targets_and_still_delivers_to_sqs(monkeypatch):
+def test_put_events_succeeds_with_lambda_targets_and_still_delivers_to_sqs(local_moto):
     import json
 
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        events = boto3.client("events", region_name="us-east-1")
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        events.put_rule(Name="updates", EventPattern=json.dumps({"source": ["infrarep"]}))
-        events.put_targets(
-            Rule="updates",
-            Targets=[
-                {"Id": "recorder", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:recorder"},
-                {"Id": "queue", "Arn": queue_arn},
-            ],
-        )
-        answer = events.put_events(
-            Entries=[{"Source": "infrarep", "DetailType": "EnvironmentUpdate", "Detail": '{"env": "dev"}'}]
-        )
-        assert answer["FailedEntryCount"] == 0
-        message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
-        assert json.loads(message["Body"])["detail"] == {"env": "dev"}
-        assert len(events.list_targets_by_rule(Rule="updates")["Targets"]) == 2
+    events = boto3.client("events", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name="updates", EventPattern=json.dumps({"source": ["infrarep"]}))
+    events.put_targets(
+        Rule="updates",
+        Targets=[
+            {"Id": "recorder", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:recorder"},
+            {"Id": "queue", "Arn": queue_arn},
+        ],
+    )
+    answer = events.put_events(
+        Entries=[{"Source": "infrarep", "DetailType": "EnvironmentUpdate", "Detail": '{"env": "dev"}'}]
+    )
+    assert answer["FailedEntryCount"] == 0
+    message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
+    assert json.loads(message["Body"])["detail"] == {"env": "dev"}
+    assert len(events.list_targets_by_rule(Rule="updates")["Targets"]) == 2
 
 
-def test_a_codebuild_target_starts_a_build_with_the_transformed_input_as_start_build(monkeypatch):
+def test_a_codebuild_target_starts_a_build_with_the_transformed_input_as_start_build(local_moto):
     import json
 
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        codebuild = boto3.client("codebuild", region_name="us-east-1")
-        events = boto3.client("events", region_name="us-east-1")
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        codebuild.create_project(
-            name="deploy",
-            source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
-            artifacts={"type": "CODEPIPELINE"},
-            environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
-            serviceRole="arn:aws:iam::123456789012:role/build",
-        )
-        queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        template = {
-            "sourceTypeOverride": "S3",
-            "sourceLocationOverride": "store/releases/<to_version>/source.zip",
-            "artifactsOverride": {"type": "NO_ARTIFACTS"},
-            "environmentVariablesOverride": [
-                {"name": "DEPLOY_ENV", "value": "<env>", "type": "PLAINTEXT"},
-                {"name": "ROLLBACK_TO", "value": "<to_version>", "type": "PLAINTEXT"},
-            ],
-        }
-        events.put_rule(Name="accepted", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
-        events.put_targets(
-            Rule="accepted",
-            Targets=[
-                {
-                    "Id": "deploy",
-                    "Arn": "arn:aws:codebuild:us-east-1:123456789012:project/deploy",
-                    "RoleArn": "arn:aws:iam::123456789012:role/start-deploy",
-                    "InputTransformer": {
-                        "InputPathsMap": {"env": "$.detail.env", "to_version": "$.detail.to_version"},
-                        "InputTemplate": json.dumps(template),
-                    },
+    codebuild = boto3.client("codebuild", region_name="us-east-1")
+    events = boto3.client("events", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    codebuild.create_project(
+        name="deploy",
+        source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole="arn:aws:iam::123456789012:role/build",
+    )
+    queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    template = {
+        "sourceTypeOverride": "S3",
+        "sourceLocationOverride": "store/releases/<to_version>/source.zip",
+        "artifactsOverride": {"type": "NO_ARTIFACTS"},
+        "environmentVariablesOverride": [
+            {"name": "DEPLOY_ENV", "value": "<env>", "type": "PLAINTEXT"},
+            {"name": "ROLLBACK_TO", "value": "<to_version>", "type": "PLAINTEXT"},
+        ],
+    }
+    events.put_rule(Name="accepted", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
+    events.put_targets(
+        Rule="accepted",
+        Targets=[
+            {
+                "Id": "deploy",
+                "Arn": "arn:aws:codebuild:us-east-1:123456789012:project/deploy",
+                "RoleArn": "arn:aws:iam::123456789012:role/start-deploy",
+                "InputTransformer": {
+                    "InputPathsMap": {"env": "$.detail.env", "to_version": "$.detail.to_version"},
+                    "InputTemplate": json.dumps(template),
                 },
-                {"Id": "gone", "Arn": "arn:aws:codebuild:us-east-1:123456789012:project/deleted"},
-                {"Id": "queue", "Arn": queue_arn},
-            ],
-        )
+            },
+            {"Id": "gone", "Arn": "arn:aws:codebuild:us-east-1:123456789012:project/deleted"},
+            {"Id": "queue", "Arn": queue_arn},
+        ],
+    )
 
-        # Put in another region and forwarded here, as an env stack forwards it: the delivery on
-        # this bus happens inside the delivery on that one.
-        env_events = boto3.client("events", region_name="eu-west-1")
-        env_events.put_rule(Name="forward", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
-        env_events.put_targets(
-            Rule="forward",
-            Targets=[
-                {"Id": "control", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
-                {"Id": "not-simulated", "Arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"},
-            ],
-        )
-        answer = env_events.put_events(
-            Entries=[
-                {
-                    "Source": "infrarep",
-                    "DetailType": "RollbackAccepted",
-                    "Detail": json.dumps({"env": "prod", "to_version": "v6"}),
-                }
-            ]
-        )
+    # Put in another region and forwarded here, as an env stack forwards it: the delivery on
+    # this bus happens inside the delivery on that one.
+    env_events = boto3.client("events", region_name="eu-west-1")
+    env_events.put_rule(Name="forward", EventPattern=json.dumps({"detail-type": ["RollbackAccepted"]}))
+    env_events.put_targets(
+        Rule="forward",
+        Targets=[
+            {"Id": "control", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
+            {"Id": "not-simulated", "Arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"},
+        ],
+    )
+    answer = env_events.put_events(
+        Entries=[
+            {
+                "Source": "infrarep",
+                "DetailType": "RollbackAccepted",
+                "Detail": json.dumps({"env": "prod", "to_version": "v6"}),
+            }
+        ]
+    )
 
-        assert answer["FailedEntryCount"] == 0  # the project that is gone fails only its delivery
-        (build_id,) = codebuild.list_builds_for_project(projectName="deploy")["ids"]
-        (build,) = codebuild.batch_get_builds(ids=[build_id])["builds"]
-        source = build["source"]
-        assert (source["type"], source["location"]) == ("S3", "store/releases/v6/source.zip")
-        assert build["source"]["buildspec"] == "version: 0.2"
-        variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
-        assert variables == {"DEPLOY_ENV": "prod", "ROLLBACK_TO": "v6"}
-        message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
-        assert json.loads(message["Body"])["detail"] == {"env": "prod", "to_version": "v6"}
-        assert len(events.list_targets_by_rule(Rule="accepted")["Targets"]) == 3
+    assert answer["FailedEntryCount"] == 0  # the project that is gone fails only its delivery
+    (build_id,) = codebuild.list_builds_for_project(projectName="deploy")["ids"]
+    (build,) = codebuild.batch_get_builds(ids=[build_id])["builds"]
+    source = build["source"]
+    assert (source["type"], source["location"]) == ("S3", "store/releases/v6/source.zip")
+    assert build["source"]["buildspec"] == "version: 0.2"
+    variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+    assert variables == {"DEPLOY_ENV": "prod", "ROLLBACK_TO": "v6"}
+    message = sqs.receive_message(QueueUrl=queue)["Messages"][0]
+    assert json.loads(message["Body"])["detail"] == {"env": "prod", "to_version": "v6"}
+    assert len(events.list_targets_by_rule(Rule="accepted")["Targets"]) == 3
 
-        env_events.put_events(Entries=[{"Source": "infrarep", "DetailType": "Other", "Detail": "{}"}])
-        assert len(codebuild.list_builds_for_project(projectName="deploy")["ids"]) == 1  # no match, no build
+    env_events.put_events(Entries=[{"Source": "infrarep", "DetailType": "Other", "Detail": "{}"}])
+    assert len(codebuild.list_builds_for_project(projectName="deploy")["ids"]) == 1  # no match, no build
 
 
-def test_prefix_list_egress_rules_keep_their_description(monkeypatch):
+def test_prefix_list_egress_rules_keep_their_description(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name="us-east-1")
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
-        ec2.authorize_security_group_egress(
-            GroupId=group,
-            IpPermissions=[
-                {
-                    "IpProtocol": "tcp",
-                    "FromPort": 443,
-                    "ToPort": 443,
-                    "PrefixListIds": [{"PrefixListId": "pl-63a5400a", "Description": "HTTPS to s3"}],
-                }
-            ],
-        )
-        rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
-        by_prefix = {r.get("PrefixListId"): r for r in rules["SecurityGroupRules"]}
-        assert by_prefix["pl-63a5400a"]["Description"] == "HTTPS to s3"
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_egress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "PrefixListIds": [{"PrefixListId": "pl-63a5400a", "Description": "HTTPS to s3"}],
+            }
+        ],
+    )
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+    by_prefix = {r.get("PrefixListId"): r for r in rules["SecurityGroupRules"]}
+    assert by_prefix["pl-63a5400a"]["Description"] == "HTTPS to s3"
 
 
-def test_aurora_clusters_and_instances_report_what_was_set(monkeypatch):
+def test_aurora_clusters_and_instances_report_what_was_set(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
+    rds = boto3.client("rds", region_name="eu-west-1")
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier="payments",
+        Engine="aurora-postgresql",
+        MasterUsername="payments",
+        ManageMasterUserPassword=True,
+        StorageType="aurora-iopt1",
+    )["DBCluster"]
+    assert cluster["StorageType"] == "aurora-iopt1"
+    described = rds.describe_db_clusters(DBClusterIdentifier="payments")["DBClusters"][0]
+    assert "ScalingConfigurationInfo" not in described  # provisioned: AWS leaves it out
+    rds.create_db_instance(
+        DBInstanceIdentifier="payments-1",
+        DBClusterIdentifier="payments",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+        EnablePerformanceInsights=True,
+        MonitoringInterval=60,
+        MonitoringRoleArn="arn:aws:iam::123456789012:role/monitoring",
+    )
+    instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
+    assert instance["PerformanceInsightsEnabled"] is True
+    assert instance["PerformanceInsightsRetentionPeriod"] == 7
+    assert instance["MonitoringInterval"] == 60
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        rds = boto3.client("rds", region_name="eu-west-1")
-        cluster = rds.create_db_cluster(
-            DBClusterIdentifier="payments",
-            Engine="aurora-postgresql",
-            MasterUsername="payments",
-            ManageMasterUserPassword=True,
-            StorageType="aurora-iopt1",
-        )["DBCluster"]
-        assert cluster["StorageType"] == "aurora-iopt1"
-        described = rds.describe_db_clusters(DBClusterIdentifier="payments")["DBClusters"][0]
-        assert "ScalingConfigurationInfo" not in described  # provisioned: AWS leaves it out
-        rds.create_db_instance(
-            DBInstanceIdentifier="payments-1",
-            DBClusterIdentifier="payments",
-            Engine="aurora-postgresql",
-            DBInstanceClass="db.r6g.large",
-            EnablePerformanceInsights=True,
-            MonitoringInterval=60,
-            MonitoringRoleArn="arn:aws:iam::123456789012:role/monitoring",
-        )
-        instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
-        assert instance["PerformanceInsightsEnabled"] is True
-        assert instance["PerformanceInsightsRetentionPeriod"] == 7
-        assert instance["MonitoringInterval"] == 60
-
-        rds.modify_db_instance(DBInstanceIdentifier="payments-1", MonitoringInterval=0, ApplyImmediately=True)
-        instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
-        assert (instance["MonitoringInterval"], instance["PerformanceInsightsEnabled"]) == (0, True)
+    rds.modify_db_instance(DBInstanceIdentifier="payments-1", MonitoringInterval=0, ApplyImmediately=True)
+    instance = rds.describe_db_instances(DBInstanceIdentifier="payments-1")["DBInstances"][0]
+    assert (instance["MonitoringInterval"], instance["PerformanceInsightsEnabled"]) == (0, True)
 
 
-def test_serverless_v1_clusters_keep_their_scaling_configuration(monkeypatch):
+def test_serverless_v1_clusters_keep_their_scaling_configuration(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        rds = boto3.client("rds", region_name="eu-west-1")
-        rds.create_db_cluster(
-            DBClusterIdentifier="v1",
-            Engine="aurora-postgresql",
-            EngineMode="serverless",
-            MasterUsername="payments",
-            MasterUserPassword="not-a-real-secret-1",
-            ScalingConfiguration={"MinCapacity": 2, "MaxCapacity": 8},
-        )
-        described = rds.describe_db_clusters(DBClusterIdentifier="v1")["DBClusters"][0]
-        assert described["ScalingConfigurationInfo"]["MaxCapacity"] == 8
+    rds = boto3.client("rds", region_name="eu-west-1")
+    rds.create_db_cluster(
+        DBClusterIdentifier="v1",
+        Engine="aurora-postgresql",
+        EngineMode="serverless",
+        MasterUsername="payments",
+        MasterUserPassword="not-a-real-secret-1",
+        ScalingConfiguration={"MinCapacity": 2, "MaxCapacity": 8},
+    )
+    described = rds.describe_db_clusters(DBClusterIdentifier="v1")["DBClusters"][0]
+    assert described["ScalingConfigurationInfo"]["MaxCapacity"] == 8
 
 
-def test_sqs_redrive_policy_reads_back_compact(monkeypatch):
+def test_sqs_redrive_policy_reads_back_compact(local_moto):
     import json
 
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}, separators=(",", ":"))
-        queue = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
-        read = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]
-        assert read["RedrivePolicy"] == policy
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}, separators=(",", ":"))
+    queue = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    read = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]
+    assert read["RedrivePolicy"] == policy
 
 
 def test_access_log_permission_reads_policies_with_wildcard_principals():
@@ -738,92 +636,73 @@ def test_access_log_permission_reads_policies_with_wildcard_principals():
     assert not allows_access_logs({"Statement": [TLS_ONLY]}, "logs", "s3-access/")
 
 
-def test_codepipeline_metadata_carries_epoch_timestamps(monkeypatch):
+def test_codepipeline_metadata_carries_epoch_timestamps(local_moto):
     import json
 
     import boto3
-    from moto import mock_aws
     from moto.codepipeline.models import codepipeline_backends
 
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        trust = {
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "codepipeline.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ]
-        }
-        role = boto3.client("iam", region_name="us-east-1").create_role(
-            RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust)
-        )["Role"]["Arn"]
-        action = {
-            "name": "a",
-            "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
-        }
-        boto3.client("codepipeline", region_name="us-east-1").create_pipeline(
-            pipeline={
-                "name": "promotion",
-                "roleArn": role,
-                "artifactStore": {"type": "S3", "location": "artifacts"},
-                "stages": [{"name": "Source", "actions": [action]}, {"name": "Next", "actions": [action]}],
+    trust = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "codepipeline.amazonaws.com"},
+                "Action": "sts:AssumeRole",
             }
-        )
-        metadata = codepipeline_backends["123456789012"]["us-east-1"].pipelines["promotion"].metadata
-        assert isinstance(metadata["created"], float) and isinstance(metadata["updated"], float)
-        assert json.loads(json.dumps(metadata))["created"] == metadata["created"]
-
-
-def test_dynamodb_retagging_a_key_replaces_its_value(monkeypatch):
-    import boto3
-    from moto import mock_aws
-
-    from infrarep_local_aws.server import install_extensions
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        arn = dynamodb.create_table(
-            TableName="ledger",
-            KeySchema=[{"AttributeName": "env", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "env", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            Tags=[{"Key": "Version", "Value": "v1"}, {"Key": "System", "Value": "infrarep"}],
-        )["TableDescription"]["TableArn"]
-        dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "Version", "Value": "v2"}])
-        tags = dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]
-        assert sorted((tag["Key"], tag["Value"]) for tag in tags) == [
-            ("System", "infrarep"),
-            ("Version", "v2"),
         ]
+    }
+    role = boto3.client("iam", region_name="us-east-1").create_role(
+        RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    action = {
+        "name": "a",
+        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+    }
+    boto3.client("codepipeline", region_name="us-east-1").create_pipeline(
+        pipeline={
+            "name": "promotion",
+            "roleArn": role,
+            "artifactStore": {"type": "S3", "location": "artifacts"},
+            "stages": [{"name": "Source", "actions": [action]}, {"name": "Next", "actions": [action]}],
+        }
+    )
+    metadata = codepipeline_backends["123456789012"]["us-east-1"].pipelines["promotion"].metadata
+    assert isinstance(metadata["created"], float) and isinstance(metadata["updated"], float)
+    assert json.loads(json.dumps(metadata))["created"] == metadata["created"]
 
 
-def test_rest_api_tags_can_be_changed_and_removed(monkeypatch):
+def test_dynamodb_retagging_a_key_replaces_its_value(local_moto):
     import boto3
-    from moto import mock_aws
 
-    from infrarep_local_aws.server import install_extensions, rest_api_id
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    arn = dynamodb.create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "env", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "env", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": "Version", "Value": "v1"}, {"Key": "System", "Value": "infrarep"}],
+    )["TableDescription"]["TableArn"]
+    dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "Version", "Value": "v2"}])
+    tags = dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+    assert sorted((tag["Key"], tag["Value"]) for tag in tags) == [
+        ("System", "infrarep"),
+        ("Version", "v2"),
+    ]
+
+
+def test_rest_api_tags_can_be_changed_and_removed(local_moto):
+    import boto3
+
+    from infrarep_local_aws.server import rest_api_id
 
     assert rest_api_id("arn:aws:apigateway:eu-west-1::/restapis/abc123") == "abc123"
     assert rest_api_id("arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/v1") is None
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    install_extensions()
-    with mock_aws():
-        apigateway = boto3.client("apigateway", region_name="eu-west-1")
-        api = apigateway.create_rest_api(name="payments", tags={"Version": "v1", "Team": "pay"})["id"]
-        arn = f"arn:aws:apigateway:eu-west-1::/restapis/{api}"
-        apigateway.tag_resource(resourceArn=arn, tags={"Version": "v2"})
-        apigateway.untag_resource(resourceArn=arn, tagKeys=["Team"])
-        assert apigateway.get_rest_api(restApiId=api)["tags"] == {"Version": "v2"}
+    apigateway = boto3.client("apigateway", region_name="eu-west-1")
+    api = apigateway.create_rest_api(name="payments", tags={"Version": "v1", "Team": "pay"})["id"]
+    arn = f"arn:aws:apigateway:eu-west-1::/restapis/{api}"
+    apigateway.tag_resource(resourceArn=arn, tags={"Version": "v2"})
+    apigateway.untag_resource(resourceArn=arn, tagKeys=["Team"])
+    assert apigateway.get_rest_api(restApiId=api)["tags"] == {"Version": "v2"}
 
 
 def _moto_app():

@@ -9,22 +9,10 @@ import pytest
 from infrarep import promote, records
 from infrarep.errors import ConfigError
 
+from ..ledger_rows import row
+
 ORDER = ("dev", "staging", "prod")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-def row(env: str, version: str, at: datetime, status=records.Status.SUCCEEDED) -> records.LedgerEntry:
-    return records.LedgerEntry.create(
-        env=env,
-        at=at,
-        event_id=f"{env}-{version}-{at.timestamp()}",
-        version=version,
-        source_commit=version,
-        event_type=records.EventType.DEPLOY,
-        status=status,
-        actor="ci",
-        plan_digest="sha256:plan",
-    )
 
 
 def request(target: str, version: str = "v2", approver: str | None = "alice", approval: bool = True):
