@@ -211,14 +211,9 @@ def up(state_dir: Path, port: int | None = None, start_timeout: float = 60.0) ->
 def status(state_dir: Path) -> LocalAws | None:
     """The running local AWS of this state dir; a stale record (dead pid) is removed."""
     record = state_dir / STATE_FILE
-    try:
-        local = LocalAws(**json.loads(record.read_text()))
-    except FileNotFoundError:
+    local = _recorded(record)
+    if local is None:
         return None
-    except (ValueError, TypeError) as err:
-        raise LocalAwsError(
-            f"{record}: unreadable ({err})", hint="delete it and start the local AWS again"
-        ) from err
     if _is_our_server(local.pid) and healthy(local.port, Path(local.ca_bundle)):
         return local
     if _is_our_server(local.pid):
@@ -231,16 +226,28 @@ def down(state_dir: Path) -> LocalAws | None:
     """Stop the local AWS by its PID; returns what was stopped, None if nothing ran."""
     record = state_dir / STATE_FILE
     try:
-        local = LocalAws(**json.loads(record.read_text()))
-    except FileNotFoundError:
-        return None
-    except (ValueError, TypeError):
+        local = _recorded(record)
+    except LocalAwsError:  # nothing to stop that can be named
         record.unlink(missing_ok=True)
+        return None
+    if local is None:
         return None
     if _is_our_server(local.pid):
         _stop_pid(local.pid)
     record.unlink(missing_ok=True)
     return local
+
+
+def _recorded(record: Path) -> LocalAws | None:
+    """The local AWS `record` names; None if there is no record."""
+    try:
+        return LocalAws(**json.loads(record.read_text()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as err:
+        raise LocalAwsError(
+            f"{record}: unreadable ({err})", hint="delete it and start the local AWS again"
+        ) from err
 
 
 def _write_state(state_dir: Path, local: LocalAws) -> None:
