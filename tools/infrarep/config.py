@@ -2,7 +2,8 @@
 
 Every value here is a declared per-environment variation: `render` writes them as the env
 roots' input variables, and the parity report treats a difference that traces back to one
-of them as expected.
+of them as expected. Each env's `aliases` are the exception: codes that name the env, which
+the drift report normalises like its name.
 """
 
 from __future__ import annotations
