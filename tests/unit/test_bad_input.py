@@ -417,6 +417,86 @@ def test_two_normal_plans_for_one_env_say_so_plainly(tmp_path, capsys):
     ]
 
 
+# --- env aliases and policy expiry ---
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"staging": {"aliases": ["s"]}, "prod": {"aliases": ["prd", "s"]}},
+            "'s' is also an alias of staging",
+        ),
+        ({"prod": {"aliases": ["staging"]}}, "'staging' is the name of environment staging"),
+    ],
+    ids=["claimed-twice", "another-env-name"],
+)
+def test_an_alias_in_the_config_that_names_two_envs_is_one_line(
+    tmp_path, write_config, capsys, changes, expected
+):
+    cfg = write_config(tmp_path, **changes)
+    position = len(changes["prod"]["aliases"]) - 1
+    plan = f"prod={FIXTURES / 'parity_prod.json'}"
+
+    code, out, err = _run(capsys, "drift-report", "--plan", plan, "--config", str(cfg))
+
+    assert code == 1
+    assert out == ""
+    assert _one_error(err) == f"error: {cfg}: environments.prod.aliases.{position}: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("prd", "--alias 'prd': expected ENV=CODE, e.g. --alias prod=prd"),
+        ("prdo=prd", "--alias prdo=prd: no environment 'prdo' (known: dev, staging, prod)"),
+        ("staging=p", "--alias staging=p: 'p' is also an alias of prod"),
+        ("prod=dev", "--alias prod=dev: 'dev' is the name of environment dev"),
+        ("prod=PRD", "--alias prod=PRD: 'PRD' is not an alias: lowercase letters and digits, at least one"),
+    ],
+    ids=["no-equals", "unknown-env", "claimed-by-another", "another-env-name", "upper-case"],
+)
+def test_a_bad_alias_option_is_one_line(tmp_path, write_config, capsys, spec, expected):
+    cfg = write_config(tmp_path, prod={"aliases": ["p"]})
+    plans = [
+        "--plan",
+        f"staging={FIXTURES / 'parity_staging.json'}",
+        "--plan",
+        f"prod={FIXTURES / 'parity_prod.json'}",
+    ]
+
+    code, out, err = _run(capsys, "drift-report", *plans, "--alias", spec, "--config", str(cfg))
+
+    assert code == 1
+    assert out == ""
+    assert _one_error(err).startswith(f"error: {expected}")
+
+
+def test_without_a_config_an_alias_names_an_env_a_plan_is_given_for(tmp_path, capsys):
+    plan = f"prod={FIXTURES / 'parity_prod.json'}"
+
+    code, _, err = _run(
+        capsys, "drift-report", "--plan", plan, "--alias", "staging=stg", "--config", str(tmp_path / "x")
+    )
+
+    assert code == 1
+    assert _one_error(err) == "error: --alias staging=stg: no environment 'staging' (known: prod)"
+
+
+def test_a_policy_expiry_that_is_not_a_date_is_one_line(tmp_path, capsys):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("accepted:\n  - type: aws_sqs_queue\n    reason: r\n    expires: 2026-11-31\n")
+    args = ["--plan", f"dev={FIXTURES / 'live_dev.json'}", "--config", str(tmp_path / "x")]
+
+    code, out, err = _run(capsys, "drift-report", *args, "--policy", str(policy))
+
+    assert code == 1
+    assert out == ""
+    assert _one_error(err) == (
+        f"error: {policy}: accepted.0.expires: '2026-11-31' is not a date (day is out of range for month)"
+    )
+
+
 # --- docs ---
 
 

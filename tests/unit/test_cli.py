@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from infrarep import cli
@@ -52,3 +55,24 @@ def test_the_actor_is_the_option_else_the_build_initiator_else_the_login_name(mo
     monkeypatch.delenv("CODEBUILD_INITIATOR")
     monkeypatch.setenv("LOGNAME", "bob")
     assert context.actor_name(None) == "bob"
+
+
+def test_drift_report_passes_each_alias_on(capsys, tmp_path):
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
+    coded = tmp_path / "prod.json"
+    coded.write_text((fixtures / "parity_prod.json").read_text().replace("fx-prod-", "fx-prd-"))
+    args = ["drift-report", "--format", "json", "--kind", "parity", "--config", str(tmp_path / "absent.yaml")]
+    staging = ["--plan", f"staging={fixtures / 'parity_staging.json'}"]
+
+    named = _run(capsys, *args, *staging, "--plan", f"prod={fixtures / 'parity_prod.json'}")[1]
+    aliased = _run(capsys, *args, *staging, "--plan", f"prod={coded}", "--alias", "prod=prd")[1]
+    plain = _run(capsys, *args, *staging, "--plan", f"prod={coded}")[1]
+
+    def judged(out: str) -> list:  # the findings and verdicts, without the values as written
+        return [
+            (f["address"], f["verdict"], [(a["path"], a["verdict"], a["reason"]) for a in f["attributes"]])
+            for f in json.loads(out)["findings"]
+        ]
+
+    assert judged(aliased) == judged(named)
+    assert judged(plain) != judged(named)

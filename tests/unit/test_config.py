@@ -125,3 +125,49 @@ def test_allowed_origin_with_a_path_is_refused_naming_the_env(config_text):
 def test_a_soak_under_an_hour_is_refused(config_text):
     message = _error(config_text({"promotion": {"soak_minutes": 30}}))
     assert "promotion.soak_minutes" in message and "60" in message
+
+
+# --- aliases: the codes a team writes for an env ---
+
+
+def test_aliases_are_read_per_env_and_are_no_setting(config_text):
+    settings = config.parse(config_text(prod={"aliases": ["prd", "p"]}, staging={"aliases": ["stg"]}), SOURCE)
+
+    assert settings.aliases == {"staging": ("stg",), "prod": ("prd", "p")}
+    assert "aliases" not in config.EnvSettings.model_fields  # every EnvSettings field reaches a plan
+    assert config.parse(config_text(), SOURCE).aliases == {}
+
+
+@pytest.mark.parametrize(
+    ("aliases", "expected"),
+    [
+        ("prd", ": expected a list of codes such as [prd, p], got 'prd'"),
+        (["prd", "PRD"], ".1: 'PRD' is not an alias: lowercase letters and digits, at least one letter"),
+        ([""], ".0: '' is not an alias: lowercase"),
+        (["p-1"], ".0: 'p-1' is not an alias: lowercase"),
+        (["1"], ".0: '1' is not an alias: lowercase"),
+        ([7], ".0: expected string, got 7"),
+        (["dev"], ".0: 'dev' is the name of environment dev"),
+        (["prod"], ".0: 'prod' is the environment's own name"),
+        (["prd", "s"], ".1: 's' is also an alias of staging"),
+    ],
+    ids=["not-a-list", "upper-case", "empty", "separator", "digits-only", "not-text", "another-env",
+         "own-name", "claimed-twice"],
+)  # fmt: skip
+def test_a_bad_alias_names_the_env_and_its_position(config_text, aliases, expected):
+    message = _error(config_text(staging={"aliases": ["stg", "s"]}, prod={"aliases": aliases}))
+
+    assert message.startswith(f"{SOURCE}: environments.prod.aliases{expected}")
+
+
+def test_aliases_belong_to_one_env(config_text):
+    assert _error(config_text({"defaults": {"aliases": ["x"]}})) == (
+        f"{SOURCE}: defaults.aliases: an alias names one environment; list it under that one"
+    )
+    assert _error(config_text({"aliases": {"prod": ["prd"]}})) == (
+        f"{SOURCE}: aliases: unknown field (an env's aliases go in environments.<env>.aliases)"
+    )
+
+
+def test_an_alias_listed_twice_in_one_env_counts_once(config_text):
+    assert config.parse(config_text(prod={"aliases": ["prd", "prd"]}), SOURCE).aliases == {"prod": ("prd",)}

@@ -557,6 +557,14 @@ def drift_report(
             "(repeatable; a refresh-only plan feeds live drift, a normal plan the other kinds).",
         ),
     ] = None,
+    aliases: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alias",
+            help="ENV=CODE: CODE (e.g. prd) stands for ENV's name in values, like environments.yaml's "
+            "`aliases` (repeatable; added to them).",
+        ),
+    ] = None,
     show_expected: Annotated[
         bool, typer.Option("--show-expected", help="Also list expected differences, with the reason.")
     ] = False,
@@ -607,6 +615,7 @@ def drift_report(
         kinds=frozenset(drift.Kind(kind) for kind in kinds or []),
         format=reporting.Format(fmt),
         plan_files=plan_files or [],
+        aliases=aliases or [],
         show_expected=show_expected,
         notify=notify_aws,
         policy_path=policy_path,

@@ -2,13 +2,15 @@
 
 Every value here is a declared per-environment variation: `render` writes them as the env
 roots' input variables, and the parity report treats a difference that traces back to one
-of them as expected.
+of them as expected. Each env's `aliases` are the exception: codes that name the env, which
+the drift report normalises like its name.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping, Sequence
 from enum import Enum, StrEnum
 from itertools import combinations
 from pathlib import Path
@@ -46,6 +48,10 @@ AWS_REGIONS = frozenset(
 ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
 
 EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
+
+ALIAS = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
+"""An env's alias: the code a team writes for it (`prd`, `stg`, `p`). Lowercase letters and
+digits with at least one letter: a code of digits only (`1`) would make numbers env names."""
 
 MAX_VALUES = 10_000
 """The most values environments.yaml may hold once YAML aliases are expanded (the real file has
@@ -176,6 +182,9 @@ class Settings(_Model):
     state: StateSettings
     promotion: Promotion
     environments: dict[EnvName, EnvSettings]
+    aliases: dict[EnvName, tuple[str, ...]] = Field(default_factory=dict)
+    """Each env's aliases (`environments.<env>.aliases`): codes the drift report normalises like
+    the env's name. Not an `EnvSettings` field: they reach no plan, they only name the env."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -288,14 +297,61 @@ def _parse(text: str, source: Path) -> Settings:
     defaults = document.pop("defaults", {}) or {}
     if not isinstance(defaults, dict):
         raise ConfigError(f"{source}: defaults: expected a mapping")
+    if "aliases" in defaults:
+        raise ConfigError(
+            f"{source}: defaults.aliases: an alias names one environment; list it under that one"
+        )
+    if "aliases" in document:
+        raise ConfigError(
+            f"{source}: aliases: unknown field (an env's aliases go in environments.<env>.aliases)"
+        )
+    document["aliases"] = _aliases(environments, source)
     document["environments"] = {
-        name: {"name": name, **_merge(defaults, values)} if isinstance(values, dict) else values
+        name: {"name": name, **_merge(defaults, _settings_of(values))} if isinstance(values, dict) else values
         for name, values in environments.items()
     }
     try:
         return Settings.model_validate(document)
     except ValidationError as err:
         raise ConfigError(f"{source}: {_describe(err)}") from None
+
+
+def _settings_of(env: dict[str, Any]) -> dict[str, Any]:
+    """An env's mapping without its `aliases`, which name the env and are no setting of it."""
+    return {key: value for key, value in env.items() if key != "aliases"}
+
+
+def _aliases(environments: dict[Any, Any], source: Path) -> dict[str, tuple[str, ...]]:
+    """`environments.<env>.aliases` of every env, checked: codes, each claimed by one env only."""
+    claimed: dict[str, tuple[str, ...]] = {str(name): () for name in environments}
+    for name, values in environments.items():
+        given = values.get("aliases", []) if isinstance(values, dict) else []
+        where = f"{source}: environments.{cut(str(name))}.aliases"
+        if not isinstance(given, list):
+            raise ConfigError(f"{where}: expected a list of codes such as [prd, p], got {shown(given)}")
+        for position, alias in enumerate(given):
+            if not isinstance(alias, str):
+                raise ConfigError(f"{where}.{position}: expected string, got {shown(alias)}")
+            problem = alias_problem(str(name), alias, claimed)
+            if problem:
+                raise ConfigError(f"{where}.{position}: {problem}")
+            claimed[str(name)] = tuple(dict.fromkeys((*claimed[str(name)], alias)))
+    return {name: aliases for name, aliases in claimed.items() if aliases}
+
+
+def alias_problem(env: str, alias: str, claimed: Mapping[str, Sequence[str]]) -> str | None:
+    """Why `alias` cannot name `env`, given every env's name (the keys of `claimed`) and the
+    aliases they claim; None when it can."""
+    if not ALIAS.fullmatch(alias):
+        return f"{shown(alias)} is not an alias: lowercase letters and digits, at least one letter (e.g. prd)"
+    if alias == env:
+        return f"{shown(alias)} is the environment's own name"
+    if alias in claimed:
+        return f"{shown(alias)} is the name of environment {alias}"
+    for other, aliases in claimed.items():
+        if other != env and alias in aliases:
+            return f"{shown(alias)} is also an alias of {other}"
+    return None
 
 
 def _expanded_size(value: object, sizes: dict[int, int]) -> int:

@@ -46,7 +46,10 @@ def test_policy_rule_without_attribute_covers_whole_resources_of_its_kinds():
     ("text", "message"),
     [
         ("accepted: [", "drift-policy.yaml: line 1: not valid YAML"),
-        ("accepted:\n  - type: x\n    reason: 2024-13-45\n", "drift-policy.yaml: not valid YAML (month must"),
+        (
+            "accepted:\n  - type: x\n    reason: r\n    expires: 2026-13-45\n",
+            "accepted.0.expires: '2026-13-45' is",
+        ),
         ('accepted:\n  - type: "\x00"\n', "drift-policy.yaml: line 2: not valid YAML (character #x0000 is"),
         ("- a\n- b\n", "drift-policy.yaml: expected a mapping with `accepted:`"),
         ("accepted:\n  - attribute: x\n    reason: r\n", "drift-policy.yaml: accepted.0: give `type` or"),

@@ -3,13 +3,16 @@ with `notify`, tell each env's drift topic, metrics and ledger what was found.""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-from .. import drift, drift_runs, notify, records
+from .. import config, drift, drift_runs, notify, records
 from .. import report as reporting
+from ..errors import ConfigError, cut, shown
 from ..runner import Release
 from .context import Progress, Project, actor_name, now, open_project
 
@@ -30,6 +33,10 @@ class DriftReportOptions:
     """None: drift-policy.yaml beside the config, if there is one."""
     version: str | None = None
     verbose: bool = False
+    aliases: Sequence[str] = ()
+    """ENV=CODE: CODE stands for ENV's name, as environments.yaml's `aliases` (merged with them)."""
+    today: date | None = None
+    """The day (UTC) policy acceptances are judged by; None: the clock's."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,9 @@ def drift_report(
     project = open_project(options.config_path, progress, options.verbose) if needs_settings else None
     settings = project.settings if project else None
     names = drift_runs.select_envs(settings, options.envs, given, options.config_path)
-    policy = _policy(options)
+    known = [env.name for env in settings.ordered()] if settings else list(given)
+    aliases = env_aliases(settings.aliases if settings else {}, options.aliases, known)
+    policy = _policy(options, options.today or now().date())
     release = None
     if given:
         regions = {env.name: env.region for env in settings.ordered()} if settings else {}
@@ -71,6 +80,9 @@ def drift_report(
         env_plans = drift_runs.plan_in_parallel(
             runner, selected, kinds, release, progress, refresh_running=not options.version
         )
+    for env in env_plans:
+        if env.env in aliases:
+            env.identity = dataclasses.replace(env.identity, aliases=aliases[env.env])
     version = manifest_version(options.version, release)
     result = drift.analyse(env_plans, kinds, policy=policy, version=version)
     text = reporting.render(result, options.format, show_expected=options.show_expected)
@@ -95,6 +107,25 @@ def reported_kinds(
     return available, f"drift-report: no normal plan for {without}: live drift only (--kind to choose)"
 
 
+def env_aliases(
+    declared: Mapping[str, Sequence[str]], specs: Sequence[str], envs: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    """Each env's aliases: environments.yaml's (`declared`) and `--alias ENV=CODE` ones, for the
+    known `envs`; an alias claimed by two envs, or naming one, is an error."""
+    merged = {env: tuple(declared.get(env, ())) for env in envs}
+    for spec in specs:
+        env, sep, code = spec.partition("=")
+        if not sep or not env or not code:
+            raise ConfigError(f"--alias {shown(spec)}: expected ENV=CODE, e.g. --alias prod=prd")
+        if env not in merged:
+            raise ConfigError(f"--alias {cut(spec)}: no environment {shown(env)} (known: {', '.join(envs)})")
+        problem = config.alias_problem(env, code, merged)
+        if problem:
+            raise ConfigError(f"--alias {cut(spec)}: {problem}")
+        merged[env] = tuple(dict.fromkeys((*merged[env], code)))
+    return {env: codes for env, codes in merged.items() if codes}
+
+
 def manifest_version(version: str | None, release: Release | None) -> str:
     """The version the report's manifests name: --version, else the release planned with,
     else unknown (plans read from files)."""
@@ -106,10 +137,12 @@ def ledger_version(reported: str, release: Release) -> str:
     return reported if reported != records.UNKNOWN else release.version
 
 
-def _policy(options: DriftReportOptions) -> drift.Policy | None:
-    """--policy, else drift-policy.yaml beside the config if it exists."""
+def _policy(options: DriftReportOptions, today: date) -> drift.Policy | None:
+    """--policy, else drift-policy.yaml beside the config if it exists; expiry judged by `today`."""
     policy_file = options.policy_path or options.config_path.parent / drift.DEFAULT_POLICY_NAME
-    return drift.load_policy(policy_file) if options.policy_path or policy_file.exists() else None
+    if options.policy_path or policy_file.exists():
+        return drift.load_policy(policy_file, today)
+    return None
 
 
 def _notify(

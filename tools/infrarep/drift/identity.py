@@ -1,6 +1,7 @@
 """Env identity: an env's name, region and account id, which make its values differ from a
 sibling's without being drift. Values are compared once each env's identity is replaced by
-placeholders (so `arn:aws:sqs:us-east-1:111111111111:shop-dev-jobs` equals its staging sibling)."""
+placeholders (so `arn:aws:sqs:us-east-1:111111111111:shop-dev-jobs` equals its staging sibling).
+An env's aliases (the codes a team writes for it: `prd`, `p`) stand for its name."""
 
 from __future__ import annotations
 
@@ -27,19 +28,29 @@ class EnvIdentity:
     name: str
     region: str | None = None
     account_id: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Codes that stand for the env's name (`prd`, `p`): replaced by `${env}` like the name."""
 
     @cached_property
     def _patterns(self) -> tuple[tuple[str, re.Pattern[str], str], ...]:
         """(token, its pattern, sentinel), longest token first. A token only matches as a whole word:
         `dev` in `shop-dev-jobs` or `devQueue`, not in `device`; `prod` not in `product`;
-        `Dev` in `ShopDevTable`; `DEV` in `SHOP_DEV`; the region also inside a zone (`us-east-1a`)."""
+        `Dev` in `ShopDevTable`; `DEV` in `SHOP_DEV`; the region also inside a zone (`us-east-1a`).
+        An alias matches like the name, except a one-letter one: between separators only
+        (`shop-p-jobs`, `SHOP_P`), never against a letter of either case (`ShopPdf`, `api`)."""
         tokens: dict[str, tuple[str, str, str]] = {}  # token: (kind, not before it, not after it)
-        if self.name:
-            lower, upper, capital = self.name.lower(), self.name.upper(), self.name.capitalize()
-            tokens[lower] = ("env", "[a-z0-9]", "[a-z0-9]")
+        for name in (self.name, *self.aliases):
+            if not name:
+                continue
+            lower, upper, capital = name.lower(), name.upper(), name.capitalize()
+            if len(name) == 1:
+                tokens.setdefault(lower, ("env", "[A-Za-z0-9]", "[A-Za-z0-9]"))
+                tokens.setdefault(upper, ("env", "[A-Za-z0-9]", "[A-Za-z0-9]"))
+                continue
+            tokens.setdefault(lower, ("env", "[a-z0-9]", "[a-z0-9]"))
             tokens.setdefault(capital, ("env", "[A-Z0-9]", "[a-z0-9]"))
             tokens.setdefault(upper, ("env", "[A-Z0-9]", "[A-Z0-9]"))
-            tokens.setdefault(self.name, ("env", "[A-Za-z0-9]", "[A-Za-z0-9]"))
+            tokens.setdefault(name, ("env", "[A-Za-z0-9]", "[A-Za-z0-9]"))
         if self.region:
             tokens[self.region] = ("region", "[a-z0-9]", "[0-9]")
         if self.account_id:
@@ -79,7 +90,8 @@ class EnvIdentity:
 
     @cached_property
     def byte_tokens(self) -> tuple[tuple[bytes, bytes], ...]:
-        """(token, sentinel) pairs of `raw`, longest first."""
+        """(token, sentinel) pairs of `raw`, longest first. Aliases are left out: replaced inside
+        words, a code as short as `p` would make `pay` in prod equal `say` in staging (`s`)."""
         tokens = {name: _SENTINELS["env"] for name in (self.name, self.name.upper(), self.name.capitalize())}
         tokens[self.region or ""] = _SENTINELS["region"]
         tokens[self.account_id or ""] = _SENTINELS["account_id"]
@@ -123,14 +135,19 @@ class EnvIdentity:
         return value
 
     def is_identity(self, value: Any) -> bool:
-        """Is `value` this env's name, region or account id (normalising makes it equal anyway)?"""
-        return isinstance(value, str) and value in {self.name, self.region, self.account_id}
+        """Is `value` this env's name (or an alias), region or account id (normalising makes it
+        equal anyway)?"""
+        return isinstance(value, str) and (
+            value in {self.name, self.region, self.account_id} or value in self.aliases
+        )
 
 
-def detect_identity(env: str, plan: Plan, region: str | None = None) -> EnvIdentity:
-    """The env's identity: its name, its region (given, else the `aws` provider's `region`)
-    and its account id (the first account id in an ARN the plan holds)."""
-    return EnvIdentity(env, region or _provider_region(plan), _account_id(plan))
+def detect_identity(
+    env: str, plan: Plan, region: str | None = None, aliases: tuple[str, ...] = ()
+) -> EnvIdentity:
+    """The env's identity: its name and `aliases`, its region (given, else the `aws` provider's
+    `region`) and its account id (the first account id in an ARN the plan holds)."""
+    return EnvIdentity(env, region or _provider_region(plan), _account_id(plan), aliases)
 
 
 def _provider_region(plan: Plan) -> str | None:
