@@ -109,7 +109,8 @@ def applied_manifest(
     where = state_url(runner, env.region, records.state_key(env.name))
     path = runner.workspace.run_dir(run.name) / "applied.json"
     write_atomic(path, inputs.document(state, where))
-    return drift.env_manifest(env.name, plans.load(path), release.version, env.region)
+    aliases = runner.settings.aliases.get(env.name, ())
+    return drift.env_manifest(env.name, plans.load(path), release.version, env.region, aliases)
 
 
 class ManifestInputs:
