@@ -15,7 +15,7 @@ UNTRACED = "module.app.aws_sqs_queue.worker[0]"
 UNTRACED_REASON = "set through a local in module app whose source is not on disk: cannot trace it"
 
 
-def _env(env: str, *files: str) -> drift.EnvPlans:
+def env_plans(env: str, *files: str) -> drift.EnvPlans:
     loaded = [plans.load(FIXTURES / file) for file in files]
     normal = next((plan for plan in loaded if plan.has_changes), None)
     refresh = next((plan for plan in loaded if not plan.has_changes), None)
@@ -24,9 +24,9 @@ def _env(env: str, *files: str) -> drift.EnvPlans:
 
 def fixture_report() -> DriftReport:
     envs = [
-        _env("dev", "live_dev.json", "pending_dev.json"),
-        _env("staging", "parity_staging.json"),
-        _env("prod", "parity_prod.json"),
+        env_plans("dev", "live_dev.json", "pending_dev.json"),
+        env_plans("staging", "parity_staging.json"),
+        env_plans("prod", "parity_prod.json"),
     ]
     return drift.analyse(envs, version="v1")
 
@@ -44,4 +44,8 @@ def with_unknown(report: DriftReport) -> DriftReport:
             AttributeDiff("kms_master_key_id", "alias/a", "alias/b", Verdict.UNKNOWN, UNTRACED_REASON),
         ),
     )
-    return dataclasses.replace(report, findings=(*report.findings, untraced))
+    summaries = tuple(
+        dataclasses.replace(item, unknown=item.unknown + 1) if item.scope == untraced.scope else item
+        for item in report.summaries
+    )
+    return dataclasses.replace(report, findings=(*report.findings, untraced), summaries=summaries)

@@ -28,7 +28,8 @@ from .common import (
 
 HTML_VALUE_LIMIT = 120
 HTML_REASON_LIMIT = 110
-"""Reasons in matrix cells are cut here; the details below and the cell's tooltip have them whole."""
+"""Reasons in matrix cells are cut here (drift and unknown at twice that); the details below and
+the cell's tooltip have them whole."""
 HTML_MATRIX_ROWS = 2000
 """Above this many resources the html matrix lists only rows with a difference."""
 
@@ -68,9 +69,10 @@ _CSS = "\n".join(
         "th small { display: block; font-weight: normal; color: #41464b; }",
         "td.num { text-align: right; }",
         "code { font: 12px ui-monospace, monospace; word-break: break-all; }",
+        "table.matrix td:first-child code { word-break: normal; white-space: nowrap; }",
         ".entry + .entry { margin-top: 4px; border-top: 1px dashed rgba(0, 0, 0, 0.25); padding-top: 3px; }",
         ".label { font-weight: 600; white-space: nowrap; }",
-        ".why { display: block; font-size: 12px; max-width: 30em; }",
+        ".why { display: block; font-size: 12px; max-width: 22em; overflow-wrap: anywhere; }",
         ".legend span { display: inline-block; padding: 2px 8px; margin: 0 6px 4px 0; border-radius: 3px; }",
         "ul.glance { padding-left: 1.2em; } ul.glance li { margin: 2px 0; }",
         "details summary { cursor: pointer; font-weight: 600; margin: 1.5em 0 0.5em; }",
@@ -131,7 +133,7 @@ def _entry_label(finding: DriftFinding, state: str) -> str:
 
 
 def _entry(state: str, label: str, why: str = "") -> str:
-    shown = cut(why, HTML_REASON_LIMIT)
+    shown = cut(why, HTML_REASON_LIMIT * (2 if STATES[state].rank >= STATES["unknown"].rank else 1))
     title = f' title="{_e(why)}"' if why and shown != why else ""
     reason = f'<span class="why"{title}>{_e(shown)}</span>' if why else ""
     return f'<div class="entry st-{state}"><span class="label">{_e(label)}</span>{reason}</div>'
@@ -157,7 +159,8 @@ def _matrix(report: DriftReport) -> tuple[list[str], list[list[str]], int]:
     entries: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     for finding in report.findings:
         state = finding_state(finding)
-        reason = cell_reason(finding)
+        # A create needs no reason in its cell: "pending creation" says it all.
+        reason = "" if state == "creation" else cell_reason(finding)
         entries.setdefault((finding.scope, finding.address), []).append(
             (state, _entry_label(finding, state), reason)
         )
