@@ -297,3 +297,41 @@ def test_env_selects_among_the_plans_given(capsys, tmp_path):
     code, _, err = run(capsys, *PLAN_ARGS["dev"], *no_config(tmp_path), "--env", "qa")
     assert code == 1
     assert err.splitlines()[0] == "error: qa: no --plan qa=FILE given"
+
+
+# --- verdicts and env states across formats ---
+
+
+def test_an_unknown_verdict_is_reported_but_does_not_fail_the_run():
+    untraced = DriftFinding(
+        Kind.PARITY,
+        "dev~staging",
+        "aws_sqs_queue.q",
+        "aws_sqs_queue",
+        Change.DIFFERS,
+        Verdict.UNKNOWN,
+        attributes=(
+            AttributeDiff("kms_master_key_id", "a", "b", Verdict.UNKNOWN, "module source not on disk"),
+        ),
+    )
+    summary = drift.model.summarise(Kind.PARITY, "dev~staging", 1, [untraced])
+    unknown_only = DriftReport(
+        ("dev", "staging"), (Kind.PARITY,), (("dev", "staging"),), (untraced,), (summary,)
+    )
+
+    assert not unknown_only.drift
+    assert (summary.drift, summary.expected, summary.unknown) == (0, 0, 1)
+    assert "unknown: module source not on disk" in report.table(unknown_only)
+    assert "| unknown | module source not on disk |" in report.markdown(unknown_only)
+    assert "<title>infrarep drift report: no drift; 1 unknown</title>" in report.html(unknown_only)
+
+
+def test_an_env_is_called_never_applied_only_when_its_inventory_says_so(full_report):
+    assert "<small>not applied yet</small>" in report.html(full_report)
+    without_parity = drift.analyse(
+        [load_env("dev", "pending_dev.json"), load_env("prod", "parity_prod.json")], kinds=[Kind.PENDING]
+    )
+    page = report.html(without_parity)
+    assert "not applied yet" not in page  # every change a create, but its other resources are unknown
+    assert 'data-state="creation"' in page  # its creates are still not drift-red
+    assert "<title>infrarep drift report: DRIFT in dev, prod</title>" in page
