@@ -36,7 +36,17 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 	@$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	@touch $@
 
-setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## venv, terraform, the AWS provider (built offline once), checkov
+# Chromium renders the html drift report in tests/browser: Debian's package, installed once
+# (nothing to do where it is installed; a machine without apt-get installs it another way).
+CHROMIUM ?= /usr/bin/chromium
+SUDO      = $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "error: $@ is missing and there is no apt-get: install Chromium (or set CHROMIUM=)" >&2; exit 1; }
+	@echo "setup: chromium (Debian package) for the html report's browser test"
+	@$(SUDO) apt-get update -qq
+	@$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
+setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) $(CHROMIUM) ## venv, terraform, the AWS provider (built offline once), checkov, chromium
 	@$(INFRAREP) setup $(if $(PROVIDER_MIRROR),--provider-mirror $(PROVIDER_MIRROR))
 
 test: setup lint ## everything CI checks: lint, fmt, unit + lambda + e2e tests, checkov scan

@@ -70,6 +70,8 @@ def test_every_format_starts_with_the_summary(full_report, fmt):
     if fmt is Format.JSON:
         assert next(iter(json.loads(text))) == "drift"  # keys are sorted; the flag is first
         return
+    if fmt is Format.SARIF:
+        return  # no summary in sarif: results for code scanning (test_sarif.py)
     headline = text.index("drift-report: DRIFT FOUND (3 env(s): dev, staging, prod)")
     assert headline < text.index("staging~prod") < text.index("module.app.aws_sqs_queue.jobs")
 
@@ -158,22 +160,22 @@ def test_html_is_one_self_contained_file_with_an_env_by_resource_matrix(full_rep
     assert not re.search(r"<(script|link|img|iframe)\b", text)  # nothing fetched from elsewhere
     assert "http://" not in text and "https://" not in text
     assert (
-        "<tr><th>resource</th><th>dev</th><th>staging</th><th>prod</th><th>dev~staging</th><th>staging~prod</th></tr>"
-        in text
+        "<tr><th>resource</th><th>dev</th><th>staging</th><th>prod<small>not applied yet</small></th>"
+        "<th>dev~staging</th><th>staging~prod</th></tr>" in text
     )
     rows = {
         match.group(1): match.group(0)
         for match in re.finditer(r"<tr><td><code>([^<]+)</code></td>.*?</tr>", text)
     }
     jobs = rows["module.app.aws_sqs_queue.jobs"]
-    cells = re.findall(r"<td style=\"background:(#[0-9a-f]+)", jobs)
-    drift_colour, expected_colour, in_sync = "#f8d7da", "#cfe2ff", "#d1e7dd"
-    # dev: pending update (drift); staging: in sync; prod: pending create (drift);
-    # dev~staging: expected (retention variable); staging~prod: drift (hard-coded retention)
-    assert cells == [drift_colour, in_sync, drift_colour, expected_colour, drift_colour]
+    # dev: live drift and a pending update; staging: in sync; prod: never applied, so its create
+    # is pending creation (not drift); dev~staging: expected (retention variable);
+    # staging~prod: drift (hard-coded retention)
+    assert re.findall(r'data-state="(\w+)"', jobs) == ["live", "in_sync", "creation", "expected", "drift"]
+    assert "configured differently: staging: var.retention_seconds" in jobs  # the reason, on the page
     worker = rows["module.app.aws_sqs_queue.worker[1]"]
-    assert "#eeeeee" in worker  # not in dev
-    assert 'title="only in staging: count/for_each follows a declared per-env variation' in worker
+    assert 'data-state="absent"' in worker  # not in dev
+    assert "only in staging: count/for_each follows a declared per-env variation" in worker
 
 
 # --- the command ---
@@ -266,7 +268,7 @@ def test_truncated_plan_is_one_line_error_exit_1(capsys, tmp_path):
     [
         (["--plan", "dev"], "--plan 'dev': expected ENV=FILE"),
         (["--plan", "dev=x.json", "--kind", "drifty"], "'drifty' is not one of live, pending, parity"),
-        (["--plan", "dev=x.json", "--format", "pdf"], "'pdf' is not one of table, json, markdown, html"),
+        (["--plan", "x=x.json", "--format", "pdf"], "'pdf' is not one of table, json, markdown, html, sarif"),
     ],
 )
 def test_bad_arguments_exit_1(capsys, tmp_path, argv, message):
@@ -295,3 +297,41 @@ def test_env_selects_among_the_plans_given(capsys, tmp_path):
     code, _, err = run(capsys, *PLAN_ARGS["dev"], *no_config(tmp_path), "--env", "qa")
     assert code == 1
     assert err.splitlines()[0] == "error: qa: no --plan qa=FILE given"
+
+
+# --- verdicts and env states across formats ---
+
+
+def test_an_unknown_verdict_is_reported_but_does_not_fail_the_run():
+    untraced = DriftFinding(
+        Kind.PARITY,
+        "dev~staging",
+        "aws_sqs_queue.q",
+        "aws_sqs_queue",
+        Change.DIFFERS,
+        Verdict.UNKNOWN,
+        attributes=(
+            AttributeDiff("kms_master_key_id", "a", "b", Verdict.UNKNOWN, "module source not on disk"),
+        ),
+    )
+    summary = drift.model.summarise(Kind.PARITY, "dev~staging", 1, [untraced])
+    unknown_only = DriftReport(
+        ("dev", "staging"), (Kind.PARITY,), (("dev", "staging"),), (untraced,), (summary,)
+    )
+
+    assert not unknown_only.drift
+    assert (summary.drift, summary.expected, summary.unknown) == (0, 0, 1)
+    assert "unknown: module source not on disk" in report.table(unknown_only)
+    assert "| unknown | module source not on disk |" in report.markdown(unknown_only)
+    assert "<title>infrarep drift report: no drift; 1 unknown</title>" in report.html(unknown_only)
+
+
+def test_an_env_is_called_never_applied_only_when_its_inventory_says_so(full_report):
+    assert "<small>not applied yet</small>" in report.html(full_report)
+    without_parity = drift.analyse(
+        [load_env("dev", "pending_dev.json"), load_env("prod", "parity_prod.json")], kinds=[Kind.PENDING]
+    )
+    page = report.html(without_parity)
+    assert "not applied yet" not in page  # every change a create, but its other resources are unknown
+    assert 'data-state="creation"' in page  # its creates are still not drift-red
+    assert "<title>infrarep drift report: DRIFT in dev, prod</title>" in page

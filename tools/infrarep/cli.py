@@ -545,7 +545,7 @@ def drift_report(
         list[str] | None,
         typer.Option("--kind", help="live, pending or parity (repeatable); default: all three."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, markdown or html.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, json, markdown, html or sarif.")] = "table",
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the report to this file, not stdout.", dir_okay=False)
     ] = None,
@@ -568,6 +568,13 @@ def drift_report(
     show_expected: Annotated[
         bool, typer.Option("--show-expected", help="Also list expected differences, with the reason.")
     ] = False,
+    full_report_url: Annotated[
+        str | None,
+        typer.Option(
+            "--full-report-url",
+            help="markdown: where the full report is, named when the report is cut to fit a PR comment.",
+        ),
+    ] = None,
     notify_aws: Annotated[
         bool,
         typer.Option(
@@ -617,6 +624,7 @@ def drift_report(
         plan_files=plan_files or [],
         aliases=aliases or [],
         show_expected=show_expected,
+        full_report_url=full_report_url,
         notify=notify_aws,
         policy_path=policy_path,
         version=version,

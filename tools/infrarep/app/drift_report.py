@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .. import config, drift, drift_runs, notify, records
+from .. import __version__, config, drift, drift_runs, notify, records
 from .. import report as reporting
-from ..errors import ConfigError, cut, shown
+from ..errors import ConfigError, InfrarepError, cut, shown
 from ..runner import Release
 from .context import Progress, Project, actor_name, now, open_project
 
@@ -28,6 +28,8 @@ class DriftReportOptions:
     plan_files: Sequence[str] = ()
     """ENV=FILE: `terraform show -json` output to read instead of running terraform."""
     show_expected: bool = False
+    full_report_url: str | None = None
+    """Where a markdown report cut to fit a pull request comment says the full report is."""
     notify: bool = False
     policy_path: Path | None = None
     """None: drift-policy.yaml beside the config, if there is one."""
@@ -85,7 +87,14 @@ def drift_report(
             env.identity = dataclasses.replace(env.identity, aliases=aliases[env.env])
     version = manifest_version(options.version, release)
     result = drift.analyse(env_plans, kinds, policy=policy, version=version)
-    text = reporting.render(result, options.format, show_expected=options.show_expected)
+    text = reporting.render(
+        result,
+        options.format,
+        show_expected=options.show_expected,
+        full_report_url=options.full_report_url,
+        sources=report_sources(project, names) if options.format is reporting.Format.SARIF else None,
+        tool_version=__version__,
+    )
     deliver(text)
     if options.notify:
         assert project is not None
@@ -124,6 +133,31 @@ def env_aliases(
             raise ConfigError(f"--alias {cut(spec)}: {problem}")
         merged[env] = tuple(dict.fromkeys((*merged[env], code)))
     return {env: codes for env, codes in merged.items() if codes}
+
+
+ENV_ROOT_MAIN_FILE = "main.tf"
+
+
+def report_sources(
+    project: Project | None,
+    names: Sequence[str],
+    blocks: Mapping[str, reporting.SourceLocation] | None = None,
+) -> reporting.Sources:
+    """Where a sarif report places each finding: `blocks` (resource address -> its block in a
+    `.tf` file), else the main file of the env's root. Plans given without a project (or with a
+    config outside one) have no env roots: their findings keep a logical location only."""
+    if project is None:
+        return reporting.Sources(blocks or {})
+    try:
+        workspace = project.workspace
+    except InfrarepError:
+        return reporting.Sources(blocks or {})
+    roots = {}
+    for name in names:
+        main = workspace.env_root(name) / ENV_ROOT_MAIN_FILE
+        if main.is_file():
+            roots[name] = reporting.SourceLocation(main.relative_to(workspace.project).as_posix())
+    return reporting.Sources(blocks or {}, roots)
 
 
 def manifest_version(version: str | None, release: Release | None) -> str:

@@ -25,6 +25,8 @@ class Kind(StrEnum):
 class Verdict(StrEnum):
     DRIFT = "drift"
     EXPECTED = "expected"
+    UNKNOWN = "unknown"
+    """A difference the engine could not trace to a cause; shown with why, never fails a run."""
 
 
 class Change(StrEnum):
@@ -83,7 +85,8 @@ class ScopeSummary:
     drift: int = 0
     expected: int = 0
     unknown: int = 0
-    """Values not compared because the plan knows them only after apply."""
+    """Values not compared because the plan knows them only after apply, and findings whose
+    verdict is unknown."""
     normalised: int = 0
     """Resources whose differences were all provider noise (see `noise.py`)."""
 
@@ -136,4 +139,6 @@ def summarise(
     normalised: int = 0,
 ) -> ScopeSummary:
     drift = sum(1 for finding in findings if finding.verdict is Verdict.DRIFT)
-    return ScopeSummary(kind, scope, resources, drift, len(findings) - drift, unknown, normalised)
+    expected = sum(1 for finding in findings if finding.verdict is Verdict.EXPECTED)
+    untraced = sum(1 for finding in findings if finding.verdict is Verdict.UNKNOWN)
+    return ScopeSummary(kind, scope, resources, drift, expected, unknown + untraced, normalised)
