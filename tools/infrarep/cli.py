@@ -418,6 +418,24 @@ def unlock(
 
 
 @app.command(epilog=EXIT_CODES_EPILOG)
+def envs(
+    config_path: ConfigOption = Path("envs/environments.yaml"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print [{"name": ..., "region": ...}, ...]: a CI matrix.')
+    ] = False,
+) -> None:
+    """List the environments in promotion order, with their regions."""
+    from .app.envs import envs as listed
+
+    entries = listed(config_path)
+    if as_json:
+        emit_json([asdict(entry) for entry in entries])
+        return
+    for entry in entries:
+        print(f"{entry.name:<10} {entry.region}")
+
+
+@app.command(epilog=EXIT_CODES_EPILOG)
 def status(
     config_path: ConfigOption = Path("envs/environments.yaml"),
     as_json: Annotated[bool, typer.Option("--json", help="Print each env's status as JSON.")] = False,
