@@ -25,6 +25,7 @@ class Kind(StrEnum):
 class Verdict(StrEnum):
     DRIFT = "drift"
     EXPECTED = "expected"
+    UNKNOWN = "unknown"  # differs, and where it comes from could not be traced (the reason says why)
 
 
 class Change(StrEnum):
@@ -136,4 +137,6 @@ def summarise(
     normalised: int = 0,
 ) -> ScopeSummary:
     drift = sum(1 for finding in findings if finding.verdict is Verdict.DRIFT)
-    return ScopeSummary(kind, scope, resources, drift, len(findings) - drift, unknown, normalised)
+    untraced = sum(1 for finding in findings if finding.verdict is Verdict.UNKNOWN)
+    expected = len(findings) - drift - untraced
+    return ScopeSummary(kind, scope, resources, drift, expected, unknown + untraced, normalised)
