@@ -29,7 +29,7 @@ Body = dict[str, Any]
 quoted strings with their quotes), nested blocks as lists of bodies, `dynamic` blocks under
 `dynamic` as [{'"label"': body}]."""
 
-_OPTIONS = hcl2.SerializationOptions(with_comments=False)
+HCL_OPTIONS = hcl2.SerializationOptions(with_comments=False)
 
 
 def label(text: str) -> str:
@@ -76,7 +76,7 @@ def parse_module(directory: Path) -> ModuleSource:
             continue
         try:
             text = module.texts[path] = path.read_text(encoding="utf-8")
-            document = hcl2.loads(text, serialization_options=_OPTIONS)
+            document = hcl2.loads(text, serialization_options=HCL_OPTIONS)
         except Exception as err:  # the parser raises several kinds; any of them means "does not parse"
             module.broken.append(f"{path}: does not parse ({_first_line(err)})")
             continue

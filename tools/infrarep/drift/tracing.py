@@ -12,13 +12,14 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 
+import hcl2
 import msgspec
 
 from .. import plans
 from ..plans import ConfigResource, Plan
 from .identity import EnvIdentity
 from .model import ValuePath
-from .sources import Body, Sources, dynamic_in, label
+from .sources import HCL_OPTIONS, Body, Sources, dynamic_in, label
 from .values import canonical_json, path_text, value_at
 
 
@@ -183,10 +184,15 @@ class Tracer:
         scope = self._resource_scope(module, resource)
         where = f"{plans.module_prefix(module)}{resource.address}"
         if path[:1] == (plans.DERIVED_TAGS,):
-            return self._tags_all(module, resource, expressions, scope, where)
+            return self._tags_all(module, resource, expressions, scope, where, path)
         expression, rest = _expression_at(expressions, path)
+        if self.hcl is not None and (expression is None or rest):
+            # plan JSON shows nothing here, or only an expression around the value: the source says more
+            found = self.hcl.attribute(module, resource, path)
+            if found is not None or expression is None:
+                return found
         if expression is None:
-            return self.hcl.attribute(module, resource, path) if self.hcl is not None else None
+            return None
         covered = path_text(path[: len(path) - len(rest)])
         if rest and "constant_value" in expression and not expression.get("references"):
             constant = value_at(expression["constant_value"], rest)
@@ -380,10 +386,14 @@ class Tracer:
         expressions: dict[str, Any],
         scope: Scope,
         where: str,
+        path: ValuePath,
     ) -> Coverage | None:
         sources: set[Source] = set()
         tags = expressions.get("tags")
-        if is_expression(tags):
+        traced = self.hcl.attribute(module, resource, ("tags", *path[1:])) if self.hcl and path[1:] else None
+        if traced is not None:  # the one tag, through the source
+            sources |= traced.sources
+        elif is_expression(tags):
             sources |= self.expression(tags, scope, f"{where}.tags")
         provider = self.config.provider(resource.provider_config_key)
         if provider is not None:
@@ -671,6 +681,11 @@ class HclTrace:
                 break
         if text in ("null", "true", "false") or _is_number(text):
             return self._literal(None if text == "null" else json_literal(text), where)
+        if inner and text.startswith("merge(") and text.endswith(")"):
+            # merge(a, {...}, b): the key comes from the arguments that hold it (the last one wins).
+            arguments = _arguments(text[len("merge(") : -1])
+            if arguments:
+                return _union(self._argument(argument, inner, scope, where, depth) for argument in arguments)
         if _BARE.match(text):
             (head, steps), *_ = references(text) or [(text, ())]
             return self.reference(head, (*steps, *inner), (), scope, where, depth + 1)
@@ -679,6 +694,17 @@ class HclTrace:
         for head, steps in references(text):
             found |= self.reference(head, steps, (), scope, where, depth + 1)
         return frozenset(found)
+
+    def _argument(
+        self, text: str, inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        if text.startswith(("{", "[")):  # a literal object or tuple: parsed, so its keys can be followed
+            try:
+                parsed = hcl2.loads(f"x = {text}\n", serialization_options=HCL_OPTIONS)["x"]
+            except Exception:  # not parsed: its text and references stand for it
+                parsed = f"${{{text}}}"
+            return self.value(parsed, inner, scope, where, depth + 1)
+        return self._expression(text, inner, scope, where, depth + 1)
 
     # References.
 
@@ -742,6 +768,27 @@ class HclTrace:
             return self.tracer._local(path, name, depth)
         where = f"{plans.module_prefix(path)}local.{name}"
         return self.value(module.locals[name], inner, HclScope(path), where, depth + 1)
+
+
+def _arguments(text: str) -> list[str]:
+    """The top-level, comma-separated arguments of a call's text."""
+    found: list[str] = []
+    depth, start, quoted, escaped = 0, 0, False, False
+    for position, char in enumerate(text):
+        if quoted:
+            quoted = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            quoted = True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            found.append(text[start:position].strip())
+            start = position + 1
+    found.append(text[start:].strip())
+    return [argument for argument in found if argument]
 
 
 def _is_blocks(value: Any) -> bool:
