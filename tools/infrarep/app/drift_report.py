@@ -72,7 +72,8 @@ def drift_report(
             runner, selected, kinds, release, progress, refresh_running=not options.version
         )
     version = manifest_version(options.version, release)
-    result = drift.analyse(env_plans, kinds, policy=policy, version=version)
+    sources = {} if given or project is None else _sources(project, env_plans)
+    result = drift.analyse(env_plans, kinds, policy=policy, version=version, sources=sources)
     text = reporting.render(result, options.format, show_expected=options.show_expected)
     deliver(text)
     if options.notify:
@@ -110,6 +111,20 @@ def _policy(options: DriftReportOptions) -> drift.Policy | None:
     """--policy, else drift-policy.yaml beside the config if it exists."""
     policy_file = options.policy_path or options.config_path.parent / drift.DEFAULT_POLICY_NAME
     return drift.load_policy(policy_file) if options.policy_path or policy_file.exists() else None
+
+
+def _sources(project: Project, env_plans: Sequence[drift.EnvPlans]) -> dict[str, drift.Sources]:
+    """Each env root's module sources (what plan JSON leaves out is traced through them); what
+    cannot be read is said in one line each, and traced from plan JSON alone."""
+    found = {
+        env.env: drift.read_sources(project.workspace.env_root(env.env), env.plan.config)
+        for env in env_plans
+        if env.plan is not None
+    }
+    for name, sources in found.items():
+        for problem in sources.problems:
+            project.progress(f"drift-report: {name}: {problem}")
+    return found
 
 
 def _notify(

@@ -157,7 +157,7 @@ def split_address(address: str) -> tuple[str, str]:
 def _block_line(text: str, config_address: str) -> int:
     parts = config_address.split(".")
     kind, type_name, name = ("data", *parts[1:]) if parts[0] == "data" else ("resource", *parts)
-    pattern = re.compile(rf'^\s*{kind}\s+"{re.escape(type_name)}"\s+"{re.escape(name)}"', re.M)
+    pattern = re.compile(rf'^[ \t]*{kind}\s+"{re.escape(type_name)}"\s+"{re.escape(name)}"', re.M)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
@@ -171,7 +171,7 @@ def read_sources(root: Path, config: plans.Configuration) -> Sources:
         parent = dirs.get(call.path[:-1])
         where = installed.get(".".join(call.path))
         if where is None and parent is not None and call.source.startswith(("./", "../")):
-            where = parent / call.source
+            where = Path(os.path.normpath(parent / call.source))
         label_text = plans.module_prefix(call.path).rstrip(".")
         if where is None or not where.is_dir():
             hint = "" if installed else " (run terraform init)"
