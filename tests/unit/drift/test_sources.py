@@ -59,9 +59,11 @@ def analyse(with_sources: bool = True) -> drift.DriftReport:
 
 
 def verdicts(report: drift.DriftReport) -> dict[tuple[str, str], Verdict]:
-    return {
-        (finding.address, diff.path): diff.verdict for finding in report.findings for diff in finding.attributes
-    }
+    found = {}
+    for finding in report.findings:
+        for diff in finding.attributes:
+            found[(finding.address, diff.path)] = diff.verdict
+    return found
 
 
 def test_every_difference_is_reported_with_the_verdict_its_truth_gives():
