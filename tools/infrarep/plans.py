@@ -20,6 +20,7 @@ needs them; `decode_json` turns one into Python values.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import re
@@ -334,11 +335,17 @@ class ModuleCallInfo:
     version: str | None
 
 
+Hidden = Mapping[tuple[tuple[str, ...], str], tuple[str, ...]]
+"""Per resource block, by (module path, address): the block types its source sets in `dynamic`
+blocks, which plan JSON leaves out of `configuration.expressions`."""
+
+
 class Configuration:
     """Lookups into the plan's `configuration`; expressions decoded on first use and kept."""
 
-    def __init__(self, decoded: _Configuration) -> None:
+    def __init__(self, decoded: _Configuration, hidden: Hidden | None = None) -> None:
         self._decoded = decoded
+        self.hidden: Hidden = hidden or {}
         self.providers = decoded.provider_config
         self._modules: dict[tuple[str, ...], ModuleConfig] = {}
         self._calls: dict[tuple[str, ...], ModuleCall] = {}
@@ -346,6 +353,9 @@ class Configuration:
         self._expressions: dict[int, Any] = {}
         self._keys: dict[int, tuple[msgspec.Raw, tuple[str, ...]]] = {}
         self._walk((), decoded.root_module)
+        self._hidden_by_block = {
+            id(self._resources[key]): names for key, names in self.hidden.items() if key in self._resources
+        }
 
     def _walk(self, path: tuple[str, ...], module: ModuleConfig) -> None:
         self._modules[path] = module
@@ -422,12 +432,21 @@ class Configuration:
         return tuple(sorted(names))
 
     def configured(self, resource: ConfigResource) -> tuple[str, ...]:
-        """The top-level names in a resource's expressions (without decoding the expressions)."""
+        """The top-level names a resource's configuration sets: those in its expressions (read
+        without decoding them), then the `hidden` ones its source sets in `dynamic` blocks."""
         key = id(resource.expressions)
         found = self._keys.get(key)
         if found is None:
-            found = self._keys[key] = (resource.expressions, tuple(_top_level_keys(resource.expressions)))
+            names = tuple(_top_level_keys(resource.expressions))
+            if self.hidden:
+                hidden = self._hidden_by_block.get(id(resource), ())
+                names += tuple(name for name in hidden if name not in names)
+            found = self._keys[key] = (resource.expressions, names)
         return found[1]
+
+    def with_hidden(self, hidden: Hidden) -> Configuration:
+        """The same configuration, its resources also setting the `hidden` block types."""
+        return Configuration(self._decoded, hidden)
 
 
 def _top_level_keys(raw: msgspec.Raw) -> list[str]:
@@ -464,6 +483,8 @@ class Plan:
     attribute_names: tuple[str, ...]
     has_changes: bool = field(default=False)
     """Whether the file has `resource_changes` (a refresh-only plan has none)."""
+    raw_changes: msgspec.Raw = field(default_factory=lambda: NULL, repr=False)
+    """`resource_changes` as read (a view into the file's bytes), to decode again for more names."""
 
     @cached_property
     def attribute_index(self) -> dict[str, int]:
@@ -549,10 +570,8 @@ def _load(path: Path) -> Plan:
         )
     config = Configuration(head.configuration)
     names = config.attribute_names()
-    records: tuple[ResourceChange, ...] = ()
-    if head.resource_changes is not msgspec.UNSET:
-        changes = _decode_bytes(path, head.resource_changes, _changes_type(names), at="$.resource_changes")
-        records = tuple(changes)
+    raw = NULL if head.resource_changes is msgspec.UNSET else head.resource_changes
+    records = _records(path, raw, names) if head.resource_changes is not msgspec.UNSET else ()
     _check_records(path, (*records, *head.resource_drift))
     return Plan(
         path=path,
@@ -564,7 +583,26 @@ def _load(path: Path) -> Plan:
         changes=records,
         attribute_names=names,
         has_changes=head.resource_changes is not msgspec.UNSET,
+        raw_changes=raw,
     )
+
+
+def _records(path: Path, raw: msgspec.Raw, names: tuple[str, ...]) -> tuple[ResourceChange, ...]:
+    return tuple(_decode_bytes(path, raw, _changes_type(names), at="$.resource_changes"))
+
+
+def with_hidden(plan: Plan, hidden: Hidden) -> Plan:
+    """`plan` whose resources also set the `hidden` block types (read from their source): its
+    changes decoded again when that adds attribute names."""
+    if not hidden:
+        return plan
+    config = plan.config.with_hidden(hidden)
+    names = config.attribute_names()
+    if names == plan.attribute_names or not plan.has_changes:
+        return dataclasses.replace(plan, config=config)
+    with cycle_collection_paused():
+        records = _records(plan.path, plan.raw_changes, names)
+    return dataclasses.replace(plan, config=config, changes=records, attribute_names=names)
 
 
 _ACTIONS = attrgetter("change.actions")

@@ -17,6 +17,7 @@ LAYERS = (
     "identity",
     "noise",
     "policy",
+    "sources",
     "tracing",
     "side",
     "verdicts",

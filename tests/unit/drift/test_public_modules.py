@@ -33,14 +33,6 @@ KNOWN_WRONG = {
     "eventbridge:orders-description": LOCAL_ALL_INPUTS
     + ": expected, for differing root variables it never reads",
     "eventbridge:audit-state": LOCAL_ALL_INPUTS + ": the reason names unrelated root variables",
-    "eventbridge:webhook-target-arn": LOCAL_ALL_INPUTS
-    + ": the reason names root variables, not the api destination",
-    "eventbridge:destination-connection-arn": LOCAL_ALL_INPUTS + ": the reason names root variables",
-    "eventbridge:orders-queue-target-id": LOCAL_ALL_INPUTS
-    + ": a provider-generated id explained by root variables",
-    "eventbridge:webhook-target-id": LOCAL_ALL_INPUTS
-    + ": a provider-generated id explained by root variables",
-    "eventbridge:audit-target-id": LOCAL_ALL_INPUTS + ": a provider-generated id explained by root variables",
     "step-functions:log-level": DYNAMIC,
     "step-functions:log-execution-data": DYNAMIC,
     "step-functions:state-machine-kms-key": DYNAMIC,

@@ -75,5 +75,8 @@ def test_a_child_module_local_stands_for_the_module_inputs(tmp_path):
     topic = by_address(report.findings)["module.app.aws_sns_topic.alerts"]
     diff = attributes(topic)["display_name"]
     assert diff.verdict is Verdict.EXPECTED
-    assert diff.reason.startswith("through module.app.local.label (same module code in both envs): ")
+    assert diff.reason.startswith(
+        "through module.app.local.label "
+        "(module sources not on disk: a local stands for all its module's inputs): "
+    )
     assert "var.retention_seconds (dev: 86400, staging: 345600)" in diff.reason

@@ -86,13 +86,16 @@ def drift_report(
         if env.env in aliases:
             env.identity = dataclasses.replace(env.identity, aliases=aliases[env.env])
     version = manifest_version(options.version, release)
-    result = drift.analyse(env_plans, kinds, policy=policy, version=version)
+    sources = {} if given or project is None else _sources(project, env_plans)
+    result = drift.analyse(env_plans, kinds, policy=policy, version=version, sources=sources)
     text = reporting.render(
         result,
         options.format,
         show_expected=options.show_expected,
         full_report_url=options.full_report_url,
-        sources=report_sources(project, names) if options.format is reporting.Format.SARIF else None,
+        sources=report_sources(project, names, block_locations(project, sources, result))
+        if options.format is reporting.Format.SARIF
+        else None,
         tool_version=__version__,
     )
     deliver(text)
@@ -160,6 +163,32 @@ def report_sources(
     return reporting.Sources(blocks or {}, roots)
 
 
+def block_locations(
+    project: Project | None, sources: Mapping[str, drift.Sources], report: drift.DriftReport
+) -> dict[str, reporting.SourceLocation]:
+    """Each reported resource's block in the `.tf` files, from the first env of its scope whose
+    sources were read; paths relative to the project root."""
+    if project is None or not sources:
+        return {}
+    project_root = project.workspace.project.resolve()
+    found: dict[str, reporting.SourceLocation] = {}
+    for finding in report.findings:
+        if finding.address in found:
+            continue
+        for env in drift.scope_envs(finding.scope):
+            env_sources = sources.get(env)
+            where = env_sources.block_location(finding.address) if env_sources else None
+            if where is None:
+                continue
+            path = (env_sources.root / where[0]).resolve()
+            if path.is_relative_to(project_root):
+                found[finding.address] = reporting.SourceLocation(
+                    path.relative_to(project_root).as_posix(), where[1]
+                )
+                break
+    return found
+
+
 def manifest_version(version: str | None, release: Release | None) -> str:
     """The version the report's manifests name: --version, else the release planned with,
     else unknown (plans read from files)."""
@@ -177,6 +206,20 @@ def _policy(options: DriftReportOptions, today: date) -> drift.Policy | None:
     if options.policy_path or policy_file.exists():
         return drift.load_policy(policy_file, today)
     return None
+
+
+def _sources(project: Project, env_plans: Sequence[drift.EnvPlans]) -> dict[str, drift.Sources]:
+    """Each env root's module sources (what plan JSON leaves out is traced through them); what
+    cannot be read is said in one line each, and traced from plan JSON alone."""
+    found = {
+        env.env: drift.read_sources(project.workspace.env_root(env.env), env.plan.config)
+        for env in env_plans
+        if env.plan is not None
+    }
+    for name, sources in found.items():
+        for problem in sources.problems:
+            project.progress(f"drift-report: {name}: {problem}")
+    return found
 
 
 def _notify(

@@ -33,6 +33,7 @@ from .model import (
     scope_envs,
 )
 from .policy import DEFAULT_POLICY_NAME, load_policy
+from .sources import Sources, read_sources
 
 __all__ = [
     "DEFAULT_POLICY_NAME",
@@ -45,11 +46,13 @@ __all__ = [
     "Kind",
     "Marker",
     "ScopeSummary",
+    "Sources",
     "Verdict",
     "analyse",
     "detect_identity",
     "env_manifest",
     "live_findings",
     "load_policy",
+    "read_sources",
     "scope_envs",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .. import plans
 from ..errors import ConfigError
@@ -15,6 +15,7 @@ from .parity import parity_between
 from .pending import pending_findings
 from .policy import Policy
 from .side import Side
+from .sources import Sources
 
 
 def analyse(
@@ -24,11 +25,14 @@ def analyse(
     policy: Policy | None = None,
     version: str = UNKNOWN,
     manifests: bool = True,
+    sources: Mapping[str, Sources] | None = None,
 ) -> DriftReport:
     """The drift report over `envs` (in promotion order): live drift and pending changes per
-    env, parity drift per pair (default: neighbours), a config manifest per env."""
+    env, parity drift per pair (default: neighbours), a config manifest per env. `sources`:
+    per env, its module sources as read from disk (`read_sources`), traced where plan JSON
+    leaves things out; an env without them is judged on plan JSON alone."""
     with plans.cycle_collection_paused():
-        return _analyse(envs, kinds, pairs, policy, version, manifests)
+        return _analyse(envs, kinds, pairs, policy, version, manifests, sources or {})
 
 
 def _analyse(
@@ -38,6 +42,7 @@ def _analyse(
     policy: Policy | None,
     version: str,
     manifests: bool,
+    sources: Mapping[str, Sources],
 ) -> DriftReport:
     wanted = tuple(kind for kind in Kind if kind in set(kinds))
     by_env = {env.env: env for env in envs}
@@ -70,7 +75,7 @@ def _analyse(
         for env in envs:
             if env.plan is None:
                 raise ConfigError(f"{env.env}: parity needs a normal plan")
-            sides[env.env] = Side(env)
+            sides[env.env] = Side(env, sources.get(env.env))
             inventory[env.env] = tuple(sides[env.env].records)
         for left, right in chosen_pairs:
             found, summary = parity_between(sides[left], sides[right], policy)

@@ -176,7 +176,10 @@ def _attribute_parity(
         diffs.extend(attribute_diffs)
     if not diffs:
         return None
-    verdict = Verdict.DRIFT if any(diff.verdict is Verdict.DRIFT for diff in diffs) else Verdict.EXPECTED
+    verdicts = {diff.verdict for diff in diffs}
+    verdict = next(
+        (verdict for verdict in (Verdict.DRIFT, Verdict.UNKNOWN) if verdict in verdicts), Verdict.EXPECTED
+    )
     return DriftFinding(Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, verdict, "", tuple(diffs))
 
 

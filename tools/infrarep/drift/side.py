@@ -12,6 +12,7 @@ import msgspec
 from .. import plans
 from ..plans import ConfigResource, ResourceChange
 from .identity import EnvPlans
+from .sources import Sources
 from .tracing import AttributeSets, Source, Tracer
 from .values import value_at
 
@@ -22,12 +23,14 @@ _BLOCK_OF = attrgetter("module_address", "mode", "type", "name")
 class Side:
     """One env of a parity comparison, prepared once and shared by the pairs it is in."""
 
-    def __init__(self, env: EnvPlans) -> None:
+    def __init__(self, env: EnvPlans, sources: Sources | None = None) -> None:
         assert env.plan is not None
         self.env = env.env
         self.identity = env.identity
-        self.plan = env.plan
-        self.tracer = Tracer(self.plan, self.identity)
+        self.sources = sources
+        # What the sources set in `dynamic` blocks is compared too (plan JSON leaves it out).
+        self.plan = plans.with_hidden(env.plan, sources.hidden()) if sources is not None else env.plan
+        self.tracer = Tracer(self.plan, self.identity, sources)
         self.sets = AttributeSets(self.plan, self.tracer)
         self.records: dict[str, ResourceChange] = {}
         self.fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}

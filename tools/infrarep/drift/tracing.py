@@ -12,12 +12,14 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 
+import hcl2
 import msgspec
 
 from .. import plans
 from ..plans import ConfigResource, Plan
 from .identity import EnvIdentity
 from .model import ValuePath
+from .sources import HCL_OPTIONS, Body, Sources, dynamic_in, label
 from .values import canonical_json, path_text, value_at
 
 
@@ -137,12 +139,15 @@ def expressions_in(node: Any, where: str) -> Iterable[tuple[str, dict[str, Any]]
 
 
 class Tracer:
-    """Traces values of one plan through its `configuration` to root variables and literals."""
+    """Traces values of one plan through its `configuration` to root variables and literals;
+    with the module `sources` on disk, also through what plan JSON leaves out (`HclTrace`)."""
 
-    def __init__(self, plan: Plan, identity: EnvIdentity) -> None:
+    def __init__(self, plan: Plan, identity: EnvIdentity, sources: Sources | None = None) -> None:
         self.plan = plan
         self.config = plan.config
         self.identity = identity
+        self.sources = sources
+        self.hcl = HclTrace(self, sources) if sources is not None else None
         self._memo: dict[tuple[int, tuple[str, ...], int], frozenset[Source]] = {}
         self._active: set[tuple[int, tuple[str, ...], int]] = set()
         self._coverage: dict[tuple[tuple[str, ...], str, ValuePath], Coverage | None] = {}
@@ -179,8 +184,13 @@ class Tracer:
         scope = self._resource_scope(module, resource)
         where = f"{plans.module_prefix(module)}{resource.address}"
         if path[:1] == (plans.DERIVED_TAGS,):
-            return self._tags_all(module, resource, expressions, scope, where)
+            return self._tags_all(module, resource, expressions, scope, where, path)
         expression, rest = _expression_at(expressions, path)
+        if self.hcl is not None and (expression is None or rest):
+            # plan JSON shows nothing here, or only an expression around the value: the source says more
+            found = self.hcl.attribute(module, resource, path)
+            if found is not None or expression is None:
+                return found
         if expression is None:
             return None
         covered = path_text(path[: len(path) - len(rest)])
@@ -264,6 +274,8 @@ class Tracer:
         parts = (_INDEX.sub("", reference) if "[" in reference else reference).split(".")
         head = parts[0]
         prefix = plans.module_prefix(scope.path)
+        if self.hcl is not None and head in ("var", "local") and len(parts) > 1:
+            return self.hcl.reference(head, (parts[1], *parts[2:]), (), HclScope(scope.path), where, depth)
         if head == "var" and len(parts) > 1:
             return self._variable(parts[1], tuple(parts[2:]), scope.path, depth)
         if head == "local" and len(parts) > 1:
@@ -374,10 +386,14 @@ class Tracer:
         expressions: dict[str, Any],
         scope: Scope,
         where: str,
+        path: ValuePath,
     ) -> Coverage | None:
         sources: set[Source] = set()
         tags = expressions.get("tags")
-        if is_expression(tags):
+        traced = self.hcl.attribute(module, resource, ("tags", *path[1:])) if self.hcl and path[1:] else None
+        if traced is not None:  # the one tag, through the source
+            sources |= traced.sources
+        elif is_expression(tags):
             sources |= self.expression(tags, scope, f"{where}.tags")
         provider = self.config.provider(resource.provider_config_key)
         if provider is not None:
@@ -450,3 +466,366 @@ class AttributeSets:
             return tuple(names), lambda values: (values[only],)
         getter = itemgetter(*positions)
         return tuple(names), getter
+
+
+# --- what plan JSON leaves out, traced through the module sources ---
+
+
+@dataclass(frozen=True)
+class HclScope:
+    """Where an HCL expression is evaluated: its module, what `each` is, and the iterators of
+    the `dynamic` blocks around it (each with the scope its for_each is evaluated in)."""
+
+    path: tuple[str, ...]
+    each: tuple[Any, HclScope] | None = None
+    iterators: tuple[tuple[str, Any, HclScope], ...] = ()
+
+    def iterator(self, name: str) -> tuple[Any, HclScope] | None:
+        for known, for_each, scope in reversed(self.iterators):
+            if known == name:
+                return for_each, scope
+        return None
+
+
+_REFERENCE = re.compile(r"(?<![\w.\]\)\"'])([A-Za-z_][\w-]*)((?:\.[A-Za-z_*][\w-]*|\.[0-9]+|\[[^\[\]]*\])+)")
+_STEP = re.compile(r"\.([A-Za-z_][\w-]*|\*|[0-9]+)|\[\s*(\"(?:[^\"\\]|\\.)*\"|[0-9]+|\*|[^\]]*)\s*\]")
+_FOR_NAMES = re.compile(r"\bfor\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\b")
+_PASS_THROUGH = re.compile(
+    r"^(?:try|tostring|tonumber|tobool|tolist|toset|tomap)\(\s*([A-Za-z_][\w\-.\[\]\"*]*)\s*"
+    r"(?:,\s*(?:null|\[\]|\{\}|\"[^\"]*\"|[0-9.]+|true|false)\s*)?\)$"
+)
+_LOOKUP = re.compile(r"^lookup\(\s*([A-Za-z_][\w\-.\[\]\"*]*)\s*,\s*\"([^\"]+)\"\s*(?:,[^()]*)?\)$")
+_BARE = re.compile(
+    r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\.[0-9]+|\[(?:\"(?:[^\"\\]|\\.)*\"|[0-9]+|\*)\])+$"
+)
+_SPECIAL_HEADS = frozenset({"var", "local", "module", "data", "each", "count", "self", "path", "terraform"})
+ANY = "*"
+"""A path step standing for every element (of a for_each collection, a list, a map)."""
+
+
+def _steps(text: str) -> tuple[str | int, ...]:
+    steps: list[str | int] = []
+    for name, index in _STEP.findall(text):
+        step = name or index
+        if step.startswith('"'):
+            steps.append(step[1:-1])
+        elif step.isdigit():
+            steps.append(int(step))
+        elif step == ANY or not name:
+            steps.append(ANY)  # a splat, or an index computed from something else
+        else:
+            steps.append(step)
+    return tuple(steps)
+
+
+def references(expression: str) -> list[tuple[str, tuple[str | int, ...]]]:
+    """The references in an HCL expression's text as (head, steps); names bound by `for` left out."""
+    bound = {name for pair in _FOR_NAMES.findall(expression) for name in pair if name}
+    found = []
+    for head, rest in _REFERENCE.findall(expression):
+        if head not in bound:
+            found.append((head, _steps(rest)))
+    return found
+
+
+class HclTrace:
+    """Traces through the module sources what plan JSON leaves out: attributes set inside
+    `dynamic` blocks (their iterator and `each.value` followed back to the for_each expression),
+    module `locals` (each charged only with what it reads), and the literals inside expressions
+    that also have references. Resource attributes, outputs and data sources are still looked up
+    in plan JSON (`Tracer`)."""
+
+    def __init__(self, tracer: Tracer, sources: Sources) -> None:
+        self.tracer = tracer
+        self.sources = sources
+        self.widened = 0
+        """Counts the steps that stood for several values (any element of a collection)."""
+
+    # Entry: a resource attribute plan JSON shows no expression for.
+
+    def attribute(
+        self, module: tuple[str, ...], resource: ConfigResource, path: ValuePath
+    ) -> Coverage | None:
+        source = self.sources.module(module)
+        body = source.resources.get(resource.address) if source is not None else None
+        if body is None:
+            return None
+        scope = HclScope(module, self._each(body, HclScope(module)))
+        where = f"{plans.module_prefix(module)}{resource.address}"
+        widened = self.widened
+        found = self._in_body(body, path, scope, where, 0)
+        if found is None:
+            return None
+        return Coverage(found, coarse=self.widened != widened, where=f"{where}.{path_text(path)}")
+
+    def _each(self, body: Body, scope: HclScope) -> tuple[Any, HclScope] | None:
+        return (body["for_each"], scope) if "for_each" in body else None
+
+    def _in_body(
+        self, body: Body, path: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source] | None:
+        """What sets the value at `path` inside a block body; None if nothing in it does."""
+        if not path:
+            self.widened += 1  # the whole block: everything in it
+            found: set[Source] = set()
+            for name, value in body.items():
+                if not name.startswith("__") and name != "dynamic":
+                    found |= self.value(value, (), scope, f"{where}.{name}", depth)
+            return frozenset(found)
+        step, rest = path[0], path[1:]
+        if isinstance(step, str) and step in body and step != "dynamic":
+            value = body[step]
+            if _is_blocks(value):
+                if rest and isinstance(rest[0], int):
+                    blocks = value[rest[0] : rest[0] + 1] or value[:1]
+                    rest = rest[1:]
+                else:
+                    blocks = value
+                return _union_set(
+                    self._in_body(block, rest, scope, f"{where}.{step}", depth) for block in blocks
+                )
+            return self.value(value, rest, scope, f"{where}.{step}", depth)
+        for name, dynamic in dynamic_in(body):
+            if name != step:
+                continue
+            iterator = label(str(dynamic.get("iterator") or name))
+            for_each = dynamic.get("for_each")
+            contents = dynamic.get("content") or [{}]
+            if rest and isinstance(rest[0], int):
+                rest = rest[1:]  # which element made this block is not known: any of them
+            self.widened += 1
+            inner_scope = HclScope(scope.path, scope.each, (*scope.iterators, (iterator, for_each, scope)))
+            parts = [
+                self._in_body(content, rest, inner_scope, f"{where}.{name}", depth)
+                for content in contents
+                if isinstance(content, dict)
+            ]
+            if not rest:  # the whole block: also how many of them there are
+                parts.append(self.value(for_each, (), scope, f"{where}.dynamic {name} for_each", depth))
+            return _union_set(parts)
+        return None
+
+    # HCL values as python-hcl2 gives them.
+
+    def value(
+        self, value: Any, inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        if depth > _MAX_DEPTH:
+            self.tracer.note((CUT,))
+            return frozenset()
+        if isinstance(value, dict):
+            return self._object(value, inner, scope, where, depth)
+        if isinstance(value, list):
+            return self._list(value, inner, scope, where, depth)
+        if isinstance(value, str):
+            return self._text(value, inner, scope, where, depth)
+        return self._literal(value, where)
+
+    def _object(
+        self, value: dict[str, Any], inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        items = {name: item for name, item in value.items() if not name.startswith("__")}
+        if inner:
+            step, rest = inner[0], inner[1:]
+            if step == ANY:
+                self.widened += 1
+                return _union(self.value(item, rest, scope, where, depth + 1) for item in items.values())
+            key = step if isinstance(step, str) else str(step)
+            for name in (key, f'"{key}"'):
+                if name in items:
+                    return self.value(items[name], rest, scope, f"{where}.{key}", depth + 1)
+            return self._literal(None, f"{where}.{key}")
+        return _union(
+            self.value(item, (), scope, f"{where}.{label(name)}", depth + 1) for name, item in items.items()
+        )
+
+    def _list(
+        self, value: list[Any], inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        if inner and isinstance(inner[0], int) and inner[0] < len(value):
+            return self.value(value[inner[0]], inner[1:], scope, where, depth + 1)
+        rest = inner[1:] if inner and (inner[0] == ANY or isinstance(inner[0], int)) else inner
+        if inner:
+            self.widened += 1
+        return _union(self.value(item, rest, scope, where, depth + 1) for item in value) or self._literal(
+            [], where
+        )
+
+    def _literal(self, value: Any, where: str) -> frozenset[Source]:
+        return frozenset({Source(SourceKind.CONSTANT, where, value=self.tracer._constant(value))})
+
+    def _text(
+        self, text: str, inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
+            return self._expression(text[2:-1].strip(), inner, scope, where, depth)
+        if len(text) >= 2 and text[0] == text[-1] == '"' and "${" not in text:
+            return self._literal(text[1:-1], where)
+        # A template ("fx-${var.env}") or heredoc: its text (what is literal in it) and its references.
+        self.widened += 1
+        found = set(self._literal(text, where))
+        for head, steps in references(text):
+            found |= self.reference(head, steps, (), scope, where, depth + 1)
+        return frozenset(found)
+
+    def _expression(
+        self, text: str, inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        """An expression: a reference (through `try`/`lookup` and conversions) keeps `inner`
+        precise; anything else reads all its references, and its text stands for its literals."""
+        for pattern in (_PASS_THROUGH, _LOOKUP):
+            match = pattern.match(text)
+            if match is not None:
+                step = (match.group(2),) if pattern is _LOOKUP else ()
+                text, inner = match.group(1), (*step, *inner)
+                break
+        if text in ("null", "true", "false") or _is_number(text):
+            return self._literal(None if text == "null" else json_literal(text), where)
+        if inner and text.startswith("merge(") and text.endswith(")"):
+            # merge(a, {...}, b): the key comes from the arguments that hold it (the last one wins).
+            arguments = _arguments(text[len("merge(") : -1])
+            if arguments:
+                return _union(self._argument(argument, inner, scope, where, depth) for argument in arguments)
+        if _BARE.match(text):
+            (head, steps), *_ = references(text) or [(text, ())]
+            return self.reference(head, (*steps, *inner), (), scope, where, depth + 1)
+        self.widened += 1
+        found = set(self._literal(f"${{{text}}}", where))
+        for head, steps in references(text):
+            found |= self.reference(head, steps, (), scope, where, depth + 1)
+        return frozenset(found)
+
+    def _argument(
+        self, text: str, inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        if text.startswith(("{", "[")):  # a literal object or tuple: parsed, so its keys can be followed
+            try:
+                parsed = hcl2.loads(f"x = {text}\n", serialization_options=HCL_OPTIONS)["x"]
+            except Exception:  # not parsed: its text and references stand for it
+                parsed = f"${{{text}}}"
+            return self.value(parsed, inner, scope, where, depth + 1)
+        return self._expression(text, inner, scope, where, depth + 1)
+
+    # References.
+
+    def reference(
+        self, head: str, steps: tuple[Any, ...], inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        path = (*steps, *inner)
+        tracer = self.tracer
+        if head == "var" and path and isinstance(path[0], str):
+            return self._variable(path[0], path[1:], scope.path, depth)
+        if head == "local" and path and isinstance(path[0], str):
+            return self._local(path[0], path[1:], scope.path, depth)
+        if head == "each":
+            if scope.each is None:
+                return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(scope.path)}each")})
+            return self._element(scope.each, path, f"{where} (for_each)", depth)
+        found = scope.iterator(head)
+        if found is not None:
+            return self._element(found, path, f"{where} (dynamic {head} for_each)", depth)
+        text = head + "".join(f".{step}" for step in steps)
+        if head in _SPECIAL_HEADS or not steps or not isinstance(steps[0], str):
+            return tracer._reference(text, Scope(scope.path), where, depth)
+        named = [step for step in steps[1:] if isinstance(step, str) and step != ANY]
+        attribute = named[0] if named else None
+        return tracer._managed(scope.path, head, str(steps[0]), attribute, depth)
+
+    def _element(
+        self, for_each: tuple[Any, HclScope], path: ValuePath, where: str, depth: int
+    ) -> frozenset[Source]:
+        """`each.value.x` / `rule.value.x`: `x` of any element of the for_each collection;
+        `each.key`: the collection's keys (what the whole collection holds)."""
+        expression, scope = for_each
+        self.widened += 1
+        if path[:1] == ("value",):
+            return self.value(expression, (ANY, *path[1:]), scope, where, depth + 1)
+        return self.value(expression, (), scope, where, depth + 1)
+
+    def _variable(self, name: str, inner: ValuePath, path: tuple[str, ...], depth: int) -> frozenset[Source]:
+        if not path:
+            precise = tuple(step for step in _until_any(inner))
+            if len(precise) != len(inner):
+                self.widened += 1
+            return frozenset({Source(SourceKind.VARIABLE, f"var.{name}", path=precise)})
+        parent = self.sources.module(path[:-1])
+        call = parent.calls.get(path[-1]) if parent is not None else None
+        module = self.sources.module(path)
+        if call is None or module is None:
+            return self.tracer._variable(name, tuple(str(step) for step in inner), path, depth)
+        if name in call:
+            scope = HclScope(path[:-1], self._each(call, HclScope(path[:-1])))
+            return self.value(
+                call[name], inner, scope, f"{module_label(path)} call argument {name}", depth + 1
+            )
+        declared = module.variables.get(name) or {}
+        where = f"default of {module_label(path)} variable {name}"
+        return self.value(declared.get("default"), inner, HclScope(path), where, depth + 1)
+
+    def _local(self, name: str, inner: ValuePath, path: tuple[str, ...], depth: int) -> frozenset[Source]:
+        module = self.sources.module(path)
+        if module is None or name not in module.locals:
+            return self.tracer._local(path, name, depth)
+        where = f"{plans.module_prefix(path)}local.{name}"
+        return self.value(module.locals[name], inner, HclScope(path), where, depth + 1)
+
+
+def _arguments(text: str) -> list[str]:
+    """The top-level, comma-separated arguments of a call's text."""
+    found: list[str] = []
+    depth, start, quoted, escaped = 0, 0, False, False
+    for position, char in enumerate(text):
+        if quoted:
+            quoted = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            quoted = True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            found.append(text[start:position].strip())
+            start = position + 1
+    found.append(text[start:].strip())
+    return [argument for argument in found if argument]
+
+
+def _is_blocks(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) and item.get("__is_block__") for item in value)
+    )
+
+
+def _union_set(parts: Iterable[frozenset[Source] | None]) -> frozenset[Source] | None:
+    """The union of the parts that set the value; None if none of them does."""
+    found = [part for part in parts if part is not None]
+    return _union(found) if found else None
+
+
+def _until_any(path: ValuePath) -> Iterable[Any]:
+    for step in path:
+        if step == ANY:
+            return
+        yield step
+
+
+def _union(parts: Iterable[frozenset[Source]]) -> frozenset[Source]:
+    found: set[Source] = set()
+    for part in parts:
+        found |= part
+    return frozenset(found)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def json_literal(text: str) -> Any:
+    return int(text) if text.lstrip("-").isdigit() else float(text) if _is_number(text) else text == "true"

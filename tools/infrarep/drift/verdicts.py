@@ -7,6 +7,7 @@ expression that differs between the envs, is drift."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -113,6 +114,9 @@ def judge_value(
         assert coverage is not None
         return Verdict.DRIFT, f"set in {configured}'s configuration only ({coverage.where})"
     ours, theirs = coverage_left.sources, coverage_right.sources
+    assigned = _assigned(ours, theirs, value_left, value_right)
+    if assigned:  # ids, ARNs, key ids: whatever path brings them, each env's provider made its own
+        return Verdict.EXPECTED, f"a value each env's provider assigns (from {', '.join(assigned)})"
     if _structure(ours) != _structure(theirs):
         return Verdict.DRIFT, "configured differently: " + _contrast(
             left.env, ours, right.env, theirs, sensitive
@@ -126,7 +130,7 @@ def judge_value(
             for source in explaining
         ):
             through = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
-            via = f"through {', '.join(through)} (same module code in both envs): " if through else ""
+            via = f"through {', '.join(through)} ({_local_rule(left)}): " if through else ""
             if through:  # a local stands for all its module's inputs: name the ones the value tracks
                 explaining = [
                     source
@@ -137,6 +141,12 @@ def judge_value(
                 left, right, explaining
             )
     computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    locals_ = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
+    if locals_:  # a local plan JSON leaves out stands for every input of its module: not enough to tell
+        return Verdict.UNKNOWN, (
+            f"comes through {', '.join(locals_)}, which plan JSON leaves out, and does not follow "
+            f"a per-env variable among its module's inputs ({_local_rule(left)})"
+        )
     if computed:
         return Verdict.EXPECTED, f"derived from {', '.join(computed)}, which each env reads or assigns itself"
     identity = _identity_variables(left, right, ours)
@@ -147,16 +157,57 @@ def judge_value(
             f"differs beyond the env's name/region although it follows only {names}: "
             "branching on the env is not a declared variation",
         )
+    if opaque and left.sources is not None and right.sources is not None:
+        problems = _problems(left, right)
+        return Verdict.UNKNOWN, f"comes through {', '.join(opaque)}, which could not be traced" + (
+            f" ({problems})" if problems else ""
+        )
     if opaque:
         return (
             Verdict.DRIFT,
             f"comes through {', '.join(opaque)}, which plan JSON does not describe, "
-            "and does not follow a per-env variable",
+            "and does not follow a per-env variable (module sources not on disk)",
         )
     inputs = sorted({source.name for source in ours if source.kind is SourceKind.VARIABLE})
     if inputs:
         return Verdict.DRIFT, f"differs although its inputs ({', '.join(inputs)}) are the same in both envs"
     return Verdict.DRIFT, "differs although both envs configure it the same way"
+
+
+_ASSIGNED = re.compile(
+    r"arn:aws[a-z-]*:.+"  # an ARN
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID (KMS key ids)
+    r"|[a-z]{1,12}-[0-9a-f]{8,32}"  # an EC2-style id (vpc-0a1b2c3d...)
+    r"|https://sqs\.[a-z0-9-]+\.amazonaws\.com/.+"  # a queue URL
+)
+
+
+def _assigned(
+    ours: frozenset[Source], theirs: frozenset[Source], value_left: Any, value_right: Any
+) -> list[str]:
+    """The provider-assigned attributes a difference in ids or ARNs comes from, when it comes from
+    some in both envs (empty otherwise)."""
+    if not (isinstance(value_left, str) and isinstance(value_right, str)):
+        return []
+    if not (_ASSIGNED.fullmatch(value_left) and _ASSIGNED.fullmatch(value_right)):
+        return []
+    mine = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    other = {source.name for source in theirs if source.kind is SourceKind.COMPUTED}
+    return mine if mine and other else []
+
+
+def _local_rule(side: Side) -> str:
+    if side.sources is None:
+        return "module sources not on disk: a local stands for all its module's inputs"
+    problems = side.sources.problems
+    return "its module's source could not be read: " + "; ".join(problems) if problems else "same module code"
+
+
+def _problems(left: Side, right: Side) -> str:
+    found = dict.fromkeys(
+        [*(left.sources.problems if left.sources else []), *(right.sources.problems if right.sources else [])]
+    )
+    return "; ".join(found)
 
 
 def _contrast(
