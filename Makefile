@@ -16,7 +16,7 @@ SCAN_ROOTS   = modules $(patsubst %/,%,$(sort $(dir $(wildcard envs/*/*.tf terra
 SCAN_JOBS   ?= $(shell nproc)
 REPORTS     := reports
 
-.PHONY: help setup test lint fmt docs scan require-env require-to package bootstrap control-plane release plan deploy promote rollback drift-report demo status local-up local-down clean
+.PHONY: help setup test lint lint-workflows fmt docs scan require-env require-to package bootstrap control-plane release plan deploy promote rollback drift-report demo status local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -36,29 +36,43 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 	@$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	@touch $@
 
-# Chromium renders the html drift report in tests/browser: Debian's package, installed once
-# (nothing to do where it is installed; a machine without apt-get installs it another way).
-CHROMIUM ?= /usr/bin/chromium
-SUDO      = $(if $(filter 0,$(shell id -u)),,sudo)
-$(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "error: $@ is missing and there is no apt-get: install Chromium (or set CHROMIUM=)" >&2; exit 1; }
-	@echo "setup: chromium (Debian package) for the html report's browser test"
+# Debian packages the checks use, installed once where missing (a machine without apt-get
+# installs them another way, or sets CHROMIUM= / SHELLCHECK= to where they are).
+CHROMIUM   ?= /usr/bin/chromium
+SHELLCHECK ?= /usr/bin/shellcheck
+SUDO        = $(if $(filter 0,$(shell id -u)),,sudo)
+define apt_install
+	@command -v apt-get >/dev/null || { echo "error: $@ is missing and there is no apt-get: install $(1)" >&2; exit 1; }
+	@echo "setup: $(1) (Debian package) for $(2)"
 	@$(SUDO) apt-get update -qq
-	@$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	@$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null
+endef
 
-setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) $(CHROMIUM) ## venv, terraform, the AWS provider (built offline once), checkov, chromium
+$(CHROMIUM):
+	$(call apt_install,chromium,the html report's browser test)
+
+$(SHELLCHECK):
+	$(call apt_install,shellcheck,actionlint's check of the workflows' scripts)
+
+setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) $(CHROMIUM) $(SHELLCHECK) ## venv, terraform, the AWS provider (built offline once), checkov, chromium
 	@$(INFRAREP) setup $(if $(PROVIDER_MIRROR),--provider-mirror $(PROVIDER_MIRROR))
 
 test: setup lint ## everything CI checks: lint, fmt, unit + lambda + e2e tests, checkov scan
 	@$(BIN)/pytest
 	@$(MAKE) --no-print-directory scan
 
-lint: $(BIN)/.installed ## ruff, terraform fmt -check, stale rendered files, stale module READMEs
+lint: $(BIN)/.installed ## ruff, terraform fmt -check, stale rendered files, stale module READMEs, the workflows
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(INFRAREP) fmt --check
 	@$(INFRAREP) render --check
 	@$(INFRAREP) docs --check
+	@$(MAKE) --no-print-directory lint-workflows
+
+# actionlint is built once from the Go module proxy (tools/infrarep/pins.py); it runs shellcheck
+# over each `run:` script.
+lint-workflows: $(BIN)/.installed $(SHELLCHECK) ## actionlint (+ shellcheck) over .github/workflows
+	@$(BIN)/python -m infrarep.devtools actionlint -no-color -oneline -shellcheck=$(SHELLCHECK)
 
 docs: $(BIN)/.installed ## regenerate the inputs/outputs tables of the module READMEs
 	@$(INFRAREP) docs

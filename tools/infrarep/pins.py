@@ -58,6 +58,15 @@ OPENTOFU = GoToolPin(
 
 MIN_TERRAFORM = (1, 9, 0)
 
+# Lints the GitHub workflows the project ships (.github/workflows) in `make lint`; built once
+# into the cache like OpenTofu (`python -m infrarep.devtools actionlint`).
+ACTIONLINT = GoToolPin(
+    go_module="github.com/rhysd/actionlint",
+    go_version="v1.7.12",
+    package="./cmd/actionlint",
+    binary="actionlint",
+)
+
 # Saved plans (`plan -out`) whose internal format `infrarep.planfile` reads itself, by the
 # (flavour, version) of the binary that wrote them: each is one tests/e2e/test_saved_plan.py
 # passed with. Plans of any other terraform or tofu are read through `show -json`, which

@@ -184,7 +184,7 @@ def resolve_terraform(
         _require_min_version(binary, f"{TERRAFORM_SETTING}={setting}")
         return binary
     candidates = [shutil.which(name, path=environ.get("PATH")) for name in ("terraform", "tofu")]
-    candidates.append(str(_built_tool_path(paths, OPENTOFU)))
+    candidates.append(str(built_tool_path(paths, OPENTOFU)))
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             binary = terraform.binary_version(Path(candidate))
@@ -192,7 +192,7 @@ def resolve_terraform(
                 return binary
             progress(f"terraform: {candidate} is {binary.version_text}, older than 1.9; skipped")
     progress(f"terraform: none >= 1.9 on PATH; building OpenTofu {OPENTOFU.go_version} (a few minutes)")
-    built = _go_build(OPENTOFU, _built_tool_path(paths, OPENTOFU), paths, progress, ldflags="-s -w")
+    built = go_build(OPENTOFU, built_tool_path(paths, OPENTOFU), paths, progress, ldflags="-s -w")
     return terraform.binary_version(built[0])
 
 
@@ -201,7 +201,7 @@ def _require_min_version(binary: terraform.TerraformBinary, where: str) -> None:
         raise ToolchainError(f"{where}: version {binary.version_text} is older than 1.9")
 
 
-def _built_tool_path(paths: CachePaths, pin: GoToolPin) -> Path:
+def built_tool_path(paths: CachePaths, pin: GoToolPin) -> Path:
     return paths.tools / f"{pin.binary}-{pin.go_version}" / pin.binary
 
 
@@ -252,7 +252,7 @@ def resolve_provider(
         "provider: this is long the first time (measured: about 40 min and 9 GiB of memory on "
         "2 cores); later runs reuse it"
     )
-    _, stats = _go_build(
+    _, stats = go_build(
         GoToolPin(pin.go_module, pin.go_version, ".", pin.binary_name),
         binary,
         paths,
@@ -278,7 +278,7 @@ def _cached_h1(binary: Path) -> str:
     return h1
 
 
-def _go_build(
+def go_build(
     pin: GoToolPin, destination: Path, paths: CachePaths, progress: Progress, ldflags: str
 ) -> tuple[Path, BuildStats]:
     """Download a module, build it in a scratch copy, move the binary into place atomically.
