@@ -114,24 +114,6 @@ resource "aws_cloudwatch_event_rule" "rollback_accepted" {
   })
 }
 
-data "aws_iam_policy_document" "rollback_forwarding_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "rollback_forwarding" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  name               = "${local.name}-rollback-forwarding"
-  assume_role_policy = data.aws_iam_policy_document.rollback_forwarding_trust.json
-}
-
 data "aws_iam_policy_document" "rollback_forwarding" {
   statement {
     sid       = "ForwardToControlRegion"
@@ -140,12 +122,13 @@ data "aws_iam_policy_document" "rollback_forwarding" {
   }
 }
 
-resource "aws_iam_role_policy" "rollback_forwarding" {
-  count = local.forwards_rollbacks ? 1 : 0
+module "rollback_forwarding_role" {
+  source = "../service_role"
+  count  = local.forwards_rollbacks ? 1 : 0
 
-  name   = "forward-accepted-rollbacks"
-  role   = aws_iam_role.rollback_forwarding[0].id
-  policy = data.aws_iam_policy_document.rollback_forwarding.json
+  name            = "${local.name}-rollback-forwarding"
+  assumed_by      = ["events.amazonaws.com"]
+  inline_policies = { forward-accepted-rollbacks = data.aws_iam_policy_document.rollback_forwarding.json }
 }
 
 # What could not be forwarded (after the retries) waits here; its alarm tells the rollback topic.
@@ -192,7 +175,7 @@ resource "aws_cloudwatch_event_target" "rollback_accepted" {
   rule      = aws_cloudwatch_event_rule.rollback_accepted[0].name
   target_id = "control-region"
   arn       = local.control_bus_arn
-  role_arn  = aws_iam_role.rollback_forwarding[0].arn
+  role_arn  = module.rollback_forwarding_role[0].arn
 
   dead_letter_config {
     arn = aws_sqs_queue.rollback_forwarding_dlq[0].arn
