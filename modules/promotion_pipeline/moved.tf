@@ -59,3 +59,13 @@ moved {
   from = aws_iam_role_policy.rollback_build
   to   = module.rollback_build_role.aws_iam_role_policy.this["start-rollback-builds"]
 }
+
+moved {
+  from = aws_sqs_queue.rollback_build_dlq
+  to   = module.rollback_build_dlq.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue_policy.rollback_build_dlq
+  to   = module.rollback_build_dlq.aws_sqs_queue_policy.this
+}

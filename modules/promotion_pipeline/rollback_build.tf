@@ -59,37 +59,14 @@ resource "aws_iam_role_policy" "read_version_bundles" {
 }
 
 # An accepted rollback whose build could not be started (after the retries) waits here.
-resource "aws_sqs_queue" "rollback_build_dlq" {
-  name                              = "${var.name}-rollback-builds-dlq"
-  message_retention_seconds         = 1209600 # 14 days, the SQS maximum
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
+module "rollback_build_dlq" {
+  source = "../event_queue"
+
+  name          = "${var.name}-rollback-builds-dlq"
+  kms_key_arn   = var.kms_key_arn
+  sending_rules = { RollbackAcceptedRuleOnly = aws_cloudwatch_event_rule.rollback_accepted.arn }
 
   tags = var.tags
-}
-
-data "aws_iam_policy_document" "rollback_build_dlq" {
-  statement {
-    sid       = "RollbackAcceptedRuleOnly"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.rollback_build_dlq.arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.rollback_accepted.arn]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "rollback_build_dlq" {
-  queue_url = aws_sqs_queue.rollback_build_dlq.id
-  policy    = data.aws_iam_policy_document.rollback_build_dlq.json
 }
 
 resource "aws_cloudwatch_event_target" "rollback_build" {
@@ -128,13 +105,11 @@ resource "aws_cloudwatch_event_target" "rollback_build" {
   }
 
   dead_letter_config {
-    arn = aws_sqs_queue.rollback_build_dlq.arn
+    arn = module.rollback_build_dlq.arn
   }
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
     maximum_retry_attempts       = 8
   }
-
-  depends_on = [aws_sqs_queue_policy.rollback_build_dlq]
 }

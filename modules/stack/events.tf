@@ -132,41 +132,17 @@ module "rollback_forwarding_role" {
 }
 
 # What could not be forwarded (after the retries) waits here; its alarm tells the rollback topic.
-resource "aws_sqs_queue" "rollback_forwarding_dlq" {
-  count = local.forwards_rollbacks ? 1 : 0
+module "rollback_forwarding_dlq" {
+  source = "../event_queue"
+  count  = local.forwards_rollbacks ? 1 : 0
 
-  name                              = "${local.name}-rollback-accepted-dlq"
-  message_retention_seconds         = 1209600 # 14 days, the SQS maximum
-  kms_master_key_id                 = module.key.key_arn
-  kms_data_key_reuse_period_seconds = 300
-}
-
-data "aws_iam_policy_document" "rollback_forwarding_dlq" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  statement {
-    sid       = "RollbackAcceptedRuleOnly"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.rollback_forwarding_dlq[0].arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.rollback_accepted[0].arn]
-    }
+  name          = "${local.name}-rollback-accepted-dlq"
+  kms_key_arn   = module.key.key_arn
+  sending_rules = { RollbackAcceptedRuleOnly = aws_cloudwatch_event_rule.rollback_accepted[0].arn }
+  alarm = {
+    topic_arn   = module.notifications.rollback_topic_arn
+    description = "An accepted rollback of ${var.env} did not reach the control plane in ${var.control_region}: its build never started (ledger: ROLLBACK REQUESTED)."
   }
-}
-
-resource "aws_sqs_queue_policy" "rollback_forwarding_dlq" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  queue_url = aws_sqs_queue.rollback_forwarding_dlq[0].id
-  policy    = data.aws_iam_policy_document.rollback_forwarding_dlq[0].json
 }
 
 resource "aws_cloudwatch_event_target" "rollback_accepted" {
@@ -178,33 +154,13 @@ resource "aws_cloudwatch_event_target" "rollback_accepted" {
   role_arn  = module.rollback_forwarding_role[0].arn
 
   dead_letter_config {
-    arn = aws_sqs_queue.rollback_forwarding_dlq[0].arn
+    arn = module.rollback_forwarding_dlq[0].arn
   }
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
     maximum_retry_attempts       = 8
   }
-
-  depends_on = [aws_sqs_queue_policy.rollback_forwarding_dlq]
-}
-
-resource "aws_cloudwatch_metric_alarm" "rollback_forwarding_dead_letters" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  alarm_name          = "${local.name}-rollback-accepted-dead-letters"
-  alarm_description   = "An accepted rollback of ${var.env} did not reach the control plane in ${var.control_region}: its build never started (ledger: ROLLBACK REQUESTED). Inspect ${aws_sqs_queue.rollback_forwarding_dlq[0].name}, fix, then redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.rollback_forwarding_dlq[0].name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [module.notifications.rollback_topic_arn]
-  ok_actions          = [module.notifications.rollback_topic_arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "drift" {
