@@ -1,3 +1,11 @@
+locals {
+  # The patterns of infrarep's own events about this env (detail.env), by detail-type.
+  env_events = {
+    for detail_type in ["EnvironmentUpdate", "RollbackRequested", "RollbackAccepted"] :
+    detail_type => { source = ["infrarep"], detail-type = [detail_type], detail = { env = [var.env] } }
+  }
+}
+
 # A stack update of this env: infrarep's own EnvironmentUpdate event, or a new version of
 # this env's Terraform state object in the state bucket (S3 -> EventBridge).
 resource "aws_cloudwatch_event_rule" "stack_updated" {
@@ -6,11 +14,7 @@ resource "aws_cloudwatch_event_rule" "stack_updated" {
 
   event_pattern = jsonencode({
     "$or" = [
-      {
-        source      = ["infrarep"]
-        detail-type = ["EnvironmentUpdate"]
-        detail      = { env = [var.env] }
-      },
+      local.env_events["EnvironmentUpdate"],
       {
         source      = ["aws.s3"]
         detail-type = ["Object Created"]
@@ -58,14 +62,9 @@ resource "aws_lambda_permission" "stack_updated" {
 # approval) or its soak state machine (drift found), whose events reach this region's default
 # bus. The rollback executor writes the REQUESTED row and puts RollbackAccepted (below).
 resource "aws_cloudwatch_event_rule" "rollback_requested" {
-  name        = "${local.name}-rollback-requested"
-  description = "A rollback of ${var.env} was requested"
-
-  event_pattern = jsonencode({
-    source      = ["infrarep"]
-    detail-type = ["RollbackRequested"]
-    detail      = { env = [var.env] }
-  })
+  name          = "${local.name}-rollback-requested"
+  description   = "A rollback of ${var.env} was requested"
+  event_pattern = jsonencode(local.env_events["RollbackRequested"])
 }
 
 resource "aws_cloudwatch_event_target" "rollback_requested" {
@@ -104,14 +103,9 @@ locals {
 resource "aws_cloudwatch_event_rule" "rollback_accepted" {
   count = local.forwards_rollbacks ? 1 : 0
 
-  name        = "${local.name}-rollback-accepted"
-  description = "A rollback of ${var.env} was accepted: forwarded to the control plane in ${var.control_region}"
-
-  event_pattern = jsonencode({
-    source      = ["infrarep"]
-    detail-type = ["RollbackAccepted"]
-    detail      = { env = [var.env] }
-  })
+  name          = "${local.name}-rollback-accepted"
+  description   = "A rollback of ${var.env} was accepted: forwarded to the control plane in ${var.control_region}"
+  event_pattern = jsonencode(local.env_events["RollbackAccepted"])
 }
 
 data "aws_iam_policy_document" "rollback_forwarding" {
