@@ -243,39 +243,21 @@ resource "aws_api_gateway_deployment" "this" {
 
 # --- logging: API Gateway's account-level role, then the stage's two log groups ---
 
-data "aws_iam_policy_document" "trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "logging_role" {
+  source = "../service_role"
+  count  = var.manage_account_logging_role ? 1 : 0
 
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "logging" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  name               = "${var.name}-apigateway-logs"
-  assume_role_policy = data.aws_iam_policy_document.trust.json
+  name                = "${var.name}-apigateway-logs"
+  assumed_by          = ["apigateway.amazonaws.com"]
+  managed_policy_arns = { push-to-cloudwatch-logs = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" }
 
   tags = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "logging" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  role       = aws_iam_role.logging[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 }
 
 resource "aws_api_gateway_account" "this" {
   count = var.manage_account_logging_role ? 1 : 0
 
-  cloudwatch_role_arn = aws_iam_role.logging[0].arn
-
-  depends_on = [aws_iam_role_policy_attachment.logging]
+  cloudwatch_role_arn = module.logging_role[0].arn
 }
 
 resource "aws_cloudwatch_log_group" "access" {

@@ -15,5 +15,5 @@ output "log_bucket_name" {
 
 output "replication_role_arn" {
   description = "ARN of the role S3 assumes to replicate, or null without replication_destinations."
-  value       = local.replicates ? aws_iam_role.replication[0].arn : null
+  value       = local.replicates ? module.replication_role[0].arn : null
 }

@@ -13,19 +13,6 @@ locals {
   }
 }
 
-data "aws_iam_policy_document" "replication_trust" {
-  count = local.replicates ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["s3.amazonaws.com"]
-    }
-  }
-}
-
 data "aws_iam_policy_document" "replication" {
   count = local.replicates ? 1 : 0
 
@@ -84,28 +71,22 @@ data "aws_iam_policy_document" "replication" {
   }
 }
 
-resource "aws_iam_role" "replication" {
-  count = local.replicates ? 1 : 0
+module "replication_role" {
+  source = "../service_role"
+  count  = local.replicates ? 1 : 0
 
-  name               = "${var.name}-replication"
-  assume_role_policy = data.aws_iam_policy_document.replication_trust[0].json
+  name            = "${var.name}-replication"
+  assumed_by      = ["s3.amazonaws.com"]
+  inline_policies = { replicate = data.aws_iam_policy_document.replication[0].json }
 
   tags = var.tags
-}
-
-resource "aws_iam_role_policy" "replication" {
-  count = local.replicates ? 1 : 0
-
-  name   = "replicate"
-  role   = aws_iam_role.replication[0].id
-  policy = data.aws_iam_policy_document.replication[0].json
 }
 
 resource "aws_s3_bucket_replication_configuration" "this" {
   count = local.replicates ? 1 : 0
 
   bucket = aws_s3_bucket.this.id
-  role   = aws_iam_role.replication[0].arn
+  role   = module.replication_role[0].arn
 
   dynamic "rule" {
     for_each = var.replication_destinations

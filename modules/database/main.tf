@@ -134,27 +134,14 @@ resource "aws_secretsmanager_secret_rotation" "master" {
   }
 }
 
-data "aws_iam_policy_document" "monitoring_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "monitoring_role" {
+  source = "../service_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["monitoring.rds.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "monitoring" {
-  name               = "${var.name}-rds-monitoring"
-  assume_role_policy = data.aws_iam_policy_document.monitoring_trust.json
+  name                = "${var.name}-rds-monitoring"
+  assumed_by          = ["monitoring.rds.amazonaws.com"]
+  managed_policy_arns = { enhanced-monitoring = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" }
 
   tags = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "monitoring" {
-  role       = aws_iam_role.monitoring.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
 # Aurora PostgreSQL supports Performance Insights on every instance class it offers.
@@ -175,13 +162,11 @@ resource "aws_rds_cluster_instance" "this" {
   performance_insights_kms_key_id       = var.kms_key_arn
   performance_insights_retention_period = 7
   monitoring_interval                   = 60
-  monitoring_role_arn                   = aws_iam_role.monitoring.arn
+  monitoring_role_arn                   = module.monitoring_role.arn
   copy_tags_to_snapshot                 = true
   apply_immediately                     = true
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy_attachment.monitoring]
 }
 
 resource "aws_cloudwatch_metric_alarm" "cpu" {

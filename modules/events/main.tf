@@ -32,100 +32,50 @@ resource "aws_cloudwatch_event_rule" "payment_created" {
   tags = var.tags
 }
 
-resource "aws_sqs_queue" "dlq" {
-  name                              = "${var.name_prefix}-created-dlq"
-  message_retention_seconds         = local.dlq_retention_seconds
-  receive_wait_time_seconds         = local.long_poll_seconds
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-
-  tags = var.tags
-}
-
-resource "aws_sqs_queue" "this" {
-  name                              = "${var.name_prefix}-created"
-  message_retention_seconds         = local.queue_retention_seconds
-  receive_wait_time_seconds         = local.long_poll_seconds
-  visibility_timeout_seconds        = local.visibility_timeout_seconds
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-
-  redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.dlq.arn
-    maxReceiveCount     = local.max_receive_count
-  })
-
-  tags = var.tags
-}
-
 # EventBridge may send into the queue (deliveries) and the DLQ (undeliverable events), and
 # only on behalf of this rule.
-data "aws_iam_policy_document" "queue" {
-  for_each = {
-    queue = aws_sqs_queue.this.arn
-    dlq   = aws_sqs_queue.dlq.arn
+module "dlq" {
+  source = "../event_queue"
+
+  name                 = "${var.name_prefix}-created-dlq"
+  kms_key_arn          = var.kms_key_arn
+  sending_rules        = { PaymentCreatedRuleOnly = aws_cloudwatch_event_rule.payment_created.arn }
+  retention_seconds    = local.dlq_retention_seconds
+  receive_wait_seconds = local.long_poll_seconds
+  alarm = {
+    topic_arn   = var.alarm_topic_arn
+    description = "A ${local.detail_type} event was not processed: it failed ${local.max_receive_count} times or could not be delivered."
   }
 
-  statement {
-    sid       = "PaymentCreatedRuleOnly"
-    actions   = ["sqs:SendMessage"]
-    resources = [each.value]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.payment_created.arn]
-    }
-  }
+  tags = var.tags
 }
 
-resource "aws_sqs_queue_policy" "this" {
-  queue_url = aws_sqs_queue.this.id
-  policy    = data.aws_iam_policy_document.queue["queue"].json
-}
+module "queue" {
+  source = "../event_queue"
 
-resource "aws_sqs_queue_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
-  policy    = data.aws_iam_policy_document.queue["dlq"].json
+  name                       = "${var.name_prefix}-created"
+  kms_key_arn                = var.kms_key_arn
+  sending_rules              = { PaymentCreatedRuleOnly = aws_cloudwatch_event_rule.payment_created.arn }
+  retention_seconds          = local.queue_retention_seconds
+  receive_wait_seconds       = local.long_poll_seconds
+  visibility_timeout_seconds = local.visibility_timeout_seconds
+  dead_letter                = { queue_arn = module.dlq.arn, max_receive_count = local.max_receive_count }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "queue" {
   rule           = aws_cloudwatch_event_rule.payment_created.name
   event_bus_name = aws_cloudwatch_event_bus.this.name
   target_id      = "processing-queue"
-  arn            = aws_sqs_queue.this.arn
+  arn            = module.queue.arn
 
   dead_letter_config {
-    arn = aws_sqs_queue.dlq.arn
+    arn = module.dlq.arn
   }
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
     maximum_retry_attempts       = 8
   }
-
-  depends_on = [aws_sqs_queue_policy.this, aws_sqs_queue_policy.dlq]
-}
-
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  alarm_name          = "${var.name_prefix}-created-dead-letters"
-  alarm_description   = "A ${local.detail_type} event was not processed: it failed ${local.max_receive_count} times or could not be delivered. Inspect ${aws_sqs_queue.dlq.name}, fix, then redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-
-  tags = var.tags
 }

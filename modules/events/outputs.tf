@@ -20,32 +20,32 @@ output "rule_arn" {
 
 output "queue_arn" {
   description = "ARN of the processing queue, for the consumer's event source mapping."
-  value       = aws_sqs_queue.this.arn
+  value       = module.queue.arn
 }
 
 output "queue_name" {
   description = "Name of the processing queue."
-  value       = aws_sqs_queue.this.name
+  value       = module.queue.name
 }
 
 output "queue_url" {
   description = "URL of the processing queue."
-  value       = aws_sqs_queue.this.id
+  value       = module.queue.url
 }
 
 output "visibility_timeout_s" {
   description = "Visibility timeout of the processing queue in seconds (longer than the consumer's timeout)."
-  value       = aws_sqs_queue.this.visibility_timeout_seconds
+  value       = module.queue.visibility_timeout_seconds
 }
 
 output "dlq_arn" {
   description = "ARN of the dead-letter queue (14-day retention)."
-  value       = aws_sqs_queue.dlq.arn
+  value       = module.dlq.arn
 }
 
 output "dlq_name" {
   description = "Name of the dead-letter queue."
-  value       = aws_sqs_queue.dlq.name
+  value       = module.dlq.name
 }
 
 output "consumer_statements" {
@@ -53,7 +53,7 @@ output "consumer_statements" {
   value = {
     ConsumeQueue = {
       actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
-      resources = [aws_sqs_queue.this.arn]
+      resources = [module.queue.arn]
     }
   }
 }

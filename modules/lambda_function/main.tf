@@ -7,24 +7,6 @@ locals {
   is_zip        = var.package.zip_path != null
 }
 
-data "aws_iam_policy_document" "trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "this" {
-  name               = var.name
-  assume_role_policy = data.aws_iam_policy_document.trust.json
-
-  tags = var.tags
-}
-
 data "aws_iam_policy_document" "this" {
   #checkov:skip=CKV_AWS_111:"*" only in TracingAndVpcNetworking (X-Ray segments and ENI management have no resource-level permissions); caller statements are validated to have no wildcard actions
   #checkov:skip=CKV_AWS_356:"*" only where AWS offers no resource-level permission (X-Ray, ENIs, PutMetricData, CodePipeline job results); every other statement names its resources
@@ -73,10 +55,14 @@ data "aws_iam_policy_document" "this" {
   }
 }
 
-resource "aws_iam_role_policy" "this" {
-  name   = "function"
-  role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.this.json
+module "execution_role" {
+  source = "../service_role"
+
+  name            = var.name
+  assumed_by      = ["lambda.amazonaws.com"]
+  inline_policies = { function = data.aws_iam_policy_document.this.json }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -100,7 +86,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:zips are built reproducibly by `infrarep package` and pinned by sha256 (source_code_hash); no Signer profile in this account
   function_name                  = var.name
   description                    = var.description
-  role                           = aws_iam_role.this.arn
+  role                           = module.execution_role.arn
   architectures                  = ["arm64"]
   package_type                   = local.is_zip ? "Zip" : "Image"
   filename                       = var.package.zip_path
@@ -136,8 +122,6 @@ resource "aws_lambda_function" "this" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy.this]
 }
 
 resource "aws_cloudwatch_metric_alarm" "errors" {

@@ -159,27 +159,6 @@ resource "aws_sns_topic" "approvals" {
 
 # --- Builds ----------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "codebuild_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["codebuild.amazonaws.com"]
-    }
-  }
-}
-
-# One role per kind of build, so each may do only what its build does.
-resource "aws_iam_role" "build" {
-  for_each = local.builds
-
-  name               = "${var.name}-${each.key}-build"
-  assume_role_policy = data.aws_iam_policy_document.codebuild_trust.json
-
-  tags = var.tags
-}
-
 data "aws_iam_policy_document" "build" {
   for_each = local.builds
 
@@ -228,12 +207,16 @@ data "aws_iam_policy_document" "build" {
   }
 }
 
-resource "aws_iam_role_policy" "build" {
+# One role per kind of build, so each may do only what its build does.
+module "build_role" {
+  source   = "../service_role"
   for_each = local.builds
 
-  name   = "${each.key}-build"
-  role   = aws_iam_role.build[each.key].id
-  policy = data.aws_iam_policy_document.build[each.key].json
+  name            = "${var.name}-${each.key}-build"
+  assumed_by      = ["codebuild.amazonaws.com"]
+  inline_policies = { "${each.key}-build" = data.aws_iam_policy_document.build[each.key].json }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "build" {
@@ -251,7 +234,7 @@ resource "aws_codebuild_project" "this" {
 
   name           = "${var.name}-${each.key}"
   description    = each.value
-  service_role   = aws_iam_role.build[each.key].arn
+  service_role   = module.build_role[each.key].arn
   build_timeout  = var.build_timeout_minutes
   encryption_key = var.kms_key_arn
 
@@ -298,29 +281,9 @@ resource "aws_codebuild_project" "this" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy.build]
 }
 
 # --- State machines: the soak (then a drift check) and the rollback request -----------------
-
-data "aws_iam_policy_document" "states_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "states" {
-  name               = "${var.name}-state-machines"
-  assume_role_policy = data.aws_iam_policy_document.states_trust.json
-
-  tags = var.tags
-}
 
 data "aws_iam_policy_document" "states" {
   #checkov:skip=CKV_AWS_111:CloudWatch Logs delivery and X-Ray have no resource-level permissions; AWS requires "*" for these actions
@@ -366,10 +329,14 @@ data "aws_iam_policy_document" "states" {
   }
 }
 
-resource "aws_iam_role_policy" "states" {
-  name   = "state-machines"
-  role   = aws_iam_role.states.id
-  policy = data.aws_iam_policy_document.states.json
+module "states_role" {
+  source = "../service_role"
+
+  name            = "${var.name}-state-machines"
+  assumed_by      = ["states.amazonaws.com"]
+  inline_policies = { state-machines = data.aws_iam_policy_document.states.json }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "states" {
@@ -384,7 +351,7 @@ resource "aws_cloudwatch_log_group" "states" {
 
 resource "aws_sfn_state_machine" "soak" {
   name     = "${var.name}-soak"
-  role_arn = aws_iam_role.states.arn
+  role_arn = module.states_role.arn
   type     = "STANDARD"
   definition = jsonencode({
     Comment = "Soak: the version runs in ${var.environments[local.last - 1].name} for at least ${var.soak_seconds} s before ${var.environments[local.last].name} can be approved; then a drift check of it: drift found requests its rollback and fails the soak"
@@ -437,8 +404,6 @@ resource "aws_sfn_state_machine" "soak" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy.states]
 }
 
 # The one way a rollback is requested from the control plane: an `infrarep` /
@@ -447,7 +412,7 @@ resource "aws_sfn_state_machine" "soak" {
 # request, so a redelivered event is recorded once.
 resource "aws_sfn_state_machine" "rollback" {
   name     = "${var.name}-rollback"
-  role_arn = aws_iam_role.states.arn
+  role_arn = module.states_role.arn
   type     = "STANDARD"
   definition = jsonencode({
     Comment = "Request a rollback of $.env to $.to_version (a version, or \"previous\"): the env's rollback executor records it and starts the build that applies it"
@@ -487,29 +452,9 @@ resource "aws_sfn_state_machine" "rollback" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy.states]
 }
 
 # --- The pipeline ----------------------------------------------------------------------------
-
-data "aws_iam_policy_document" "pipeline_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["codepipeline.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "pipeline" {
-  name               = local.pipeline_name
-  assume_role_policy = data.aws_iam_policy_document.pipeline_trust.json
-
-  tags = var.tags
-}
 
 data "aws_iam_policy_document" "pipeline" {
   statement {
@@ -564,15 +509,19 @@ data "aws_iam_policy_document" "pipeline" {
   }
 }
 
-resource "aws_iam_role_policy" "pipeline" {
-  name   = "pipeline"
-  role   = aws_iam_role.pipeline.id
-  policy = data.aws_iam_policy_document.pipeline.json
+module "pipeline_role" {
+  source = "../service_role"
+
+  name            = local.pipeline_name
+  assumed_by      = ["codepipeline.amazonaws.com"]
+  inline_policies = { pipeline = data.aws_iam_policy_document.pipeline.json }
+
+  tags = var.tags
 }
 
 resource "aws_codepipeline" "this" {
   name           = local.pipeline_name
-  role_arn       = aws_iam_role.pipeline.arn
+  role_arn       = module.pipeline_role.arn
   pipeline_type  = "V2"
   execution_mode = "QUEUED"
 
@@ -673,8 +622,6 @@ resource "aws_codepipeline" "this" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy.pipeline]
 }
 
 # --- The rollback pipeline: started by hand, approved, then the request ------------------------
@@ -687,7 +634,7 @@ resource "aws_codepipeline" "this" {
 
 resource "aws_codepipeline" "rollback" {
   name          = local.rollback_pipeline_name
-  role_arn      = aws_iam_role.pipeline.arn
+  role_arn      = module.pipeline_role.arn
   pipeline_type = "V2"
 
   artifact_store {
@@ -779,29 +726,9 @@ resource "aws_codepipeline" "rollback" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_iam_role_policy.pipeline]
 }
 
 # --- Trigger: a new version of the release bundle starts the pipeline ------------------------
-
-data "aws_iam_policy_document" "trigger_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "trigger" {
-  name               = "${var.name}-trigger"
-  assume_role_policy = data.aws_iam_policy_document.trigger_trust.json
-
-  tags = var.tags
-}
 
 data "aws_iam_policy_document" "trigger" {
   statement {
@@ -811,10 +738,14 @@ data "aws_iam_policy_document" "trigger" {
   }
 }
 
-resource "aws_iam_role_policy" "trigger" {
-  name   = "start-pipeline"
-  role   = aws_iam_role.trigger.id
-  policy = data.aws_iam_policy_document.trigger.json
+module "trigger_role" {
+  source = "../service_role"
+
+  name            = "${var.name}-trigger"
+  assumed_by      = ["events.amazonaws.com"]
+  inline_policies = { start-pipeline = data.aws_iam_policy_document.trigger.json }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_event_rule" "release" {
@@ -835,5 +766,5 @@ resource "aws_cloudwatch_event_rule" "release" {
 resource "aws_cloudwatch_event_target" "release" {
   rule     = aws_cloudwatch_event_rule.release.name
   arn      = aws_codepipeline.this.arn
-  role_arn = aws_iam_role.trigger.arn
+  role_arn = module.trigger_role.arn
 }

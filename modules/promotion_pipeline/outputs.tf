@@ -35,7 +35,7 @@ output "build_project_names" {
 
 output "build_role_arns" {
   description = "ARN of the role each kind of build runs as: deploy and validate. Both may assume deployer_role_arn; validate may also start the rollback state machine."
-  value       = { for kind, role in aws_iam_role.build : kind => role.arn }
+  value       = { for kind, role in module.build_role : kind => role.arn }
 }
 
 output "artifact_bucket_name" {

@@ -25,24 +25,6 @@ resource "aws_cloudwatch_event_rule" "rollback_accepted" {
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "rollback_build_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "rollback_build" {
-  name               = "${var.name}-rollback-builds"
-  assume_role_policy = data.aws_iam_policy_document.rollback_build_trust.json
-
-  tags = var.tags
-}
-
 data "aws_iam_policy_document" "rollback_build" {
   statement {
     sid       = "StartDeployBuild"
@@ -51,10 +33,14 @@ data "aws_iam_policy_document" "rollback_build" {
   }
 }
 
-resource "aws_iam_role_policy" "rollback_build" {
-  name   = "start-rollback-builds"
-  role   = aws_iam_role.rollback_build.id
-  policy = data.aws_iam_policy_document.rollback_build.json
+module "rollback_build_role" {
+  source = "../service_role"
+
+  name            = "${var.name}-rollback-builds"
+  assumed_by      = ["events.amazonaws.com"]
+  inline_policies = { start-rollback-builds = data.aws_iam_policy_document.rollback_build.json }
+
+  tags = var.tags
 }
 
 # The deploy build's role reads the bundle of the version it rolls back to.
@@ -68,49 +54,26 @@ data "aws_iam_policy_document" "read_version_bundles" {
 
 resource "aws_iam_role_policy" "read_version_bundles" {
   name   = "read-version-bundles"
-  role   = aws_iam_role.build["deploy"].id
+  role   = module.build_role["deploy"].id
   policy = data.aws_iam_policy_document.read_version_bundles.json
 }
 
 # An accepted rollback whose build could not be started (after the retries) waits here.
-resource "aws_sqs_queue" "rollback_build_dlq" {
-  name                              = "${var.name}-rollback-builds-dlq"
-  message_retention_seconds         = 1209600 # 14 days, the SQS maximum
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
+module "rollback_build_dlq" {
+  source = "../event_queue"
+
+  name          = "${var.name}-rollback-builds-dlq"
+  kms_key_arn   = var.kms_key_arn
+  sending_rules = { RollbackAcceptedRuleOnly = aws_cloudwatch_event_rule.rollback_accepted.arn }
 
   tags = var.tags
-}
-
-data "aws_iam_policy_document" "rollback_build_dlq" {
-  statement {
-    sid       = "RollbackAcceptedRuleOnly"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.rollback_build_dlq.arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.rollback_accepted.arn]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "rollback_build_dlq" {
-  queue_url = aws_sqs_queue.rollback_build_dlq.id
-  policy    = data.aws_iam_policy_document.rollback_build_dlq.json
 }
 
 resource "aws_cloudwatch_event_target" "rollback_build" {
   rule      = aws_cloudwatch_event_rule.rollback_accepted.name
   target_id = "deploy-build"
   arn       = aws_codebuild_project.this["deploy"].arn
-  role_arn  = aws_iam_role.rollback_build.arn
+  role_arn  = module.rollback_build_role.arn
 
   # The StartBuild request (CodeBuild's field names). The project's source and artifacts are
   # the pipeline's (CODEPIPELINE): a build outside it takes the S3 bundle and keeps nothing.
@@ -142,13 +105,11 @@ resource "aws_cloudwatch_event_target" "rollback_build" {
   }
 
   dead_letter_config {
-    arn = aws_sqs_queue.rollback_build_dlq.arn
+    arn = module.rollback_build_dlq.arn
   }
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
     maximum_retry_attempts       = 8
   }
-
-  depends_on = [aws_sqs_queue_policy.rollback_build_dlq, aws_iam_role_policy.rollback_build]
 }

@@ -1,3 +1,11 @@
+locals {
+  # The patterns of infrarep's own events about this env (detail.env), by detail-type.
+  env_events = {
+    for detail_type in ["EnvironmentUpdate", "RollbackRequested", "RollbackAccepted"] :
+    detail_type => { source = ["infrarep"], detail-type = [detail_type], detail = { env = [var.env] } }
+  }
+}
+
 # A stack update of this env: infrarep's own EnvironmentUpdate event, or a new version of
 # this env's Terraform state object in the state bucket (S3 -> EventBridge).
 resource "aws_cloudwatch_event_rule" "stack_updated" {
@@ -6,11 +14,7 @@ resource "aws_cloudwatch_event_rule" "stack_updated" {
 
   event_pattern = jsonencode({
     "$or" = [
-      {
-        source      = ["infrarep"]
-        detail-type = ["EnvironmentUpdate"]
-        detail      = { env = [var.env] }
-      },
+      local.env_events["EnvironmentUpdate"],
       {
         source      = ["aws.s3"]
         detail-type = ["Object Created"]
@@ -58,14 +62,9 @@ resource "aws_lambda_permission" "stack_updated" {
 # approval) or its soak state machine (drift found), whose events reach this region's default
 # bus. The rollback executor writes the REQUESTED row and puts RollbackAccepted (below).
 resource "aws_cloudwatch_event_rule" "rollback_requested" {
-  name        = "${local.name}-rollback-requested"
-  description = "A rollback of ${var.env} was requested"
-
-  event_pattern = jsonencode({
-    source      = ["infrarep"]
-    detail-type = ["RollbackRequested"]
-    detail      = { env = [var.env] }
-  })
+  name          = "${local.name}-rollback-requested"
+  description   = "A rollback of ${var.env} was requested"
+  event_pattern = jsonencode(local.env_events["RollbackRequested"])
 }
 
 resource "aws_cloudwatch_event_target" "rollback_requested" {
@@ -104,32 +103,9 @@ locals {
 resource "aws_cloudwatch_event_rule" "rollback_accepted" {
   count = local.forwards_rollbacks ? 1 : 0
 
-  name        = "${local.name}-rollback-accepted"
-  description = "A rollback of ${var.env} was accepted: forwarded to the control plane in ${var.control_region}"
-
-  event_pattern = jsonencode({
-    source      = ["infrarep"]
-    detail-type = ["RollbackAccepted"]
-    detail      = { env = [var.env] }
-  })
-}
-
-data "aws_iam_policy_document" "rollback_forwarding_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "rollback_forwarding" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  name               = "${local.name}-rollback-forwarding"
-  assume_role_policy = data.aws_iam_policy_document.rollback_forwarding_trust.json
+  name          = "${local.name}-rollback-accepted"
+  description   = "A rollback of ${var.env} was accepted: forwarded to the control plane in ${var.control_region}"
+  event_pattern = jsonencode(local.env_events["RollbackAccepted"])
 }
 
 data "aws_iam_policy_document" "rollback_forwarding" {
@@ -140,50 +116,27 @@ data "aws_iam_policy_document" "rollback_forwarding" {
   }
 }
 
-resource "aws_iam_role_policy" "rollback_forwarding" {
-  count = local.forwards_rollbacks ? 1 : 0
+module "rollback_forwarding_role" {
+  source = "../service_role"
+  count  = local.forwards_rollbacks ? 1 : 0
 
-  name   = "forward-accepted-rollbacks"
-  role   = aws_iam_role.rollback_forwarding[0].id
-  policy = data.aws_iam_policy_document.rollback_forwarding.json
+  name            = "${local.name}-rollback-forwarding"
+  assumed_by      = ["events.amazonaws.com"]
+  inline_policies = { forward-accepted-rollbacks = data.aws_iam_policy_document.rollback_forwarding.json }
 }
 
 # What could not be forwarded (after the retries) waits here; its alarm tells the rollback topic.
-resource "aws_sqs_queue" "rollback_forwarding_dlq" {
-  count = local.forwards_rollbacks ? 1 : 0
+module "rollback_forwarding_dlq" {
+  source = "../event_queue"
+  count  = local.forwards_rollbacks ? 1 : 0
 
-  name                              = "${local.name}-rollback-accepted-dlq"
-  message_retention_seconds         = 1209600 # 14 days, the SQS maximum
-  kms_master_key_id                 = module.key.key_arn
-  kms_data_key_reuse_period_seconds = 300
-}
-
-data "aws_iam_policy_document" "rollback_forwarding_dlq" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  statement {
-    sid       = "RollbackAcceptedRuleOnly"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.rollback_forwarding_dlq[0].arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.rollback_accepted[0].arn]
-    }
+  name          = "${local.name}-rollback-accepted-dlq"
+  kms_key_arn   = module.key.key_arn
+  sending_rules = { RollbackAcceptedRuleOnly = aws_cloudwatch_event_rule.rollback_accepted[0].arn }
+  alarm = {
+    topic_arn   = module.notifications.rollback_topic_arn
+    description = "An accepted rollback of ${var.env} did not reach the control plane in ${var.control_region}: its build never started (ledger: ROLLBACK REQUESTED)."
   }
-}
-
-resource "aws_sqs_queue_policy" "rollback_forwarding_dlq" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  queue_url = aws_sqs_queue.rollback_forwarding_dlq[0].id
-  policy    = data.aws_iam_policy_document.rollback_forwarding_dlq[0].json
 }
 
 resource "aws_cloudwatch_event_target" "rollback_accepted" {
@@ -192,36 +145,16 @@ resource "aws_cloudwatch_event_target" "rollback_accepted" {
   rule      = aws_cloudwatch_event_rule.rollback_accepted[0].name
   target_id = "control-region"
   arn       = local.control_bus_arn
-  role_arn  = aws_iam_role.rollback_forwarding[0].arn
+  role_arn  = module.rollback_forwarding_role[0].arn
 
   dead_letter_config {
-    arn = aws_sqs_queue.rollback_forwarding_dlq[0].arn
+    arn = module.rollback_forwarding_dlq[0].arn
   }
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
     maximum_retry_attempts       = 8
   }
-
-  depends_on = [aws_sqs_queue_policy.rollback_forwarding_dlq]
-}
-
-resource "aws_cloudwatch_metric_alarm" "rollback_forwarding_dead_letters" {
-  count = local.forwards_rollbacks ? 1 : 0
-
-  alarm_name          = "${local.name}-rollback-accepted-dead-letters"
-  alarm_description   = "An accepted rollback of ${var.env} did not reach the control plane in ${var.control_region}: its build never started (ledger: ROLLBACK REQUESTED). Inspect ${aws_sqs_queue.rollback_forwarding_dlq[0].name}, fix, then redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.rollback_forwarding_dlq[0].name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [module.notifications.rollback_topic_arn]
-  ok_actions          = [module.notifications.rollback_topic_arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "drift" {

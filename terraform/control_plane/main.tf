@@ -106,22 +106,6 @@ locals {
   remote_envs = { for name, env in local.env_resources : name => env if env.region != var.region }
 }
 
-data "aws_iam_policy_document" "rollback_routing_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "rollback_routing" {
-  name               = "${local.name}-rollback-routing"
-  assume_role_policy = data.aws_iam_policy_document.rollback_routing_trust.json
-}
-
 data "aws_iam_policy_document" "rollback_routing" {
   statement {
     sid       = "ForwardToEnvRegions"
@@ -130,10 +114,12 @@ data "aws_iam_policy_document" "rollback_routing" {
   }
 }
 
-resource "aws_iam_role_policy" "rollback_routing" {
-  name   = "forward-rollback-requests"
-  role   = aws_iam_role.rollback_routing.id
-  policy = data.aws_iam_policy_document.rollback_routing.json
+module "rollback_routing_role" {
+  source = "../../modules/service_role"
+
+  name            = "${local.name}-rollback-routing"
+  assumed_by      = ["events.amazonaws.com"]
+  inline_policies = { forward-rollback-requests = data.aws_iam_policy_document.rollback_routing.json }
 }
 
 resource "aws_cloudwatch_event_rule" "rollback_requested" {
@@ -153,5 +139,5 @@ resource "aws_cloudwatch_event_target" "rollback_requested" {
 
   rule     = aws_cloudwatch_event_rule.rollback_requested[each.key].name
   arn      = "arn:${local.partition}:events:${each.value.region}:${local.account_id}:event-bus/default"
-  role_arn = aws_iam_role.rollback_routing.arn
+  role_arn = module.rollback_routing_role.arn
 }

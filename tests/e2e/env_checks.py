@@ -114,6 +114,10 @@ def assert_workload_matches(env: EnvSettings, client: Client) -> None:
     attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
     assert f":{name}-created-dlq" in attributes["RedrivePolicy"]
     assert int(attributes["VisibilityTimeout"]) > limits.lambda_timeout_s
+    assert attributes["ReceiveMessageWaitTimeSeconds"] == "20"
+    dlq = sqs.get_queue_url(QueueName=f"{name}-created-dlq")["QueueUrl"]
+    dlq_attributes = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"]
+    assert dlq_attributes["MessageRetentionPeriod"] == "1209600"
 
     functions = client("lambda")
     for short in ("api", "worker"):
@@ -127,6 +131,7 @@ def assert_workload_matches(env: EnvSettings, client: Client) -> None:
     }
     assert alarms[f"{name}-api-5xx"] == limits.alarm_error_threshold
     assert alarms[f"{name}-api-latency-p99"] == limits.alarm_p99_latency_ms
+    assert alarms[f"{name}-created-dead-letters"] == 0
 
 
 def stage_arn(api_id: str, client: Client) -> str:
