@@ -591,6 +591,29 @@ def _records(path: Path, raw: msgspec.Raw, names: tuple[str, ...]) -> tuple[Reso
     return tuple(_decode_bytes(path, raw, _changes_type(names), at="$.resource_changes"))
 
 
+def block_lists(mask: Any) -> tuple[str, ...]:
+    """The top-level names an `after_sensitive` mask shows as a non-empty list of objects: nested
+    blocks (terraform's mask mirrors every collection: `[{}]` for one block, `[false]` for one
+    string, `[]` for none)."""
+    if not isinstance(mask, dict):
+        return ()
+    return tuple(
+        name
+        for name, node in mask.items()
+        if isinstance(node, list) and node and all(isinstance(item, dict) for item in node)
+    )
+
+
+def after_values(plan: Plan, names: tuple[str, ...]) -> list[tuple[msgspec.Raw, ...] | None]:
+    """The raw JSON of `names` in each change's `after`, in `plan.changes` order (None where the
+    resource is deleted): `resource_changes` decoded once more, for these names only."""
+    if not names or not plan.has_changes:
+        return [None] * len(plan.changes)
+    with cycle_collection_paused():
+        records = _records(plan.path, plan.raw_changes, names)
+    return [None if record.after is None else record.after.raw_values() for record in records]
+
+
 def with_hidden(plan: Plan, hidden: Hidden) -> Plan:
     """`plan` whose resources also set the `hidden` block types (read from their source): its
     changes decoded again when that adds attribute names."""

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from .. import plans
-from ..plans import ResourceChange
+from ..plans import ConfigResource, ResourceChange
 from .identity import EnvPlans
 from .model import (
     AttributeDiff,
@@ -21,6 +21,7 @@ from .model import (
     Kind,
     Marker,
     ScopeSummary,
+    ValuePath,
     Verdict,
     pair_scope,
     summarise,
@@ -28,9 +29,9 @@ from .model import (
 from .noise import prune
 from .policy import Policy, apply_policy
 from .side import Side
-from .tracing import module_label
-from .values import canonical_json, mask_at, masked, path_text, shown, value_at, value_diffs
-from .verdicts import judge_existence, judge_value
+from .tracing import is_expression, module_label
+from .values import canonical_json, is_block_list, mask_at, masked, path_text, shown, value_at, value_diffs
+from .verdicts import judge_existence, judge_unshown, judge_value
 
 
 @dataclass
@@ -144,7 +145,7 @@ def _attribute_parity(
     record_left, record_right = left.records[key], right.records[key]
     names_left, print_left = left.fingerprints[key]
     names_right, print_right = right.fingerprints[key]
-    raw_left, raw_right = left.raw_values(record_left), right.raw_values(record_right)
+    raw_left, raw_right = left.raw_values(record_left, key), right.raw_values(record_right, key)
     same_names = names_left == names_right
     if same_names:  # only the attributes whose loose prints (`EnvIdentity.raw`) differ
         prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
@@ -169,7 +170,7 @@ def _attribute_parity(
         found = judged.get(memo)
         if found is None:
             found = judged[memo] = _attribute_diffs(
-                left, right, record_left, record_right, name, mine, theirs, masks, judged
+                left, right, key, record_left, record_right, name, mine, theirs, masks, judged
             )
         unknown, attribute_diffs = found
         stats.unknown += unknown
@@ -186,6 +187,7 @@ def _attribute_parity(
 def _attribute_diffs(
     left: Side,
     right: Side,
+    key: str,
     record_left: ResourceChange,
     record_right: ResourceChange,
     name: str,
@@ -226,7 +228,11 @@ def _attribute_diffs(
                 right.tracer.attribute(record_right.module, config_right, path) if config_right else None
             )
             if coverage_left is None and coverage_right is None:
-                judged[memo] = (Verdict.EXPECTED, "")  # nothing configures it: the provider fills it in
+                unshown = _unshown_block(left, key, config_left, path, original_left, name) or _unshown_block(
+                    right, key, config_right, path, original_right, name
+                )
+                # nothing configures it: the provider fills it in, unless it is in a block plan JSON hides
+                judged[memo] = judge_unshown(left, right) if unshown else (Verdict.EXPECTED, "")
             else:
                 judged[memo] = judge_value(
                     left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive
@@ -244,3 +250,28 @@ def _attribute_diffs(
             )
         )
     return unknown, tuple(diffs)
+
+
+def _unshown_block(
+    side: Side, key: str, config: ConfigResource | None, path: ValuePath, value: Any, name: str
+) -> bool:
+    """Is the value at `path` inside a nested block its configuration does not show (a `dynamic`
+    block, or one the provider fills in), with no module source read to tell which?"""
+    unshown = side.unshown.get(key)
+    if unshown is not None and name in unshown[0]:
+        return True
+    if config is None or (side.sources is not None and side.sources.module(side.records[key].module)):
+        return False
+    node: Any = side.plan.config.expressions(config)
+    for depth, step in enumerate(path):
+        if is_expression(node):
+            return False
+        if isinstance(node, list) and isinstance(step, int):
+            node = node[step] if step < len(node) else (node[0] if node else None)
+        elif isinstance(node, dict) and isinstance(step, str):
+            if step not in node:
+                return depth > 0 and is_block_list(value_at({name: value}, path[: depth + 1]))
+            node = node[step]
+        else:
+            return False
+    return False

@@ -196,6 +196,18 @@ def _assigned(
     return mine if mine and other else []
 
 
+UNSHOWN = "set where plan JSON does not show how (a dynamic block?)"
+
+
+def judge_unshown(left: Side, right: Side) -> tuple[Verdict, str]:
+    """A difference inside a nested block the configuration does not show, and no module source
+    read to tell whether a `dynamic` block sets it or the provider fills it in."""
+    problems = _problems(left, right)
+    if left.sources is None or right.sources is None or not problems:
+        return Verdict.UNKNOWN, f"{UNSHOWN}; module sources not on disk"
+    return Verdict.UNKNOWN, f"{UNSHOWN}; its module's source could not be read: {problems}"
+
+
 def _local_rule(side: Side) -> str:
     if side.sources is None:
         return "module sources not on disk: a local stands for all its module's inputs"
