@@ -6,6 +6,7 @@ against the policy. This works on any terraform configuration's plan JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,8 +70,63 @@ def parity_between(left: Side, right: Side, policy: Policy | None) -> tuple[list
         finding = _attribute_parity(left, right, key, scope, stats, judged)
         if finding is not None:
             findings.append(finding)
-    findings = [apply_policy(finding, policy) for finding in findings]
+    findings = _read_back(left, [apply_policy(finding, policy) for finding in findings])
     return findings, summarise(Kind.PARITY, scope, common, findings, unknown=stats.unknown)
+
+
+def _read_back(side: Side, findings: list[DriftFinding]) -> list[DriftFinding]:
+    """A resource reads back an attribute a separate resource owns (`noise.OWNED_ATTRIBUTES`: a
+    topic's `policy` set by `aws_sns_topic_policy`): its difference is the owner's, judged there.
+    It keeps the owner's verdict when the owner differs in the same attribute, and is left out
+    otherwise (the owner's record shows it in its own shape)."""
+    by_address = {finding.address: finding for finding in findings}
+    kept = []
+    for finding in findings:
+        record = side.records.get(finding.address)
+        owners = side.owned.owners(record) if record is not None and finding.attributes else {}
+        if not owners:
+            kept.append(finding)
+            continue
+        diffs = []
+        for diff in finding.attributes:
+            name = diff.path.split(".")[0].split("[")[0]
+            if name not in owners:
+                diffs.append(diff)
+                continue
+            instance = finding.address.removeprefix(
+                f"{plans.module_prefix(record.module)}{record.config_address}"
+            )
+            owner = next(
+                (
+                    found
+                    for address in owners[name]
+                    for key in (
+                        f"{record.module_address}.{address}{instance}",
+                        f"{record.module_address}.{address}",
+                    )
+                    if (found := _diff_at(by_address.get(key.lstrip(".")), diff.path)) is not None
+                ),
+                None,
+            )
+            if owner is not None:
+                owner_address, owner_diff = owner
+                reason = f"read back from {owner_address}, which sets it: {owner_diff.reason}"
+                diffs.append(dataclasses.replace(diff, verdict=owner_diff.verdict, reason=reason))
+        if diffs:
+            kept.append(dataclasses.replace(finding, verdict=_verdict_of(diffs), attributes=tuple(diffs)))
+    return kept
+
+
+def _diff_at(finding: DriftFinding | None, path: str) -> tuple[str, AttributeDiff] | None:
+    diff = next((diff for diff in finding.attributes if diff.path == path), None) if finding else None
+    return (finding.address, diff) if finding is not None and diff is not None else None
+
+
+def _verdict_of(diffs: list[AttributeDiff]) -> Verdict:
+    verdicts = {diff.verdict for diff in diffs}
+    return next(
+        (verdict for verdict in (Verdict.DRIFT, Verdict.UNKNOWN) if verdict in verdicts), Verdict.EXPECTED
+    )
 
 
 def _module_parity(left: Side, right: Side, scope: str) -> list[DriftFinding]:
@@ -177,11 +233,9 @@ def _attribute_parity(
         diffs.extend(attribute_diffs)
     if not diffs:
         return None
-    verdicts = {diff.verdict for diff in diffs}
-    verdict = next(
-        (verdict for verdict in (Verdict.DRIFT, Verdict.UNKNOWN) if verdict in verdicts), Verdict.EXPECTED
+    return DriftFinding(
+        Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, _verdict_of(diffs), "", tuple(diffs)
     )
-    return DriftFinding(Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, verdict, "", tuple(diffs))
 
 
 def _attribute_diffs(
