@@ -500,9 +500,9 @@ class Plan:
         return bool(declared and declared.sensitive)
 
 
-def _changes_type(names: tuple[str, ...]) -> Any:
-    """The type of `resource_changes` whose entries' `after` decodes only `names`."""
-    view = msgspec.defstruct(
+def _view_type(names: tuple[str, ...]) -> Any:
+    """An `AttributeView` of `names`."""
+    return msgspec.defstruct(
         "AfterView",
         [(f"a{position}", msgspec.Raw, NULL) for position in range(len(names))],
         rename={f"a{position}": name for position, name in enumerate(names)},
@@ -510,6 +510,11 @@ def _changes_type(names: tuple[str, ...]) -> Any:
         frozen=True,
         gc=False,
     )
+
+
+def _changes_type(names: tuple[str, ...]) -> Any:
+    """The type of `resource_changes` whose entries' `after` decodes only `names`."""
+    view = _view_type(names)
     change = msgspec.defstruct(
         "SelectedChange", [("after", view | None, None)], bases=(PlannedChange,), frozen=True, gc=False
     )
@@ -609,9 +614,13 @@ def after_values(plan: Plan, names: tuple[str, ...]) -> list[tuple[msgspec.Raw, 
     resource is deleted): `resource_changes` decoded once more, for these names only."""
     if not names or not plan.has_changes:
         return [None] * len(plan.changes)
+    view = _view_type(names)
+    change = msgspec.defstruct("AfterOnly", [("after", view | None, None)], gc=False)
+    entry = msgspec.defstruct("ChangeOnly", [("change", change)], gc=False)
     with cycle_collection_paused():
-        records = _records(plan.path, plan.raw_changes, names)
-    return [None if record.after is None else record.after.raw_values() for record in records]
+        records = _decode_bytes(plan.path, plan.raw_changes, list[entry], at="$.resource_changes")
+    astuple = msgspec.structs.astuple
+    return [None if (after := record.change.after) is None else astuple(after) for record in records]
 
 
 def with_hidden(plan: Plan, hidden: Hidden) -> Plan:

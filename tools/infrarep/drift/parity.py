@@ -60,18 +60,31 @@ def parity_between(left: Side, right: Side, policy: Policy | None) -> tuple[list
     common = 0
     judged: dict[tuple[Any, ...], Any] = {}  # verdicts per value, and results per attribute
     right_prints = right.fingerprints
+    unshown_left, unshown_right = left.unshown_prints.get, right.unshown_prints.get
     for key, fingerprint in left.fingerprints.items():
         other = right_prints.get(key)
         if other is None:
             continue
         common += 1
-        if other == fingerprint:
+        if other == fingerprint and unshown_left(key) == unshown_right(key):
             continue
         finding = _attribute_parity(left, right, key, scope, stats, judged)
         if finding is not None:
             findings.append(finding)
     findings = _read_back(left, [apply_policy(finding, policy) for finding in findings])
     return findings, summarise(Kind.PARITY, scope, common, findings, unknown=stats.unknown)
+
+
+def _differing(
+    names_left: tuple[str, ...], print_left: bytes, names_right: tuple[str, ...], print_right: bytes
+) -> tuple[list[str], frozenset[str]]:
+    """The attributes two prints may differ in, and those they surely differ in once normalised
+    (all of them when both name the same attributes; else each is checked later)."""
+    if names_left == names_right:
+        prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
+        found = [name for name, mine, theirs in prints if mine != theirs]
+        return found, frozenset(found)
+    return sorted({*names_left, *names_right}), frozenset()
 
 
 def _read_back(side: Side, findings: list[DriftFinding]) -> list[DriftFinding]:
@@ -202,12 +215,17 @@ def _attribute_parity(
     names_left, print_left = left.fingerprints[key]
     names_right, print_right = right.fingerprints[key]
     raw_left, raw_right = left.raw_values(record_left, key), right.raw_values(record_right, key)
-    same_names = names_left == names_right
-    if same_names:  # only the attributes whose loose prints (`EnvIdentity.raw`) differ
-        prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
-        candidates = sorted(name for name, mine, theirs in prints if mine != theirs)
-    else:
-        candidates = sorted(raw_left.keys() | raw_right.keys())
+    # Only the attributes whose loose prints (`EnvIdentity.raw`) differ, where the names agree.
+    candidates, verified = _differing(names_left, print_left, names_right, print_right)
+    blocks_left, blocks_right = left.unshown.get(key), right.unshown.get(key)
+    if blocks_left is not None or blocks_right is not None:
+        found, sure = _differing(
+            blocks_left[0] if blocks_left else (),
+            left.unshown_prints.get(key, b""),
+            blocks_right[0] if blocks_right else (),
+            right.unshown_prints.get(key, b""),
+        )
+        candidates, verified = sorted({*candidates, *found}), verified | sure
     masks = (
         record_left.change.after_unknown,
         record_right.change.after_unknown,
@@ -219,7 +237,7 @@ def _attribute_parity(
     diffs: list[AttributeDiff] = []
     for name in candidates:
         mine, theirs = bytes(raw_left.get(name, plans.NULL)), bytes(raw_right.get(name, plans.NULL))
-        if mine == theirs or (not same_names and left.identity.raw(mine) == right.identity.raw(theirs)):
+        if mine == theirs or (name not in verified and left.identity.raw(mine) == right.identity.raw(theirs)):
             continue  # the same as written, or the same once normalised
         # Instances of one block often differ alike (count = 10, memory from a variable): judge once.
         memo = (*block, name, mine, theirs, *mask_texts)

@@ -3,6 +3,7 @@ address, a fingerprint of their configured values, and a tracer over its configu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -18,6 +19,7 @@ from .tracing import AttributeSets, Source, Tracer
 from .values import value_at
 
 _BLOCK_OF = attrgetter("module_address", "mode", "type", "name")
+_AFTER_SENSITIVE = attrgetter("change.after_sensitive")
 """The resource block of a record (instances of one block come one after the other)."""
 
 
@@ -39,6 +41,8 @@ class Side:
         self.unshown: dict[str, tuple[tuple[str, ...], tuple[msgspec.Raw, ...]]] = {}
         """By record key: the blocks set where plan JSON does not show how (`unshown_blocks`),
         with their raw values."""
+        self.unshown_prints: dict[str, bytes] = {}
+        """By record key: the unshown blocks' values joined by \\x1f, normalised (`fingerprints`)."""
         self._mask_blocks: dict[bytes, tuple[str, ...]] = {}
         normalise_address = self.identity.text
         join = b"\x1f".join
@@ -86,36 +90,37 @@ class Side:
         if self.sources is not None and self.sources.module(records[0].module) is not None:
             return ()
         found: set[str] = set()
-        for mask in {bytes(record.change.after_sensitive) for record in records}:
+        for mask in set(map(bytes, map(_AFTER_SENSITIVE, records))):
             blocks = self._mask_blocks.get(mask)
             if blocks is None:
                 blocks = self._mask_blocks[mask] = plans.block_lists(plans.decode_json(mask))
             found.update(blocks)
-        found.difference_update(configured, self.owned.attributes(records[0]))
+        if not found:
+            return ()
+        found.difference_update(configured, self.owned.owners(records[0]))
         return tuple(sorted(found))
 
     def _add_unshown(self, runs: list[tuple[list[str], list[int], tuple[str, ...]]]) -> None:
-        """Decode the unshown blocks' values and add them to the fingerprints."""
+        """Decode the unshown blocks' values and print them like `fingerprints` (each distinct
+        value normalised once: instances often hold the same blocks)."""
         union = tuple(sorted({name for _, _, names in runs for name in names}))
         column = {name: position for position, name in enumerate(union)}
         decoded = plans.after_values(self.plan, union)
+        join = b"\x1f".join
         keys: list[str] = []
         prints: list[bytes] = []
         for run_keys, positions, names in runs:
-            pick = itemgetter(*(column[name] for name in names))
-            for key, position in zip(run_keys, positions, strict=True):
-                row = decoded[position]
-                if row is None:
-                    continue
-                picked = pick(row)
-                raw = picked if len(names) > 1 else (picked,)
-                self.unshown[key] = (names, raw)
-                keys.append(key)
-                prints.append(b"\x1f".join(raw))
-        normalised = self.identity.raw(b"\x1e".join(prints)).split(b"\x1e")
-        for key, extra in zip(keys, normalised, strict=True):
-            names, printed = self.fingerprints[key]
-            self.fingerprints[key] = (names + self.unshown[key][0], printed + b"\x1f" + extra)
+            columns = [column[name] for name in names]
+            pick = itemgetter(*columns) if len(columns) > 1 else _single(columns[0])
+            picked = list(map(pick, map(decoded.__getitem__, positions)))
+            self.unshown.update(zip(run_keys, zip([names] * len(run_keys), picked, strict=True), strict=True))
+            keys.extend(run_keys)
+            prints.extend(map(join, picked))
+        distinct = list(dict.fromkeys(prints))
+        normalised = dict(
+            zip(distinct, self.identity.raw(b"\x1e".join(distinct)).split(b"\x1e"), strict=True)
+        )
+        self.unshown_prints.update(zip(keys, map(normalised.__getitem__, prints), strict=True))
 
     def config_resource(self, record: plans.Record) -> ConfigResource | None:
         return self.plan.config.resource(record.module, record.config_address)
@@ -136,3 +141,7 @@ class Side:
 
     def variable_sensitive(self, source: Source) -> bool:
         return self.plan.variable_sensitive(source.name.removeprefix("var."))
+
+
+def _single(position: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    return lambda row: (row[position],)
