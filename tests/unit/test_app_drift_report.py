@@ -168,3 +168,81 @@ def test_the_policy_is_judged_by_the_given_day(tmp_path):
     assert lapsed["reason"].endswith(
         "acceptance by drift-policy.yaml lapsed after 2026-11-30: prod keeps jobs two weeks for audits"
     )
+
+
+# --- --source ENV=DIR: module sources for given plans ---
+
+TRACED = FIXTURES / "src" / "traced"
+LIFECYCLE = "module.logs.aws_s3_bucket_lifecycle_configuration.this[0]"
+
+
+def _traced_report(tmp_path: Path, sources: list[str]) -> tuple[dict, list[str]]:  # type: ignore[type-arg]
+    lines: list[str] = []
+    options = drift_report.DriftReportOptions(
+        config_path=tmp_path / "absent.yaml",
+        plan_files=[f"{env}={FIXTURES / f'traced_{env}.json'}" for env in ("dev", "prod")],
+        kinds=frozenset({Kind.PARITY}),
+        format=Format.JSON,
+        show_expected=True,
+        source_dirs=sources,
+    )
+    result = drift_report.drift_report(options, lines.append, lambda _: None)
+    findings = {finding["address"]: finding for finding in json.loads(result.text)["findings"]}
+    return findings, lines
+
+
+def _lifecycle_verdicts(findings: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    return {diff["path"]: diff["verdict"] for diff in findings[LIFECYCLE]["attributes"]}
+
+
+def test_given_plans_with_their_env_roots_are_traced_through_the_module_sources(tmp_path):
+    abort = "rule[0].abort_incomplete_multipart_upload[0].days_after_initiation"
+    expiration = "rule[0].expiration[0].days"
+
+    offline, _ = _traced_report(tmp_path, [])
+    traced, lines = _traced_report(tmp_path, [f"{env}={TRACED / f'root_{env}'}" for env in ("dev", "prod")])
+
+    # Without sources the dynamic block's settings are unknown; with them, a literal and a variable.
+    assert _lifecycle_verdicts(offline) == {abort: "unknown", expiration: "unknown"}
+    assert _lifecycle_verdicts(traced) == {abort: "drift", expiration: "expected"}
+    assert not any("drift-report:" in line for line in lines)  # every module dir read
+
+
+def test_a_root_whose_modules_are_missing_is_said_in_one_line_and_traced_from_plan_json(tmp_path):
+    (tmp_path / "root_dev").mkdir()
+    (tmp_path / "root_dev" / "main.tf").write_text((TRACED / "root_dev" / "main.tf").read_text())
+
+    findings, lines = _traced_report(tmp_path, [f"dev={tmp_path / 'root_dev'}"])
+
+    assert (
+        "drift-report: dev: module.logs: source '../modules/bucket' is not on disk (run terraform init)"
+        in lines
+    )
+    assert set(_lifecycle_verdicts(findings).values()) == {"unknown"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("dev", "--source 'dev': expected ENV=DIR, e.g. --source prod=envs/prod"),
+        ("dev=", "--source 'dev=': expected ENV=DIR, e.g. --source prod=envs/prod"),
+        ("qa={root}", "--source qa={root}: no plan for env 'qa' (given: dev, prod)"),
+        ("dev={root}/nowhere", "--source dev={root}/nowhere: '{root}/nowhere' is not a directory"),
+    ],
+)
+def test_a_bad_source_is_one_line_naming_the_option(tmp_path, spec, message):
+    with pytest.raises(ConfigError) as raised:
+        drift_report.source_roots([spec.format(root=tmp_path)], ["dev", "prod"])
+
+    assert str(raised.value) == message.format(root=tmp_path)
+
+
+def test_a_second_source_for_one_env_or_one_without_plans_is_refused(tmp_path, write_config):
+    with pytest.raises(ConfigError, match=r"dev already has a source dir"):
+        drift_report.source_roots([f"dev={tmp_path}", f"dev={tmp_path}"], ["dev"])
+    options = drift_report.DriftReportOptions(
+        config_path=write_config(tmp_path), source_dirs=[f"dev={tmp_path}"]
+    )
+    with pytest.raises(ConfigError) as raised:
+        drift_report.drift_report(options, lambda _: None, lambda _: None)
+    assert str(raised.value) == "--source: only with --plan (without it, each env's root is read anyway)"

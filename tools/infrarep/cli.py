@@ -583,6 +583,14 @@ def drift_report(
             "`aliases` (repeatable; added to them).",
         ),
     ] = None,
+    source_dirs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="ENV=DIR (with --plan): the env root ENV's plan was made in; its module sources "
+            "(local paths, .terraform/modules) trace what plan JSON leaves out (repeatable).",
+        ),
+    ] = None,
     show_expected: Annotated[
         bool, typer.Option("--show-expected", help="Also list expected differences, with the reason.")
     ] = False,
@@ -641,6 +649,7 @@ def drift_report(
         format=reporting.Format(fmt),
         plan_files=plan_files or [],
         aliases=aliases or [],
+        source_dirs=source_dirs or [],
         show_expected=show_expected,
         full_report_url=full_report_url,
         notify=notify_aws,

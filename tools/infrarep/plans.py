@@ -500,9 +500,9 @@ class Plan:
         return bool(declared and declared.sensitive)
 
 
-def _changes_type(names: tuple[str, ...]) -> Any:
-    """The type of `resource_changes` whose entries' `after` decodes only `names`."""
-    view = msgspec.defstruct(
+def _view_type(names: tuple[str, ...]) -> Any:
+    """An `AttributeView` of `names`."""
+    return msgspec.defstruct(
         "AfterView",
         [(f"a{position}", msgspec.Raw, NULL) for position in range(len(names))],
         rename={f"a{position}": name for position, name in enumerate(names)},
@@ -510,6 +510,11 @@ def _changes_type(names: tuple[str, ...]) -> Any:
         frozen=True,
         gc=False,
     )
+
+
+def _changes_type(names: tuple[str, ...]) -> Any:
+    """The type of `resource_changes` whose entries' `after` decodes only `names`."""
+    view = _view_type(names)
     change = msgspec.defstruct(
         "SelectedChange", [("after", view | None, None)], bases=(PlannedChange,), frozen=True, gc=False
     )
@@ -589,6 +594,33 @@ def _load(path: Path) -> Plan:
 
 def _records(path: Path, raw: msgspec.Raw, names: tuple[str, ...]) -> tuple[ResourceChange, ...]:
     return tuple(_decode_bytes(path, raw, _changes_type(names), at="$.resource_changes"))
+
+
+def block_lists(mask: Any) -> tuple[str, ...]:
+    """The top-level names an `after_sensitive` mask shows as a non-empty list of objects: nested
+    blocks (terraform's mask mirrors every collection: `[{}]` for one block, `[false]` for one
+    string, `[]` for none)."""
+    if not isinstance(mask, dict):
+        return ()
+    return tuple(
+        name
+        for name, node in mask.items()
+        if isinstance(node, list) and node and all(isinstance(item, dict) for item in node)
+    )
+
+
+def after_values(plan: Plan, names: tuple[str, ...]) -> list[tuple[msgspec.Raw, ...] | None]:
+    """The raw JSON of `names` in each change's `after`, in `plan.changes` order (None where the
+    resource is deleted): `resource_changes` decoded once more, for these names only."""
+    if not names or not plan.has_changes:
+        return [None] * len(plan.changes)
+    view = _view_type(names)
+    change = msgspec.defstruct("AfterOnly", [("after", view | None, None)], gc=False)
+    entry = msgspec.defstruct("ChangeOnly", [("change", change)], gc=False)
+    with cycle_collection_paused():
+        records = _decode_bytes(plan.path, plan.raw_changes, list[entry], at="$.resource_changes")
+    astuple = msgspec.structs.astuple
+    return [None if (after := record.change.after) is None else astuple(after) for record in records]
 
 
 def with_hidden(plan: Plan, hidden: Hidden) -> Plan:

@@ -14,7 +14,7 @@ import pytest
 from infrarep import drift, plans
 from infrarep.drift import Kind, Verdict, sources
 
-from .plan_files import FIXTURES, attributes, by_address
+from .plan_files import FIXTURES, attributes, by_address, variant
 
 TRACED = FIXTURES / "src" / "traced"
 REGIONS = {"dev": "us-east-1", "prod": "eu-west-1"}
@@ -112,7 +112,16 @@ def test_without_sources_the_plan_json_rule_holds_and_the_reason_says_so():
     report = analyse(with_sources=False)
 
     found = by_address(report.findings)
-    assert LIFECYCLE not in found  # plan JSON shows no dynamic block: nothing to compare it on
+    lifecycle = attributes(found[LIFECYCLE])  # plan JSON shows no dynamic block: unknown, not dropped
+    assert sorted(lifecycle) == [
+        "rule[0].abort_incomplete_multipart_upload[0].days_after_initiation",
+        "rule[0].expiration[0].days",
+    ]
+    for diff in lifecycle.values():
+        assert diff.verdict is Verdict.UNKNOWN
+        assert diff.reason == (
+            "set where plan JSON does not show how (a dynamic block?); module sources not on disk"
+        )
     bucket = attributes(found["module.logs.aws_s3_bucket.this"])
     cost = bucket["tags.CostCenter"]
     assert cost.verdict is Verdict.UNKNOWN
@@ -127,10 +136,15 @@ def test_unknown_is_not_drift_for_the_exit_code():
     report = analyse(with_sources=False)
     unknown = [finding for finding in report.findings if finding.verdict is Verdict.UNKNOWN]
 
-    assert [finding.address for finding in unknown] == ["module.logs.aws_s3_bucket.this"]
+    # the bucket's tags through a local; what the lifecycle and encryption set in dynamic blocks
+    assert [finding.address for finding in unknown] == [
+        "module.logs.aws_s3_bucket.this",
+        LIFECYCLE,
+        ENCRYPTION,
+    ]
     assert report.drift_count() == 1  # the retention literal only
     summary = report.summaries[0]
-    assert (summary.drift, summary.expected, summary.unknown) == (1, 1, 1)
+    assert (summary.drift, summary.expected, summary.unknown) == (1, 1, 3)
 
 
 def test_dynamic_block_types_are_decoded_and_compared():
@@ -218,3 +232,43 @@ def test_a_plan_whose_module_sources_are_missing_is_said_in_one_line(tmp_path):
         "module.logs: source '../modules/bucket' is not on disk (run terraform init)",
     ]
     assert report.drift_count() >= 1  # judged on what plan JSON shows, without a traceback
+
+
+def offline_lifecycle(tmp_path: Path, edit) -> dict[str, drift.AttributeDiff] | None:  # type: ignore[no-untyped-def]
+    """The lifecycle rule's differences offline, each env's plan edited by `edit(env, change)`."""
+    envs = []
+    for env in ("dev", "prod"):
+
+        def apply(document, env=env):  # type: ignore[no-untyped-def]
+            for change in document["resource_changes"]:
+                if change["address"] == LIFECYCLE:
+                    edit(env, change["change"])
+
+        plan = plans.load(variant(tmp_path, f"traced_{env}.json", apply))
+        envs.append(drift.EnvPlans(env, drift.detect_identity(env, plan, REGIONS[env]), plan))
+    found = by_address(drift.analyse(envs, [Kind.PARITY]).findings).get(LIFECYCLE)
+    return attributes(found) if found is not None else None
+
+
+def test_offline_a_hidden_block_known_only_after_apply_is_no_difference(tmp_path):
+    def unknown_rule(env, change):  # type: ignore[no-untyped-def]
+        if env == "prod":
+            change["after_unknown"] = {"rule": True}
+
+    assert offline_lifecycle(tmp_path, unknown_rule) is None
+
+
+def test_offline_a_hidden_block_equal_once_normalised_is_no_difference(tmp_path):
+    def prefixed(folder):  # type: ignore[no-untyped-def]
+        def edit(env, change):  # type: ignore[no-untyped-def]
+            rule = change["after"]["rule"][0]
+            rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] = 7
+            rule["expiration"][0]["days"] = 30
+            rule["filter"][0]["prefix"] = f"tr-{env}-{folder(env)}/"  # each env's own name
+
+        return edit
+
+    assert offline_lifecycle(tmp_path, prefixed(lambda env: "logs")) is None
+    found = offline_lifecycle(tmp_path, prefixed(lambda env: "logs" if env == "dev" else "archive"))
+    assert found is not None and list(found) == ["rule[0].filter[0].prefix"]
+    assert found["rule[0].filter[0].prefix"].verdict is Verdict.UNKNOWN

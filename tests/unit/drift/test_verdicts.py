@@ -60,23 +60,41 @@ def test_nested_module_resource_is_compared():
     assert "module.app.module.store.aws_s3_bucket_policy.this" in report.inventory["prod"]
 
 
+def display_names(tmp_path, dev_name, staging_name):  # type: ignore[no-untyped-def]
+    """The topic display name (module.app's local.label) set to these values in dev and staging."""
+
+    def edit(name):  # type: ignore[no-untyped-def]
+        def apply(document):  # type: ignore[no-untyped-def]
+            for change in document["resource_changes"]:
+                if change["address"] == "module.app.aws_sns_topic.alerts":
+                    change["change"]["after"]["display_name"] = name
+
+        return apply
+
+    dev = env_plans("dev", variant(tmp_path, "parity_dev.json", edit(dev_name)))
+    staging = env_plans("staging", variant(tmp_path, "parity_staging.json", edit(staging_name)))
+    report = drift.analyse([dev, staging], [Kind.PARITY])
+    return attributes(by_address(report.findings)["module.app.aws_sns_topic.alerts"])["display_name"]
+
+
 def test_a_child_module_local_stands_for_the_module_inputs(tmp_path):
-    # Edit: staging's topic display name (module.app's local.label) carries a per-env number.
     # plan JSON leaves out locals, but module.app is the same code in both envs, so the
-    # difference can only come through its inputs; retention_seconds differs and is declared.
-    def edit(document):
-        for change in document["resource_changes"]:
-            if change["address"] == "module.app.aws_sns_topic.alerts":
-                change["change"]["after"]["display_name"] = "FX-STAGING-345600"
+    # difference can only come through its inputs; retention_seconds differs and is declared,
+    # and the name tracks it.
+    diff = display_names(tmp_path, "FX-DEV-86400", "FX-STAGING-345600")
 
-    staging = env_plans("staging", variant(tmp_path, "parity_staging.json", edit))
-    report = drift.analyse([env_plans("dev", "parity_dev.json"), staging], [Kind.PARITY])
-
-    topic = by_address(report.findings)["module.app.aws_sns_topic.alerts"]
-    diff = attributes(topic)["display_name"]
     assert diff.verdict is Verdict.EXPECTED
-    assert diff.reason.startswith(
+    assert diff.reason == (
         "through module.app.local.label "
         "(module sources not on disk: a local stands for all its module's inputs): "
+        "declared per-env variation: var.retention_seconds (dev: 86400, staging: 345600)"
     )
-    assert "var.retention_seconds (dev: 86400, staging: 345600)" in diff.reason
+
+
+def test_a_child_module_local_does_not_explain_a_value_that_tracks_none_of_its_inputs(tmp_path):
+    # retention_seconds differs, but the name does not follow it: the local may read a literal.
+    diff = display_names(tmp_path, "FX-DEV", "FX-STAGING-345600")
+
+    assert diff.verdict is Verdict.UNKNOWN
+    assert diff.reason.startswith("comes through module.app.local.label, which plan JSON leaves out")
+    assert "module sources not on disk" in diff.reason

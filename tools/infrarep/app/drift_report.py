@@ -39,6 +39,8 @@ class DriftReportOptions:
     """ENV=CODE: CODE stands for ENV's name, as environments.yaml's `aliases` (merged with them)."""
     today: date | None = None
     """The day (UTC) policy acceptances are judged by; None: the clock's."""
+    source_dirs: Sequence[str] = ()
+    """ENV=DIR (with `plan_files`): the env root dir whose module sources trace ENV's plan."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ def drift_report(
     project = open_project(options.config_path, progress, options.verbose) if needs_settings else None
     settings = project.settings if project else None
     names = drift_runs.select_envs(settings, options.envs, given, options.config_path)
+    if options.source_dirs and not given:
+        raise ConfigError("--source: only with --plan (without it, each env's root is read anyway)")
+    roots = source_roots(options.source_dirs, [name for name in names if name in given])
     known = [env.name for env in settings.ordered()] if settings else list(given)
     aliases = env_aliases(settings.aliases if settings else {}, options.aliases, known)
     policy = _policy(options, options.today or now().date())
@@ -86,7 +91,10 @@ def drift_report(
         if env.env in aliases:
             env.identity = dataclasses.replace(env.identity, aliases=aliases[env.env])
     version = manifest_version(options.version, release)
-    sources = {} if given or project is None else _sources(project, env_plans)
+    if given:
+        sources = given_sources(roots, env_plans, progress)
+    else:
+        sources = {} if project is None else _sources(project, env_plans)
     result = drift.analyse(env_plans, kinds, policy=policy, version=version, sources=sources)
     text = reporting.render(
         result,
@@ -136,6 +144,39 @@ def env_aliases(
             raise ConfigError(f"--alias {cut(spec)}: {problem}")
         merged[env] = tuple(dict.fromkeys((*merged[env], code)))
     return {env: codes for env, codes in merged.items() if codes}
+
+
+def source_roots(specs: Sequence[str], envs: Sequence[str]) -> dict[str, Path]:
+    """`--source ENV=DIR`: per env (one of `envs`), the root dir its plan was made in."""
+    roots: dict[str, Path] = {}
+    for spec in specs:
+        env, sep, directory = spec.partition("=")
+        if not sep or not env or not directory:
+            raise ConfigError(f"--source {shown(spec)}: expected ENV=DIR, e.g. --source prod=envs/prod")
+        if env not in envs:
+            given = ", ".join(envs)
+            raise ConfigError(f"--source {cut(spec)}: no plan for env {shown(env)} (given: {given})")
+        if env in roots:
+            raise ConfigError(f"--source {cut(spec)}: {env} already has a source dir ({roots[env]})")
+        root = Path(directory)
+        if not root.is_dir():
+            raise ConfigError(f"--source {cut(spec)}: {shown(directory)} is not a directory")
+        roots[env] = root
+    return roots
+
+
+def given_sources(
+    roots: Mapping[str, Path], env_plans: Sequence[drift.EnvPlans], progress: Progress
+) -> dict[str, drift.Sources]:
+    """The module sources under each given root dir, for that env's normal plan; what cannot be
+    read is said in one line each (that env is then traced from plan JSON alone where it lacks)."""
+    found = {}
+    for env in env_plans:
+        if env.env in roots and env.plan is not None:
+            found[env.env] = drift.read_sources(roots[env.env], env.plan.config)
+            for problem in found[env.env].problems:
+                progress(f"drift-report: {env.env}: {problem}")
+    return found
 
 
 ENV_ROOT_MAIN_FILE = "main.tf"

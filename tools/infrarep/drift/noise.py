@@ -107,25 +107,31 @@ class Ownership:
 
     def __init__(self, plan: Plan) -> None:
         self.config = plan.config
-        self._cache: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+        self._cache: dict[tuple[tuple[str, ...], str], dict[str, tuple[str, ...]]] = {}
 
     def attributes(self, record: plans.Record) -> frozenset[str]:
-        key = (record.module, record.config_address)
-        if key not in self._cache:
-            self._cache[key] = self._find(record)
-        return self._cache[key]
+        return frozenset(self.owners(record))
 
-    def _find(self, record: plans.Record) -> frozenset[str]:
+    def owners(self, record: plans.Record) -> dict[str, tuple[str, ...]]:
+        """Each owned attribute of the resource, with the owners' addresses in its module (none
+        for an owner that may be anywhere)."""
+        key = (record.module, record.config_address)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._find(record)
+        return found
+
+    def _find(self, record: plans.Record) -> dict[str, tuple[str, ...]]:
         rules = [rule for rule in OWNED_ATTRIBUTES if rule.resource_type == record.type]
         module = self.config.module(record.module) if rules else None
-        owned = set()
+        owned: dict[str, tuple[str, ...]] = {}
         for rule in rules:
             if rule.anywhere:
                 if any(
                     candidate.type == rule.owner_type and candidate.mode == plans.Mode.MANAGED
                     for _, candidate in self.config.resources()
                 ):
-                    owned.add(rule.attribute)
+                    owned.setdefault(rule.attribute, ())
                 continue
             for candidate in module.resources if module is not None else ():
                 if candidate.type != rule.owner_type or candidate.mode != plans.Mode.MANAGED:
@@ -133,8 +139,8 @@ class Ownership:
                 link = self.config.expressions(candidate).get(rule.link)
                 references = link.get("references", []) if isinstance(link, dict) else []
                 if not references or any(_refers_to(ref, record.config_address) for ref in references):
-                    owned.add(rule.attribute)
-        return frozenset(owned)
+                    owned[rule.attribute] = (*owned.get(rule.attribute, ()), candidate.address)
+        return owned
 
 
 def _refers_to(reference: str, config_address: str) -> bool:

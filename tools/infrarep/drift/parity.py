@@ -6,13 +6,14 @@ against the policy. This works on any terraform configuration's plan JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from .. import plans
-from ..plans import ResourceChange
+from ..plans import ConfigResource, ResourceChange
 from .identity import EnvPlans
 from .model import (
     AttributeDiff,
@@ -21,6 +22,7 @@ from .model import (
     Kind,
     Marker,
     ScopeSummary,
+    ValuePath,
     Verdict,
     pair_scope,
     summarise,
@@ -28,9 +30,9 @@ from .model import (
 from .noise import prune
 from .policy import Policy, apply_policy
 from .side import Side
-from .tracing import module_label
-from .values import canonical_json, mask_at, masked, path_text, shown, value_at, value_diffs
-from .verdicts import judge_existence, judge_value
+from .tracing import is_expression, module_label
+from .values import canonical_json, is_block_list, mask_at, masked, path_text, shown, value_at, value_diffs
+from .verdicts import judge_existence, judge_unshown, judge_value
 
 
 @dataclass
@@ -58,18 +60,86 @@ def parity_between(left: Side, right: Side, policy: Policy | None) -> tuple[list
     common = 0
     judged: dict[tuple[Any, ...], Any] = {}  # verdicts per value, and results per attribute
     right_prints = right.fingerprints
+    unshown_left, unshown_right = left.unshown_prints.get, right.unshown_prints.get
     for key, fingerprint in left.fingerprints.items():
         other = right_prints.get(key)
         if other is None:
             continue
         common += 1
-        if other == fingerprint:
+        if other == fingerprint and unshown_left(key) == unshown_right(key):
             continue
         finding = _attribute_parity(left, right, key, scope, stats, judged)
         if finding is not None:
             findings.append(finding)
-    findings = [apply_policy(finding, policy) for finding in findings]
+    findings = _read_back(left, [apply_policy(finding, policy) for finding in findings])
     return findings, summarise(Kind.PARITY, scope, common, findings, unknown=stats.unknown)
+
+
+def _differing(
+    names_left: tuple[str, ...], print_left: bytes, names_right: tuple[str, ...], print_right: bytes
+) -> tuple[list[str], frozenset[str]]:
+    """The attributes two prints may differ in, and those they surely differ in once normalised
+    (all of them when both name the same attributes; else each is checked later)."""
+    if names_left == names_right:
+        prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
+        found = [name for name, mine, theirs in prints if mine != theirs]
+        return found, frozenset(found)
+    return sorted({*names_left, *names_right}), frozenset()
+
+
+def _read_back(side: Side, findings: list[DriftFinding]) -> list[DriftFinding]:
+    """A resource reads back an attribute a separate resource owns (`noise.OWNED_ATTRIBUTES`: a
+    topic's `policy` set by `aws_sns_topic_policy`): its difference is the owner's, judged there.
+    It keeps the owner's verdict when the owner differs in the same attribute, and is left out
+    otherwise (the owner's record shows it in its own shape)."""
+    by_address = {finding.address: finding for finding in findings}
+    kept = []
+    for finding in findings:
+        record = side.records.get(finding.address)
+        owners = side.owned.owners(record) if record is not None and finding.attributes else {}
+        if not owners:
+            kept.append(finding)
+            continue
+        diffs = []
+        for diff in finding.attributes:
+            name = diff.path.split(".")[0].split("[")[0]
+            if name not in owners:
+                diffs.append(diff)
+                continue
+            instance = finding.address.removeprefix(
+                f"{plans.module_prefix(record.module)}{record.config_address}"
+            )
+            owner = next(
+                (
+                    found
+                    for address in owners[name]
+                    for key in (
+                        f"{record.module_address}.{address}{instance}",
+                        f"{record.module_address}.{address}",
+                    )
+                    if (found := _diff_at(by_address.get(key.lstrip(".")), diff.path)) is not None
+                ),
+                None,
+            )
+            if owner is not None:
+                owner_address, owner_diff = owner
+                reason = f"read back from {owner_address}, which sets it: {owner_diff.reason}"
+                diffs.append(dataclasses.replace(diff, verdict=owner_diff.verdict, reason=reason))
+        if diffs:
+            kept.append(dataclasses.replace(finding, verdict=_verdict_of(diffs), attributes=tuple(diffs)))
+    return kept
+
+
+def _diff_at(finding: DriftFinding | None, path: str) -> tuple[str, AttributeDiff] | None:
+    diff = next((diff for diff in finding.attributes if diff.path == path), None) if finding else None
+    return (finding.address, diff) if finding is not None and diff is not None else None
+
+
+def _verdict_of(diffs: list[AttributeDiff]) -> Verdict:
+    verdicts = {diff.verdict for diff in diffs}
+    return next(
+        (verdict for verdict in (Verdict.DRIFT, Verdict.UNKNOWN) if verdict in verdicts), Verdict.EXPECTED
+    )
 
 
 def _module_parity(left: Side, right: Side, scope: str) -> list[DriftFinding]:
@@ -144,13 +214,18 @@ def _attribute_parity(
     record_left, record_right = left.records[key], right.records[key]
     names_left, print_left = left.fingerprints[key]
     names_right, print_right = right.fingerprints[key]
-    raw_left, raw_right = left.raw_values(record_left), right.raw_values(record_right)
-    same_names = names_left == names_right
-    if same_names:  # only the attributes whose loose prints (`EnvIdentity.raw`) differ
-        prints = zip(names_left, print_left.split(b"\x1f"), print_right.split(b"\x1f"), strict=True)
-        candidates = sorted(name for name, mine, theirs in prints if mine != theirs)
-    else:
-        candidates = sorted(raw_left.keys() | raw_right.keys())
+    raw_left, raw_right = left.raw_values(record_left, key), right.raw_values(record_right, key)
+    # Only the attributes whose loose prints (`EnvIdentity.raw`) differ, where the names agree.
+    candidates, verified = _differing(names_left, print_left, names_right, print_right)
+    blocks_left, blocks_right = left.unshown.get(key), right.unshown.get(key)
+    if blocks_left is not None or blocks_right is not None:
+        found, sure = _differing(
+            blocks_left[0] if blocks_left else (),
+            left.unshown_prints.get(key, b""),
+            blocks_right[0] if blocks_right else (),
+            right.unshown_prints.get(key, b""),
+        )
+        candidates, verified = sorted({*candidates, *found}), verified | sure
     masks = (
         record_left.change.after_unknown,
         record_right.change.after_unknown,
@@ -162,30 +237,29 @@ def _attribute_parity(
     diffs: list[AttributeDiff] = []
     for name in candidates:
         mine, theirs = bytes(raw_left.get(name, plans.NULL)), bytes(raw_right.get(name, plans.NULL))
-        if mine == theirs or (not same_names and left.identity.raw(mine) == right.identity.raw(theirs)):
+        if mine == theirs or (name not in verified and left.identity.raw(mine) == right.identity.raw(theirs)):
             continue  # the same as written, or the same once normalised
         # Instances of one block often differ alike (count = 10, memory from a variable): judge once.
         memo = (*block, name, mine, theirs, *mask_texts)
         found = judged.get(memo)
         if found is None:
             found = judged[memo] = _attribute_diffs(
-                left, right, record_left, record_right, name, mine, theirs, masks, judged
+                left, right, key, record_left, record_right, name, mine, theirs, masks, judged
             )
         unknown, attribute_diffs = found
         stats.unknown += unknown
         diffs.extend(attribute_diffs)
     if not diffs:
         return None
-    verdicts = {diff.verdict for diff in diffs}
-    verdict = next(
-        (verdict for verdict in (Verdict.DRIFT, Verdict.UNKNOWN) if verdict in verdicts), Verdict.EXPECTED
+    return DriftFinding(
+        Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, _verdict_of(diffs), "", tuple(diffs)
     )
-    return DriftFinding(Kind.PARITY, scope, key, record_left.type, Change.DIFFERS, verdict, "", tuple(diffs))
 
 
 def _attribute_diffs(
     left: Side,
     right: Side,
+    key: str,
     record_left: ResourceChange,
     record_right: ResourceChange,
     name: str,
@@ -226,7 +300,11 @@ def _attribute_diffs(
                 right.tracer.attribute(record_right.module, config_right, path) if config_right else None
             )
             if coverage_left is None and coverage_right is None:
-                judged[memo] = (Verdict.EXPECTED, "")  # nothing configures it: the provider fills it in
+                unshown = _unshown_block(left, key, config_left, path, original_left, name) or _unshown_block(
+                    right, key, config_right, path, original_right, name
+                )
+                # nothing configures it: the provider fills it in, unless it is in a block plan JSON hides
+                judged[memo] = judge_unshown(left, right) if unshown else (Verdict.EXPECTED, "")
             else:
                 judged[memo] = judge_value(
                     left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive
@@ -244,3 +322,28 @@ def _attribute_diffs(
             )
         )
     return unknown, tuple(diffs)
+
+
+def _unshown_block(
+    side: Side, key: str, config: ConfigResource | None, path: ValuePath, value: Any, name: str
+) -> bool:
+    """Is the value at `path` inside a nested block its configuration does not show (a `dynamic`
+    block, or one the provider fills in), with no module source read to tell which?"""
+    unshown = side.unshown.get(key)
+    if unshown is not None and name in unshown[0]:
+        return True
+    if config is None or (side.sources is not None and side.sources.module(side.records[key].module)):
+        return False
+    node: Any = side.plan.config.expressions(config)
+    for depth, step in enumerate(path):
+        if is_expression(node):
+            return False
+        if isinstance(node, list) and isinstance(step, int):
+            node = node[step] if step < len(node) else (node[0] if node else None)
+        elif isinstance(node, dict) and isinstance(step, str):
+            if step not in node:
+                return depth > 0 and is_block_list(value_at({name: value}, path[: depth + 1]))
+            node = node[step]
+        else:
+            return False
+    return False

@@ -32,6 +32,9 @@ class SourceKind(StrEnum):
     # is the same in both envs (its source is compared separately), so it can only differ
     # through the module's inputs, which are traced in its place.
     LOCAL = "local"
+    # A document a data source builds from its configuration (a policy document): its result is
+    # its inputs, but plan JSON leaves out the `dynamic` blocks it may have.
+    UNSHOWN = "unshown"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class Coverage:
     coarse: bool
     """The expression sets a whole map/object around the value, not the value itself."""
     where: str
+    from_source: bool = False
+    """Traced through the module source, whose literals are all among `sources` (plan JSON
+    leaves out the literals of an expression that has references)."""
 
 
 Read = tuple[tuple[str, ...], str]
@@ -88,6 +94,10 @@ class Scope:
 
 
 _INDEX = re.compile(r"\[[^\]]*\]")
+_DOCUMENT_DATA_SOURCE = re.compile(r"_policy_document$")
+"""Data sources that compute a document from their configuration alone (nothing read from the
+cloud): what differs in their result differs in their inputs."""
+_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 _MAX_DEPTH = 64
 
 
@@ -103,6 +113,10 @@ def _specific(references: list[str]) -> list[str]:
         for ref in dict.fromkeys(references)
         if not any(other != ref and other.startswith((ref + ".", ref + "[")) for other in listed)
     ]
+
+
+def _per_element(expression: dict[str, Any]) -> bool:
+    return any(reference.startswith("each.") for reference in expression.get("references") or ())
 
 
 def is_expression(node: Any) -> bool:
@@ -186,8 +200,9 @@ class Tracer:
         if path[:1] == (plans.DERIVED_TAGS,):
             return self._tags_all(module, resource, expressions, scope, where, path)
         expression, rest = _expression_at(expressions, path)
-        if self.hcl is not None and (expression is None or rest):
-            # plan JSON shows nothing here, or only an expression around the value: the source says more
+        if self.hcl is not None and (expression is None or rest or _per_element(expression)):
+            # plan JSON shows nothing here, only an expression around the value, or one that reads
+            # `each` (which plan JSON can only follow to the whole for_each): the source says more
             found = self.hcl.attribute(module, resource, path)
             if found is not None or expression is None:
                 return found
@@ -350,10 +365,15 @@ class Tracer:
         address = f"data.{kind}.{name}"
         self.note(((path, address),))
         resource = self.config.resource(path, address)
-        computed = Source(SourceKind.COMPUTED, f"{plans.module_prefix(path)}{address}")
-        if resource is None:
-            return frozenset({computed})
-        return frozenset({computed}) | self._inputs(path, resource, depth)
+        shown = f"{plans.module_prefix(path)}{address}"
+        if not _DOCUMENT_DATA_SOURCE.search(kind):  # it reads what each env has
+            computed = frozenset({Source(SourceKind.COMPUTED, shown)})
+            return computed if resource is None else computed | self._inputs(path, resource, depth)
+        traced = self.hcl.block(path, address, depth) if self.hcl is not None else None
+        if traced is not None:
+            return traced
+        inputs = self._inputs(path, resource, depth) if resource is not None else frozenset()
+        return inputs | {Source(SourceKind.UNSHOWN, shown)}
 
     def _managed(
         self, path: tuple[str, ...], kind: str, name: str, attribute: str | None, depth: int
@@ -479,11 +499,20 @@ class HclScope:
     path: tuple[str, ...]
     each: tuple[Any, HclScope] | None = None
     iterators: tuple[tuple[str, Any, HclScope], ...] = ()
+    bound: tuple[tuple[str, bool, str, HclScope], ...] = ()
+    """The names `for` expressions around it bind: (name, whether it is the element (not the key),
+    the collection's text, the scope the collection is evaluated in)."""
 
     def iterator(self, name: str) -> tuple[Any, HclScope] | None:
         for known, for_each, scope in reversed(self.iterators):
             if known == name:
                 return for_each, scope
+        return None
+
+    def binding(self, name: str) -> tuple[bool, str, HclScope] | None:
+        for known, element, collection, scope in reversed(self.bound):
+            if known == name:
+                return element, collection, scope
         return None
 
 
@@ -496,8 +525,9 @@ _PASS_THROUGH = re.compile(
 )
 _LOOKUP = re.compile(r"^lookup\(\s*([A-Za-z_][\w\-.\[\]\"*]*)\s*,\s*\"([^\"]+)\"\s*(?:,[^()]*)?\)$")
 _BARE = re.compile(
-    r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\.[0-9]+|\[(?:\"(?:[^\"\\]|\\.)*\"|[0-9]+|\*)\])+$"
+    r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_*][\w-]*|\.[0-9]+|\[(?:\"(?:[^\"\\]|\\.)*\"|[0-9]+|\*|[A-Za-z_][\w.-]*)\])+$"
 )
+"""A reference alone; an index by a name (`var.targets[index]`) stands for any element."""
 _SPECIAL_HEADS = frozenset({"var", "local", "module", "data", "each", "count", "self", "path", "terraform"})
 ANY = "*"
 """A path step standing for every element (of a for_each collection, a list, a map)."""
@@ -556,7 +586,19 @@ class HclTrace:
         found = self._in_body(body, path, scope, where, 0)
         if found is None:
             return None
-        return Coverage(found, coarse=self.widened != widened, where=f"{where}.{path_text(path)}")
+        return Coverage(
+            found, coarse=self.widened != widened, where=f"{where}.{path_text(path)}", from_source=True
+        )
+
+    def block(self, module: tuple[str, ...], address: str, depth: int) -> frozenset[Source] | None:
+        """Everything a block's body reads (its `dynamic` blocks too); None if its source is not read."""
+        source = self.sources.module(module)
+        body = source.resources.get(address) if source is not None else None
+        if body is None:
+            return None
+        scope = HclScope(module, self._each(body, HclScope(module)))
+        arguments = {name: value for name, value in body.items() if name not in _META_ARGUMENTS}
+        return self._in_body(arguments, (), scope, f"{plans.module_prefix(module)}{address}", depth)
 
     def _each(self, body: Body, scope: HclScope) -> tuple[Any, HclScope] | None:
         return (body["for_each"], scope) if "for_each" in body else None
@@ -566,44 +608,47 @@ class HclTrace:
     ) -> frozenset[Source] | None:
         """What sets the value at `path` inside a block body; None if nothing in it does."""
         if not path:
-            self.widened += 1  # the whole block: everything in it
+            self.widened += 1  # the whole block: everything in it, nested and dynamic blocks too
             found: set[Source] = set()
             for name, value in body.items():
-                if not name.startswith("__") and name != "dynamic":
+                if name.startswith("__") or name == "dynamic":
+                    continue
+                if _is_blocks(value):
+                    for block in value:
+                        found |= self._in_body(block, (), scope, f"{where}.{name}", depth + 1) or frozenset()
+                else:
                     found |= self.value(value, (), scope, f"{where}.{name}", depth)
+            for name, _ in dynamic_in(body):
+                found |= self._in_body(body, (name,), scope, where, depth + 1) or frozenset()
             return frozenset(found)
         step, rest = path[0], path[1:]
-        if isinstance(step, str) and step in body and step != "dynamic":
-            value = body[step]
-            if _is_blocks(value):
-                if rest and isinstance(rest[0], int):
-                    blocks = value[rest[0] : rest[0] + 1] or value[:1]
-                    rest = rest[1:]
-                else:
-                    blocks = value
-                return _union_set(
-                    self._in_body(block, rest, scope, f"{where}.{step}", depth) for block in blocks
-                )
-            return self.value(value, rest, scope, f"{where}.{step}", depth)
-        for name, dynamic in dynamic_in(body):
-            if name != step:
-                continue
-            iterator = label(str(dynamic.get("iterator") or name))
+        if not isinstance(step, str) or step == "dynamic":
+            return None
+        dynamics = [dynamic for name, dynamic in dynamic_in(body) if name == step]
+        static = body.get(step)
+        if static is not None and not _is_blocks(static):
+            return self.value(static, rest, scope, f"{where}.{step}", depth)
+        index = rest[0] if rest and isinstance(rest[0], int) else None
+        inner = rest[1:] if index is not None else rest
+        parts: list[frozenset[Source] | None] = []
+        if static is not None:
+            # The block at an index is a static one only when no dynamic block of its type makes more.
+            blocks = static[index : index + 1] or static[:1] if index is not None and not dynamics else static
+            parts.extend(self._in_body(block, inner, scope, f"{where}.{step}", depth) for block in blocks)
+        for dynamic in dynamics:  # which element made the block is not known: any of them
+            iterator = label(str(dynamic.get("iterator") or step))
             for_each = dynamic.get("for_each")
             contents = dynamic.get("content") or [{}]
-            if rest and isinstance(rest[0], int):
-                rest = rest[1:]  # which element made this block is not known: any of them
             self.widened += 1
             inner_scope = HclScope(scope.path, scope.each, (*scope.iterators, (iterator, for_each, scope)))
-            parts = [
-                self._in_body(content, rest, inner_scope, f"{where}.{name}", depth)
+            parts.extend(
+                self._in_body(content, inner, inner_scope, f"{where}.{step}", depth)
                 for content in contents
                 if isinstance(content, dict)
-            ]
-            if not rest:  # the whole block: also how many of them there are
-                parts.append(self.value(for_each, (), scope, f"{where}.dynamic {name} for_each", depth))
-            return _union_set(parts)
-        return None
+            )
+            if not inner:  # the whole block: also how many of them there are
+                parts.append(self.value(for_each, (), scope, f"{where}.dynamic {step} for_each", depth))
+        return _union_set(parts)
 
     # HCL values as python-hcl2 gives them.
 
@@ -657,7 +702,7 @@ class HclTrace:
     def _text(
         self, text: str, inner: ValuePath, scope: HclScope, where: str, depth: int
     ) -> frozenset[Source]:
-        if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
+        if _one_interpolation(text):
             return self._expression(text[2:-1].strip(), inner, scope, where, depth)
         if len(text) >= 2 and text[0] == text[-1] == '"' and "${" not in text:
             return self._literal(text[1:-1], where)
@@ -681,6 +726,20 @@ class HclTrace:
                 break
         if text in ("null", "true", "false") or _is_number(text):
             return self._literal(None if text == "null" else json_literal(text), where)
+        if scope.binding(text) is not None:  # a name a `for` around it binds, as a whole
+            return self.reference(text, (), inner, scope, where, depth + 1)
+        parsed = _for_expression(text) if inner else None
+        if parsed is not None:
+            return self._for(parsed, inner, scope, where, depth)
+        branches = _branches(text) if inner else None
+        if branches is not None:  # a value inside the result is one inside either branch
+            self.widened += 1
+            return _union(self._argument(branch, inner, scope, where, depth) for branch in branches)
+        if inner and text.startswith("flatten(") and text.endswith(")"):
+            # An element of a flattened list is an element (at some depth) of its argument.
+            arguments = _arguments(text[len("flatten(") : -1])
+            if len(arguments) == 1:
+                return self._argument(arguments[0], inner, scope, where, depth)
         if inner and text.startswith("merge(") and text.endswith(")"):
             # merge(a, {...}, b): the key comes from the arguments that hold it (the last one wins).
             arguments = _arguments(text[len("merge(") : -1])
@@ -695,10 +754,25 @@ class HclTrace:
             found |= self.reference(head, steps, (), scope, where, depth + 1)
         return frozenset(found)
 
+    def _for(
+        self, parsed: _For, inner: ValuePath, scope: HclScope, where: str, depth: int
+    ) -> frozenset[Source]:
+        """A value inside what a `for` expression makes: its body's, with the names it binds
+        standing for any element (and key) of the collection. The `if` clause decides which
+        elements there are, not what they hold."""
+        self.widened += 1
+        key, element, collection, body, keyed = parsed
+        if inner and (keyed or inner[0] == ANY or isinstance(inner[0], int)):
+            inner = inner[1:]  # which element: any of them (a list of lists may have been flattened)
+        bound = [(element, True, collection, scope)] + ([(key, False, collection, scope)] if key else [])
+        inner_scope = HclScope(scope.path, scope.each, scope.iterators, (*scope.bound, *bound))
+        return self._argument(body, inner, inner_scope, f"{where} (for)", depth + 1)
+
     def _argument(
         self, text: str, inner: ValuePath, scope: HclScope, where: str, depth: int
     ) -> frozenset[Source]:
-        if text.startswith(("{", "[")):  # a literal object or tuple: parsed, so its keys can be followed
+        if text.startswith(("{", "[")) and not _FOR_HEAD.match(text):
+            # a literal object or tuple: parsed, so its keys can be followed
             try:
                 parsed = hcl2.loads(f"x = {text}\n", serialization_options=HCL_OPTIONS)["x"]
             except Exception:  # not parsed: its text and references stand for it
@@ -721,6 +795,13 @@ class HclTrace:
             if scope.each is None:
                 return frozenset({Source(SourceKind.OPAQUE, f"{plans.module_prefix(scope.path)}each")})
             return self._element(scope.each, path, f"{where} (for_each)", depth)
+        binding = scope.binding(head)
+        if binding is not None:
+            element, collection, outer = binding
+            self.widened += 1
+            if element:
+                return self._expression(collection, (ANY, *path), outer, f"{where} ({head})", depth + 1)
+            return self._expression(collection, (), outer, f"{where} ({head})", depth + 1)
         found = scope.iterator(head)
         if found is not None:
             return self._element(found, path, f"{where} (dynamic {head} for_each)", depth)
@@ -768,6 +849,85 @@ class HclTrace:
             return self.tracer._local(path, name, depth)
         where = f"{plans.module_prefix(path)}local.{name}"
         return self.value(module.locals[name], inner, HclScope(path), where, depth + 1)
+
+
+_FOR_HEAD = re.compile(r"^([\[{])\s*for\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\s+")
+
+_For = tuple[str | None, str, str, str, bool]
+"""A `for` expression: (key name or None, element name, collection text, body text, makes an object)."""
+
+
+def _for_expression(text: str) -> _For | None:
+    """`[for k, v in C : body if cond]` or `{for k, v in C : key => value if cond}`, taken apart
+    (the value part of an object's body); None for anything else."""
+    match = _FOR_HEAD.match(text)
+    if match is None or text[-1] != ("]" if match.group(1) == "[" else "}"):
+        return None
+    rest = text[match.end() : -1]
+    colon = _top_level(rest, ":")
+    if colon < 0:
+        return None
+    collection, body = rest[:colon].strip(), rest[colon + 1 :]
+    keyed = match.group(1) == "{"
+    if keyed:
+        arrow = _top_level(body, "=>")
+        if arrow < 0:
+            return None
+        body = body[arrow + 2 :]
+    condition = _top_level(body, " if ")
+    body = (body[:condition] if condition >= 0 else body).strip().removesuffix("...").strip()
+    first, second = match.group(2), match.group(3)
+    key, element = (first, second) if second else (None, first)
+    return (key, element, collection, body, keyed) if collection and body else None
+
+
+def _top_level(text: str, token: str) -> int:
+    """Where `token` first occurs outside brackets and strings (a `:` that ends a `? :`
+    conditional does not count); -1 if it does not."""
+    depth, quoted, escaped, pending = 0, False, False, 0
+    for position, char in enumerate(text):
+        if quoted:
+            quoted = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+            continue
+        if char == '"':
+            quoted = True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and text.startswith(token, position):
+            if token == ":" and pending:  # noqa: S105 (a token of HCL syntax)
+                pending -= 1
+                continue
+            return position
+        elif depth == 0 and char == "?":
+            pending += 1
+    return -1
+
+
+def _branches(text: str) -> tuple[str, str] | None:
+    """The two results of a conditional `cond ? a : b` (None if `text` is not one)."""
+    question = _top_level(text, "?")
+    if question < 0:
+        return None
+    colon = _top_level(text[question + 1 :], ":")
+    if colon < 0:
+        return None
+    first, second = text[question + 1 : question + 1 + colon].strip(), text[question + 2 + colon :].strip()
+    return (first, second) if first and second else None
+
+
+def _one_interpolation(text: str) -> bool:
+    """Is `text` one `${...}` (which may hold templates of its own), not a template around it?"""
+    if not (text.startswith("${") and text.endswith("}")):
+        return False
+    depth = 0
+    for position, char in enumerate(text[1:], 1):
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if depth == 0:
+            return position == len(text) - 1
+    return False
 
 
 def _arguments(text: str) -> list[str]:

@@ -55,6 +55,11 @@ def _child(node: Any, step: str | int) -> Any:
     return None
 
 
+def is_block_list(value: Any) -> bool:
+    """A non-empty list of objects: how nested blocks read in plan JSON."""
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
 def value_at(value: Any, path: ValuePath) -> Any:
     for step in path:
         value = _child(value, step)

@@ -117,31 +117,43 @@ def judge_value(
     assigned = _assigned(ours, theirs, value_left, value_right)
     if assigned:  # ids, ARNs, key ids: whatever path brings them, each env's provider made its own
         return Verdict.EXPECTED, f"a value each env's provider assigns (from {', '.join(assigned)})"
+    if _unset(ours) and _unset(theirs):
+        return Verdict.EXPECTED, "configured null in both envs: each env's provider fills it in"
     if _structure(ours) != _structure(theirs):
         return Verdict.DRIFT, "configured differently: " + _contrast(
             left.env, ours, right.env, theirs, sensitive
         )
     explaining = _differing_variables(left, right, ours)
     opaque = sorted(source.name for source in ours if source.kind is SourceKind.OPAQUE)
+    locals_ = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
     if explaining:
-        precise = not coverage_left.coarse and not opaque
-        if precise or any(
-            _follows(value_left, value_right, left.variable(source), right.variable(source))
+        # A local plan JSON leaves out stands for every input of its module: only a value that
+        # tracks one of them is explained by it.
+        followed = [
+            source
             for source in explaining
-        ):
-            through = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
-            via = f"through {', '.join(through)} ({_local_rule(left)}): " if through else ""
-            if through:  # a local stands for all its module's inputs: name the ones the value tracks
-                explaining = [
-                    source
-                    for source in explaining
-                    if _follows(value_left, value_right, left.variable(source), right.variable(source))
-                ] or explaining
+            if _follows(
+                left.identity.value(value_left),
+                right.identity.value(value_right),
+                left.identity.value(left.variable(source)),
+                right.identity.value(right.variable(source)),
+            )
+        ]
+        # Traced through the source, every literal is among the sources, and they are the same in
+        # both envs: only the differing variables are left to make the difference.
+        precise = not coverage_left.coarse or (coverage_left.from_source and coverage_right.from_source)
+        if (precise and not opaque and not locals_) or followed:
+            via = f"through {', '.join(locals_)} ({_local_rule(left)}): " if locals_ else ""
             return Verdict.EXPECTED, f"{via}declared per-env variation: " + _describe_variables(
-                left, right, explaining
+                left, right, followed if locals_ else explaining
             )
     computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
-    locals_ = sorted(source.name for source in ours if source.kind is SourceKind.LOCAL)
+    unshown = sorted(source.name for source in ours if source.kind is SourceKind.UNSHOWN)
+    if unshown:  # a document built from configuration plan JSON may not show whole
+        return Verdict.UNKNOWN, (
+            f"derived from {', '.join(unshown)}, a document built from its configuration, which "
+            f"plan JSON may not show whole (a dynamic block?); {_sources_rule(left, right)}"
+        )
     if locals_:  # a local plan JSON leaves out stands for every input of its module: not enough to tell
         return Verdict.UNKNOWN, (
             f"comes through {', '.join(locals_)}, which plan JSON leaves out, and does not follow "
@@ -194,6 +206,28 @@ def _assigned(
     mine = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
     other = {source.name for source in theirs if source.kind is SourceKind.COMPUTED}
     return mine if mine and other else []
+
+
+UNSHOWN = "set where plan JSON does not show how (a dynamic block?)"
+
+
+def judge_unshown(left: Side, right: Side) -> tuple[Verdict, str]:
+    """A difference inside a nested block the configuration does not show, and no module source
+    read to tell whether a `dynamic` block sets it or the provider fills it in."""
+    return Verdict.UNKNOWN, f"{UNSHOWN}; {_sources_rule(left, right)}"
+
+
+def _sources_rule(left: Side, right: Side) -> str:
+    problems = _problems(left, right)
+    if left.sources is None or right.sources is None or not problems:
+        return "module sources not on disk"
+    return f"its module's source could not be read: {problems}"
+
+
+def _unset(sources: frozenset[Source]) -> bool:
+    return bool(sources) and all(
+        source.kind is SourceKind.CONSTANT and source.value == "null" for source in sources
+    )
 
 
 def _local_rule(side: Side) -> str:
