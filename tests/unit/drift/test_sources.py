@@ -272,3 +272,12 @@ def test_offline_a_hidden_block_equal_once_normalised_is_no_difference(tmp_path)
     found = offline_lifecycle(tmp_path, prefixed(lambda env: "logs" if env == "dev" else "archive"))
     assert found is not None and list(found) == ["rule[0].filter[0].prefix"]
     assert found["rule[0].filter[0].prefix"].verdict is Verdict.UNKNOWN
+
+
+def test_manifests_are_of_the_plan_alone_as_a_deploy_stores_them():
+    """A deploy stores each env's manifest without reading module sources; the drift validator
+    compares those, so drift-report must compute the same bytes with sources read."""
+    with_sources, without = analyse(), analyse(with_sources=False)
+    assert with_sources.manifests
+    for env, built in with_sources.manifests.items():
+        assert built.canonical_bytes() == without.manifests[env].canonical_bytes(), env

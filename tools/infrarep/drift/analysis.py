@@ -83,7 +83,10 @@ def _analyse(
             summaries.append(summary)
         if manifests:
             classifications = Classifications()
-            built = {name: manifest_for(side, version, classifications) for name, side in sides.items()}
+            # A manifest is of the plan alone, as a deploy stores it (no module sources there):
+            # the drift validator compares stored manifests with each other.
+            plain = {env.env: sides[env.env] if sides[env.env].sources is None else Side(env) for env in envs}
+            built = {name: manifest_for(side, version, classifications) for name, side in plain.items()}
     order = {env.env: position for position, env in enumerate(envs)}
     kind_order = {kind: position for position, kind in enumerate(Kind)}
 
