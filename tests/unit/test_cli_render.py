@@ -59,15 +59,16 @@ def test_switching_to_real_aws_deletes_the_local_files_and_changes_no_committed_
     assert _run(capsys, "render", "--config", str(cfg), "--env", "dev", "--check")[0] == 0
     code, out, _ = _run(capsys, "render", "--config", str(cfg), "--env", "dev")
     assert code == 0
-    assert sorted(out.split()) == sorted(
-        [word for name in render.GENERATED_FILES for word in ("deleted", str(tmp_path / "envs/dev" / name))]
-        + [
-            word
-            for name in render.GENERATED_FILES[:3]
-            for word in ("deleted", str(tmp_path / BOOTSTRAP / name))
-        ]
-        + [word for name in render.GENERATED_FILES for word in ("deleted", str(tmp_path / CONTROL / name))]
-    )
+    local_files = {
+        tmp_path / root / name
+        for root in ("envs/dev", BOOTSTRAP, CONTROL)
+        for name in render.GENERATED_FILES
+        if (root, name) != (BOOTSTRAP, render.LOCAL_BACKEND_FILE)  # the bootstrap's state is local
+    }
+    assert {tuple(line.split()) for line in out.splitlines()} == {
+        ("deleted", str(path)) for path in local_files
+    }
+    assert not any(path.exists() for path in local_files)
     assert {name: (tmp_path / "envs/dev" / name).read_text() for name in render.COMMITTED_FILES} == committed
 
 
