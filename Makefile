@@ -16,7 +16,7 @@ SCAN_ROOTS   = modules $(patsubst %/,%,$(sort $(dir $(wildcard envs/*/*.tf terra
 SCAN_JOBS   ?= $(shell nproc)
 REPORTS     := reports
 
-.PHONY: help setup test lint lint-workflows fmt docs scan require-env require-to package bootstrap control-plane release plan deploy promote rollback drift-report demo status local-up local-down clean
+.PHONY: help setup test lint lint-workflows fmt docs scan scan-prepare require-env require-to package bootstrap control-plane release plan deploy promote rollback drift-report demo status local-up local-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -85,9 +85,16 @@ scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## checkov over modules/ and
 	@rm -rf $(REPORTS)/checkov && mkdir -p $(REPORTS)/checkov
 	@$(MAKE) --no-print-directory --output-sync=target --keep-going -j $(SCAN_JOBS) $(addprefix scan/,$(SCAN_ROOTS))
 
+# Each root is scanned as terraform runs it on the configured target: the local target's
+# generated files (git ignores them) are written first, so a fresh clone scans the same files
+# as a checkout that has run terraform. infrarep from `make setup`'s virtualenv, else from PATH
+# (a CI job that pip-installed it and runs only the scan).
+scan-prepare:
+	@$(if $(wildcard $(INFRAREP)),$(INFRAREP),infrarep) render >/dev/null
+
 # One root: make scan/envs/dev. Reports are named after the root: reports/checkov/envs-dev.sarif.
 # checkov passes a file it cannot parse unscanned (exit 0): that fails the root here.
-scan/%:
+scan/%: scan-prepare
 	@echo "scan: $*"
 	@mkdir -p $(REPORTS)/checkov
 	@results=$$($(CHECKOV_VENV)/bin/checkov -d $* --framework terraform --skip-download --quiet --compact \

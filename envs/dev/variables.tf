@@ -56,7 +56,8 @@ variable "control_region" {
 
 variable "force_destroy" {
   type        = bool
-  description = "Let terraform destroy buckets with their objects (the local target only)."
+  default     = false
+  description = "Let terraform destroy buckets with their objects: false on real AWS; the local target's generated local_aws.auto.tfvars sets true."
 }
 
 variable "payments" {

@@ -29,4 +29,3 @@ payments = {
 allowed_origins = ["https://pay.example.com"]
 state_bucket    = "infrarep-tfstate-eu-west-1"
 control_region  = "us-east-1"
-force_destroy   = true

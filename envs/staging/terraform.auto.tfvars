@@ -29,4 +29,3 @@ payments = {
 allowed_origins = ["https://pay.staging.example.com"]
 state_bucket    = "infrarep-tfstate-us-west-2"
 control_region  = "us-east-1"
-force_destroy   = true

@@ -5,4 +5,3 @@ cost_center    = "platform"
 control_region = "us-east-1"
 bucket_prefix  = "infrarep-tfstate"
 regions        = ["us-east-1", "us-west-2", "eu-west-1"]
-force_destroy  = true

@@ -35,5 +35,6 @@ variable "regions" {
 
 variable "force_destroy" {
   type        = bool
-  description = "Let terraform destroy state buckets with their objects (the local target only)."
+  default     = false
+  description = "Let terraform destroy state buckets with their objects: false on real AWS; the local target's generated local_aws.auto.tfvars sets true."
 }

@@ -30,7 +30,8 @@ variable "soak_seconds" {
 
 variable "force_destroy" {
   type        = bool
-  description = "Let terraform destroy buckets with their objects (the local target only)."
+  default     = false
+  description = "Let terraform destroy buckets with their objects: false on real AWS; the local target's generated local_aws.auto.tfvars sets true."
 }
 
 # ... and by the release file `infrarep control-plane` passes for each run.

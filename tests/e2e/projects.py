@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infrarep import local_target, package
+from infrarep import local_target, package, render
 from infrarep_local_aws import LocalAws
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,12 +22,13 @@ FUNCTIONS = package.function_names(REPO / "lambda_src")
 
 def scratch_project(where: Path, with_functions: bool = True) -> Path:
     """modules/, envs/, terraform/ and lambda_src/ copied under `where` (runs never touch the
-    repo), with dist/lambda built when the env stacks are to be deployed."""
+    repo), with dist/lambda built when the env stacks are to be deployed. Like a fresh clone,
+    without the local target's generated files: the commands write those themselves."""
     for folder in ("modules", "envs", "terraform", "lambda_src"):
         shutil.copytree(
             REPO / folder,
             where / folder,
-            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "__pycache__"),
+            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "__pycache__", *render.GENERATED_FILES),
         )
     if with_functions:
         package_functions(where)

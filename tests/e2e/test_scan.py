@@ -55,7 +55,7 @@ def _scan(project: Path, target: str = "scan") -> subprocess.CompletedProcess[st
         pytest.fail(f"no checkov in {CHECKOV_VENV}: run `make setup`")
     outer_make = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
     return subprocess.run(
-        ["make", "--no-print-directory", target, f"CHECKOV_VENV={CHECKOV_VENV}"],
+        ["make", "--no-print-directory", target, f"CHECKOV_VENV={CHECKOV_VENV}", f"VENV={REPO / '.venv'}"],
         cwd=project,
         env={name: value for name, value in os.environ.items() if name not in outer_make},
         stdin=subprocess.DEVNULL,

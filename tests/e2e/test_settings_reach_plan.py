@@ -179,6 +179,9 @@ def reaches(tmp_path_factory: pytest.TempPathFactory, tools, local) -> dict[str,
     variants = tmp_path_factory.mktemp("settings-variants")
     up_to_date = run_infrarep(project, variants, "render", "--check")
     assert up_to_date.returncode == 0, f"the project is not rendered: {up_to_date.stdout}"
+    # The local target's generated files (git keeps none): terraform runs in these roots directly.
+    generated = run_infrarep(project, variants, "render")
+    assert generated.returncode == 0, generated.stderr
     reaches = {key: Reach(key) for key in KEYS}
     for number, key in enumerate(KEYS):
         reach = reaches[key]

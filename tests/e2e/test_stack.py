@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import config, env_lock, package, planfile, records
+from infrarep import config, env_lock, package, planfile, records, render
 
 from .env_checks import assert_workload_matches
 from .projects import REPO, run_infrarep, running_local_aws, scratch_project
@@ -164,6 +164,31 @@ def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
 
 STATE_BUCKET = "infrarep-tfstate-us-east-1"
 ENV_LOCK = "dev/terraform.tfstate.infrarep-lock"
+
+
+def test_a_fresh_clone_deploys_without_a_render_step(deployed_dev, project, stack_aws, aws_for):
+    """The scratch project has none of the local target's generated files (git keeps none):
+    bootstrap and deploy wrote them, and the local force_destroy reached the buckets."""
+    _, target = stack_aws
+    for root, names in {
+        "envs/dev": render.GENERATED_FILES,
+        "terraform/bootstrap": tuple(
+            name for name in render.GENERATED_FILES if name != render.LOCAL_BACKEND_FILE
+        ),
+    }.items():
+        assert sorted(path.name for path in (project / root).glob("local*")) == sorted(names), root
+    state = json.loads(
+        aws_for(target, "s3", "us-east-1")
+        .get_object(Bucket=STATE_BUCKET, Key="dev/terraform.tfstate")["Body"]
+        .read()
+    )
+    buckets = [
+        instance["attributes"]
+        for resource in state["resources"]
+        if resource["type"] == "aws_s3_bucket" and resource["mode"] == "managed"
+        for instance in resource["instances"]
+    ]
+    assert buckets and all(bucket["force_destroy"] for bucket in buckets)
 
 
 def lock_versions(s3) -> list[str]:

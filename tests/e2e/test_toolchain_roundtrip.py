@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from infrarep import plans, render
+from infrarep.config import Target
 from infrarep.files import write_atomic
 from infrarep.terraform import PlanOutcome
 
@@ -30,9 +31,10 @@ def _prepare(root, aws, name: str) -> None:
     for file_name, text in render.local_files(["", "secondary"]).items():
         write_atomic(workdir / file_name, text or "")
     write_atomic(
-        workdir / "backend.hcl",
-        render.backend_config(STATE_BUCKET, f"{name}/terraform.tfstate", PRIMARY, local=True),
+        workdir / "backend.hcl", render.backend_config(STATE_BUCKET, f"{name}/terraform.tfstate", PRIMARY)
     )
+    local_backend = render.generated_files(Target.LOCAL, backend=True)[render.LOCAL_BACKEND_FILE]
+    write_atomic(workdir / render.LOCAL_BACKEND_FILE, local_backend or "")
     zip_path = _lambda_zip(workdir / "function.zip")
     write_atomic(
         workdir / "test.auto.tfvars",
@@ -57,7 +59,7 @@ def test_apply_verify_destroy_in_two_regions(terraform_root, aws, tools, tmp_pat
     root = terraform_root("two_regions")
     _prepare(root, aws, name)
 
-    root.init(backend_config=root.workdir / "backend.hcl")
+    root.init(backend_config=render.backend_files(root.workdir, Target.LOCAL))
     lock = (root.workdir / ".terraform.lock.hcl").read_text()
     if tools.provider_h1:
         assert tools.provider_h1 in lock, "terraform's h1 of the mirrored provider differs from ours"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarep import cli
+from infrarep import cli, render
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
@@ -342,7 +342,7 @@ def test_rendered_files_follow_the_umask_and_keep_their_mode(tmp_path, write_con
     cfg = write_config(tmp_path)
     assert _run(capsys, "render", "--config", str(cfg))[0] == 0
     rendered = [p for p in (tmp_path / "envs").rglob("*") if p.is_file() and p != cfg]
-    assert len(rendered) == 12
+    assert len(rendered) == 3 * (len(render.COMMITTED_FILES) + len(render.GENERATED_FILES))
     assert {_mode(p) for p in rendered} == {0o644}
 
     tfvars = tmp_path / "envs/prod/terraform.auto.tfvars"

@@ -142,8 +142,11 @@ class RecordingRunner:
     def release_vars(self, env: str, release: Release) -> Path:
         return Path(f"/nonexistent/{env}-{release.version}.tfvars.json")
 
+    def backend(self, root: Path) -> list[Path]:
+        return [root / "backend.hcl"]
+
     def plan(
-        self, env: str, root: Path, backend: Path, var_files: list[Path], refresh_only: bool = False
+        self, env: str, root: Path, backend: list[Path], var_files: list[Path], refresh_only: bool = False
     ) -> _Run:
         self.calls.append((env, refresh_only))
         self.gate.wait()  # every env's plan is in flight at the same time

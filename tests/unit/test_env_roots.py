@@ -7,7 +7,7 @@ from pathlib import Path
 from infrarep import render
 
 ENVS = Path(__file__).resolve().parents[2] / "envs"
-RENDERED = {render.TFVARS_FILE, render.BACKEND_FILE, render.LOCAL_OVERRIDE_FILE, render.LOCAL_VARIABLE_FILE}
+RENDERED = {*render.COMMITTED_FILES, *render.GENERATED_FILES}
 
 
 def _hand_written(env: str) -> dict[str, str]:

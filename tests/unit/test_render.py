@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import hcl2
 import pytest
 
 from infrarep import render
+from infrarep.config import Target
 from infrarep.local_target import ENDPOINT_SERVICES
 
 
@@ -47,14 +49,42 @@ def test_local_override_points_every_service_of_every_alias_at_the_variable():
     assert "access_key" not in text and "secret_key" not in text
 
 
-def test_backend_config_is_local_only_when_asked():
-    real = render.backend_config("state", "dev/terraform.tfstate", "us-east-1", local=False)
-    local = render.backend_config("state", "dev/terraform.tfstate", "us-east-1", local=True)
-    assert 'bucket       = "state"' in real
-    assert "use_lockfile = true" in real
-    assert "use_path_style" not in real
-    assert local.startswith(real.rstrip("\n"))
+def test_backend_config_carries_no_local_options_and_the_local_backend_file_is_local_only():
+    backend = render.backend_config("state", "dev/terraform.tfstate", "us-east-1")
+    assert 'bucket       = "state"' in backend
+    assert "use_lockfile = true" in backend
+    assert "use_path_style" not in backend
+    local = render.generated_files(Target.LOCAL, backend=True)[render.LOCAL_BACKEND_FILE] or ""
     assert "use_path_style              = true" in local
+    assert "bucket" not in local  # only what the local target adds; backend.hcl comes first
+    root = Path("envs/dev")
+    assert render.backend_files(root, Target.AWS) == [root / "backend.hcl"]
+    assert render.backend_files(root, Target.LOCAL) == [root / "backend.hcl", root / "local_backend.hcl"]
+
+
+def test_the_local_target_generates_override_variable_force_destroy_and_backend_options():
+    files = render.generated_files(Target.LOCAL, backend=True)
+    assert set(files) == set(render.GENERATED_FILES)
+    assert parse_tfvars(files[render.LOCAL_TFVARS_FILE] or "") == {"force_destroy": True}
+    assert files[render.LOCAL_OVERRIDE_FILE] == render.local_override([""], ENDPOINT_SERVICES)
+    without_backend = render.generated_files(Target.LOCAL, backend=False)
+    assert set(without_backend) == set(render.GENERATED_FILES) - {render.LOCAL_BACKEND_FILE}
+
+
+def test_real_aws_generates_nothing_and_removes_what_the_local_target_left():
+    files = render.generated_files(Target.AWS, backend=True)
+    assert files == dict.fromkeys(render.GENERATED_FILES, None)
+
+
+def test_committed_files_are_the_same_whatever_the_target(config_text, tmp_path):
+    from infrarep import config
+
+    local, real = config.parse(config_text()), config.parse(config_text({"target": "aws"}))
+    assert local.target is Target.LOCAL and real.target is Target.AWS
+    committed = render.committed_files(local, local.ordered(), tmp_path)
+    assert committed == render.committed_files(real, real.ordered(), tmp_path)
+    assert {path.name for path in committed} == set(render.COMMITTED_FILES)
+    assert not any("force_destroy" in text for text in committed.values())
 
 
 def test_rendering_is_deterministic():
@@ -107,15 +137,6 @@ def test_object_variables_are_laid_out_as_terraform_fmt_would():
     )
 
 
-def test_real_aws_target_gets_no_local_override(config_text):
-    from infrarep import config
-
-    settings = config.parse(config_text({"target": "aws"}))
-    files = render.env_files(settings, settings.env("prod"))
-    assert files[render.LOCAL_OVERRIDE_FILE] is None
-    assert "use_path_style" not in (files[render.BACKEND_FILE] or "")
-
-
 def test_a_hostile_value_renders_literally(config_text):
     from infrarep import config
 
@@ -138,12 +159,12 @@ def test_control_plane_gets_the_promotion_order_soak_and_its_own_state_key(confi
 
     settings = config.parse(config_text())
     files = render.control_plane_files(settings)
-    tfvars = files[render.TFVARS_FILE] or ""
-    assert 'region        = "us-east-1"' in tfvars
-    assert "soak_seconds  = 3600" in tfvars
+    tfvars = files[render.TFVARS_FILE]
+    assert 'region       = "us-east-1"' in tfvars
+    assert "soak_seconds = 3600" in tfvars
     names = next(line for line in tfvars.splitlines() if line.startswith("environments"))
     assert names.index('"dev"') < names.index('"staging"') < names.index('"prod"')
     assert '"name" = "staging", "region" = "us-west-2", "approval_required" = true' in names
-    backend = files[render.BACKEND_FILE] or ""
+    backend = files[render.BACKEND_FILE]
     assert 'key          = "control-plane/terraform.tfstate"' in backend
     assert 'bucket       = "infrarep-tfstate-us-east-1"' in backend

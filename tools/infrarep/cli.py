@@ -105,7 +105,8 @@ def render(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the changed files as JSON.")] = False,
 ) -> None:
-    """Render each env's tfvars, backend config and local override from environments.yaml."""
+    """Render each root's tfvars and backend config from environments.yaml (committed, the same on
+    every target), and the local target's generated, git-ignored files."""
     from .app import render as use_case
 
     changes = use_case.render(use_case.RenderOptions(config_path, envs or [], check))

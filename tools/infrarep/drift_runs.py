@@ -178,11 +178,11 @@ def _plan_env(
         # with another release than the running one would show its tags as drift everywhere.
         running = (running_release(runner, env) if refresh_running else None) or release
         var_files = [runner.release_vars(env.name, running)]
-        run = runner.plan(env.name, root, root / "backend.hcl", var_files, refresh_only=True)
+        run = runner.plan(env.name, root, runner.backend(root), var_files, refresh_only=True)
         refresh = plans.load(run.plan_json)
     if kinds & NORMAL_KINDS:
         var_files = [runner.release_vars(env.name, release)]
-        run = runner.plan(env.name, root, root / "backend.hcl", var_files)
+        run = runner.plan(env.name, root, runner.backend(root), var_files)
         normal = plans.load(run.plan_json)
     plan = normal or refresh
     assert plan is not None

@@ -1,9 +1,9 @@
 """The local target: what infrarep needs of the local AWS, a separate package (local_aws/).
 
-infrarep renders a provider override that points each service the stack uses at one endpoint,
-and runs terraform with that endpoint set. Starting and stopping the local AWS is the local AWS
-package's job; it is imported only here and only when a command needs it, so infrarep installed
-for real AWS neither needs it nor moto.
+infrarep generates a provider override that points each service the stack uses at one
+endpoint (`render.generated_files`), and runs terraform with that endpoint set. Starting and
+stopping the local AWS is the local AWS package's job; it is imported only here and only when
+a command needs it, so infrarep installed for real AWS neither needs it nor moto.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .errors import LocalAwsError
 if TYPE_CHECKING:
     from infrarep_local_aws import LocalAws
 
-# Every AWS service the stack's Terraform talks to (provider `endpoints` keys); the rendered
+# Every AWS service the stack's Terraform talks to (provider `endpoints` keys); the generated
 # local override points each one at the local AWS.
 ENDPOINT_SERVICES = (
     "apigateway",
@@ -71,7 +71,7 @@ def require(state_dir: Path) -> LocalAws:
 
 
 def terraform_env(local: LocalAws) -> dict[str, str]:
-    """What terraform needs to use the local AWS: its endpoint for the rendered provider override
+    """What terraform needs to use the local AWS: its endpoint for the generated provider override
     (a variable) and for the S3 backend (which cannot read variables), and what every client of
     the local AWS needs besides."""
     return {

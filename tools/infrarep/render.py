@@ -1,7 +1,13 @@
-"""environments.yaml -> the files `infrarep render` owns in envs/<env>/.
+"""environments.yaml -> the files `infrarep render` owns in each root (envs/<env>/,
+terraform/bootstrap, terraform/control_plane).
 
-Text is produced by pure functions (jinja2 templates, values escaped for HCL); `sync` is
-the one place that writes, atomically, and only after every env rendered without error.
+Two kinds: the committed files (tfvars, backend config) are the same whatever the target,
+so switching `target` changes no tracked file; the generated files are what the local target
+adds (provider override, its endpoint variable, force_destroy, backend options), written
+where git ignores them, and absent on `target: aws`.
+
+Text is produced by pure functions (jinja2 templates, values escaped for HCL); `sync` and
+`sync_generated` are the places that write, atomically, and only after everything rendered.
 """
 
 from __future__ import annotations
@@ -22,8 +28,13 @@ from .local_target import ENDPOINT_SERVICES
 
 TFVARS_FILE = "terraform.auto.tfvars"
 BACKEND_FILE = "backend.hcl"
+COMMITTED_FILES = (TFVARS_FILE, BACKEND_FILE)
+# Generated for the local target (.gitignore lists them); absent on real AWS.
 LOCAL_OVERRIDE_FILE = "local_override.tf"
 LOCAL_VARIABLE_FILE = "local_aws.tf"
+LOCAL_TFVARS_FILE = "local_aws.auto.tfvars"
+LOCAL_BACKEND_FILE = "local_backend.hcl"
+GENERATED_FILES = (LOCAL_OVERRIDE_FILE, LOCAL_VARIABLE_FILE, LOCAL_TFVARS_FILE, LOCAL_BACKEND_FILE)
 BOOTSTRAP_ROOT = Path("terraform/bootstrap")
 CONTROL_PLANE_ROOT = Path("terraform/control_plane")
 CONTROL_PLANE_STATE_KEY = "control-plane/terraform.tfstate"
@@ -100,8 +111,14 @@ def local_override(aliases: Sequence[str], services: Sequence[str], max_retries:
     )
 
 
-def backend_config(bucket: str, key: str, region: str, local: bool) -> str:
-    return render_template("backend.hcl.j2", bucket=bucket, key=key, region=region, local=local)
+def backend_config(bucket: str, key: str, region: str) -> str:
+    return render_template(BACKEND_FILE + ".j2", bucket=bucket, key=key, region=region)
+
+
+def backend_files(root: Path, target: Target) -> list[Path]:
+    """The `-backend-config` files of a root with an S3 backend: its committed backend.hcl,
+    then on the local target the generated options that reach the local AWS."""
+    return [root / BACKEND_FILE, *([root / LOCAL_BACKEND_FILE] if target is Target.LOCAL else [])]
 
 
 def state_bucket(settings: Settings, region: str) -> str:
@@ -126,30 +143,41 @@ def env_variables(settings: Settings, env: EnvSettings) -> dict[str, object]:
         "allowed_origins": list(env.allowed_origins),
         "state_bucket": state_bucket(settings, env.region),
         "control_region": settings.control_region,
-        "force_destroy": settings.target is Target.LOCAL,
     }
 
 
-def env_files(settings: Settings, env: EnvSettings) -> dict[str, str | None]:
-    """Every file render owns in envs/<env>/: its text, or None where it must not exist."""
-    local = settings.target is Target.LOCAL
+def env_files(settings: Settings, env: EnvSettings) -> dict[str, str]:
+    """The committed files of envs/<env>/, the same on every target."""
     return {
         TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=env_variables(settings, env)),
         BACKEND_FILE: backend_config(
-            state_bucket(settings, env.region), records.state_key(env.name), env.region, local
+            state_bucket(settings, env.region), records.state_key(env.name), env.region
         ),
-        **local_files([""] if local else None),
     }
 
 
-def local_files(aliases: Sequence[str] | None) -> dict[str, str | None]:
-    """The local target's endpoint variable and provider override; None (absent) otherwise."""
-    if aliases is None:
-        return {LOCAL_VARIABLE_FILE: None, LOCAL_OVERRIDE_FILE: None}
+def local_files(aliases: Sequence[str]) -> dict[str, str]:
+    """The local target's provider override (one block per alias, "" = default) and the
+    endpoint variable it reads: what any root needs to reach the local AWS."""
     return {
         LOCAL_VARIABLE_FILE: render_template(LOCAL_VARIABLE_FILE + ".j2"),
         LOCAL_OVERRIDE_FILE: local_override(aliases, ENDPOINT_SERVICES),
     }
+
+
+def generated_files(target: Target, backend: bool) -> dict[str, str | None]:
+    """What the target adds to one root: on `local`, the provider override and its variable,
+    force_destroy (throwaway stacks are destroyed with their objects) and, for a root with an
+    S3 backend, the backend options; on `aws`, nothing (None: must not exist)."""
+    names = [name for name in GENERATED_FILES if backend or name != LOCAL_BACKEND_FILE]
+    if target is not Target.LOCAL:
+        return dict.fromkeys(names, None)
+    texts: dict[str, str] = {
+        **local_files([""]),
+        LOCAL_TFVARS_FILE: render_template(LOCAL_TFVARS_FILE + ".j2"),
+        LOCAL_BACKEND_FILE: render_template(LOCAL_BACKEND_FILE + ".j2"),
+    }
+    return {name: texts[name] for name in names}
 
 
 @dataclass(frozen=True)
@@ -177,16 +205,12 @@ def bootstrap_variables(settings: Settings) -> dict[str, object]:
         "control_region": settings.control_region,
         "bucket_prefix": settings.state.bucket_prefix,
         "regions": regions,
-        "force_destroy": settings.target is Target.LOCAL,
     }
 
 
-def bootstrap_files(settings: Settings) -> dict[str, str | None]:
-    local = settings.target is Target.LOCAL
-    return {
-        TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=bootstrap_variables(settings)),
-        **local_files([""] if local else None),
-    }
+def bootstrap_files(settings: Settings) -> dict[str, str]:
+    """The bootstrap root's committed files (its state is local: no backend config)."""
+    return {TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=bootstrap_variables(settings))}
 
 
 def control_plane_variables(settings: Settings) -> dict[str, object]:
@@ -200,50 +224,73 @@ def control_plane_variables(settings: Settings) -> dict[str, object]:
             for env in settings.ordered()
         ],
         "soak_seconds": settings.promotion.soak_minutes * 60,
-        "force_destroy": settings.target is Target.LOCAL,
     }
 
 
-def control_plane_files(settings: Settings) -> dict[str, str | None]:
-    local = settings.target is Target.LOCAL
+def control_plane_files(settings: Settings) -> dict[str, str]:
+    """The control plane root's committed files."""
     return {
         TFVARS_FILE: render_template(TFVARS_FILE + ".j2", variables=control_plane_variables(settings)),
         BACKEND_FILE: backend_config(
-            state_bucket(settings, settings.control_region),
-            CONTROL_PLANE_STATE_KEY,
-            settings.control_region,
-            local,
+            state_bucket(settings, settings.control_region), CONTROL_PLANE_STATE_KEY, settings.control_region
         ),
-        **local_files([""] if local else None),
     }
 
 
-def wanted_files(settings: Settings, envs: Sequence[EnvSettings], project: Path) -> dict[Path, str | None]:
-    """Every file render owns for the selected envs (and the bootstrap and control plane
-    roots): text or None."""
-    wanted: dict[Path, str | None] = {}
+def committed_files(settings: Settings, envs: Sequence[EnvSettings], project: Path) -> dict[Path, str]:
+    """Every committed file render owns for the selected envs and the bootstrap and control
+    plane roots: the same text whatever the target."""
+    committed: dict[Path, str] = {}
     for env in envs:
         for name, text in env_files(settings, env).items():
-            wanted[project / "envs" / env.name / name] = text
+            committed[project / "envs" / env.name / name] = text
     for name, text in bootstrap_files(settings).items():
-        wanted[project / BOOTSTRAP_ROOT / name] = text
+        committed[project / BOOTSTRAP_ROOT / name] = text
     for name, text in control_plane_files(settings).items():
-        wanted[project / CONTROL_PLANE_ROOT / name] = text
-    return wanted
+        committed[project / CONTROL_PLANE_ROOT / name] = text
+    return committed
+
+
+def target_files(settings: Settings, envs: Sequence[EnvSettings], project: Path) -> dict[Path, str | None]:
+    """The generated files of the same roots for the configured target: text, or None where
+    a file must not exist."""
+    roots = [(project / "envs" / env.name, True) for env in envs]
+    roots += [(project / BOOTSTRAP_ROOT, False), (project / CONTROL_PLANE_ROOT, True)]
+    return {
+        root / name: text
+        for root, backend in roots
+        for name, text in generated_files(settings.target, backend).items()
+    }
 
 
 def sync(settings: Settings, envs: Sequence[EnvSettings], project: Path, write: bool) -> list[FileChange]:
-    """Bring the rendered files in line with the settings; with write=False only report."""
-    wanted = wanted_files(settings, envs, project)
-    current = {path: _read(path) for path in wanted}
-    changes = plan_changes({str(k): v for k, v in wanted.items()}, {str(k): v for k, v in current.items()})
-    if write:
-        write_all_atomic(
-            {
-                Path(change.path): None if change.action == "delete" else wanted[Path(change.path)] or ""
-                for change in changes
-            }
-        )
+    """Bring the committed and generated files in line with the settings. With write=False
+    only report, and only the committed files: the generated ones are every terraform
+    command's own business (`sync_generated`)."""
+    if not write:
+        return _changes(committed_files(settings, envs, project))
+    return _apply({**committed_files(settings, envs, project), **target_files(settings, envs, project)})
+
+
+def sync_generated(settings: Settings, envs: Sequence[EnvSettings], project: Path) -> list[FileChange]:
+    """Write the target's generated files (delete them on real AWS) where they differ: cheap
+    and idempotent, so every command that runs terraform calls it first."""
+    return _apply(target_files(settings, envs, project))
+
+
+def _changes(wanted: Mapping[Path, str | None]) -> list[FileChange]:
+    current = {str(path): _read(path) for path in wanted}
+    return plan_changes({str(path): text for path, text in wanted.items()}, current)
+
+
+def _apply(wanted: Mapping[Path, str | None]) -> list[FileChange]:
+    changes = _changes(wanted)
+    write_all_atomic(
+        {
+            Path(change.path): None if change.action == "delete" else wanted[Path(change.path)]
+            for change in changes
+        }
+    )
     return changes
 
 

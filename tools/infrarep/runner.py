@@ -217,7 +217,7 @@ class Runner:
         self,
         name: str,
         root_dir: Path,
-        backend_config: list[str] | Path,
+        backend_config: Sequence[Path | str],
         var_files: list[Path],
         destroy: bool = False,
         refresh_only: bool = False,
@@ -265,7 +265,7 @@ class Runner:
     ) -> Path:
         return self.plan_files.export(root, plan_file, out, refresh_only, background)
 
-    def init(self, name: str, root_dir: Path, backend_config: list[str] | Path) -> None:
+    def init(self, name: str, root_dir: Path, backend_config: Sequence[Path | str]) -> None:
         """`terraform init`, skipped when nothing it depends on changed since the last one."""
         marker = root_dir / ".terraform" / INIT_MARKER
         key = self._init_key(root_dir, backend_config)
@@ -275,16 +275,12 @@ class Runner:
         self.root(root_dir).init(backend_config=backend_config)
         write_atomic(marker, key)
 
-    def _init_key(self, root_dir: Path, backend_config: list[str] | Path) -> str:
+    def _init_key(self, root_dir: Path, backend_config: Sequence[Path | str]) -> str:
         """Digest of what `init` reads: the root's and modules' Terraform files, the lock file,
         the backend settings, the CLI config (provider mirror) and the terraform binary."""
         digest = hashlib.sha256()
-        backend = (
-            backend_config.read_bytes()
-            if isinstance(backend_config, Path)
-            else "\n".join(backend_config).encode()
-        )
-        digest.update(backend + b"\0")
+        for item in backend_config:
+            digest.update((item.read_bytes() if isinstance(item, Path) else item.encode()) + b"\0")
         env = self.root(root_dir).env
         for name in ("TF_CLI_CONFIG_FILE", "AWS_ENDPOINT_URL_S3"):
             digest.update(f"{name}={env.get(name, '')}\0".encode())
@@ -318,6 +314,10 @@ class Runner:
             json.dumps({"release_version": release.version, "source_commit": release.source_commit}) + "\n",
         )
         return path
+
+    def backend(self, root_dir: Path) -> list[Path]:
+        """The `-backend-config` files of a root with an S3 backend (`render.backend_files`)."""
+        return render.backend_files(root_dir, self.settings.target)
 
     def bootstrap_backend(self) -> list[str]:
         state = self.workspace.state_dir / "state" / f"bootstrap-{self.settings.target.value}.tfstate"

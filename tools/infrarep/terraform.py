@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -154,13 +154,16 @@ class TerraformRoot:
         options.setdefault("no_color", IsFlagged)
         return builder.generate_cmd_string(command, *args, **options)
 
-    def init(self, backend_config: Path | list[str] | None = None, reconfigure: bool = False) -> None:
-        """`backend_config`: a backend.hcl file, or key=value settings; None: no backend."""
+    def init(
+        self, backend_config: Path | Sequence[Path | str] | None = None, reconfigure: bool = False
+    ) -> None:
+        """`backend_config`: backend config files and key=value settings, in order (later ones
+        win); None: no backend."""
         options: dict[str, object] = {"input": False}
         if isinstance(backend_config, Path):
             options["backend_config"] = [str(backend_config)]
         elif backend_config is not None:
-            options["backend_config"] = list(backend_config)
+            options["backend_config"] = [str(item) for item in backend_config]
         else:
             options["backend"] = False
         if reconfigure:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import records, render
+from . import records
 from .config import EnvSettings
 from .errors import InfrarepError, Interrupted
 from .recording import DEPLOY, ManifestInputs, Occasion, record_deployment
@@ -52,12 +52,12 @@ def _plan_apply_record(
     var_files: Sequence[Path],
 ) -> Applied:
     root = runner.workspace.env_root(env.name)
-    runner.init(env.name, root, root / render.BACKEND_FILE)
+    runner.init(env.name, root, runner.backend(root))
     threading.Thread(target=runner.clients, args=(env.region,), daemon=True).start()  # while terraform works
     run = runner.plan(
         env.name,
         root,
-        root / render.BACKEND_FILE,
+        runner.backend(root),
         [*var_files, runner.release_vars(env.name, release)],
         export_json=False,
     )

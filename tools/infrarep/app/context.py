@@ -100,12 +100,13 @@ class Project:
         return target
 
     def require_ready(self, envs: Sequence[EnvSettings], *, packages: bool = True) -> None:
-        """Refuse to run terraform on stale rendered files (those of `envs` and the shared
-        ones) or, with `packages`, without the Lambda packages the stack deploys."""
+        """Refuse to run terraform on stale committed files (those of `envs` and the shared
+        roots) or, with `packages`, without the Lambda packages the stack deploys; then write
+        the target's generated files of those roots (a fresh clone needs no render step)."""
         from .. import render
 
         workspace = self.workspace
-        for path, text in render.wanted_files(self.settings, list(envs), workspace.project).items():
+        for path, text in render.committed_files(self.settings, list(envs), workspace.project).items():
             current = path.read_text() if path.exists() else None
             if current != text:
                 raise StaleRender(
@@ -120,6 +121,7 @@ class Project:
                     f"{workspace.lambda_packages() / name}.zip: missing Lambda package",
                     hint="run `infrarep package`",
                 )
+        render.sync_generated(self.settings, list(envs), workspace.project)
 
     def runner(self) -> Runner:
         """The project's runner (terraform streams its output with `verbose`), made once."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..render import BACKEND_FILE, CONTROL_PLANE_ROOT
+from ..render import CONTROL_PLANE_ROOT
 from ..runner import PlannedRun
 from ..workflow import Applied, deploy_release
 from .context import Progress, actor_name, now, open_env_job, open_project
@@ -47,7 +47,7 @@ def control_plane(options: ControlPlaneOptions, progress: Progress) -> PlannedRu
     runner = project.runner()
     release = project.release(options.version)
     root = project.workspace.project / CONTROL_PLANE_ROOT
-    run = runner.plan("control", root, root / BACKEND_FILE, [runner.release_vars("control", release)])
+    run = runner.plan("control", root, runner.backend(root), [runner.release_vars("control", release)])
     if run.summary.changes and not options.plan_only:
         runner.apply(run)
     return run
@@ -66,7 +66,7 @@ def plan(options: PlanOptions, progress: Progress) -> PlannedRun:
     job = open_env_job(options.config_path, options.env, options.version, progress, options.verbose)
     root = job.project.workspace.env_root(options.env)
     return job.runner.plan(
-        options.env, root, root / BACKEND_FILE, [job.runner.release_vars(options.env, job.release)]
+        options.env, root, job.runner.backend(root), [job.runner.release_vars(options.env, job.release)]
     )
 
 

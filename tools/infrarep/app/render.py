@@ -1,4 +1,5 @@
-"""Render each env's tfvars, backend config and local override from environments.yaml."""
+"""Render each root's committed tfvars and backend config, and the target's generated files,
+from environments.yaml."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ class RenderOptions:
 
 
 def render(options: RenderOptions) -> list[rendering.FileChange]:
-    """Bring each env's tfvars, backend config and local override in line with
-    environments.yaml; the files written or deleted (with `check`: those that would be)."""
+    """Bring each root's committed and generated files in line with environments.yaml; the
+    files written or deleted (with `check`: the committed ones that would be)."""
     settings = config.load(options.config_path)
     envs = options.envs
     selected = [settings.env(name, options.config_path) for name in envs] if envs else settings.ordered()
