@@ -149,3 +149,17 @@ def test_env_roots_must_hold_exactly_the_first_roots_files():
         "x.tf.json",
     ]
     assert env_roots.hand_written(["main.tf", "local_aws.tf"], ["local_aws.tf"]) == ["main.tf"]
+
+
+def test_an_env_name_too_long_for_the_resource_names_is_refused_naming_it(config_text):
+    text = config_text(
+        {"promotion": {"order": [*ORDER[:3], "prod-us-east-two"]}}, **{"prod-us-east-two": FOURTH}
+    )
+    with pytest.raises(ConfigError) as refused:
+        config.parse(text)
+    assert (
+        "environments.prod-us-east-two: 'infrarep-prod-us-east-two' (system-env, the prefix of its resource "
+        in (refused.value.message)
+    )
+    assert "is 25 characters, at most 23" in refused.value.message
+    config.parse(config_text({"promotion": {"order": ORDER}}, **{"prod-us": FOURTH}))
