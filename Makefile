@@ -143,16 +143,18 @@ rollback: require-env require-to setup package ## re-apply a recorded version: m
 drift-report: setup package ## live drift, pending changes and parity of every env (exit 2 = drift)
 	@$(INFRAREP) drift-report
 
-# The demo's soak: seconds instead of environments.yaml's promotion.soak_minutes.
+# The demo's soak: seconds instead of environments.yaml's promotion.soak_minutes. The envs come
+# from environments.yaml, in promotion order: the first is deployed, the others promoted into.
 DEMO_SOAK ?= 30
 DEMO_APPROVER ?= demo
-demo: setup ## everything on the local AWS: package, bootstrap, deploy dev, promote staging + prod, drift report
+demo: setup ## everything on the local AWS: package, bootstrap, deploy the first env, promote through the others, drift report
 	@$(INFRAREP) local up
 	@$(INFRAREP) package
 	@$(INFRAREP) bootstrap
-	@$(INFRAREP) deploy --env dev
-	@echo "demo: the prod soak is shortened to $(DEMO_SOAK) s for the demo (DEMO_SOAK=; environments.yaml keeps its own)"
-	@INFRAREP_SOAK_SECONDS=$(DEMO_SOAK) $(INFRAREP) promote --to staging --to prod --approve "$(DEMO_APPROVER)" --wait-soak
+	@envs=($$($(INFRAREP) envs | awk '{print $$1}')) && \
+	$(INFRAREP) deploy --env "$${envs[0]}" && \
+	echo "demo: the soak before $${envs[-1]} is shortened to $(DEMO_SOAK) s for the demo (DEMO_SOAK=; environments.yaml keeps its own)" && \
+	INFRAREP_SOAK_SECONDS=$(DEMO_SOAK) $(INFRAREP) promote $$(printf -- '--to %s ' "$${envs[@]:1}") --approve "$(DEMO_APPROVER)" --wait-soak
 	@$(INFRAREP) status
 	@$(INFRAREP) drift-report || test $$? -eq 2  # drift found is a finding, not a failed demo
 

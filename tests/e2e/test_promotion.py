@@ -1,8 +1,12 @@
-"""dev -> staging -> prod through the real CLI on the local AWS: gates, approvals, a short
-soak, a two-step promotion, a rollback of prod, and Ctrl-C during a deploy.
+"""dev -> staging -> prod -> prod-us through the real CLI on the local AWS: gates, approvals,
+a short soak, a two-step promotion, a rollback of prod, and Ctrl-C during a deploy.
+
+The scratch project has a fourth env the repository's environments.yaml lacks: `prod-us`
+(us-east-2, after prod), so nothing may assume three names or three regions, and a name with
+a dash must work everywhere. It is deployed once (version 1); later versions stop at prod.
 
 One module-scoped local AWS and scratch project; the tests run in file order and build on
-each other (each fixture is one phase of the story). The three stacks are created once.
+each other (each fixture is one phase of the story). The four stacks are created once.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infrarep import config, drift, local_target, planfile, plans, records, render
+from infrarep import config, drift, env_roots, local_target, planfile, plans, records, render
 from infrarep.terraform import TerraformRoot
 
 from .env_checks import assert_stack_matches, assert_workload_matches
@@ -34,13 +38,46 @@ from .projects import run_infrarep, running_local_aws, scratch_project
 
 pytestmark = pytest.mark.e2e
 
-REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1"}
+REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1", "prod-us": "us-east-2"}
 ONCALL = "oncall@example.com"
+FOURTH = "prod-us"
+"""The env after prod: added to the scratch project only, with its own region and CIDR."""
+FOURTH_SETTINGS = {
+    "region": REGIONS[FOURTH],
+    "vpc_cidr": "10.3.0.0/16",
+    "approval_required": True,
+    "allowed_origins": ["https://pay.us.example.com"],
+    "payments": {
+        "lambda_memory_mb": 1024,
+        "api_rate_limit": 1000,
+        "api_burst_limit": 2000,
+        "alarm_error_threshold": 1,
+        "alarm_p99_latency_ms": 1000,
+    },
+}
+
+
+def add_fourth_env(project: Path) -> None:
+    """prod-us after prod in promotion.order, and its root: the hand-written files every env
+    root shares (render writes the rest)."""
+    path = project / "envs" / "environments.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["environments"][FOURTH] = FOURTH_SETTINGS
+    document["promotion"]["order"].append(FOURTH)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    settings = config.load(path)
+    dev, fourth = project / "envs" / "dev", project / "envs" / FOURTH
+    fourth.mkdir()
+    rendered = render.env_files(settings, settings.env("dev"))
+    for name in env_roots.hand_written([path.name for path in dev.iterdir()], rendered):
+        shutil.copy2(dev / name, fourth / name)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return scratch_project(tmp_path_factory.mktemp("promotion-project"))
+    project = scratch_project(tmp_path_factory.mktemp("promotion-project"))
+    add_fourth_env(project)
+    return project
 
 
 @pytest.fixture(scope="module")
@@ -138,22 +175,50 @@ def test_staging_runs_the_promoted_version_with_its_approver(v1_in_staging, ledg
     assert (newest["actor"], newest["approver"]) == ("e2e", "alice")
 
 
-def test_prod_before_the_soak_is_refused_with_the_time_remaining(v1_in_staging, infrarep: Run):
-    refused = ok(infrarep("promote", "--to", "prod", "--approve", "bob", soak_seconds=3600), code=3)
+@pytest.fixture(scope="module")
+def v1_in_prod(v1_in_staging, infrarep: Run) -> dict:
+    # An hour's soak, had it applied, would refuse: staging ran e2e-1 for minutes only.
+    done = ok(infrarep("promote", "--to", "prod", "--approve", "bob", "--json", soak_seconds=3600))
+    return json.loads(done.stdout)
+
+
+def test_prod_is_not_the_last_env_so_no_soak_holds_it(v1_in_prod, ledger):
+    step = v1_in_prod["steps"][0]
+    assert (step["target"], step["source"], step["deployed"]) == ("prod", "staging", True)
+    assert [gate["gate"] for gate in step["gates"]] == [
+        "deployed_in_previous_env",
+        "same_code_version",
+        "no_live_drift",
+        "approval",
+    ]
+    newest = ledger("prod")[0]
+    assert (newest["version"], newest["status"], newest["approver"]) == ("e2e-1", "SUCCEEDED", "bob")
+    assert "soak" not in (newest.get("reason") or "")
+
+
+def test_the_last_env_before_the_soak_is_refused_with_the_time_remaining(v1_in_prod, infrarep: Run):
+    refused = ok(infrarep("promote", "--to", FOURTH, "--approve", "dana", soak_seconds=3600), code=3)
     assert "soak set to 60 min 0 s by INFRAREP_SOAK_SECONDS" in refused.stderr
-    assert "soak_time: e2e-1 must soak in staging for 60 min 0 s; " in refused.stderr
+    assert "soak_time: e2e-1 must soak in prod for 60 min 0 s; " in refused.stderr
     assert " remain" in refused.stderr
 
 
 @pytest.fixture(scope="module")
-def v1_in_prod(v1_in_staging, infrarep: Run) -> subprocess.CompletedProcess[str]:
-    return ok(infrarep("promote", "--to", "prod", "--approve", "bob", soak_seconds=1))
+def v1_in_prod_us(v1_in_prod, infrarep: Run) -> subprocess.CompletedProcess[str]:
+    return ok(infrarep("promote", "--to", FOURTH, "--approve", "dana", soak_seconds=1))
 
 
-def test_prod_promotion_after_a_short_soak(v1_in_prod, ledger):
-    assert "soak shortened to 1 s by INFRAREP_SOAK_SECONDS" in v1_in_prod.stderr
-    newest = ledger("prod")[0]
-    assert (newest["version"], newest["status"], newest["approver"]) == ("e2e-1", "SUCCEEDED", "bob")
+def test_the_last_env_runs_the_promoted_version_after_a_short_soak(v1_in_prod_us, ledger):
+    assert "soak shortened to 1 s by INFRAREP_SOAK_SECONDS" in v1_in_prod_us.stderr
+    assert f"{FOURTH}    promoted      e2e-1 (from prod)" in v1_in_prod_us.stdout
+    newest = ledger(FOURTH)[0]
+    assert (newest["env"], newest["version"], newest["event_type"], newest["status"]) == (
+        FOURTH,
+        "e2e-1",
+        "DEPLOY",
+        "SUCCEEDED",
+    )
+    assert (newest["actor"], newest["approver"]) == ("e2e", "dana")
     assert newest["reason"].startswith("soak shortened to 1 s by INFRAREP_SOAK_SECONDS")
 
 
@@ -161,8 +226,9 @@ def settings_of(project: Path) -> config.Settings:
     return config.load(project / "envs" / "environments.yaml")
 
 
-def test_every_env_runs_the_stack_and_the_workload_with_its_values(v1_in_prod, project, target, aws_for):
+def test_every_env_runs_the_stack_and_the_workload_with_its_values(v1_in_prod_us, project, target, aws_for):
     _, started = target
+    assert [env.name for env in settings_of(project).ordered()] == list(REGIONS)
     for env in settings_of(project).ordered():
         client = lambda service, region=env.region: aws_for(started, service, region)  # noqa: E731
         assert_stack_matches(env, client, version="e2e-1")
@@ -170,7 +236,7 @@ def test_every_env_runs_the_stack_and_the_workload_with_its_values(v1_in_prod, p
 
 
 @pytest.fixture(scope="module")
-def parity_report(v1_in_prod, infrarep: Run) -> dict:
+def parity_report(v1_in_prod_us, infrarep: Run) -> dict:
     report = ok(infrarep("drift-report", "--kind", "parity", "--format", "json", "--show-expected"))
     return json.loads(report.stdout)
 
@@ -183,7 +249,8 @@ def test_parity_report_shows_exactly_the_declared_variations(parity_report, proj
         for finding in result["findings"]
         for attribute in finding.get("attributes") or [finding]
     ]
-    assert all(finding["verdict"] == "expected" for finding in result["findings"])
+    unexpected = [finding for finding in result["findings"] if finding["verdict"] != "expected"]
+    assert not unexpected, json.dumps(unexpected, indent=1)[:6000]
     named = {name for reason in reasons for name in re.findall(r"var\.([a-z_]+)", reason)}
     declared = set(render.env_variables(settings_of(project), settings_of(project).env("prod")))
     assert named <= declared, named - declared
@@ -200,6 +267,28 @@ def test_parity_report_shows_exactly_the_declared_variations(parity_report, proj
         assert only_in[address].startswith("only in staging: count/for_each"), only_in
     manifests = {env: entry["resources_sha256"] for env, entry in result["manifests"].items()}
     assert manifests["prod"] != manifests["staging"]  # prod alone subscribes an on-call address
+
+
+def test_parity_pairs_follow_the_promotion_order_to_the_fourth_env(parity_report):
+    pairs = [summary for summary in parity_report["summary"] if summary["kind"] == "parity"]
+    assert [summary["scope"] for summary in pairs] == ["dev~staging", "staging~prod", f"prod~{FOURTH}"]
+    assert all(summary["drift"] == 0 for summary in pairs), pairs
+    fourth = next(summary for summary in pairs if summary["scope"] == f"prod~{FOURTH}")
+    assert fourth["envs"] == ["prod", FOURTH]
+    assert fourth["normalised"] > 0 and fourth["expected"] > 0, fourth
+    found = {
+        (finding["address"], attribute["path"]): attribute
+        for finding in parity_report["findings"]
+        if finding["scope"] == f"prod~{FOURTH}"
+        for attribute in finding["attributes"]
+    }
+    # `prod` and `prod-us` are each their own env's name: names built from them are equal once
+    # normalised, so no difference at all, not even an expected one.
+    ledger_table = "module.stack.module.ledger.aws_dynamodb_table.this"
+    for path in ("name", "arn", "tags_all.Environment"):
+        assert (ledger_table, path) not in found, found[(ledger_table, path)]
+    cidr = found[("module.stack.module.network.aws_vpc.this", "cidr_block")]
+    assert (cidr["before"], cidr["after"], cidr["verdict"]) == ("10.2.0.0/16", "10.3.0.0/16", "expected")
 
 
 def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, target, aws_for):
@@ -224,7 +313,7 @@ def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, ta
 
 
 def test_live_drift_names_exactly_the_out_of_band_changes(
-    v1_in_prod, infrarep: Run, target, aws_for, ledger, tools, project: Path
+    v1_in_prod_us, infrarep: Run, target, aws_for, ledger, tools, project: Path
 ):
     """With --notify each env gets its metric, ledger row and (on drift) a drift-topic message.
     Then re-applying each env makes the report clean again."""
@@ -316,6 +405,7 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
         assert f"live {env} {found}" in row["reason"]
     shown = json.loads(ok(infrarep("status", "--json")).stdout)["environments"]
     checks = {row["env"]: row["drift"] for row in shown}
+    assert checks[FOURTH]["found"] is False, checks[FOURTH]
     for env, found in (("dev", 1), ("staging", 1), ("prod", 2)):
         assert checks[env]["found"] is True, checks[env]
         assert f"live {env} {found}" in checks[env]["result"]
@@ -335,20 +425,16 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
 
 
 @pytest.fixture(scope="module")
-def v2_in_prod(v1_in_prod, project: Path, infrarep: Run) -> subprocess.CompletedProcess[str]:
+def v2_in_prod(v1_in_prod_us, project: Path, infrarep: Run) -> subprocess.CompletedProcess[str]:
     """Version 2 turns off the prod ledger's deletion protection, then goes dev -> staging -> prod
-    in one two-step promotion."""
+    in one two-step promotion. It stops there: prod-us is deployed once, with version 1."""
     config = project / "envs" / "environments.yaml"
     document = yaml.safe_load(config.read_text())
     document["environments"]["prod"]["deletion_protection"] = False
     config.write_text(yaml.safe_dump(document, sort_keys=False))
     ok(infrarep("render"))
     ok(infrarep("deploy", "--env", "dev", "--version", "e2e-2", "--actor", "ci"))
-    return ok(
-        infrarep(
-            "promote", "--to", "staging", "--to", "prod", "--approve", "carol", "--wait-soak", soak_seconds=5
-        )
-    )
+    return ok(infrarep("promote", "--to", "staging", "--to", "prod", "--approve", "carol"))
 
 
 def test_two_step_promotion_reaches_prod(v2_in_prod, target, aws_for, ledger):
@@ -523,6 +609,38 @@ def test_an_accepted_rollback_reaches_the_control_plane_as_a_build_of_that_versi
     again = rollback_executor(rollback_requested["event"])
     assert again["already_requested"] is True and again["accepted_event_id"] is None
     assert codebuild.list_builds_for_project(projectName=DEPLOY_PROJECT)["ids"] == [build_id]
+
+
+def test_the_control_plane_promotes_through_every_env_with_the_soak_before_the_last(
+    rollback_requested, target, aws_for
+):
+    """The control plane deployed from the four-env project: its pipeline follows the order to
+    prod-us, soaking in prod; the primary store replicates to every env outside its region."""
+    _, started = target
+    pipeline = aws_for(started, "codepipeline", CONTROL_REGION).get_pipeline(
+        name="infrarep-control-promotion"
+    )
+    assert [stage["name"] for stage in pipeline["pipeline"]["stages"]] == [
+        "Source",
+        "Deploy-dev",
+        "Validate-dev",
+        "Approve-staging",
+        "Deploy-staging",
+        "Validate-staging",
+        "Approve-prod",
+        "Deploy-prod",
+        "Soak-prod",
+        "Validate-prod",
+        f"Approve-{FOURTH}",
+        f"Deploy-{FOURTH}",
+    ]
+    replication = aws_for(started, "s3", CONTROL_REGION).get_bucket_replication(Bucket=RELEASES)
+    destinations = {
+        rule["Destination"]["Bucket"] for rule in replication["ReplicationConfiguration"]["Rules"]
+    }
+    assert destinations == {
+        f"arn:aws:s3:::infrarep-{env}-config-123456789012" for env in ("staging", "prod", FOURTH)
+    }
 
 
 def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(

@@ -1,3 +1,3 @@
-"""infrarep: keep one AWS stack consistent across dev, staging and prod."""
+"""infrarep: keep one AWS stack consistent across its environments (dev, staging, prod, ...)."""
 
 __version__ = "0.1.0"

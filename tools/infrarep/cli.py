@@ -32,7 +32,7 @@ EXIT_CODES_EPILOG = (
 )
 
 app = typer.Typer(
-    help="Keep one AWS stack consistent across dev, staging and prod.",
+    help="Keep one AWS stack consistent across its environments (dev, staging, prod, ...).",
     epilog=EXIT_CODES_EPILOG,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -60,7 +60,7 @@ def emit_json(document: object) -> None:
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
-    """Keep one AWS stack consistent across dev, staging and prod."""
+    """Keep one AWS stack consistent across its environments (dev, staging, prod, ...)."""
     del debug  # main() reads --debug before parsing, so errors during parsing honour it too
 
 
@@ -317,7 +317,7 @@ def promote(
         bool, typer.Option("--json", help="Print each step's gates and outcome as JSON.")
     ] = False,
 ) -> None:
-    """Promote a version dev -> staging -> prod through the gates, then deploy it.
+    """Promote a version along promotion.order (dev -> staging -> prod) through the gates, then deploy it.
 
     Gates: deployed successfully in the previous env from this same code; for the last env, soaked there for promotion.soak_minutes (INFRAREP_SOAK_SECONDS overrides it on the local AWS only, and the ledger row of that deploy says so); no live drift in the previous env (a refresh-only plan; unchecked counts as drift); an approval where environments.yaml requires one (prompt on a TTY, else --approve). Every failing gate is named with what would satisfy it (exit 3).
     """  # noqa: E501 - one paragraph, so --help wraps it to the terminal

@@ -53,6 +53,10 @@ ALIAS = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
 """An env's alias: the code a team writes for it (`prd`, `stg`, `p`). Lowercase letters and
 digits with at least one letter: a code of digits only (`1`) would make numbers env names."""
 
+NAME_PREFIX_MAX = 23
+"""`<system>-<env>` starts every name of the env's workload; modules/payments allows 23
+characters (X-Ray sampling rule names stop at 32)."""
+
 MAX_VALUES = 10_000
 """The most values environments.yaml may hold once YAML aliases are expanded (the real file has
 a few hundred): a few KB of nested aliases can stand for billions."""
@@ -203,6 +207,13 @@ class Settings(_Model):
                 f"environments.{first.name}.approval_required: true would gate nothing: {first.name} is "
                 "first in promotion.order, deployed directly and never promoted into; set it to false"
             )
+        for env in self.environments.values():
+            prefix = f"{self.system}-{env.name}"
+            if len(prefix) > NAME_PREFIX_MAX:
+                raise ValueError(
+                    f"environments.{env.name}: {prefix!r} (system-env, the prefix of its resource names) "
+                    f"is {len(prefix)} characters, at most {NAME_PREFIX_MAX}: shorten the env name or system"
+                )
         for left, right in combinations(self.environments.values(), 2):
             if ipaddress.IPv4Network(left.vpc_cidr).overlaps(ipaddress.IPv4Network(right.vpc_cidr)):
                 raise ValueError(

@@ -1,4 +1,4 @@
-"""Promotion gates: dev -> staging -> prod, decided from plain data.
+"""Promotion gates along promotion.order (dev -> staging -> prod, or any other), decided from plain data.
 
 Each gate says whether it holds and, when it does not, what would satisfy it. The clock,
 the ledger rows and the drift result arrive as arguments, so no test ever sleeps.

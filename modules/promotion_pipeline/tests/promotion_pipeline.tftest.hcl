@@ -49,6 +49,33 @@ run "validation_after_staging_covers_parity_with_dev" {
   }
 }
 
+run "any_number_of_envs_with_the_soak_before_the_last" {
+  command = plan
+
+  variables {
+    environments = [
+      { name = "dev", approval_required = false },
+      { name = "staging", approval_required = true },
+      { name = "prod", approval_required = true },
+      { name = "prod-us", approval_required = true },
+    ]
+  }
+
+  assert {
+    condition = output.stage_names == [
+      "Source", "Deploy-dev", "Validate-dev", "Approve-staging", "Deploy-staging",
+      "Validate-staging", "Approve-prod", "Deploy-prod",
+      "Soak-prod", "Validate-prod", "Approve-prod-us", "Deploy-prod-us",
+    ]
+    error_message = "unexpected stage order: ${jsonencode(output.stage_names)}"
+  }
+
+  assert {
+    condition     = [for s in local.stages : s.envs if s.kind == "validate"] == ["dev", "dev staging", "staging prod"]
+    error_message = "each validation should cover the env before and its parity with the one before that"
+  }
+}
+
 run "no_approval_where_the_env_needs_none" {
   command = plan
 

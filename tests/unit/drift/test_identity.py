@@ -86,3 +86,27 @@ def test_a_value_equal_as_written_is_never_a_difference(tmp_path):
     assert lambda_finding is not None  # memory_size still differs (expected)
     assert set(attributes(lambda_finding)) == {"memory_size"}
     assert not report.drift
+
+
+def test_a_name_with_a_dash_is_one_word_and_a_sibling_holding_the_name_is_kept():
+    prod = EnvIdentity("prod", "eu-west-1", "333333333333", others=("dev", "staging", "prod-us"))
+    prod_us = EnvIdentity("prod-us", "us-east-2", "333333333333", others=("dev", "staging", "prod"))
+
+    assert prod_us.text("arn:aws:s3:::infrarep-prod-us-config-333333333333") == (
+        "arn:aws:s3:::infrarep-${env}-config-${account_id}"
+    )
+    assert prod.text("arn:aws:s3:::infrarep-prod-config-333333333333") == (
+        "arn:aws:s3:::infrarep-${env}-config-${account_id}"
+    )
+    assert prod_us.text("Prod-us PROD-US prod-usage prod") == "${env} ${env} prod-usage prod"
+    # prod's own values may name prod-us: that is the other env, not `${env}` and a suffix.
+    assert prod.text("infrarep-prod-us-config Prod-us PROD-US prod-usage") == (
+        "infrarep-prod-us-config Prod-us PROD-US ${env}-usage"
+    )
+    assert prod.raw_json(b'["infrarep-prod-us-ledger", "infrarep-prod-ledger"]') == (
+        b'["infrarep-prod-us-ledger", "infrarep-${env}-ledger"]'
+    )
+    assert (
+        EnvIdentity("prod").text("infrarep-prod-us-config") == "infrarep-${env}-us-config"
+    )  # without others
+    assert prod.text("infrarep-dev-x") == "infrarep-dev-x"  # a sibling not holding the name: untouched

@@ -113,6 +113,7 @@ class Project:
                     f"{path.relative_to(workspace.project)}: stale, does not match {self.config_path.name}",
                     hint="run `infrarep render` (and commit the result)",
                 )
+        self._require_env_roots(envs)
         from .. import package
 
         for name in package.function_names(workspace.project / "lambda_src") if packages else ():
@@ -122,6 +123,23 @@ class Project:
                     hint="run `infrarep package`",
                 )
         render.sync_generated(self.settings, list(envs), workspace.project)
+
+    def _require_env_roots(self, envs: Sequence[EnvSettings]) -> None:
+        """Each env's root holds the hand-written files of the first env's root (`env_roots`)."""
+        from .. import env_roots, render
+
+        first = self.settings.promotion.order[0]
+
+        def hand_written(env: str) -> dict[str, bytes]:
+            root = self.workspace.env_root(env)
+            names = [path.name for path in root.iterdir() if path.is_file()] if root.is_dir() else []
+            rendered = render.env_files(self.settings, self.settings.environments[env])
+            return {name: (root / name).read_bytes() for name in env_roots.hand_written(names, rendered)}
+
+        reference = hand_written(first)
+        for env in envs:
+            if env.name != first:
+                env_roots.check_root(env.name, hand_written(env.name), first, reference)
 
     def runner(self) -> Runner:
         """The project's runner (terraform streams its output with `verbose`), made once."""

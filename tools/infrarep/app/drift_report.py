@@ -88,8 +88,8 @@ def drift_report(
             runner, selected, kinds, release, progress, refresh_running=not options.version
         )
     for env in env_plans:
-        if env.env in aliases:
-            env.identity = dataclasses.replace(env.identity, aliases=aliases[env.env])
+        others = tuple(name for name in known if name != env.env)
+        env.identity = dataclasses.replace(env.identity, aliases=aliases.get(env.env, ()), others=others)
     version = manifest_version(options.version, release)
     if given:
         sources = given_sources(roots, env_plans, progress)

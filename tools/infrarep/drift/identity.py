@@ -21,6 +21,11 @@ match inside one (a chained replace never re-replaces its own output)."""
 PLACEHOLDERS = {"env": "${env}", "region": "${region}", "account_id": "${account_id}"}
 
 
+def _kept_sentinel(index: int) -> str:
+    """The stand-in of the `index`th kept spelling: control characters, none inside another's."""
+    return "\x01\x05" + "\x06" * (index + 1) + "\x01"
+
+
 @dataclass(frozen=True)
 class EnvIdentity:
     """What makes one env's values differ from a sibling's without being drift."""
@@ -30,6 +35,22 @@ class EnvIdentity:
     account_id: str | None = None
     aliases: tuple[str, ...] = ()
     """Codes that stand for the env's name (`prd`, `p`): replaced by `${env}` like the name."""
+    others: tuple[str, ...] = ()
+    """The other envs' names. One that holds this env's name (`prod-us` for `prod`) names that
+    env: it is kept as written, never read as this env's name and a suffix."""
+
+    @cached_property
+    def _kept(self) -> dict[str, str]:
+        """Each spelling (lower, Capital, UPPER) of another env's name that holds this env's
+        name or an alias, with its stand-in."""
+        own = [name.lower() for name in (self.name, *self.aliases) if name]
+        spellings = dict.fromkeys(
+            spelling
+            for other in self.others
+            if any(name in other.lower() for name in own)
+            for spelling in (other.lower(), other.capitalize(), other.upper())
+        )
+        return {spelling: _kept_sentinel(index) for index, spelling in enumerate(spellings)}
 
     @cached_property
     def _patterns(self) -> tuple[tuple[str, re.Pattern[str], str], ...]:
@@ -37,7 +58,8 @@ class EnvIdentity:
         `dev` in `shop-dev-jobs` or `devQueue`, not in `device`; `prod` not in `product`;
         `Dev` in `ShopDevTable`; `DEV` in `SHOP_DEV`; the region also inside a zone (`us-east-1a`).
         An alias matches like the name, except a one-letter one: between separators only
-        (`shop-p-jobs`, `SHOP_P`), never against a letter of either case (`ShopPdf`, `api`)."""
+        (`shop-p-jobs`, `SHOP_P`), never against a letter of either case (`ShopPdf`, `api`).
+        A kept name (`_kept`) matches as a whole word of either case, longer so first."""
         tokens: dict[str, tuple[str, str, str]] = {}  # token: (kind, not before it, not after it)
         for name in (self.name, *self.aliases):
             if not name:
@@ -55,6 +77,8 @@ class EnvIdentity:
             tokens[self.region] = ("region", "[a-z0-9]", "[0-9]")
         if self.account_id:
             tokens[self.account_id] = ("account_id", "[0-9]", "[0-9]")
+        for spelling in self._kept:
+            tokens.setdefault(spelling, ("kept", "[A-Za-z0-9]", "[A-Za-z0-9]"))
         ordered = sorted(tokens.items(), key=lambda item: -len(item[0]))  # longest first
         # The token's first character leads the pattern and the lookbehind follows it
         # (`d(?<![a-z0-9]d)ev(?![a-z0-9])`, not `(?<![a-z0-9])dev`): a pattern led by a literal
@@ -66,7 +90,7 @@ class EnvIdentity:
                 re.compile(
                     f"{re.escape(token[0])}(?<!{before}{re.escape(token[0])}){re.escape(token[1:])}(?!{after})"
                 ),
-                _SENTINELS[kind],
+                self._kept[token] if kind == "kept" else _SENTINELS[kind],
             )
             for token, (kind, before, after) in ordered
         )
@@ -84,6 +108,8 @@ class EnvIdentity:
             if token in value:  # a plain search first: most values hold no token
                 value = pattern.sub(sentinel, value)
         if "\x01" in value:
+            for spelling, sentinel in self._kept.items():
+                value = value.replace(sentinel, spelling)
             for kind, sentinel in _SENTINELS.items():
                 value = value.replace(sentinel, PLACEHOLDERS[kind])
         return value
@@ -114,6 +140,8 @@ class EnvIdentity:
         for token, pattern, sentinel in self._byte_patterns:
             if token in data:
                 data = pattern.sub(sentinel, data)
+        for spelling, kept in self._kept.items():
+            data = data.replace(kept.encode(), spelling.encode())
         return self.placeholders(data)
 
     @staticmethod
