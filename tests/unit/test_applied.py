@@ -336,3 +336,17 @@ def test_a_drift_action_terraform_never_writes_is_refused(tmp_path):
     create = _field(18, _field(13, b"aws_sqs_queue.q") + _field(9, _varint(1 << 3) + _varint(1)))
     with pytest.raises(planfile.PlanFileUnreadable, match=r"aws_sqs_queue\.q: unexpected drift \(action 1"):
         planfile.read(saved_refresh(tmp_path, [], [], [create]))
+
+
+def test_the_manifest_keeps_a_sibling_env_s_name_that_holds_this_env_s(tmp_path):
+    """deploy builds the manifest with the same identity drift-report uses: `prod-us` in prod's
+    values names that env, it is not prod's name and a suffix."""
+    db = {**DB, "instances": [{**DB["instances"][0], "attributes": {"identifier": "infrarep-prod-us"}}]}
+    plan = _load(tmp_path, _state([db]), {"required": "x", "env": "prod"})
+
+    def identifier(others: tuple[str, ...]) -> object:
+        manifest = drift.env_manifest("prod", plan, "v1", "eu-west-1", others=others)
+        return manifest.resources["aws_db_instance.db"]["attributes"]["identifier"]
+
+    assert identifier(("dev", "prod-us")) == "infrarep-prod-us"
+    assert identifier(()) != "infrarep-prod-us"

@@ -110,7 +110,8 @@ def applied_manifest(
     path = runner.workspace.run_dir(run.name) / "applied.json"
     write_atomic(path, inputs.document(state, where))
     aliases = runner.settings.aliases.get(env.name, ())
-    return drift.env_manifest(env.name, plans.load(path), release.version, env.region, aliases)
+    others = tuple(name for name in runner.settings.environments if name != env.name)
+    return drift.env_manifest(env.name, plans.load(path), release.version, env.region, aliases, others)
 
 
 class ManifestInputs:

@@ -171,11 +171,16 @@ class EnvIdentity:
 
 
 def detect_identity(
-    env: str, plan: Plan, region: str | None = None, aliases: tuple[str, ...] = ()
+    env: str,
+    plan: Plan,
+    region: str | None = None,
+    aliases: tuple[str, ...] = (),
+    others: tuple[str, ...] = (),
 ) -> EnvIdentity:
     """The env's identity: its name and `aliases`, its region (given, else the `aws` provider's
-    `region`) and its account id (the first account id in an ARN the plan holds)."""
-    return EnvIdentity(env, region or _provider_region(plan), _account_id(plan), aliases)
+    `region`), its account id (the first account id in an ARN the plan holds) and the `others`
+    envs' names."""
+    return EnvIdentity(env, region or _provider_region(plan), _account_id(plan), aliases, others)
 
 
 def _provider_region(plan: Plan) -> str | None:

@@ -37,14 +37,20 @@ def manifest(env: EnvPlans, version: str = UNKNOWN) -> Manifest:
 
 
 def env_manifest(
-    env: str, plan: Plan, version: str, region: str | None = None, aliases: tuple[str, ...] = ()
+    env: str,
+    plan: Plan,
+    version: str,
+    region: str | None = None,
+    aliases: tuple[str, ...] = (),
+    others: tuple[str, ...] = (),
 ) -> Manifest:
     """The config manifest of one env from its normal plan: what `deploy` uploads to
     `records.manifest_key(env)` as `canonical_bytes()` and records as `manifest_sha256`
     (`sha256()`), and what the drift_validator Lambda reads back with `Manifest.from_json`.
     The same manifest drift-report computes for the env (give the same `region`: the env's
-    region and `aliases` from environments.yaml). Pure: the plan comes in read (`plans.load`)."""
-    return manifest(EnvPlans(env, detect_identity(env, plan, region, aliases), plan), version)
+    region, `aliases` and the `others` envs' names from environments.yaml). Pure: the plan comes in
+    read (`plans.load`)."""
+    return manifest(EnvPlans(env, detect_identity(env, plan, region, aliases, others), plan), version)
 
 
 class _Kept(NamedTuple):
