@@ -77,7 +77,7 @@ variable "control_account_id" {
 
   validation {
     condition     = var.control_account_id == null || can(regex("^[0-9]{12}$", var.control_account_id))
-    error_message = "control_account_id must be 12 digits, got \"${var.control_account_id}\"."
+    error_message = "control_account_id must be 12 digits, got ${jsonencode(var.control_account_id)}."
   }
 }
 

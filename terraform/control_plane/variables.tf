@@ -32,7 +32,7 @@ variable "account_id" {
 
   validation {
     condition     = var.account_id == null || can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "account_id must be 12 digits, got \"${var.account_id}\"."
+    error_message = "account_id must be 12 digits, got ${jsonencode(var.account_id)}."
   }
 }
 
@@ -43,7 +43,7 @@ variable "deployer_role_arn" {
 
   validation {
     condition     = var.deployer_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.deployer_role_arn))
-    error_message = "deployer_role_arn must be an IAM role ARN, got \"${var.deployer_role_arn}\"."
+    error_message = "deployer_role_arn must be an IAM role ARN, got ${jsonencode(var.deployer_role_arn)}."
   }
 }
 
