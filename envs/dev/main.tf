@@ -1,5 +1,17 @@
 provider "aws" {
   region = var.region
+  # With an account of its own (environments.yaml), the env is planned and applied as its
+  # deployer role there, and nowhere else.
+  allowed_account_ids = var.account_id == null ? null : [var.account_id]
+
+  dynamic "assume_role" {
+    for_each = var.deployer_role_arn == null ? [] : [var.deployer_role_arn]
+
+    content {
+      role_arn     = assume_role.value
+      session_name = "infrarep-${var.env}"
+    }
+  }
 
   default_tags {
     tags = {
@@ -25,6 +37,7 @@ module "stack" {
   alert_emails         = var.alert_emails
   state_bucket         = var.state_bucket
   control_region       = var.control_region
+  control_account_id   = var.control_account_id
   force_destroy        = var.force_destroy
   payments             = var.payments
   allowed_origins      = var.allowed_origins

@@ -54,6 +54,34 @@ variable "control_region" {
   description = "Region of the control plane (promotion pipeline, release bundles)."
 }
 
+variable "account_id" {
+  type        = string
+  default     = null
+  description = "AWS account of this environment; the provider refuses any other. null: the account the caller's credentials reach."
+
+  validation {
+    condition     = var.account_id == null || can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits, got ${jsonencode(var.account_id)}."
+  }
+}
+
+variable "deployer_role_arn" {
+  type        = string
+  default     = null
+  description = "Role in account_id the provider assumes to plan and apply this environment. null: the caller's credentials as they are."
+
+  validation {
+    condition     = var.deployer_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.deployer_role_arn))
+    error_message = "deployer_role_arn must be an IAM role ARN, got ${jsonencode(var.deployer_role_arn)}."
+  }
+}
+
+variable "control_account_id" {
+  type        = string
+  default     = null
+  description = "AWS account of the control plane, whose config store replicates into this environment's. null: this environment's own account."
+}
+
 variable "force_destroy" {
   type        = bool
   default     = false

@@ -90,9 +90,44 @@ data "aws_iam_policy_document" "tls_only" {
   }
 }
 
+# Replicas from another account's store (replication_sources): delivered, and owned here.
+data "aws_iam_policy_document" "store" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["store"].json]
+
+  dynamic "statement" {
+    for_each = length(var.replication_sources) > 0 ? [1] : []
+
+    content {
+      sid       = "ReplicasFromOtherAccounts"
+      actions   = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"]
+      resources = ["${aws_s3_bucket.this.arn}/*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.replication_sources
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.replication_sources) > 0 ? [1] : []
+
+    content {
+      sid       = "ReplicationChecksVersioning"
+      actions   = ["s3:GetBucketVersioning", "s3:PutBucketVersioning"]
+      resources = [aws_s3_bucket.this.arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.replication_sources
+      }
+    }
+  }
+}
+
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only["store"].json
+  policy = data.aws_iam_policy_document.store.json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
 }

@@ -1,8 +1,15 @@
 # Cross-region replication: every object and delete marker, KMS-encrypted with each
 # destination's own key, with replication time control (15 minutes) and its metrics.
 
+data "aws_caller_identity" "current" {}
+
 locals {
   replicates = length(var.replication_destinations) > 0
+  # Destinations in another account than this store's.
+  other_accounts = {
+    for name, d in var.replication_destinations : name => d
+    if d.account_id != null && d.account_id != data.aws_caller_identity.current.account_id
+  }
   # A destination key given by its alias ARN (a key that may not exist yet when this plans):
   # IAM matches key operations on key ARNs only, so the grant names the region's keys and
   # requires the alias.
@@ -36,6 +43,17 @@ data "aws_iam_policy_document" "replication" {
     sid       = "WriteReplicas"
     actions   = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
     resources = [for d in values(var.replication_destinations) : "${d.bucket_arn}/*"]
+  }
+
+  # Replicas in another account are handed to it (access_control_translation below).
+  dynamic "statement" {
+    for_each = length(local.other_accounts) > 0 ? [1] : []
+
+    content {
+      sid       = "HandReplicasToTheirAccount"
+      actions   = ["s3:ObjectOwnerOverrideToBucketOwner"]
+      resources = [for d in values(local.other_accounts) : "${d.bucket_arn}/*"]
+    }
   }
 
   statement {
@@ -111,6 +129,15 @@ resource "aws_s3_bucket_replication_configuration" "this" {
       destination {
         bucket        = rule.value.bucket_arn
         storage_class = "STANDARD"
+        account       = contains(keys(local.other_accounts), rule.key) ? rule.value.account_id : null
+
+        dynamic "access_control_translation" {
+          for_each = contains(keys(local.other_accounts), rule.key) ? [1] : []
+
+          content {
+            owner = "Destination"
+          }
+        }
 
         encryption_configuration {
           replica_kms_key_id = rule.value.kms_key_arn

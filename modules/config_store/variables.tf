@@ -33,13 +33,25 @@ variable "replication_destinations" {
   type = map(object({
     bucket_arn  = string
     kms_key_arn = string
+    account_id  = optional(string)
   }))
-  description = "Buckets (by a short name, e.g. the env) this store replicates every object and delete marker to, with replication time control, each with the ARN of its KMS key or of the key's alias (for a destination that may not exist yet when this plans). Empty: no replication."
+  description = "Buckets (by a short name, e.g. the env) this store replicates every object and delete marker to, with replication time control, each with the ARN of its KMS key or of the key's alias (for a destination that may not exist yet when this plans), and the destination's account where it is not this one (the replicas are then owned by it). Empty: no replication."
   default     = {}
 
   validation {
     condition     = alltrue([for d in values(var.replication_destinations) : can(regex("^arn:aws[a-z-]*:s3:::", d.bucket_arn))])
     error_message = "each replication destination needs an S3 bucket ARN, got ${jsonencode([for d in values(var.replication_destinations) : d.bucket_arn])}."
+  }
+}
+
+variable "replication_sources" {
+  type        = list(string)
+  description = "Replication roles of other accounts' stores that replicate into this one: the bucket policy lets them deliver replicas (and hand their ownership to this account). Empty: none."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.replication_sources : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", r))])
+    error_message = "replication_sources must be IAM role ARNs, got ${jsonencode(var.replication_sources)}."
   }
 }
 

@@ -46,6 +46,21 @@ data "aws_iam_policy_document" "this" {
       }
     }
   }
+
+  dynamic "statement" {
+    for_each = length(var.encrypting_roles) > 0 ? [1] : []
+
+    content {
+      sid       = "OtherAccountsEncrypt"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.encrypting_roles
+      }
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {

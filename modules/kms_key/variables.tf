@@ -19,6 +19,17 @@ variable "service_principals" {
   }
 }
 
+variable "encrypting_roles" {
+  type        = list(string)
+  description = "IAM roles of other accounts allowed to encrypt with the key (e.g. the replication role of a config store that replicates into a bucket this key encrypts). Empty: this account's principals only."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.encrypting_roles : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", r))])
+    error_message = "encrypting_roles must be IAM role ARNs, got ${jsonencode(var.encrypting_roles)}."
+  }
+}
+
 variable "deletion_window_in_days" {
   type        = number
   description = "Days a scheduled deletion waits before the key is gone (7-30)."

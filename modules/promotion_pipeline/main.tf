@@ -188,11 +188,12 @@ data "aws_iam_policy_document" "build" {
     resources = [var.kms_key_arn]
   }
 
-  # Terraform runs as the deployer role; the build itself can do nothing else in the envs.
+  # Terraform runs as the deployer role, and as each env's own where it has one; the build
+  # itself can do nothing else in the envs.
   statement {
     sid       = "BecomeDeployer"
     actions   = ["sts:AssumeRole"]
-    resources = [var.deployer_role_arn]
+    resources = distinct(concat([var.deployer_role_arn], values(var.environment_role_arns)))
   }
 
   # The soak's drift check requests a rollback of the soaked env when it finds drift.

@@ -65,6 +65,17 @@ variable "deployer_role_arn" {
   }
 }
 
+variable "environment_role_arns" {
+  type        = map(string)
+  description = "Each environment's deployer role in its own account (by env name), for environments with one: terraform and infrarep assume it from the deployer role, so the builds may assume exactly these besides. Empty: every environment is in deployer_role_arn's account."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in values(var.environment_role_arns) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "environment_role_arns must map env names to IAM role ARNs, got ${jsonencode(var.environment_role_arns)}."
+  }
+}
+
 variable "soak_seconds" {
   type        = number
   description = "How long a version runs in the second-to-last environment before the last can be approved (a Step Functions Wait). At least one hour."

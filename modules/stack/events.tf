@@ -90,14 +90,37 @@ resource "aws_lambda_permission" "rollback_requested" {
   source_arn    = aws_cloudwatch_event_rule.rollback_requested.arn
 }
 
+# A control plane in another account forwards rollback requests to this bus.
+data "aws_iam_policy_document" "requested_rollbacks" {
+  count = local.control_account_id == local.account_id ? 0 : 1
+
+  statement {
+    sid       = "ControlAccountRequestsRollbacks"
+    actions   = ["events:PutEvents"]
+    resources = [local.default_bus_arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.control_account_id]
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_bus_policy" "requested_rollbacks" {
+  count = local.control_account_id == local.account_id ? 0 : 1
+
+  event_bus_name = "default"
+  policy         = data.aws_iam_policy_document.requested_rollbacks[0].json
+}
+
 # The rollback executor's `infrarep` / `RollbackAccepted` event (the concrete version) is put on
 # this region's default bus: the function reaches nothing outside this region. The control
 # plane's rule that starts the deploy build (modules/promotion_pipeline, rollback_build.tf)
 # listens on the control region's default bus; outside that region this rule forwards the
 # event there, as terraform/control_plane forwards RollbackRequested the other way.
 locals {
-  forwards_rollbacks = var.control_region != data.aws_region.current.region
-  control_bus_arn    = "arn:${data.aws_partition.current.partition}:events:${var.control_region}:${data.aws_caller_identity.current.account_id}:event-bus/default"
+  forwards_rollbacks = var.control_region != data.aws_region.current.region || local.control_account_id != local.account_id
+  control_bus_arn    = "arn:${data.aws_partition.current.partition}:events:${var.control_region}:${local.control_account_id}:event-bus/default"
 }
 
 resource "aws_cloudwatch_event_rule" "rollback_accepted" {

@@ -70,6 +70,17 @@ variable "control_region" {
   }
 }
 
+variable "control_account_id" {
+  type        = string
+  description = "AWS account of the control plane (terraform/control_plane). When it is not this environment's account, the config store and its key let the control plane's replication role deliver, and accepted rollbacks are forwarded to that account's bus. null: this environment's own account."
+  default     = null
+
+  validation {
+    condition     = var.control_account_id == null || can(regex("^[0-9]{12}$", var.control_account_id))
+    error_message = "control_account_id must be 12 digits, got ${jsonencode(var.control_account_id)}."
+  }
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let terraform destroy buckets with their objects (throwaway environments only)."

@@ -5,6 +5,18 @@
 
 provider "aws" {
   region = var.region
+  # With an account of its own (environments.yaml), the control plane is applied as its
+  # deployer role there, and nowhere else.
+  allowed_account_ids = var.account_id == null ? null : [var.account_id]
+
+  dynamic "assume_role" {
+    for_each = var.deployer_role_arn == null ? [] : [var.deployer_role_arn]
+
+    content {
+      role_arn     = assume_role.value
+      session_name = "infrarep-control"
+    }
+  }
 
   default_tags {
     tags = {
@@ -28,12 +40,15 @@ locals {
   # The role terraform runs as in the pipeline's builds. The account's administrators own it
   # (it needs the rights to change every environment); the pipeline may only assume it.
   deployer_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.system}-deployer"
+  # Each env's account: an env without one of its own is in this one.
+  env_accounts = { for env in var.environments : env.name => coalesce(env.account_id, local.account_id) }
   # Names modules/stack gives each environment's resources.
   env_resources = {
     for env in var.environments : env.name => {
       region       = env.region
-      config_arn   = "arn:${local.partition}:s3:::${var.system}-${env.name}-config-${local.account_id}"
-      key_alias    = "arn:${local.partition}:kms:${env.region}:${local.account_id}:alias/${var.system}-${env.name}"
+      account_id   = local.env_accounts[env.name]
+      config_arn   = "arn:${local.partition}:s3:::${var.system}-${env.name}-config-${local.env_accounts[env.name]}"
+      key_alias    = "arn:${local.partition}:kms:${env.region}:${local.env_accounts[env.name]}:alias/${var.system}-${env.name}"
       ledger_table = "${var.system}-${env.name}-ledger"
       alarms = concat(
         ["${var.system}-${env.name}-drift-detected"],
@@ -51,7 +66,8 @@ module "key" {
 }
 
 # The primary config store: release bundles and parameters, replicated with replication
-# time control to the config store of every environment outside the control region.
+# time control to the config store of every environment outside the control region or in
+# another account (whose store and key let this store's replication role deliver).
 module "config_store" {
   source = "../../modules/config_store"
 
@@ -62,7 +78,8 @@ module "config_store" {
     for name, env in local.env_resources : name => {
       bucket_arn  = env.config_arn
       kms_key_arn = env.key_alias
-    } if env.region != var.region
+      account_id  = env.account_id
+    } if env.region != var.region || env.account_id != local.account_id
   }
 }
 
@@ -80,8 +97,11 @@ module "pipeline" {
   source_bucket     = { name = module.config_store.bucket_name, arn = module.config_store.bucket_arn }
   kms_key_arn       = module.key.key_arn
   deployer_role_arn = local.deployer_role_arn
-  soak_seconds      = var.soak_seconds
-  force_destroy     = var.force_destroy
+  environment_role_arns = {
+    for env in var.environments : env.name => env.deployer_role_arn if env.deployer_role_arn != null
+  }
+  soak_seconds  = var.soak_seconds
+  force_destroy = var.force_destroy
 }
 
 module "dashboard" {
@@ -103,14 +123,18 @@ module "dashboard" {
 # default bus; an env outside this region hears them on its own region's default bus, where its
 # rollback executor listens (modules/stack).
 locals {
-  remote_envs = { for name, env in local.env_resources : name => env if env.region != var.region }
+  remote_envs = {
+    for name, env in local.env_resources : name => env
+    if env.region != var.region || env.account_id != local.account_id
+  }
+  other_accounts = distinct([for env in local.env_resources : env.account_id if env.account_id != local.account_id])
 }
 
 data "aws_iam_policy_document" "rollback_routing" {
   statement {
     sid       = "ForwardToEnvRegions"
     actions   = ["events:PutEvents"]
-    resources = distinct([for env in local.remote_envs : "arn:${local.partition}:events:${env.region}:${local.account_id}:event-bus/default"])
+    resources = distinct([for env in local.remote_envs : "arn:${local.partition}:events:${env.region}:${env.account_id}:event-bus/default"])
   }
 }
 
@@ -138,6 +162,29 @@ resource "aws_cloudwatch_event_target" "rollback_requested" {
   for_each = local.remote_envs
 
   rule     = aws_cloudwatch_event_rule.rollback_requested[each.key].name
-  arn      = "arn:${local.partition}:events:${each.value.region}:${local.account_id}:event-bus/default"
+  arn      = "arn:${local.partition}:events:${each.value.region}:${each.value.account_id}:event-bus/default"
   role_arn = module.rollback_routing_role.arn
+}
+
+# Envs in other accounts forward their accepted rollbacks to this region's default bus.
+data "aws_iam_policy_document" "accepted_rollbacks" {
+  count = length(local.other_accounts) > 0 ? 1 : 0
+
+  statement {
+    sid       = "EnvAccountsForwardAcceptedRollbacks"
+    actions   = ["events:PutEvents"]
+    resources = ["arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/default"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.other_accounts
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_bus_policy" "accepted_rollbacks" {
+  count = length(local.other_accounts) > 0 ? 1 : 0
+
+  event_bus_name = "default"
+  policy         = data.aws_iam_policy_document.accepted_rollbacks[0].json
 }

@@ -19,8 +19,32 @@ variable "environments" {
     name              = string
     region            = string
     approval_required = bool
+    account_id        = optional(string)
+    deployer_role_arn = optional(string)
   }))
-  description = "The environments in promotion order, with their regions and whether promoting into them needs a manual approval."
+  description = "The environments in promotion order, with their regions, whether promoting into them needs a manual approval and, for an env with an account of its own, that account and the deployer role the pipeline's builds assume there."
+}
+
+variable "account_id" {
+  type        = string
+  default     = null
+  description = "AWS account of the control plane; the provider refuses any other. null: the account the caller's credentials reach."
+
+  validation {
+    condition     = var.account_id == null || can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits, got ${jsonencode(var.account_id)}."
+  }
+}
+
+variable "deployer_role_arn" {
+  type        = string
+  default     = null
+  description = "Role in account_id the provider assumes to plan and apply the control plane. null: the caller's credentials as they are."
+
+  validation {
+    condition     = var.deployer_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.deployer_role_arn))
+    error_message = "deployer_role_arn must be an IAM role ARN, got ${jsonencode(var.deployer_role_arn)}."
+  }
 }
 
 variable "soak_seconds" {

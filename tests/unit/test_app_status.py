@@ -27,6 +27,9 @@ class _Runner:
     def clients(self, region: str) -> ledger.Clients:
         return ledger.make_clients(region)
 
+    def env_clients(self, env: config.EnvSettings) -> ledger.Clients:
+        return self.clients(env.region)
+
 
 def _deployed(settings: config.Settings, env: config.EnvSettings, rows: list[records.LedgerEntry]) -> None:
     """The env's state with its stack output, its ledger table, and `rows` in it."""

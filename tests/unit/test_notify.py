@@ -122,7 +122,7 @@ def test_notify_sends_metric_message_and_ledger_row(aws, found):
         found, ["dev"], at=AT, event_ids={"dev": "c" * 32}, version="v1", source_commit="0" * 40, actor="t"
     )
 
-    sent = notify.notify(ledger.make_clients, [target], found, entries)
+    sent = notify.notify(lambda to: ledger.make_clients(to.region), [target], found, entries)
 
     assert sent == ["dev: metric, sns, ledger"]
     (received,) = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]
@@ -141,4 +141,4 @@ def test_notify_failure_names_env_and_region(aws, found):
     target = notify.EnvTarget("dev", REGION, f"arn:aws:sns:{REGION}:123456789012:absent", "ledger", "b")
 
     with pytest.raises(notify.NotifyFailed, match=r"^dev \(us-east-1\): drift notification failed"):
-        notify.notify(ledger.make_clients, [target], found, {})
+        notify.notify(lambda to: ledger.make_clients(to.region), [target], found, {})

@@ -29,6 +29,9 @@ class _Runner:
         made = ledger.make_clients(region)
         return made if self.s3 is None else dataclasses.replace(made, s3=self.s3)
 
+    def env_clients(self, env: config.EnvSettings) -> ledger.Clients:
+        return self.clients(env.region)
+
 
 @pytest.fixture
 def settings() -> config.Settings:

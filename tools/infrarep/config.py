@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from .accounts import account_id_problem, role_arn_problem
 from .errors import ConfigError, cut, shown
 from .files import read_text
 
@@ -125,9 +126,26 @@ class PaymentsSettings(_Model):
         return self
 
 
+def _account_id(value: Any) -> Any:
+    """An account id, checked before strict typing: YAML reads an unquoted 111111111111 as a
+    number, which is taken as the same 12 digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    problem = account_id_problem(value) if value is not None else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class EnvSettings(_Model):
     name: EnvName
     region: str
+    account_id: str | None = None
+    """The env's AWS account; its provider refuses any other (`allowed_account_ids`). None: the
+    account the caller's credentials reach."""
+    role_arn: str | None = None
+    """The deployer role in `account_id` the env's provider, infrarep and the pipeline's builds
+    assume; None: the caller's credentials are used as they are."""
     vpc_cidr: str
     az_count: int = Field(ge=2, le=6)
     approval_required: bool
@@ -142,6 +160,18 @@ class EnvSettings(_Model):
         if region not in AWS_REGIONS:
             raise ValueError(f"{shown(region)} is not an AWS region")
         return region
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _known_account(cls, value: Any) -> Any:
+        return _account_id(value)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_in_account(cls, role_arn: str | None, info: ValidationInfo) -> str | None:
+        if role_arn is not None and (problem := role_arn_problem(role_arn, info.data.get("account_id"))):
+            raise ValueError(problem)
+        return role_arn
 
     @field_validator("allowed_origins")
     @classmethod
@@ -183,6 +213,10 @@ class Settings(_Model):
     cost_center: str = Field(min_length=1)
     target: Target
     control_region: str
+    control_account_id: str | None = None
+    """The control plane's account (`EnvSettings.account_id`, for the control plane)."""
+    control_role_arn: str | None = None
+    """The deployer role the control plane's provider assumes (`EnvSettings.role_arn`)."""
     state: StateSettings
     promotion: Promotion
     environments: dict[EnvName, EnvSettings]
@@ -190,8 +224,17 @@ class Settings(_Model):
     """Each env's aliases (`environments.<env>.aliases`): codes the drift report normalises like
     the env's name. Not an `EnvSettings` field: they reach no plan, they only name the env."""
 
+    @field_validator("control_account_id", mode="before")
+    @classmethod
+    def _known_control_account(cls, value: Any) -> Any:
+        return _account_id(value)
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        if self.control_role_arn is not None and (
+            problem := role_arn_problem(self.control_role_arn, self.control_account_id)
+        ):
+            raise ValueError(f"control_role_arn: {problem}")
         if self.version != 1:
             raise ValueError(f"version: only version 1 is supported, got {shown(self.version)}")
         if self.control_region not in AWS_REGIONS:
@@ -207,6 +250,12 @@ class Settings(_Model):
                 f"environments.{first.name}.approval_required: true would gate nothing: {first.name} is "
                 "first in promotion.order, deployed directly and never promoted into; set it to false"
             )
+        with_account = [env.name for env in self.ordered() if env.account_id is not None]
+        if with_account and self.control_account_id is None:
+            raise ValueError(
+                f"control_account_id: required once an env has an account_id ({with_account[0]}): "
+                "each env's config store lets the control plane's account replicate into it"
+            )
         for env in self.environments.values():
             prefix = f"{self.system}-{env.name}"
             if len(prefix) > NAME_PREFIX_MAX:
@@ -215,10 +264,15 @@ class Settings(_Model):
                     f"is {len(prefix)} characters, at most {NAME_PREFIX_MAX}: shorten the env name or system"
                 )
         for left, right in combinations(self.environments.values(), 2):
+            # Envs in accounts of their own may reuse a range; in one account they may not
+            # (an env without account_id is in the caller's account).
+            if left.account_id != right.account_id:
+                continue
             if ipaddress.IPv4Network(left.vpc_cidr).overlaps(ipaddress.IPv4Network(right.vpc_cidr)):
+                account = f" (both in account {left.account_id})" if left.account_id else ""
                 raise ValueError(
                     f"environments.{right.name}.vpc_cidr: {right.vpc_cidr} overlaps "
-                    f"{left.name}'s {left.vpc_cidr}"
+                    f"{left.name}'s {left.vpc_cidr}{account}"
                 )
         return self
 

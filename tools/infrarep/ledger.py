@@ -29,35 +29,47 @@ class EnvResources:
 
 @dataclass
 class Clients:
-    """boto3 clients for one region, built once by the caller."""
+    """boto3 clients for one region (and one identity), built once by the caller."""
 
     dynamodb: Any
     s3: Any
     cloudwatch: Any
     events: Any
     sns: Any
+    sts: Any = None
 
 
-def make_clients(region: str, endpoint: str | None = None, ca_bundle: str | None = None) -> Clients:
+def make_clients(
+    region: str, endpoint: str | None = None, ca_bundle: str | None = None, role_arn: str | None = None
+) -> Clients:
     """Clients for `region`: of real AWS, or with `endpoint` of the local AWS (its certificate
-    authority `ca_bundle`, and the test credentials moto takes)."""
+    authority `ca_bundle`, and the test credentials moto takes); with `role_arn`, as that role
+    (assumed once with the caller's credentials: an hour, longer than any one command)."""
     import boto3
 
-    session = boto3.session.Session(region_name=region)
-    extra: dict[str, Any] = {}
-    if endpoint is not None:
-        extra = {
-            "endpoint_url": endpoint,
-            "verify": ca_bundle,
-            "aws_access_key_id": "test",
-            "aws_secret_access_key": "test",
-        }
+    local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if endpoint is not None else {}
+    session = boto3.session.Session(region_name=region, **local)
+    extra: dict[str, Any] = {"endpoint_url": endpoint, "verify": ca_bundle} if endpoint is not None else {}
+    if role_arn is not None:
+        try:
+            assumed = session.client("sts", **extra).assume_role(
+                RoleArn=role_arn, RoleSessionName="infrarep", DurationSeconds=3600
+            )["Credentials"]
+        except Exception as err:  # botocore errors share no useful base beyond this
+            raise InfrarepError(f"cannot assume {role_arn}: {err}") from err
+        session = boto3.session.Session(
+            region_name=region,
+            aws_access_key_id=assumed["AccessKeyId"],
+            aws_secret_access_key=assumed["SecretAccessKey"],
+            aws_session_token=assumed["SessionToken"],
+        )
     return Clients(
         dynamodb=session.client("dynamodb", **extra),
         s3=session.client("s3", **extra),
         cloudwatch=session.client("cloudwatch", **extra),
         events=session.client("events", **extra),
         sns=session.client("sns", **extra),
+        sts=session.client("sts", **extra),
     )
 
 

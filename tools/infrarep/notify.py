@@ -133,7 +133,7 @@ def ledger_reason(drift_report: DriftReport, env: str) -> str:
 
 
 def notify(
-    clients_for: Callable[[str], ledger.Clients],
+    clients_for: Callable[[EnvTarget], ledger.Clients],
     targets: Sequence[EnvTarget],
     drift_report: DriftReport,
     entries: Mapping[str, records.LedgerEntry],
@@ -142,7 +142,7 @@ def notify(
     Returns one line per env saying what was sent."""
     done = []
     for target in targets:
-        clients = clients_for(target.region)
+        clients = clients_for(target)
         sent = []
         try:
             clients.cloudwatch.put_metric_data(

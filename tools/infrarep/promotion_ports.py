@@ -49,7 +49,7 @@ class PromotionPorts:
         where = env_resources(self.runner, settings)
         if where is None:
             return []
-        rows = ledger.history(self.runner.clients(settings.region), where)
+        rows = ledger.history(self.runner.env_clients(settings), where)
         current = records.latest_successful(rows, env=env)
         if current is not None:
             self._running[env] = Release(current.version, current.source_commit)

@@ -53,7 +53,7 @@ def record_deployment(
     if where is None:
         runner.progress(f"{env.name:<10} record  skipped: the stack has no ledger yet")
         return None
-    clients = runner.clients(env.region)
+    clients = runner.env_clients(env)
     digest = hashlib.sha256(run.plan_file.read_bytes()).hexdigest()
     manifest = None
     if status is records.Status.SUCCEEDED and state is not None:

@@ -143,7 +143,17 @@ def env_variables(settings: Settings, env: EnvSettings) -> dict[str, object]:
         "allowed_origins": list(env.allowed_origins),
         "state_bucket": state_bucket(settings, env.region),
         "control_region": settings.control_region,
+        **account_variables(env.account_id, env.role_arn),
+        **({"control_account_id": settings.control_account_id} if settings.control_account_id else {}),
     }
+
+
+def account_variables(account_id: str | None, role_arn: str | None) -> dict[str, object]:
+    """A root's account and the deployer role its provider assumes, where environments.yaml
+    sets them: left out otherwise, so a project in one account renders as it always did (the
+    roots' variables default to null)."""
+    given = {"account_id": account_id, "deployer_role_arn": role_arn}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def env_files(settings: Settings, env: EnvSettings) -> dict[str, str]:
@@ -220,10 +230,16 @@ def control_plane_variables(settings: Settings) -> dict[str, object]:
         "cost_center": settings.cost_center,
         "region": settings.control_region,
         "environments": [
-            {"name": env.name, "region": env.region, "approval_required": env.approval_required}
+            {
+                "name": env.name,
+                "region": env.region,
+                "approval_required": env.approval_required,
+                **account_variables(env.account_id, env.role_arn),
+            }
             for env in settings.ordered()
         ],
         "soak_seconds": settings.promotion.soak_minutes * 60,
+        **account_variables(settings.control_account_id, settings.control_role_arn),
     }
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import (
+    accounts,
     applied,
     env_lock,
     ledger,
@@ -46,6 +47,10 @@ from .terraform import PlanOutcome, StreamedChange, TerraformBinary, TerraformRo
 from .workspace import Workspace
 
 Progress = Callable[[str], None]
+
+
+class WrongAccount(InfrarepError):
+    """The credentials reach another AWS account than environments.yaml gives the root."""
 
 
 @dataclass(frozen=True)
@@ -157,20 +162,48 @@ class Runner:
         self.tools = toolchain.load(toolchain.CachePaths.from_env(_environ()))
         self.local = local_target.require(workspace.state_dir) if settings.target is Target.LOCAL else None
         self.plan_files = PlanFiles(self.tools.binary(), workspace.state_dir / "configurations", progress)
-        self._clients: dict[str, ledger.Clients] = {}
+        self._clients: dict[tuple[str, str | None], ledger.Clients] = {}
         self._clients_lock = threading.Lock()
         self._held: set[str] = set()
 
-    def clients(self, region: str) -> ledger.Clients:
-        """boto3 clients for `region` against the configured target, built once per region."""
+    def clients(self, region: str, role_arn: str | None = None) -> ledger.Clients:
+        """boto3 clients for `region` against the configured target, as the caller (the state
+        buckets' account) or as `role_arn`; built once per region and role."""
         with self._clients_lock:
-            if region not in self._clients:
-                self._clients[region] = ledger.make_clients(
+            if (region, role_arn) not in self._clients:
+                self._clients[region, role_arn] = ledger.make_clients(
                     region,
                     endpoint=self.local.endpoint if self.local else None,
                     ca_bundle=self.local.ca_bundle if self.local else None,
+                    role_arn=role_arn,
                 )
-            return self._clients[region]
+            return self._clients[region, role_arn]
+
+    def env_clients(self, env: EnvSettings) -> ledger.Clients:
+        """Clients for the env's own resources (ledger, config store, metrics, topics): in its
+        region, as its deployer role where it has one. Its state and lock stay with the caller."""
+        return self.clients(env.region, env.role_arn)
+
+    def require_account(self, where: str, region: str, account_id: str | None, role_arn: str | None) -> None:
+        """Refuse, before any plan, to run `where` (an env, or the control plane) with
+        credentials that reach another account than its `account_id` (nothing to check without)."""
+        if account_id is None:
+            return
+        try:
+            actual = self.clients(region, role_arn).sts.get_caller_identity()["Account"]
+        except InfrarepError:
+            raise
+        except Exception as err:  # botocore errors share no useful base beyond this
+            raise WrongAccount(f"{where}: cannot tell which account the credentials reach ({err})") from err
+        problem = accounts.wrong_account(where, account_id, actual, role_arn)
+        if problem:
+            raise WrongAccount(
+                problem,
+                hint="use credentials of that account, or fix account_id/role_arn in environments.yaml",
+            )
+
+    def require_env_account(self, env: EnvSettings) -> None:
+        self.require_account(env.name, env.region, env.account_id, env.role_arn)
 
     def env_locks(self, env: EnvSettings) -> tuple[lock_store.S3LockStore, str]:
         """Where `env`'s lock lives: its region's state bucket, beside its state."""
@@ -394,7 +427,7 @@ def running_release(runner: Runner, env: EnvSettings) -> Release | None:
     where = env_resources(runner, env)
     if where is None:
         return None
-    current = records.latest_successful(ledger.history(runner.clients(env.region), where), env=env.name)
+    current = records.latest_successful(ledger.history(runner.env_clients(env), where), env=env.name)
     return Release(current.version, current.source_commit) if current is not None else None
 
 

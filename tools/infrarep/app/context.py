@@ -181,4 +181,6 @@ def open_env_job(
     (`version`, else RELEASE.json's, else the git commit)."""
     project = open_project(config_path, progress, verbose)
     target = project.ready_env(env)
-    return EnvJob(project, target, project.runner(), project.release(version))
+    runner = project.runner()
+    runner.require_env_account(target)
+    return EnvJob(project, target, runner, project.release(version))

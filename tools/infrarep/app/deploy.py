@@ -45,6 +45,10 @@ def control_plane(options: ControlPlaneOptions, progress: Progress) -> PlannedRu
     project = open_project(options.config_path, progress, options.verbose)
     project.require_ready([], packages=False)
     runner = project.runner()
+    settings = project.settings
+    runner.require_account(
+        "control plane", settings.control_region, settings.control_account_id, settings.control_role_arn
+    )
     release = project.release(options.version)
     root = project.workspace.project / CONTROL_PLANE_ROOT
     run = runner.plan("control", root, runner.backend(root), [runner.release_vars("control", release)])

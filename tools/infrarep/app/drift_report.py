@@ -286,6 +286,6 @@ def _notify(
         source_commit=release.source_commit,
         actor=actor_name(None),
     )
-    sent = notify.notify(runner.clients, targets, result, entries)
+    sent = notify.notify(lambda target: runner.env_clients(project.env(target.env)), targets, result, entries)
     for line in sent:
         project.progress(f"notify   {line}")

@@ -60,6 +60,8 @@ def promote(
     envs = settings.ordered()
     project.require_ready(envs)
     runner = project.runner()
+    for name in targets:
+        runner.require_env_account(project.env(name))
     current = project.release(None)
     check_drift = functools.partial(drift_runs.live_drift, runner)
     ports = PromotionPorts(runner, current, actor_name(options.actor), ask, now, sleep, check_drift)

@@ -54,7 +54,9 @@ def upload_release(runner: Runner, bundle: Bundle) -> tuple[str, str | None]:
             hint="deploy it first: make control-plane",
         )
     runner.progress(f"{'release':<10} upload  {bundle.version} -> s3://{bucket}/{BUNDLE_KEY}")
-    return bucket, store_release(runner.clients(runner.settings.control_region).s3, bucket, bundle)
+    return bucket, store_release(
+        runner.clients(runner.settings.control_region, runner.settings.control_role_arn).s3, bucket, bundle
+    )
 
 
 def store_release(s3: Any, bucket: str, bundle: Bundle) -> str | None:

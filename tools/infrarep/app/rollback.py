@@ -59,7 +59,7 @@ def roll_back(
     where = env_resources(runner, env)
     if where is None:
         raise RollbackRefused(f"{env.name}: never deployed, nothing to roll back to")
-    clients = runner.clients(env.region)
+    clients = runner.env_clients(env)
     restored = recorded_deploy(
         ledger.rows_of_version(clients, where, version),
         env.name,

@@ -30,6 +30,6 @@ def env_statuses(runner: Runner, envs: Sequence[EnvSettings]) -> list[EnvStatus]
     shown = []
     for env in envs:
         where = env_resources(runner, env)
-        rows = ledger.history(runner.clients(env.region), where) if where else []
+        rows = ledger.history(runner.env_clients(env), where) if where else []
         shown.append(EnvStatus.of(env.name, env.region, rows))
     return shown
