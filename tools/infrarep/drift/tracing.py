@@ -338,11 +338,20 @@ class Tracer:
         to the root) and its data sources. A root module's local stays opaque: env roots are
         separate code, so theirs may differ."""
         shown = f"{plans.module_prefix(path)}local.{name}"
+        inputs = self.module_inputs(path, depth)
+        if inputs is None:
+            return frozenset({Source(SourceKind.OPAQUE, shown)})
+        return inputs | {Source(SourceKind.LOCAL, shown)}
+
+    def module_inputs(self, path: tuple[str, ...], depth: int = 0) -> frozenset[Source] | None:
+        """Everything a child module's code can make differ between envs (its code is the same
+        in both, compared separately): its variables, traced to the root, and its data sources.
+        None for the root module, whose code is each env's own."""
         module = self.config.module(path) if path else None
         self.note(((path, plans.DATA_SOURCES),))
         if module is None:
-            return frozenset({Source(SourceKind.OPAQUE, shown)})
-        sources: set[Source] = {Source(SourceKind.LOCAL, shown)}
+            return None
+        sources: set[Source] = set()
         for variable in sorted(module.variables):
             sources |= self._variable(variable, (), path, depth)
         for resource in module.resources:
