@@ -401,8 +401,11 @@ class Tracer:
         scope = self._resource_scope(path, resource)
         where = f"{plans.module_prefix(path)}{resource.address}"
         sources: set[Source] = set()
-        for inner, expression in expressions_in(self.config.expressions(resource), where):
-            sources |= self.expression(expression, scope, inner, depth)
+        # By attribute: a block without arguments has `{}` for expressions, which is no expression
+        # (and not the plan's own object: the memo keys expressions by id).
+        for name, node in self.config.expressions(resource).items():
+            for inner, expression in expressions_in(node, f"{where}.{name}"):
+                sources |= self.expression(expression, scope, inner, depth)
         return frozenset(sources)
 
     def _resource_scope(self, path: tuple[str, ...], resource: ConfigResource) -> Scope:

@@ -286,7 +286,7 @@ def _only_ids_differ(value_left: Any, value_right: Any) -> str:
         for mine, theirs in zip(_IDS.findall(text_left), _IDS.findall(text_right), strict=True)
         if mine != theirs
     ]
-    return _cut(shown[0], 60) + (f" and {len(shown) - 1} more" if len(shown) > 1 else "")
+    return _cut(shown[0], 80) + (f" and {len(shown) - 1} more" if len(shown) > 1 else "")
 
 
 UNSHOWN = "set where plan JSON does not show how (a dynamic block?)"
