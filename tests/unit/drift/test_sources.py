@@ -295,3 +295,17 @@ def test_manifests_are_of_the_plan_alone_as_a_deploy_stores_them():
     assert with_sources.manifests
     for env, built in with_sources.manifests.items():
         assert built.canonical_bytes() == without.manifests[env].canonical_bytes(), env
+
+
+def test_sources_a_plan_was_made_from_match_it_and_other_code_is_named(tmp_path):
+    envs = traced_envs()
+    assert sources.mismatch(read(envs[:1])["dev"], envs[0].plan.config) is None  # type: ignore[union-attr]
+    shutil.copytree(TRACED, tmp_path / "traced")
+    main = tmp_path / "traced" / "root_dev" / "main.tf"
+    main.write_text(main.read_text().replace('source = "../modules/queue"', 'source = "../modules/key"'))
+    changed = read(envs[:1], {"dev": tmp_path / "traced" / "root_dev"})["dev"]
+
+    assert sources.mismatch(changed, envs[0].plan.config) == (  # type: ignore[union-attr]
+        f"the root module in {tmp_path / 'traced' / 'root_dev'}: "
+        "module call jobs (../modules/queue) is in the plan only"
+    )

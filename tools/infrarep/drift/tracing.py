@@ -19,7 +19,7 @@ from .. import plans
 from ..plans import ConfigResource, Plan
 from .identity import EnvIdentity
 from .model import ValuePath
-from .sources import HCL_OPTIONS, Body, Sources, dynamic_in, label
+from .sources import HCL_OPTIONS, Body, Sources, dynamic_in, label, module_label
 from .values import canonical_json, path_text, value_at
 
 
@@ -99,10 +99,6 @@ _DOCUMENT_DATA_SOURCE = re.compile(r"_policy_document$")
 cloud): what differs in their result differs in their inputs."""
 _META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 _MAX_DEPTH = 64
-
-
-def module_label(path: tuple[str, ...]) -> str:
-    return ".".join(f"module.{name}" for name in path) if path else "the root module"
 
 
 def _specific(references: list[str]) -> list[str]:
