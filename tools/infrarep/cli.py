@@ -589,7 +589,9 @@ def drift_report(
         typer.Option(
             "--source",
             help="ENV=DIR (with --plan): the env root ENV's plan was made in; its module sources "
-            "(local paths, .terraform/modules) trace what plan JSON leaves out (repeatable).",
+            "(local paths, .terraform/modules) trace what plan JSON leaves out (repeatable). "
+            "Default: envs/ENV of this project, for an env of environments.yaml whose plan has "
+            "that root's resource blocks and module calls; otherwise plan JSON alone.",
         ),
     ] = None,
     show_expected: Annotated[

@@ -112,39 +112,53 @@ def test_without_sources_the_plan_json_rule_holds_and_the_reason_says_so():
     report = analyse(with_sources=False)
 
     found = by_address(report.findings)
-    lifecycle = attributes(found[LIFECYCLE])  # plan JSON shows no dynamic block: unknown, not dropped
+    lifecycle = attributes(found[LIFECYCLE])  # plan JSON shows no dynamic block: nothing dropped
     assert sorted(lifecycle) == [
         "rule[0].abort_incomplete_multipart_upload[0].days_after_initiation",
         "rule[0].expiration[0].days",
     ]
-    for diff in lifecycle.values():
-        assert diff.verdict is Verdict.UNKNOWN
-        assert diff.reason == (
-            "set where plan JSON does not show how (a dynamic block?); module sources not on disk"
-        )
+    abort = lifecycle["rule[0].abort_incomplete_multipart_upload[0].days_after_initiation"]
+    assert abort.verdict is Verdict.UNKNOWN  # a literal hidden in the module call: not seen offline
+    assert abort.reason == (
+        "set where plan JSON does not show how (a dynamic block?); "
+        "module sources not on disk: --source ENV=DIR (the env's root dir) traces it"
+    )
+    expiration = lifecycle["rule[0].expiration[0].days"]  # the module's code is the same in both envs
+    assert expiration.verdict is Verdict.EXPECTED
+    assert expiration.reason == (
+        "in a block plan JSON does not show, of module.logs (the same code in both envs): "
+        "declared per-env variation: var.expiration_days (dev: 30, prod: 90)"
+    )
+    key = attributes(found[ENCRYPTION])[
+        "rule[0].apply_server_side_encryption_by_default[0].kms_master_key_id"
+    ]
+    assert (key.verdict, key.reason) == (
+        Verdict.EXPECTED,
+        "a value each env's provider assigns, in a block plan JSON does not show",
+    )
     bucket = attributes(found["module.logs.aws_s3_bucket.this"])
     cost = bucket["tags.CostCenter"]
     assert cost.verdict is Verdict.UNKNOWN
     assert "module.logs.local.tags" in cost.reason
-    assert "module sources not on disk" in cost.reason
+    assert cost.reason.endswith(
+        "module sources not on disk: a local stands for all its module's inputs); "
+        "--source ENV=DIR (the env's root dir) traces it"
+    )
     team = bucket["tags.Team"]
     assert team.verdict is Verdict.EXPECTED
     assert "module sources not on disk: a local stands for all its module's inputs" in team.reason
+    assert "--source" not in team.reason
 
 
 def test_unknown_is_not_drift_for_the_exit_code():
     report = analyse(with_sources=False)
     unknown = [finding for finding in report.findings if finding.verdict is Verdict.UNKNOWN]
 
-    # the bucket's tags through a local; what the lifecycle and encryption set in dynamic blocks
-    assert [finding.address for finding in unknown] == [
-        "module.logs.aws_s3_bucket.this",
-        LIFECYCLE,
-        ENCRYPTION,
-    ]
+    # the bucket's tags through a local; the literal the lifecycle's dynamic block sets
+    assert [finding.address for finding in unknown] == ["module.logs.aws_s3_bucket.this", LIFECYCLE]
     assert report.drift_count() == 1  # the retention literal only
     summary = report.summaries[0]
-    assert (summary.drift, summary.expected, summary.unknown) == (1, 1, 3)
+    assert (summary.drift, summary.expected, summary.unknown) == (1, 2, 2)
 
 
 def test_dynamic_block_types_are_decoded_and_compared():
@@ -281,3 +295,17 @@ def test_manifests_are_of_the_plan_alone_as_a_deploy_stores_them():
     assert with_sources.manifests
     for env, built in with_sources.manifests.items():
         assert built.canonical_bytes() == without.manifests[env].canonical_bytes(), env
+
+
+def test_sources_a_plan_was_made_from_match_it_and_other_code_is_named(tmp_path):
+    envs = traced_envs()
+    assert sources.mismatch(read(envs[:1])["dev"], envs[0].plan.config) is None  # type: ignore[union-attr]
+    shutil.copytree(TRACED, tmp_path / "traced")
+    main = tmp_path / "traced" / "root_dev" / "main.tf"
+    main.write_text(main.read_text().replace('source = "../modules/queue"', 'source = "../modules/key"'))
+    changed = read(envs[:1], {"dev": tmp_path / "traced" / "root_dev"})["dev"]
+
+    assert sources.mismatch(changed, envs[0].plan.config) == (  # type: ignore[union-attr]
+        f"the root module in {tmp_path / 'traced' / 'root_dev'}: "
+        "module call jobs (../modules/queue) is in the plan only"
+    )

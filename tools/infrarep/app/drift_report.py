@@ -92,7 +92,8 @@ def drift_report(
         env.identity = dataclasses.replace(env.identity, aliases=aliases.get(env.env, ()), others=others)
     version = manifest_version(options.version, release)
     if given:
-        sources = given_sources(roots, env_plans, progress)
+        own = project_roots(project, [env.env for env in env_plans if env.env not in roots])
+        sources = given_sources(roots, env_plans, progress) | own_sources(own, env_plans, progress)
     else:
         sources = {} if project is None else _sources(project, env_plans)
     result = drift.analyse(env_plans, kinds, policy=policy, version=version, sources=sources)
@@ -176,6 +177,40 @@ def given_sources(
             found[env.env] = drift.read_sources(roots[env.env], env.plan.config)
             for problem in found[env.env].problems:
                 progress(f"drift-report: {env.env}: {problem}")
+    return found
+
+
+def project_roots(project: Project | None, envs: Sequence[str]) -> dict[str, Path]:
+    """`--plan` without `--source` inside the project: each of `envs` that environments.yaml
+    declares, with its root envs/<env> on disk."""
+    if project is None:
+        return {}
+    declared = {env.name for env in project.settings.ordered()}
+    found = {env: project.workspace.env_root(env) for env in envs if env in declared}
+    return {env: root for env, root in found.items() if root.is_dir()}
+
+
+def own_sources(
+    roots: Mapping[str, Path], env_plans: Sequence[drift.EnvPlans], progress: Progress
+) -> dict[str, drift.Sources]:
+    """The module sources of the project's own env roots, for the plans made from them: a plan
+    whose modules hold other resource blocks or calls than the root's is traced from plan JSON
+    alone, said in one line."""
+    found = {}
+    for env in env_plans:
+        if env.env not in roots or env.plan is None:
+            continue
+        sources = drift.read_sources(roots[env.env], env.plan.config)
+        problem = drift.mismatch(sources, env.plan.config) or "; ".join(sources.problems)
+        if problem:
+            progress(
+                f"drift-report: {env.env}: not traced through {roots[env.env]} ({problem}): plan JSON alone"
+            )
+            continue
+        progress(
+            f"drift-report: {env.env}: module sources from {roots[env.env]} (--source ENV=DIR for another)"
+        )
+        found[env.env] = sources
     return found
 
 

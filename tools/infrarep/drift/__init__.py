@@ -33,7 +33,7 @@ from .model import (
     scope_envs,
 )
 from .policy import DEFAULT_POLICY_NAME, load_policy
-from .sources import Sources, read_sources
+from .sources import Sources, mismatch, read_sources
 
 __all__ = [
     "DEFAULT_POLICY_NAME",
@@ -53,6 +53,7 @@ __all__ = [
     "env_manifest",
     "live_findings",
     "load_policy",
+    "mismatch",
     "read_sources",
     "scope_envs",
 ]

@@ -304,7 +304,11 @@ def _attribute_diffs(
                     right, key, config_right, path, original_right, name
                 )
                 # nothing configures it: the provider fills it in, unless it is in a block plan JSON hides
-                judged[memo] = judge_unshown(left, right) if unshown else (Verdict.EXPECTED, "")
+                judged[memo] = (
+                    judge_unshown(left, right, record_left.module, shown_left, shown_right)
+                    if unshown
+                    else (Verdict.EXPECTED, "")
+                )
             else:
                 judged[memo] = judge_value(
                     left, right, coverage_left, coverage_right, shown_left, shown_right, sensitive

@@ -143,6 +143,38 @@ class Sources:
         return os.path.relpath(path, self.root), line
 
 
+def mismatch(sources: Sources, config: plans.Configuration) -> str | None:
+    """Why a plan's `config` was not made from `sources` (one line naming the first module whose
+    resource blocks or module calls are not the ones on disk); None when every module read has
+    the blocks and calls the plan has."""
+    for path in sorted(sources.modules):
+        module, planned = sources.modules[path], config.module(path)
+        if planned is None:
+            continue
+        where = module_label(path)
+        for kind, on_disk, in_plan in (
+            ("resource", set(module.resources), {resource.address for resource in planned.resources}),
+            (
+                "module call",
+                {f"{name} ({label(str(body.get('source', '')))})" for name, body in module.calls.items()},
+                {f"{name} ({call.source})" for name, call in planned.module_calls.items()},
+            ),
+        ):
+            if on_disk != in_plan:
+                only_plan, only_disk = sorted(in_plan - on_disk), sorted(on_disk - in_plan)
+                shown = (
+                    f"{kind} {only_plan[0]} is in the plan only"
+                    if only_plan
+                    else (f"{kind} {only_disk[0]} is on disk only")
+                )
+                return f"{where} in {module.directory}: {shown}"
+    return None
+
+
+def module_label(path: tuple[str, ...]) -> str:
+    return ".".join(f"module.{name}" for name in path) if path else "the root module"
+
+
 _MODULE_PART = re.compile(r'^((?:module\.[^.\[]+(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.)*)(.*)$')
 _INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]$')
 

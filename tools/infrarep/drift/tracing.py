@@ -19,7 +19,7 @@ from .. import plans
 from ..plans import ConfigResource, Plan
 from .identity import EnvIdentity
 from .model import ValuePath
-from .sources import HCL_OPTIONS, Body, Sources, dynamic_in, label
+from .sources import HCL_OPTIONS, Body, Sources, dynamic_in, label, module_label
 from .values import canonical_json, path_text, value_at
 
 
@@ -99,10 +99,6 @@ _DOCUMENT_DATA_SOURCE = re.compile(r"_policy_document$")
 cloud): what differs in their result differs in their inputs."""
 _META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 _MAX_DEPTH = 64
-
-
-def module_label(path: tuple[str, ...]) -> str:
-    return ".".join(f"module.{name}" for name in path) if path else "the root module"
 
 
 def _specific(references: list[str]) -> list[str]:
@@ -338,11 +334,20 @@ class Tracer:
         to the root) and its data sources. A root module's local stays opaque: env roots are
         separate code, so theirs may differ."""
         shown = f"{plans.module_prefix(path)}local.{name}"
+        inputs = self.module_inputs(path, depth)
+        if inputs is None:
+            return frozenset({Source(SourceKind.OPAQUE, shown)})
+        return inputs | {Source(SourceKind.LOCAL, shown)}
+
+    def module_inputs(self, path: tuple[str, ...], depth: int = 0) -> frozenset[Source] | None:
+        """Everything a child module's code can make differ between envs (its code is the same
+        in both, compared separately): its variables, traced to the root, and its data sources.
+        None for the root module, whose code is each env's own."""
         module = self.config.module(path) if path else None
         self.note(((path, plans.DATA_SOURCES),))
         if module is None:
-            return frozenset({Source(SourceKind.OPAQUE, shown)})
-        sources: set[Source] = {Source(SourceKind.LOCAL, shown)}
+            return None
+        sources: set[Source] = set()
         for variable in sorted(module.variables):
             sources |= self._variable(variable, (), path, depth)
         for resource in module.resources:
@@ -392,8 +397,11 @@ class Tracer:
         scope = self._resource_scope(path, resource)
         where = f"{plans.module_prefix(path)}{resource.address}"
         sources: set[Source] = set()
-        for inner, expression in expressions_in(self.config.expressions(resource), where):
-            sources |= self.expression(expression, scope, inner, depth)
+        # By attribute: a block without arguments has `{}` for expressions, which is no expression
+        # (and not the plan's own object: the memo keys expressions by id).
+        for name, node in self.config.expressions(resource).items():
+            for inner, expression in expressions_in(node, f"{where}.{name}"):
+                sources |= self.expression(expression, scope, inner, depth)
         return frozenset(sources)
 
     def _resource_scope(self, path: tuple[str, ...], resource: ConfigResource) -> Scope:

@@ -7,6 +7,7 @@ expression that differs between the envs, is drift."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from ..plans import ConfigResource, ResourceChange
 from .model import Marker, ValuePath, Verdict
 from .side import Side
-from .tracing import Coverage, Source, SourceKind
+from .tracing import Coverage, Source, SourceKind, module_label
 from .values import canonical_json, value_diffs
 
 
@@ -87,6 +88,8 @@ def _follows(value_left: Any, value_right: Any, variable_left: Any, variable_rig
         )
     if isinstance(variable_left, bool | dict | list) or variable_left is None:
         return False
+    if _same_place_in_network(value_left, value_right, variable_left, variable_right):
+        return True
     text_left, text_right = str(variable_left), str(variable_right)
     if not isinstance(value_left, str | int | float) or not isinstance(value_right, str | int | float):
         return False
@@ -148,6 +151,9 @@ def judge_value(
                 left, right, followed if locals_ else explaining
             )
     computed = sorted(source.name for source in ours if source.kind is SourceKind.COMPUTED)
+    ids = _only_ids_differ(left.identity.value(value_left), right.identity.value(value_right))
+    if ids:  # configured alike: only what each env's provider assigned differs inside it
+        return Verdict.EXPECTED, f"differs only in ids each env's provider assigns ({ids})"
     unshown = sorted(source.name for source in ours if source.kind is SourceKind.UNSHOWN)
     if unshown:  # a document built from configuration plan JSON may not show whole
         return Verdict.UNKNOWN, (
@@ -158,6 +164,7 @@ def judge_value(
         return Verdict.UNKNOWN, (
             f"comes through {', '.join(locals_)}, which plan JSON leaves out, and does not follow "
             f"a per-env variable among its module's inputs ({_local_rule(left)})"
+            + (f"; {SOURCE_HINT}" if left.sources is None or right.sources is None else "")
         )
     if computed:
         return Verdict.EXPECTED, f"derived from {', '.join(computed)}, which each env reads or assigns itself"
@@ -186,12 +193,73 @@ def judge_value(
     return Verdict.DRIFT, "differs although both envs configure it the same way"
 
 
+def _same_place_in_network(value_left: Any, value_right: Any, network_left: Any, network_right: Any) -> bool:
+    """Is each value a subnet or address at the same place inside its env's own network (what
+    `cidrsubnet`/`cidrhost` make of a per-env CIDR)?"""
+    if not (isinstance(network_left, str) and "/" in network_left):
+        return False
+    networks = _network(network_left), _network(network_right)
+    inner = _network(value_left), _network(value_right)
+    if networks[0] is None or networks[1] is None or inner[0] is None or inner[1] is None:
+        return False
+    (outer_left, outer_right), (inner_left, inner_right) = networks, inner
+    if outer_left.version != inner_left.version or outer_right.version != inner_right.version:
+        return False
+    offset_left = int(inner_left.network_address) - int(outer_left.network_address)
+    offset_right = int(inner_right.network_address) - int(outer_right.network_address)
+    return (
+        inner_left.prefixlen == inner_right.prefixlen
+        and inner_left.subnet_of(outer_left)  # type: ignore[arg-type]
+        and inner_right.subnet_of(outer_right)  # type: ignore[arg-type]
+        and offset_left == offset_right
+    )
+
+
+def _network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """`value` as a network (an address: a network of one), if it is written as one."""
+    if not isinstance(value, str) or not _address_like(value):
+        return None
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+
+
+def _address_like(text: str) -> bool:
+    return ("." in text or ":" in text) and not text.strip(".:0123456789abcdefABCDEF/")
+
+
+def _address(value: Any) -> bool:
+    """A single IP address (not a network)."""
+    if not isinstance(value, str) or "/" in value or not _address_like(value):
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_UNIQUE_ID = r"20[0-9]{16}[0-9a-f]{8}"
+"""The suffix terraform's providers add to a generated name (`terraform-20261202133234306900000001`,
+a `name_prefix`): a UTC timestamp and a counter."""
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # KMS key ids
+_ZONE_ID = r"(?=[0-9A-Z]*[0-9])(?=[0-9A-Z]*[A-Z])[0-9A-Z]{12,32}"  # an upper-case id (Route 53 zones)
+_IDS = re.compile(
+    rf"(?<![\w-])(?:{_UUID}|{_ZONE_ID}"
+    # an EC2-style id (vpc-0a1b2c3d..., an endpoint's vpce-...-1a2b3c4d); inside a longer text
+    # only with both digits and letters, not a name ending in a number (`logs-20240101`)
+    r"|[a-z]{1,12}-(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,32}(?:-[0-9a-z]{8})?)(?![\w-])"
+    rf"|(?<![0-9]){_UNIQUE_ID}(?![\w-])"
+)
+"""Ids a provider assigns, inside a longer text."""
 _ASSIGNED = re.compile(
     r"arn:aws[a-z-]*:.+"  # an ARN
-    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID (KMS key ids)
-    r"|[a-z]{1,12}-[0-9a-f]{8,32}"  # an EC2-style id (vpc-0a1b2c3d...)
     r"|https://sqs\.[a-z0-9-]+\.amazonaws\.com/.+"  # a queue URL
+    r"|[a-z]{1,12}-[0-9a-f]{8,32}"  # an EC2-style id (vpc-0a1b2c3d...)
+    rf"|{_UUID}|{_ZONE_ID}|[a-z][\w.-]*{_UNIQUE_ID}"
 )
+"""A whole value a provider assigns."""
 
 
 def _assigned(
@@ -208,19 +276,69 @@ def _assigned(
     return mine if mine and other else []
 
 
+def _only_ids_differ(value_left: Any, value_right: Any) -> str:
+    """The ids two (normalised) values differ in, when nothing else differs (empty otherwise)."""
+    text_left, text_right = canonical_json(value_left).decode(), canonical_json(value_right).decode()
+    if text_left == text_right or _IDS.sub("<id>", text_left) != _IDS.sub("<id>", text_right):
+        return ""
+    shown = [
+        f"{mine} / {theirs}"
+        for mine, theirs in zip(_IDS.findall(text_left), _IDS.findall(text_right), strict=True)
+        if mine != theirs
+    ]
+    return _cut(shown[0], 80) + (f" and {len(shown) - 1} more" if len(shown) > 1 else "")
+
+
 UNSHOWN = "set where plan JSON does not show how (a dynamic block?)"
 
 
-def judge_unshown(left: Side, right: Side) -> tuple[Verdict, str]:
+def judge_unshown(
+    left: Side, right: Side, module: tuple[str, ...], value_left: Any, value_right: Any
+) -> tuple[Verdict, str]:
     """A difference inside a nested block the configuration does not show, and no module source
-    read to tell whether a `dynamic` block sets it or the provider fills it in."""
+    read to tell whether a `dynamic` block sets it or the provider fills it in. Expected when it
+    is what each env's provider assigns (ids, ARNs); in a child module called alike in both envs
+    (its code is the same), also when it follows a per-env variable among the module's inputs,
+    or is an address the provider picked. Unknown otherwise, naming what would trace it."""
+    normal_left, normal_right = left.identity.value(value_left), right.identity.value(value_right)
+    hidden = "in a block plan JSON does not show"
+    if _ASSIGNED.fullmatch(str(normal_left)) and _ASSIGNED.fullmatch(str(normal_right)):
+        return Verdict.EXPECTED, f"a value each env's provider assigns, {hidden}"
+    ids = _only_ids_differ(normal_left, normal_right)
+    if ids:
+        return Verdict.EXPECTED, f"differs only in ids each env's provider assigns ({ids}), {hidden}"
+    ours, theirs = left.tracer.module_inputs(module), right.tracer.module_inputs(module)
+    if ours is None or theirs is None:
+        return Verdict.UNKNOWN, f"{UNSHOWN} in the root module; {_sources_rule(left, right)}"
+    if _structure(ours) != _structure(theirs):  # what differs in the call may be what sets it
+        return Verdict.UNKNOWN, f"{UNSHOWN}; {_sources_rule(left, right)}"
+    followed = [
+        source
+        for source in _differing_variables(left, right, ours)
+        if _follows(
+            normal_left,
+            normal_right,
+            left.identity.value(left.variable(source)),
+            right.identity.value(right.variable(source)),
+        )
+    ]
+    where = f"{hidden}, of {module_label(module)} (the same code in both envs)"
+    if followed:
+        return Verdict.EXPECTED, f"{where}: declared per-env variation: " + _describe_variables(
+            left, right, followed
+        )
+    if _address(normal_left) and _address(normal_right):
+        return Verdict.EXPECTED, f"an address each env's provider picks, {where}"
     return Verdict.UNKNOWN, f"{UNSHOWN}; {_sources_rule(left, right)}"
+
+
+SOURCE_HINT = "--source ENV=DIR (the env's root dir) traces it"
 
 
 def _sources_rule(left: Side, right: Side) -> str:
     problems = _problems(left, right)
     if left.sources is None or right.sources is None or not problems:
-        return "module sources not on disk"
+        return f"module sources not on disk: {SOURCE_HINT}"
     return f"its module's source could not be read: {problems}"
 
 
