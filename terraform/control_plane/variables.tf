@@ -19,8 +19,21 @@ variable "environments" {
     name              = string
     region            = string
     approval_required = bool
+    # The role the env's scheduled drift check assumes; null: the deployer role of every build.
+    role_arn = optional(string)
   }))
-  description = "The environments in promotion order, with their regions and whether promoting into them needs a manual approval."
+  description = "The environments in promotion order, with their regions, whether promoting into them needs a manual approval, and the role their scheduled drift check assumes (role_arn; null: the account's deployer role)."
+}
+
+variable "drift_schedule" {
+  type        = string
+  default     = null
+  description = "EventBridge Scheduler expression of the drift check of every env (drift.schedule, e.g. \"rate(6 hours)\"); null: no schedule."
+
+  validation {
+    condition     = var.drift_schedule == null || can(regex("^(rate|cron|at)\\(.+\\)$", var.drift_schedule))
+    error_message = "drift_schedule must be null, rate(...), cron(...) or at(...) (infrarep render checks it as Scheduler does), got ${jsonencode(var.drift_schedule)}."
+  }
 }
 
 variable "soak_seconds" {

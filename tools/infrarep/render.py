@@ -214,7 +214,8 @@ def bootstrap_files(settings: Settings) -> dict[str, str]:
 
 
 def control_plane_variables(settings: Settings) -> dict[str, object]:
-    """The control plane's inputs: the envs in promotion order and the soak before the last."""
+    """The control plane's inputs: the envs in promotion order, the soak before the last and the
+    schedule of the drift checks (null: none)."""
     return {
         "system": settings.system,
         "cost_center": settings.cost_center,
@@ -224,6 +225,7 @@ def control_plane_variables(settings: Settings) -> dict[str, object]:
             for env in settings.ordered()
         ],
         "soak_seconds": settings.promotion.soak_minutes * 60,
+        "drift_schedule": settings.drift.schedule,
     }
 
 
