@@ -278,6 +278,28 @@ def test_codebuild_pipeline_projects_keep_their_key_and_can_be_updated(local_mot
         )
 
 
+def test_a_batch_project_keeps_its_batch_settings(local_moto):
+    import boto3
+
+    codebuild = boto3.client("codebuild", region_name="us-east-1")
+    batch = {
+        "serviceRole": "arn:aws:iam::123456789012:role/batch",
+        "combineArtifacts": False,
+        "restrictions": {"maximumBuildsAllowed": 3, "computeTypesAllowed": ["BUILD_GENERAL1_SMALL"]},
+        "timeoutInMins": 90,
+    }
+    codebuild.create_project(
+        name="drift",
+        source={"type": "S3", "location": "bucket/releases/source.zip", "buildspec": "version: 0.2"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "ARM_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole="arn:aws:iam::123456789012:role/build",
+        buildBatchConfig=batch,
+    )
+    (project,) = codebuild.batch_get_projects(names=["drift"])["projects"]
+    assert project["buildBatchConfig"] == batch
+
+
 def test_a_started_build_reports_its_source_and_variable_overrides(local_moto):
     import boto3
 

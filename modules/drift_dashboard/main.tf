@@ -1,8 +1,10 @@
 # One cross-region dashboard: drift between neighbouring environments (parity), drift and
 # updates per environment, the alarms, and links to each ledger table and the pipeline.
 # Metric names and dimensions are the ones the infrarep CLI publishes (tools/infrarep/
-# records.py, notify.py): DriftDetected {SourceEnv, TargetEnv, Kind=parity} and {Env},
-# EnvironmentUpdate {Env}; each env's metrics live in the env's region.
+# records.py, notify.py): DriftDetected {SourceEnv, TargetEnv, Kind=parity}, {Env, Kind=live},
+# {Env, Kind=pending} and {Env}, EnvironmentUpdate {Env}; each env's metrics live in the env's
+# region. The scheduled drift check (modules/scheduled_drift) reports one env per build, so it
+# puts the per-env kinds: live and pending.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -40,7 +42,8 @@ locals {
   header_rows = 3 + length(var.environments)
   pairs_y     = local.header_rows
   per_env_y   = local.pairs_y + 6
-  alarms_y    = local.per_env_y + 6
+  per_kind_y  = local.per_env_y + 6
+  alarms_y    = local.per_kind_y + 6
 
   widgets = concat(
     [
@@ -115,6 +118,27 @@ locals {
           ]
         }
       },
+    ],
+    [
+      for i, kind in ["live", "pending"] : {
+        type   = "metric"
+        x      = i * 12
+        y      = local.per_kind_y
+        width  = 12
+        height = 6
+        properties = {
+          title  = "DriftDetected per environment (${kind}): scheduled checks and validations"
+          region = var.pipeline.region
+          view   = "timeSeries"
+          stat   = "Maximum"
+          period = var.period_seconds
+          yAxis  = { left = { min = 0, max = 1 } }
+          metrics = [
+            for e in var.environments :
+            [var.metrics_namespace, "DriftDetected", "Env", e.name, "Kind", kind, { region = e.region, label = e.name }]
+          ]
+        }
+      }
     ],
     length(local.alarm_arns) > 0 ? [
       {

@@ -47,3 +47,8 @@ output "approval_topic_arn" {
   description = "ARN of the SNS topic manual approvals are announced on (subscribe approvers to it)."
   value       = aws_sns_topic.approvals.arn
 }
+
+output "build_image" {
+  description = "CodeBuild image of the builds: other builds of the control plane run on the same one."
+  value       = var.build_image
+}

@@ -104,6 +104,19 @@ module "pipeline" {
   force_destroy = var.force_destroy
 }
 
+# The drift check of every env on environments.yaml's drift.schedule (none when unset).
+module "scheduled_drift" {
+  source = "../../modules/scheduled_drift"
+
+  name                = local.name
+  environments        = [for env in var.environments : { name = env.name, region = env.region, role_arn = env.deployer_role_arn }]
+  deployer_role_arn   = local.deployer_role_arn
+  schedule_expression = var.drift_schedule
+  source_bucket       = { name = module.config_store.bucket_name, arn = module.config_store.bucket_arn }
+  kms_key_arn         = module.key.key_arn
+  build_image         = module.pipeline.build_image
+}
+
 module "dashboard" {
   source = "../../modules/drift_dashboard"
 

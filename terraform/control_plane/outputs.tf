@@ -42,3 +42,13 @@ output "dashboard_name" {
   description = "Name of the drift dashboard."
   value       = module.dashboard.dashboard_name
 }
+
+output "scheduled_drift_project_name" {
+  description = "CodeBuild batch project of the drift check of every env (one build per env)."
+  value       = module.scheduled_drift.project_name
+}
+
+output "drift_schedule_name" {
+  description = "EventBridge Scheduler schedule that starts it; null when drift.schedule is unset."
+  value       = module.scheduled_drift.schedule_name
+}

@@ -22,7 +22,7 @@ variable "environments" {
     account_id        = optional(string)
     deployer_role_arn = optional(string)
   }))
-  description = "The environments in promotion order, with their regions, whether promoting into them needs a manual approval and, for an env with an account of its own, that account and the deployer role the pipeline's builds assume there."
+  description = "The environments in promotion order, with their regions, whether promoting into them needs a manual approval and, for an env with an account of its own, that account and the deployer role the pipeline's builds and its scheduled drift check assume there."
 }
 
 variable "account_id" {
@@ -44,6 +44,17 @@ variable "deployer_role_arn" {
   validation {
     condition     = var.deployer_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.deployer_role_arn))
     error_message = "deployer_role_arn must be an IAM role ARN, got ${jsonencode(var.deployer_role_arn)}."
+  }
+}
+
+variable "drift_schedule" {
+  type        = string
+  default     = null
+  description = "EventBridge Scheduler expression of the drift check of every env (drift.schedule, e.g. \"rate(6 hours)\"); null: no schedule."
+
+  validation {
+    condition     = var.drift_schedule == null || can(regex("^(rate|cron|at)\\(.+\\)$", var.drift_schedule))
+    error_message = "drift_schedule must be null, rate(...), cron(...) or at(...) (infrarep render checks it as Scheduler does), got ${jsonencode(var.drift_schedule)}."
   }
 }
 

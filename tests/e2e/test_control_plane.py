@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from infrarep import config, records
 
@@ -30,6 +31,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STORE = f"infrarep-control-config-{ACCOUNT}"
 PIPELINE = "infrarep-control-promotion"
+SCHEDULED_DRIFT = "infrarep-control-scheduled-drift"
+DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/infrarep-deployer"
 
 
 @pytest.fixture(scope="module")
@@ -256,8 +259,9 @@ def test_infrarep_release_uploads_the_bundle_the_pipeline_starts_from(
 def test_control_plane_roles_have_no_wildcard_actions(deployed, aws):
     iam = aws("iam")
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("infrarep-control")]
-    # replication, 2 builds, state machines, pipeline, trigger, rollback routing, rollback builds
-    assert len(roles) == 8
+    # replication, 2 builds, state machines, pipeline, trigger, rollback routing, rollback builds,
+    # the scheduled drift check's build, batch and scheduler
+    assert len(roles) == 11
     for role in roles:
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
@@ -329,3 +333,126 @@ def test_a_fresh_apply_plans_clean(deployed, project, control_aws):
     again = infrarep(project, state_dir, "control-plane", "--plan-only", "--version", "cp-1", "--json")
     assert again.returncode == 0, f"perpetual diff: {again.stdout[-3000:]} {again.stderr[-2000:]}"
     assert json.loads(again.stdout)["changes"] is False
+
+
+# --- Scheduled drift: the schedule, the batch project and their roles, read back ---------------
+
+
+def _statements(iam: Any, role: str) -> list[dict[str, Any]]:
+    """Every statement of the role's inline policies, each Action and Resource as a list."""
+    statements = []
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        for statement in document["Statement"]:
+            statements.append(
+                {
+                    **statement,
+                    "Action": sorted(_as_list(statement["Action"])),
+                    "Resource": sorted(_as_list(statement["Resource"])),
+                }
+            )
+    return statements
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def test_the_drift_schedule_starts_the_batch_through_codebuilds_api(deployed, aws, settings):
+    assert settings.drift.schedule == "rate(6 hours)"
+    schedule = aws("scheduler").get_schedule(Name=SCHEDULED_DRIFT)
+    assert schedule["ScheduleExpression"] == settings.drift.schedule
+    assert schedule["State"] == "ENABLED"
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    target = schedule["Target"]
+    assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:codebuild:startBuildBatch"
+    assert json.loads(target["Input"]) == {"ProjectName": SCHEDULED_DRIFT}
+    assert target["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/{SCHEDULED_DRIFT}-scheduler"
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3}
+
+
+def test_the_scheduler_role_may_only_start_the_batch(deployed, aws):
+    iam = aws("iam")
+    role = f"{SCHEDULED_DRIFT}-scheduler"
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "scheduler.amazonaws.com"}]
+    project_arn = f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/{SCHEDULED_DRIFT}"
+    assert [(s["Effect"], s["Action"], s["Resource"]) for s in _statements(iam, role)] == [
+        ("Allow", ["codebuild:StartBuildBatch"], [project_arn])
+    ]
+    assert not iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+
+
+def test_the_batch_has_one_build_per_env_in_promotion_order_each_as_its_role(deployed, aws, settings):
+    codebuild = aws("codebuild")
+    (project,) = codebuild.batch_get_projects(names=[SCHEDULED_DRIFT])["projects"]
+    assert project["source"]["type"] == "S3"
+    assert project["source"]["location"] == f"{STORE}/releases/source.zip"
+    assert project["artifacts"]["type"] == "NO_ARTIFACTS"
+    assert project["environment"]["computeType"] == "BUILD_GENERAL1_SMALL"
+    assert project["encryptionKey"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+
+    buildspec = yaml.safe_load(project["source"]["buildspec"])
+    builds = buildspec["batch"]["build-list"]
+    envs = settings.ordered()
+    assert [build["env"]["variables"]["ENV"] for build in builds] == [env.name for env in envs]
+    assert [build["identifier"] for build in builds] == [
+        f"drift_{env.name.replace('-', '_')}" for env in envs
+    ]
+    for build, env in zip(builds, envs, strict=True):
+        assert build["env"]["variables"] == {
+            "ENV": env.name,
+            "ENV_REGION": env.region,
+            "DEPLOYER_ROLE_ARN": DEPLOYER_ROLE,  # no env has a role_arn of its own yet
+        }
+    assert buildspec["batch"]["fast-fail"] is False
+    # Each build runs the report of its env as the role the install phase makes its profile.
+    assert buildspec["phases"]["install"]["commands"][:2] == [
+        'aws configure set profile.deployer.role_arn "$DEPLOYER_ROLE_ARN"',
+        "aws configure set profile.deployer.credential_source EcsContainer",
+    ]
+    assert buildspec["phases"]["build"]["commands"] == [
+        'AWS_PROFILE=deployer .venv/bin/infrarep drift-report --env "$ENV" --notify --store --format json'
+    ]
+
+    batch = project["buildBatchConfig"]
+    assert batch["restrictions"] == {
+        "maximumBuildsAllowed": len(envs),
+        "computeTypesAllowed": ["BUILD_GENERAL1_SMALL"],
+    }
+    assert batch["combineArtifacts"] is False
+    iam = aws("iam")
+    build_role = f"{SCHEDULED_DRIFT}-build"
+    assert project["serviceRole"] == f"arn:aws:iam::{ACCOUNT}:role/{build_role}"
+    becomes = [s["Resource"] for s in _statements(iam, build_role) if "sts:AssumeRole" in s["Action"]]
+    assert becomes == [[DEPLOYER_ROLE]], "the build role may assume the env roles, and only those"
+    batch_role = f"{SCHEDULED_DRIFT}-batch"
+    assert batch["serviceRole"] == f"arn:aws:iam::{ACCOUNT}:role/{batch_role}"
+    assert [(s["Action"], s["Resource"]) for s in _statements(iam, batch_role)] == [
+        (
+            ["codebuild:RetryBuild", "codebuild:StartBuild", "codebuild:StopBuild"],
+            [f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/{SCHEDULED_DRIFT}"],
+        )
+    ]
+
+
+def test_the_dashboard_shows_live_and_pending_drift_per_env(deployed, aws, settings):
+    body = json.loads(aws("cloudwatch").get_dashboard(DashboardName="infrarep-drift")["DashboardBody"])
+    for kind in ("live", "pending"):
+        (widget,) = [
+            w for w in body["widgets"] if w["type"] == "metric" and f"({kind})" in w["properties"]["title"]
+        ]
+        assert widget["properties"]["metrics"] == [
+            [
+                records.METRIC_NAMESPACE,
+                records.METRIC_DRIFT_DETECTED,
+                "Env",
+                env.name,
+                "Kind",
+                kind,
+                {"region": env.region, "label": env.name},
+            ]
+            for env in settings.ordered()
+        ]

@@ -29,6 +29,19 @@ def test_unknown_region_names_the_field_and_writes_nothing(tmp_path, write_confi
     assert sorted(p.name for p in (tmp_path / "envs").iterdir()) == ["environments.yaml"]
 
 
+def test_a_bad_drift_schedule_is_one_line_exit_1_and_nothing_rendered(tmp_path, write_config, capsys):
+    cfg = write_config(tmp_path, {"drift": {"schedule": "cron(0 6 * * * *)"}})
+    code, out, err = _run(capsys, "render", "--config", str(cfg))
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        f"error: {cfg}: drift.schedule: 'cron(0 6 * * * *)': "
+        "cron: exactly one of day-of-month and day-of-week must be '?'"
+    ]
+    assert sorted(p.name for p in (tmp_path / "envs").iterdir()) == ["environments.yaml"]
+    assert not (tmp_path / "terraform").exists()
+
+
 def test_render_then_check_is_clean_and_a_change_is_stale(tmp_path, write_config, capsys):
     cfg = write_config(tmp_path)
     code, out, _ = _run(capsys, "render", "--config", str(cfg))

@@ -171,3 +171,26 @@ def test_aliases_belong_to_one_env(config_text):
 
 def test_an_alias_listed_twice_in_one_env_counts_once(config_text):
     assert config.parse(config_text(prod={"aliases": ["prd", "prd"]}), SOURCE).aliases == {"prod": ("prd",)}
+
+
+# --- drift.schedule: the control plane's scheduled drift check ---
+
+
+def test_the_drift_schedule_is_read_and_off_when_unset(config_text, delete):
+    assert config.parse(
+        config_text({"drift": {"schedule": "cron(0 6 ? * MON-FRI *)"}}), SOURCE
+    ).drift.schedule == ("cron(0 6 ? * MON-FRI *)")
+    assert config.parse(config_text({"drift": delete}), SOURCE).drift.schedule is None
+
+
+def test_a_schedule_scheduler_would_refuse_names_the_field(config_text):
+    message = _error(config_text({"drift": {"schedule": "rate(1 hours)"}}))
+    assert message == (
+        "envs/environments.yaml: drift.schedule: 'rate(1 hours)': rate(1 hours): with 1 the unit is 'hour'"
+    )
+
+
+def test_a_schedule_that_is_no_string_is_refused(config_text):
+    assert _error(config_text({"drift": {"schedule": 6}})) == (
+        "envs/environments.yaml: drift.schedule: expected string, got 6"
+    )

@@ -160,11 +160,20 @@ def test_control_plane_gets_the_promotion_order_soak_and_its_own_state_key(confi
     settings = config.parse(config_text())
     files = render.control_plane_files(settings)
     tfvars = files[render.TFVARS_FILE]
-    assert 'region       = "us-east-1"' in tfvars
-    assert "soak_seconds = 3600" in tfvars
+    assert 'region         = "us-east-1"' in tfvars
+    assert "soak_seconds   = 3600" in tfvars
     names = next(line for line in tfvars.splitlines() if line.startswith("environments"))
     assert names.index('"dev"') < names.index('"staging"') < names.index('"prod"')
     assert '"name" = "staging", "region" = "us-west-2", "approval_required" = true' in names
     backend = files[render.BACKEND_FILE]
     assert 'key          = "control-plane/terraform.tfstate"' in backend
     assert 'bucket       = "infrarep-tfstate-us-east-1"' in backend
+
+
+def test_the_control_plane_gets_the_drift_schedule_or_null(config_text, delete):
+    from infrarep import config
+
+    scheduled = config.parse(config_text({"drift": {"schedule": "rate(12 hours)"}}))
+    assert 'drift_schedule = "rate(12 hours)"' in render.control_plane_files(scheduled)[render.TFVARS_FILE]
+    unscheduled = config.parse(config_text({"drift": delete}))
+    assert "drift_schedule = null" in render.control_plane_files(unscheduled)[render.TFVARS_FILE]

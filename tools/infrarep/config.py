@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import schedule_expression
 from .accounts import account_id_problem, role_arn_problem
 from .errors import ConfigError, cut, shown
 from .files import read_text
@@ -205,6 +206,19 @@ class StateSettings(_Model):
     bucket_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,40}$")
 
 
+class DriftSettings(_Model):
+    # An EventBridge Scheduler expression: the control plane starts one drift check of every env
+    # on it (a CodeBuild batch build). None: no schedule.
+    schedule: str | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _scheduler_accepts(cls, schedule: str | None) -> str | None:
+        if schedule is not None and (found := schedule_expression.problem(schedule)):
+            raise ValueError(f"{shown(schedule)}: {found}")
+        return schedule
+
+
 class Settings(_Model):
     """The whole file, after defaults are merged into each environment."""
 
@@ -219,6 +233,7 @@ class Settings(_Model):
     """The deployer role the control plane's provider assumes (`EnvSettings.role_arn`)."""
     state: StateSettings
     promotion: Promotion
+    drift: DriftSettings = DriftSettings()
     environments: dict[EnvName, EnvSettings]
     aliases: dict[EnvName, tuple[str, ...]] = Field(default_factory=dict)
     """Each env's aliases (`environments.<env>.aliases`): codes the drift report normalises like

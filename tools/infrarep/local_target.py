@@ -37,6 +37,7 @@ ENDPOINT_SERVICES = (
     "rds",
     "s3",
     "s3control",
+    "scheduler",
     "secretsmanager",
     "sfn",
     "sns",

@@ -224,7 +224,8 @@ def bootstrap_files(settings: Settings) -> dict[str, str]:
 
 
 def control_plane_variables(settings: Settings) -> dict[str, object]:
-    """The control plane's inputs: the envs in promotion order and the soak before the last."""
+    """The control plane's inputs: the envs in promotion order, the soak before the last and the
+    schedule of the drift checks (null: none)."""
     return {
         "system": settings.system,
         "cost_center": settings.cost_center,
@@ -240,6 +241,7 @@ def control_plane_variables(settings: Settings) -> dict[str, object]:
         ],
         "soak_seconds": settings.promotion.soak_minutes * 60,
         **account_variables(settings.control_account_id, settings.control_role_arn),
+        "drift_schedule": settings.drift.schedule,
     }
 
 

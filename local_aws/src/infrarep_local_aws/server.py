@@ -735,6 +735,8 @@ def _patch_step_functions() -> None:
 
 _SOURCES_WITHOUT_LOCATION = {"CODEPIPELINE", "NO_SOURCE"}
 _PROJECT_IMMUTABLE = {"name", "arn", "created"}
+# CreateProject fields moto forgets: the key, and a batch project's settings.
+_PROJECT_KEPT = ("encryptionKey", "buildBatchConfig")
 
 
 def codebuild_source_problem(source: Mapping[str, Any] | None) -> str | None:
@@ -802,11 +804,10 @@ def _patch_codebuild() -> None:
 
     def create_project(self: CodeBuildResponse) -> str:
         created = json.loads(original_create(self))
-        key = self._get_param("encryptionKey")
-        if key:
-            project = self.codebuild_backend.codebuild_projects[self._get_param("name")]
-            project.project_metadata["encryptionKey"] = key
-            created["project"]["encryptionKey"] = key
+        project = self.codebuild_backend.codebuild_projects[self._get_param("name")]
+        kept = {field: self._get_param(field) for field in _PROJECT_KEPT if self._get_param(field)}
+        project.project_metadata.update(kept)
+        created["project"].update(kept)
         return json.dumps(created)
 
     def update_project(self: CodeBuildResponse) -> str:

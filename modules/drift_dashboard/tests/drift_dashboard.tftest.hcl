@@ -53,6 +53,30 @@ run "alarms_are_addressed_in_their_region" {
   }
 }
 
+run "live_and_pending_drift_per_env_in_its_region" {
+  command = plan
+
+  assert {
+    condition = [
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w.properties.metrics
+      if w.type == "metric" && strcontains(try(w.properties.title, ""), "(live)")
+      ] == [[
+        ["Infrarep", "DriftDetected", "Env", "dev", "Kind", "live", { region = "us-east-1", label = "dev" }],
+        ["Infrarep", "DriftDetected", "Env", "staging", "Kind", "live", { region = "us-west-2", label = "staging" }],
+        ["Infrarep", "DriftDetected", "Env", "prod", "Kind", "live", { region = "eu-west-1", label = "prod" }],
+    ]]
+    error_message = "one live-drift widget should read DriftDetected by Env and Kind=live of every env in its region"
+  }
+
+  assert {
+    condition = length([
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w
+      if w.type == "metric" && strcontains(try(w.properties.title, ""), "(pending)")
+    ]) == 1
+    error_message = "one widget should show pending changes per env"
+  }
+}
+
 run "rejects_a_region_typo" {
   command = plan
 
