@@ -493,6 +493,28 @@ class Manifest:
             raise InvalidRecord(f"{where}: {err}") from None
 
 
+@dataclass(frozen=True)
+class ManifestDifferences:
+    """Two manifests' resources compared address by address (each list sorted)."""
+
+    only_in_source: tuple[str, ...]
+    only_in_target: tuple[str, ...]
+    differing: tuple[str, ...]
+    """In both, with different canonical config."""
+
+
+def manifest_differences(source: Mapping[str, Any], target: Mapping[str, Any]) -> ManifestDifferences:
+    """The addresses only in `source`, only in `target`, and in both with different config: how
+    the drift validator and `drift-report --from-store` compare two envs' manifests."""
+    shared = source.keys() & target.keys()
+    differing = (name for name in shared if canonical(source[name]) != canonical(target[name]))
+    return ManifestDifferences(
+        only_in_source=tuple(sorted(source.keys() - target.keys())),
+        only_in_target=tuple(sorted(target.keys() - source.keys())),
+        differing=tuple(sorted(differing)),
+    )
+
+
 def _reject_non_finite(value: object, where: str) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidRecord(f"{where}: {value!r} has no JSON form")
