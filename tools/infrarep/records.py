@@ -14,7 +14,7 @@ so a redelivered event maps to the same key and a conditional put
 (`attribute_not_exists(env)`) records it once.
 
 Config store: a versioned S3 bucket named by `$CONFIG_BUCKET`, keys built by
-`manifest_key`, `parameters_key`, `tfvars_key`.
+`manifest_key`, `parameters_key`, `tfvars_key`, `drift_report_key`.
 """
 
 from __future__ import annotations
@@ -107,6 +107,17 @@ def check_version(version: object, where: str = "version") -> str:
 def manifest_key(env: str) -> str:
     """`manifests/<env>/manifest.json`: the env's config manifest (see `Manifest`)."""
     return f"manifests/{check_env(env)}/manifest.json"
+
+
+def drift_report_key(env: str, checked_at: datetime) -> str:
+    """`drift/<env>/<YYYYmmddTHHMMSS.ffffffZ>.json`: one drift report `drift-report --store` made
+    (keys sort by check time)."""
+    return f"drift/{check_env(env)}/{checked_at.astimezone(UTC):%Y%m%dT%H%M%S.%fZ}.json"
+
+
+def latest_drift_key(env: str) -> str:
+    """`drift/<env>/latest.json`: the env's newest stored drift report."""
+    return f"drift/{check_env(env)}/latest.json"
 
 
 def parameters_key(env: str) -> str:

@@ -20,8 +20,18 @@ The names below are what the rest of infrarep uses; the modules hold the rest.
 """
 
 from .analysis import analyse
-from .fleet import StoredEnv, fleet_report
-from .history import FindingKey, History, Status, compare, covered_scopes, finding_keys, new_drift
+from .fleet import StoredEnv, env_part, fleet_report
+from .history import (
+    FindingKey,
+    History,
+    Status,
+    compare,
+    covered_scopes,
+    finding_keys,
+    new_drift,
+    report_keys,
+    within,
+)
 from .identity import EnvIdentity, EnvPlans, detect_identity
 from .live import live_findings
 from .manifests import env_manifest
@@ -61,11 +71,14 @@ __all__ = [
     "covered_scopes",
     "detect_identity",
     "env_manifest",
+    "env_part",
     "finding_keys",
     "fleet_report",
     "live_findings",
     "load_policy",
     "new_drift",
     "read_sources",
+    "report_keys",
     "scope_envs",
+    "within",
 ]

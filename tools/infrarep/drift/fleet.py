@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..records import Manifest, manifest_differences
-from .history import History, merge
+from .history import History, merge, within
 from .model import (
     AttributeDiff,
     Change,
@@ -24,6 +24,7 @@ from .model import (
     ScopeSummary,
     Verdict,
     pair_scope,
+    scope_envs,
     summarise,
 )
 
@@ -79,19 +80,21 @@ def fleet_report(
     if not any(histories):
         return report, None
     kept = {(kind, env) for env in envs for kind in own}
-    restricted = [_within(history, kept) for history in histories if history is not None]
+    restricted = [within(history, kept) for history in histories if history is not None]
     return report, merge(restricted, "each env's previous stored report")
 
 
-def _within(history: History, scopes: set[tuple[Kind, str]]) -> History:
-    def keep(keys: Any) -> list[Any]:
-        return [key for key in keys if (key.kind, key.scope) in scopes]
-
-    return History(
-        history.baseline,
-        frozenset(keep(history.new)),
-        frozenset(keep(history.persisting)),
-        tuple(keep(history.resolved)),
+def env_part(report: DriftReport, env: str) -> DriftReport:
+    """What a report says about one env: its live drift and pending changes, and parity of the
+    pairs it is in (what `drift-report --store` keeps per env)."""
+    pairs = tuple(pair for pair in report.pairs if env in pair)
+    return DriftReport(
+        envs=(env,),
+        kinds=report.kinds,
+        pairs=pairs,
+        findings=tuple(finding for finding in report.findings if env in scope_envs(finding.scope)),
+        summaries=tuple(summary for summary in report.summaries if env in scope_envs(summary.scope)),
+        manifests={name: built for name, built in report.manifests.items() if name == env},
     )
 
 

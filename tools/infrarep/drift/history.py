@@ -122,6 +122,20 @@ def merge(histories: Iterable[History], baseline: str) -> History:
     )
 
 
+def within(history: History, scopes: Collection[tuple[Kind, str]]) -> History:
+    """The part of a history in `scopes` ((kind, scope) pairs)."""
+
+    def kept(keys: Iterable[FindingKey]) -> list[FindingKey]:
+        return [key for key in keys if (key.kind, key.scope) in scopes]
+
+    return History(
+        history.baseline,
+        frozenset(kept(history.new)),
+        frozenset(kept(history.persisting)),
+        tuple(kept(history.resolved)),
+    )
+
+
 def new_drift(report: DriftReport, history: History | None) -> tuple[DriftFinding, ...]:
     """The drift findings with something new (without a history, every drift finding)."""
     drifted = tuple(finding for finding in report.findings if finding.verdict is Verdict.DRIFT)
