@@ -10,7 +10,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +108,7 @@ def drift_report(
     previous = None
     if options.store:
         assert project is not None
-        stores, previous = previous_reports(project, names)
+        stores, previous = previous_reports(project.runner(), [project.env(name) for name in names])
     if options.source_dirs and not given:
         raise ConfigError("--source: only with --plan (without it, each env's root is read anyway)")
     roots = source_roots(options.source_dirs, [name for name in names if name in given])
@@ -167,11 +167,7 @@ def drift_report(
         _notify(project, names, result, version, release, options.version, history)
     if options.store:
         assert project is not None
-        runner = project.runner()
-        for name, where in stores.items():
-            body = drift_store.env_document(result, name, history, checked_at)
-            url = drift_store.write(runner.clients(where.region).s3, where, body, checked_at)
-            progress(f"store    {name}: {url}")
+        store_reports(project.runner(), stores, result, history, checked_at, progress)
     return DriftReportResult(result, text, history, options.fail_on)
 
 
@@ -252,22 +248,36 @@ def read_fleet(
 
 
 def previous_reports(
-    project: Project, names: Sequence[str]
+    runner: Any, envs: Sequence[EnvSettings]
 ) -> tuple[dict[str, EnvResources], drift_store.Previous]:
-    """Where each env stores its report, and the newest one stored so far."""
-    runner = project.runner()
+    """Where each env stores its report (its config store, found through its stack outputs:
+    `runner` gives the settings and clients), and the newest one stored so far."""
     stores: dict[str, EnvResources] = {}
     found: dict[str, reporting.ReadReport] = {}
-    for name in names:
-        env = project.env(name)
+    for env in envs:
         where = env_resources(runner, env)
         if where is None:
-            raise ConfigError(f"{name}: the stack has no outputs yet; deploy it before --store")
-        stores[name] = where
+            raise ConfigError(f"{env.name}: the stack has no outputs yet; deploy it before --store")
+        stores[env.name] = where
         read = drift_store.read_latest(runner.clients(env.region).s3, where)
         if read is not None:
-            found[name] = read
+            found[env.name] = read
     return stores, drift_store.Previous(found)
+
+
+def store_reports(
+    runner: Any,
+    stores: Mapping[str, EnvResources],
+    report: drift.DriftReport,
+    history: drift.History | None,
+    checked_at: datetime,
+    progress: Progress,
+) -> None:
+    """Keep each env's part of the report in its config store, one line each."""
+    for name, where in stores.items():
+        body = drift_store.env_document(report, name, history, checked_at)
+        url = drift_store.write(runner.clients(where.region).s3, where, body, checked_at)
+        progress(f"store    {name}: {url}")
 
 
 def read_baseline(path: Path | None) -> reporting.ReadReport | None:
