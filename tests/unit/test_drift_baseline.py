@@ -46,7 +46,7 @@ def test_drift_already_in_the_baseline_persists_and_fails_only_on_any(capsys, tm
 def test_drift_not_in_the_baseline_is_new_and_fails_on_new(capsys, tmp_path):
     baseline = saved(capsys, tmp_path, "clean.json", CLEAN)
 
-    code, out, _ = run(capsys, tmp_path, *DRIFTED, "--baseline", str(baseline), "--fail-on", "new")
+    code, _, _ = run(capsys, tmp_path, *DRIFTED, "--baseline", str(baseline), "--fail-on", "new")
 
     assert code == 2
     document = json.loads(run(capsys, tmp_path, *DRIFTED, "--baseline", str(baseline), "--format", "json")[1])
