@@ -294,14 +294,11 @@ def _listed(names: list[str]) -> dict[str, Any]:
 
 def diff_resources(source: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Resource addresses only in the source, only in the target, and in both with different config."""
-    shared = source.keys() & target.keys()
-    differing = [
-        name for name in shared if records.canonical(source[name]) != records.canonical(target[name])
-    ]
+    found = records.manifest_differences(source, target)
     return {
-        "only_in_source": _listed(sorted(source.keys() - target.keys())),
-        "only_in_target": _listed(sorted(target.keys() - source.keys())),
-        "differing": _listed(sorted(differing)),
+        "only_in_source": _listed(list(found.only_in_source)),
+        "only_in_target": _listed(list(found.only_in_target)),
+        "differing": _listed(list(found.differing)),
     }
 
 

@@ -607,7 +607,9 @@ def drift_report(
     notify_aws: Annotated[
         bool,
         typer.Option(
-            "--notify", help="Publish to each env's drift topic, put DriftDetected, record a ledger row."
+            "--notify",
+            help="Publish drift to each env's drift topic (with a baseline or --store: new drift only), "
+            "put DriftDetected, record a ledger row.",
         ),
     ] = False,
     policy_path: Annotated[
@@ -618,6 +620,41 @@ def drift_report(
             dir_okay=False,
         ),
     ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Keep each env's report in its config store (drift/<env>/<time>.json and latest.json); "
+            "drift is then new or persisting against the previous stored report.",
+        ),
+    ] = False,
+    from_store: Annotated[
+        bool,
+        typer.Option(
+            "--from-store",
+            help="Report each env's newest stored report (with its check time) and parity from the "
+            "stored config manifests; runs no terraform.",
+        ),
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="A json report to compare with: each drift finding is new or persisting, drift gone "
+            "is resolved.",
+            dir_okay=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on", help="any: exit 2 on any drift; new: only on drift new since the baseline."
+        ),
+    ] = "any",
+    require_all: Annotated[
+        bool,
+        typer.Option("--require-all", help="With --from-store: an env never checked is an error (exit 1)."),
+    ] = False,
     config_path: ConfigOption = Path("envs/environments.yaml"),
     version: Annotated[
         str | None, typer.Option(help="Version for the manifests and ledger; default: the git commit.")
@@ -633,6 +670,9 @@ def drift_report(
     formats = [item.value for item in reporting.Format]
     if fmt not in formats:
         raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(formats)}", param_hint="--format")
+    fail_ons = [item.value for item in use_case.FailOn]
+    if fail_on not in fail_ons:
+        raise typer.BadParameter(f"{fail_on!r} is not one of {', '.join(fail_ons)}", param_hint="--fail-on")
     known_kinds = [item.value for item in drift.Kind]
     for kind in kinds or []:
         if kind not in known_kinds:
@@ -659,8 +699,13 @@ def drift_report(
         policy_path=policy_path,
         version=version,
         verbose=verbose,
+        store=store,
+        from_store=from_store,
+        baseline_path=baseline,
+        fail_on=use_case.FailOn(fail_on),
+        require_all=require_all,
     )
-    if use_case.drift_report(options, progress, deliver).drift:
+    if use_case.drift_report(options, progress, deliver).failed:
         raise typer.Exit(int(ExitCode.FOUND))
 
 

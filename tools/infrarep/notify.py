@@ -2,8 +2,10 @@
 
 Per env of the report: the `DriftDetected` metric (what the stack's alarm watches), a
 message to the env's drift SNS topic when drift involves the env, and a `DRIFT_CHECK`
-row in the env's ledger. Building the metric data and the message is pure; `notify` is
-the adapter that sends them (`ledger.Clients` come in from the caller).
+row in the env's ledger. Compared with a baseline (a history), the message tells only new
+drift, and none is sent when nothing is new: each finding is told once, not at every run.
+Building the metric data and the message is pure; `notify` is the adapter that sends them
+(`ledger.Clients` come in from the caller).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from . import ledger, records, report
-from .drift import DriftReport, Kind, ScopeSummary, Verdict, scope_envs
+from .drift import DriftReport, History, Kind, ScopeSummary, Status, Verdict, scope_envs
 from .errors import InfrarepError
 
 SUBJECT_LIMIT = 100  # SNS
@@ -79,21 +81,29 @@ def _datum(summary: ScopeSummary) -> dict[str, Any]:
     }
 
 
-def drift_involving(drift_report: DriftReport, env: str) -> int:
+def drift_involving(drift_report: DriftReport, env: str, history: History | None = None) -> int:
+    """The drift findings involving `env` to tell: all of them, or with a history the new ones."""
     return sum(
         1
         for finding in drift_report.findings
-        if finding.verdict is Verdict.DRIFT and involves(finding.scope, env)
+        if finding.verdict is Verdict.DRIFT
+        and involves(finding.scope, env)
+        and (history is None or history.status(finding) is Status.NEW)
     )
 
 
-def message(drift_report: DriftReport, env: str) -> tuple[str, dict[str, Any]]:
-    """Subject and JSON body of the SNS message about `env`: its summaries, then its drift."""
-    full = report.document(drift_report)
+def message(
+    drift_report: DriftReport, env: str, history: History | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Subject and JSON body of the SNS message about `env`: its summaries, then its drift (with
+    a history, its new drift, and what it was compared with)."""
+    full = report.document(drift_report, history)
     findings = [
         _cut_values(finding)
         for finding in full["findings"]
-        if finding["verdict"] == Verdict.DRIFT.value and env in finding["envs"]
+        if finding["verdict"] == Verdict.DRIFT.value
+        and env in finding["envs"]
+        and finding.get("status", Status.NEW.value) == Status.NEW.value
     ]
     body = {
         "env": env,
@@ -103,7 +113,10 @@ def message(drift_report: DriftReport, env: str) -> tuple[str, dict[str, Any]]:
         "findings_not_listed": max(0, len(findings) - MESSAGE_FINDINGS),
         "manifest": full["manifests"].get(env),
     }
-    subject = f"infrarep: drift involving {env}: {len(findings)} finding(s)"
+    if history is not None:
+        body["compared_with"] = history.baseline
+    new = "new " if history is not None else ""
+    subject = f"infrarep: {new}drift involving {env}: {len(findings)} finding(s)"
     return subject[:SUBJECT_LIMIT], body
 
 
@@ -137,9 +150,10 @@ def notify(
     targets: Sequence[EnvTarget],
     drift_report: DriftReport,
     entries: Mapping[str, records.LedgerEntry],
+    history: History | None = None,
 ) -> list[str]:
-    """Send each target env its metric data, SNS message (only on drift) and ledger row.
-    Returns one line per env saying what was sent."""
+    """Send each target env its metric data, SNS message (only on drift; with a history, only
+    on new drift) and ledger row. Returns one line per env saying what was sent."""
     done = []
     for target in targets:
         clients = clients_for(target)
@@ -149,8 +163,8 @@ def notify(
                 Namespace=records.METRIC_NAMESPACE, MetricData=metric_data(drift_report, target.env)
             )
             sent.append("metric")
-            if drift_involving(drift_report, target.env):
-                subject, body = message(drift_report, target.env)
+            if drift_involving(drift_report, target.env, history):
+                subject, body = message(drift_report, target.env, history)
                 clients.sns.publish(
                     TopicArn=target.drift_topic_arn,
                     Subject=subject,

@@ -14,7 +14,7 @@ so a redelivered event maps to the same key and a conditional put
 (`attribute_not_exists(env)`) records it once.
 
 Config store: a versioned S3 bucket named by `$CONFIG_BUCKET`, keys built by
-`manifest_key`, `parameters_key`, `tfvars_key`.
+`manifest_key`, `parameters_key`, `tfvars_key`, `drift_report_key`.
 """
 
 from __future__ import annotations
@@ -107,6 +107,17 @@ def check_version(version: object, where: str = "version") -> str:
 def manifest_key(env: str) -> str:
     """`manifests/<env>/manifest.json`: the env's config manifest (see `Manifest`)."""
     return f"manifests/{check_env(env)}/manifest.json"
+
+
+def drift_report_key(env: str, checked_at: datetime) -> str:
+    """`drift/<env>/<YYYYmmddTHHMMSS.ffffffZ>.json`: one drift report `drift-report --store` made
+    (keys sort by check time)."""
+    return f"drift/{check_env(env)}/{checked_at.astimezone(UTC):%Y%m%dT%H%M%S.%fZ}.json"
+
+
+def latest_drift_key(env: str) -> str:
+    """`drift/<env>/latest.json`: the env's newest stored drift report."""
+    return f"drift/{check_env(env)}/latest.json"
 
 
 def parameters_key(env: str) -> str:
@@ -491,6 +502,28 @@ class Manifest:
             return cls(env=document["env"], version=document["version"], resources=document["resources"])
         except InvalidRecord as err:
             raise InvalidRecord(f"{where}: {err}") from None
+
+
+@dataclass(frozen=True)
+class ManifestDifferences:
+    """Two manifests' resources compared address by address (each list sorted)."""
+
+    only_in_source: tuple[str, ...]
+    only_in_target: tuple[str, ...]
+    differing: tuple[str, ...]
+    """In both, with different canonical config."""
+
+
+def manifest_differences(source: Mapping[str, Any], target: Mapping[str, Any]) -> ManifestDifferences:
+    """The addresses only in `source`, only in `target`, and in both with different config: how
+    the drift validator and `drift-report --from-store` compare two envs' manifests."""
+    shared = source.keys() & target.keys()
+    differing = (name for name in shared if canonical(source[name]) != canonical(target[name]))
+    return ManifestDifferences(
+        only_in_source=tuple(sorted(source.keys() - target.keys())),
+        only_in_target=tuple(sorted(target.keys() - source.keys())),
+        differing=tuple(sorted(differing)),
+    )
 
 
 def _reject_non_finite(value: object, where: str) -> None:

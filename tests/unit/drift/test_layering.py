@@ -13,6 +13,8 @@ import infrarep.drift
 PACKAGE = Path(infrarep.drift.__file__).parent
 LAYERS = (
     "model",
+    "history",
+    "fleet",
     "values",
     "identity",
     "noise",

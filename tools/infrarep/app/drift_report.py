@@ -1,5 +1,8 @@
 """The drift report: plan every env (or read the given plans), analyse, deliver the report and,
-with `notify`, tell each env's drift topic, metrics and ledger what was found."""
+with `notify`, tell each env's drift topic, metrics and ledger what was found; with `store`,
+keep each env's report in its config store. `from_store` reports those instead, planning
+nothing. Compared with a baseline (a file, else with `store` the previous stored reports),
+each drift finding is new or persisting, and drift gone since is resolved."""
 
 from __future__ import annotations
 
@@ -7,14 +10,27 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__, config, drift, drift_runs, notify, records
+from .. import __version__, config, drift, drift_runs, drift_store, notify, records
 from .. import report as reporting
 from ..errors import ConfigError, InfrarepError, cut, shown
-from ..runner import Release
+from ..runner import Release, env_resources
 from .context import Progress, Project, actor_name, now, open_project
+
+if TYPE_CHECKING:
+    from ..config import EnvSettings
+    from ..ledger import EnvResources
+
+
+class FailOn(StrEnum):
+    """What makes a report exit 2: any drift, or only drift new since the baseline."""
+
+    ANY = "any"
+    NEW = "new"
 
 
 @dataclass(frozen=True)
@@ -41,15 +57,34 @@ class DriftReportOptions:
     """The day (UTC) policy acceptances are judged by; None: the clock's."""
     source_dirs: Sequence[str] = ()
     """ENV=DIR (with `plan_files`): the env root dir whose module sources trace ENV's plan."""
+    store: bool = False
+    """Keep each env's report in its config store (after delivering and notifying)."""
+    from_store: bool = False
+    """Report each env's newest stored report and parity from the stored manifests; no terraform."""
+    baseline_path: Path | None = None
+    """A json report to compare with; without it, `store` and `from_store` compare with the
+    previous stored report."""
+    fail_on: FailOn = FailOn.ANY
+    require_all: bool = False
+    """With `from_store`: an env never checked is an error, not a line."""
 
 
 @dataclass(frozen=True)
 class DriftReportResult:
     report: drift.DriftReport
     text: str = field(repr=False)
+    history: drift.History | None = None
+    fail_on: FailOn = FailOn.ANY
 
     @property
     def drift(self) -> bool:
+        return self.report.drift
+
+    @property
+    def failed(self) -> bool:
+        """Whether the run exits 2: drift, or with `FailOn.NEW` new drift only."""
+        if self.fail_on is FailOn.NEW:
+            return bool(drift.new_drift(self.report, self.history))
         return self.report.drift
 
 
@@ -57,12 +92,23 @@ def drift_report(
     options: DriftReportOptions, progress: Progress, deliver: Callable[[str], None]
 ) -> DriftReportResult:
     """Analyse, `deliver` the rendered report, then notify (so a failing notification still
-    leaves the report delivered)."""
+    leaves the report delivered), then store. Stored reports and the baseline are read first:
+    a bad one stops the run before anything is planned or published."""
+    if options.from_store:
+        return stored_report(options, progress, deliver)
+    if options.require_all:
+        raise ConfigError("--require-all: only with --from-store")
+    baseline = read_baseline(options.baseline_path)
     given = drift_runs.parse_plan_specs(options.plan_files)
-    needs_settings = not given or options.config_path.exists() or options.notify
+    needs_settings = not given or options.config_path.exists() or options.notify or options.store
     project = open_project(options.config_path, progress, options.verbose) if needs_settings else None
     settings = project.settings if project else None
     names = drift_runs.select_envs(settings, options.envs, given, options.config_path)
+    stores: dict[str, EnvResources] = {}
+    previous = None
+    if options.store:
+        assert project is not None
+        stores, previous = previous_reports(project.runner(), [project.env(name) for name in names])
     if options.source_dirs and not given:
         raise ConfigError("--source: only with --plan (without it, each env's root is read anyway)")
     roots = source_roots(options.source_dirs, [name for name in names if name in given])
@@ -97,6 +143,12 @@ def drift_report(
     else:
         sources = {} if project is None else _sources(project, env_plans)
     result = drift.analyse(env_plans, kinds, policy=policy, version=version, sources=sources)
+    checked_at = now()
+    history = None
+    if baseline is not None:
+        history = compare_with_baseline(result, baseline, options.baseline_path)
+    elif previous is not None:
+        history = drift_store.compare_with_previous(result, previous)
     text = reporting.render(
         result,
         options.format,
@@ -106,12 +158,146 @@ def drift_report(
         if options.format is reporting.Format.SARIF
         else None,
         tool_version=__version__,
+        history=history,
     )
     deliver(text)
+    # Notify before storing: should storing fail, the next run tells the same news again
+    # rather than never.
     if options.notify:
         assert project is not None
-        _notify(project, names, result, version, release, options.version)
-    return DriftReportResult(result, text)
+        _notify(project, names, result, version, release, options.version, history)
+    if options.store:
+        assert project is not None
+        store_reports(project.runner(), stores, result, history, checked_at, progress)
+    return DriftReportResult(result, text, history, options.fail_on)
+
+
+FROM_STORE_REFUSES = {
+    "--plan": lambda options: bool(options.plan_files),
+    "--source": lambda options: bool(options.source_dirs),
+    "--alias": lambda options: bool(options.aliases),
+    "--policy": lambda options: options.policy_path is not None,
+    "--version": lambda options: options.version is not None,
+    "--notify": lambda options: options.notify,
+    "--store": lambda options: options.store,
+}
+"""Options of a run that plans, which a report of stored results cannot honour."""
+
+
+def stored_report(
+    options: DriftReportOptions, progress: Progress, deliver: Callable[[str], None]
+) -> DriftReportResult:
+    """The fleet's report from what is stored: each env's newest stored report (its check time
+    shown; an env without one is never checked) and parity from the stored config manifests."""
+    refused = [name for name, given in FROM_STORE_REFUSES.items() if given(options)]
+    if refused:
+        raise ConfigError(f"--from-store: not with {', '.join(refused)} (it reports stored results)")
+    baseline = read_baseline(options.baseline_path)
+    project = open_project(options.config_path, progress, options.verbose)
+    names = drift_runs.select_envs(project.settings, options.envs, {}, options.config_path)
+    stored, manifests = read_fleet(project.runner(), [project.env(name) for name in names], progress)
+    never = [name for name in names if name not in stored]
+    if never and options.require_all:
+        raise InfrarepError(
+            f"drift-report --from-store: never checked: {', '.join(never)} (--require-all)",
+            hint="`infrarep drift-report --env ENV --store` stores an env's report",
+        )
+    fleet = {name: drift.StoredEnv(read.report, read.history) for name, read in stored.items()}
+    report, history = drift.fleet_report(names, fleet, manifests, options.kinds or frozenset(drift.Kind))
+    if baseline is not None:
+        history = compare_with_baseline(report, baseline, options.baseline_path)
+    checked = {name: stored[name].checked_at if name in stored else None for name in names}
+    text = reporting.render(
+        report,
+        options.format,
+        show_expected=options.show_expected,
+        full_report_url=options.full_report_url,
+        sources=report_sources(project, names) if options.format is reporting.Format.SARIF else None,
+        tool_version=__version__,
+        history=history,
+        checked=checked,
+    )
+    deliver(text)
+    return DriftReportResult(report, text, history, options.fail_on)
+
+
+def read_fleet(
+    runner: Any, envs: Sequence[EnvSettings], progress: Progress
+) -> tuple[dict[str, reporting.ReadReport], dict[str, records.Manifest]]:
+    """Each env's newest stored report and stored config manifest, from its config store (found
+    through its stack outputs: `runner` gives the settings and clients). What an env lacks is
+    said in one line; a stored report that cannot be read is an error."""
+    stored: dict[str, reporting.ReadReport] = {}
+    manifests: dict[str, records.Manifest] = {}
+    for env in envs:
+        where = env_resources(runner, env)
+        if where is None:
+            progress(f"drift-report: {env.name}: never checked (never deployed)")
+            continue
+        s3 = runner.env_clients(env).s3
+        read = drift_store.read_latest(s3, where)
+        manifest = drift_store.read_manifest(s3, where)
+        if read is None:
+            progress(f"drift-report: {env.name}: never checked (no stored report)")
+        else:
+            stored[env.name] = read
+        if manifest is None:
+            progress(f"drift-report: {env.name}: no stored config manifest: left out of parity")
+        else:
+            manifests[env.name] = manifest
+    return stored, manifests
+
+
+def previous_reports(
+    runner: Any, envs: Sequence[EnvSettings]
+) -> tuple[dict[str, EnvResources], drift_store.Previous]:
+    """Where each env stores its report (its config store, found through its stack outputs:
+    `runner` gives the settings and clients), and the newest one stored so far."""
+    stores: dict[str, EnvResources] = {}
+    found: dict[str, reporting.ReadReport] = {}
+    for env in envs:
+        where = env_resources(runner, env)
+        if where is None:
+            raise ConfigError(f"{env.name}: the stack has no outputs yet; deploy it before --store")
+        stores[env.name] = where
+        read = drift_store.read_latest(runner.env_clients(env).s3, where)
+        if read is not None:
+            found[env.name] = read
+    return stores, drift_store.Previous(found)
+
+
+def store_reports(
+    runner: Any,
+    stores: Mapping[str, EnvResources],
+    report: drift.DriftReport,
+    history: drift.History | None,
+    checked_at: datetime,
+    progress: Progress,
+) -> None:
+    """Keep each env's part of the report in its config store, one line each."""
+    for name, where in stores.items():
+        body = drift_store.env_document(report, name, history, checked_at)
+        s3 = runner.env_clients(runner.settings.environments[name]).s3
+        url = drift_store.write(s3, where, body, checked_at)
+        progress(f"store    {name}: {url}")
+
+
+def read_baseline(path: Path | None) -> reporting.ReadReport | None:
+    """--baseline FILE: a json report (`--format json`, or one `--store` kept)."""
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"--baseline {path}: cannot read it ({err.strerror or err})") from None
+    return reporting.read_document(data, f"--baseline {path}")
+
+
+def compare_with_baseline(
+    report: drift.DriftReport, baseline: reporting.ReadReport, path: Path | None
+) -> drift.History:
+    previous = drift.report_keys(baseline.report.findings)
+    return drift.compare(report.findings, previous, drift.covered_scopes(report), f"--baseline {path}")
 
 
 def reported_kinds(
@@ -305,6 +491,7 @@ def _notify(
     version: str,
     release: Release | None,
     requested_version: str | None,
+    history: drift.History | None,
 ) -> None:
     """Each env's DRIFT_CHECK row, metric data and (on drift) drift topic message. `release`:
     the one planned with; None when the plans were given (then this checkout's)."""
@@ -321,6 +508,8 @@ def _notify(
         source_commit=release.source_commit,
         actor=actor_name(None),
     )
-    sent = notify.notify(lambda target: runner.env_clients(project.env(target.env)), targets, result, entries)
+    sent = notify.notify(
+        lambda target: runner.env_clients(project.env(target.env)), targets, result, entries, history
+    )
     for line in sent:
         project.progress(f"notify   {line}")

@@ -11,13 +11,27 @@
 Values are compared after normalising each env's name, region and account id (`identity.py`)
 and provider noise (`noise.py`); `values.py` holds the diffs and terraform's masks,
 `policy.py` the differences a team accepts, `manifests.py` each env's config manifest, and
-`analysis.py` puts it all together. `model.py`, at the bottom, holds the findings and the
-report. Each module imports only those below it (`tests/unit/drift/test_layering.py`).
+`analysis.py` puts it all together. `history.py` tells new drift from persisting and resolved;
+`fleet.py` reports the fleet from stored reports and config manifests, without plans.
+`model.py`, at the bottom, holds the findings and the report. Each module imports only those
+below it (`tests/unit/drift/test_layering.py`).
 
 The names below are what the rest of infrarep uses; the modules hold the rest.
 """
 
 from .analysis import analyse
+from .fleet import StoredEnv, env_part, fleet_report
+from .history import (
+    FindingKey,
+    History,
+    Status,
+    compare,
+    covered_scopes,
+    finding_keys,
+    new_drift,
+    report_keys,
+    within,
+)
 from .identity import EnvIdentity, EnvPlans, detect_identity
 from .live import live_findings
 from .manifests import env_manifest
@@ -43,17 +57,29 @@ __all__ = [
     "DriftReport",
     "EnvIdentity",
     "EnvPlans",
+    "FindingKey",
+    "History",
     "Kind",
     "Marker",
     "ScopeSummary",
     "Sources",
+    "Status",
+    "StoredEnv",
     "Verdict",
     "analyse",
+    "compare",
+    "covered_scopes",
     "detect_identity",
     "env_manifest",
+    "env_part",
+    "finding_keys",
+    "fleet_report",
     "live_findings",
     "load_policy",
     "mismatch",
+    "new_drift",
     "read_sources",
+    "report_keys",
     "scope_envs",
+    "within",
 ]

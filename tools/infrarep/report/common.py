@@ -1,12 +1,28 @@
 """What every format says the same way: values as one line, the headline, sections, reasons,
-and which envs drifted or were never applied."""
+which envs drifted or were never applied, what is new since the baseline and when each env
+was checked."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from ..drift import AttributeDiff, Change, DriftFinding, DriftReport, Kind, Marker, Verdict, scope_envs
+from ..drift import (
+    AttributeDiff,
+    Change,
+    DriftFinding,
+    DriftReport,
+    History,
+    Kind,
+    Marker,
+    Verdict,
+    scope_envs,
+)
+
+Checked = Mapping[str, datetime | None]
+"""Per env, when its stored report was made; None: never checked."""
 
 
 def value_text(value: Any, limit: int | None = None) -> str:
@@ -113,3 +129,22 @@ def drifted_envs(report: DriftReport) -> tuple[str, ...]:
         for env in scope_envs(finding.scope)
     }
     return tuple(env for env in report.envs if env in involved)
+
+
+def timestamp(at: datetime) -> str:
+    """`2026-11-23T12:00:00Z`: a check time, in UTC, to the second."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def status_of(finding: DriftFinding, history: History | None) -> str:
+    """`new` or `persisting` for drift compared with a baseline; empty otherwise."""
+    status = history.status(finding) if history is not None else None
+    return status.value if status is not None else ""
+
+
+def checked_lines(checked: Checked | None) -> list[str]:
+    """`dev: checked 2026-11-23T12:00:00Z` per env, `qa: never checked`."""
+    return [
+        f"{env}: checked {timestamp(at)}" if at else f"{env}: never checked"
+        for env, at in (checked or {}).items()
+    ]

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..drift import Change, DriftFinding, DriftReport, Kind, Verdict, scope_envs
+from ..drift import Change, DriftFinding, DriftReport, History, Kind, Verdict, scope_envs
 from .common import (
+    Checked,
+    checked_lines,
     cut,
     drifted_envs,
     finding_reason,
@@ -23,6 +25,7 @@ from .common import (
     section_title,
     sections,
     shown_attributes,
+    status_of,
     value_text,
 )
 
@@ -215,7 +218,12 @@ def _glance(report: DriftReport) -> list[str]:
     return lines
 
 
-def html(report: DriftReport, show_expected: bool = False) -> str:
+def html(
+    report: DriftReport,
+    show_expected: bool = False,
+    history: History | None = None,
+    checked: Checked | None = None,
+) -> str:
     title = page_title(report)
     never_applied = not_applied(report)
     parts = [
@@ -224,6 +232,8 @@ def html(report: DriftReport, show_expected: bool = False) -> str:
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="sub">{_e(headline(report))}</p>',
+        *(f'<p class="sub">{_e(line)}</p>' for line in checked_lines(checked)),
+        *([f'<p class="sub">{_e(history.summary())}</p>'] if history is not None else []),
         '<ul class="glance">',
         *_glance(report),
         "</ul>",
@@ -270,7 +280,7 @@ def html(report: DriftReport, show_expected: bool = False) -> str:
         table = [
             "<table><tr><th>resource</th><th>attribute</th><th>before</th><th>after</th><th>verdict</th>"
             "<th>why</th></tr>",
-            *(row for finding in findings for row in _detail_rows(finding, show_expected)),
+            *(row for finding in findings for row in _detail_rows(finding, show_expected, history)),
             "</table>",
         ]
         heading = _e(section_title(kind, scope))
@@ -279,6 +289,9 @@ def html(report: DriftReport, show_expected: bool = False) -> str:
             folded += [f"<details><summary>{summary}</summary>", *table, "</details>"]
         else:
             parts += [f"<h2>{heading}</h2>", *table]
+    if history is not None and history.resolved:
+        parts.append(f"<h2>{_e(f'resolved since {history.baseline}')}</h2>")
+        parts += ["<ul>", *(f"<li><code>{_e(str(key))}</code></li>" for key in history.resolved), "</ul>"]
     parts += folded
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
@@ -295,8 +308,10 @@ def _verdict_cell(state: str, label: str) -> str:
     return f'<td class="st-{state}" data-state="{state}">{_e(label)}</td>'
 
 
-def _detail_rows(finding: DriftFinding, show_expected: bool) -> Iterable[str]:
-    resource = f"<code>{_e(finding.address)}</code><br><small>{_e(finding.type)}</small>"
+def _detail_rows(finding: DriftFinding, show_expected: bool, history: History | None) -> Iterable[str]:
+    status = status_of(finding, history)
+    tag = f"<b>{_e(status)}</b> " if status else ""
+    resource = f"{tag}<code>{_e(finding.address)}</code><br><small>{_e(finding.type)}</small>"
     state = finding_state(finding)
     attributes = shown_attributes(finding, show_expected)
     if not attributes:

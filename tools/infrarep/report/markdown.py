@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..drift import DriftFinding, DriftReport, Kind
+from ..drift import DriftFinding, DriftReport, History, Kind
 from .common import (
+    Checked,
+    checked_lines,
     cut,
     finding_reason,
     headline,
@@ -23,6 +25,7 @@ from .common import (
     section_title,
     sections,
     shown_attributes,
+    status_of,
     value_text,
 )
 
@@ -85,9 +88,11 @@ def markdown(
     show_expected: bool = False,
     full_report_url: str | None = None,
     limit: int = COMMENT_LIMIT,
+    history: History | None = None,
+    checked: Checked | None = None,
 ) -> str:
-    head = _summary(report, show_expected)
-    body = _sections(report, show_expected)
+    head = _summary(report, show_expected, history, checked)
+    body = _sections(report, show_expected, history)
     whole = "\n".join(head + [line for section in body for line in _lines(section)]) + "\n"
     if len(whole) <= limit:
         return whole
@@ -98,8 +103,14 @@ def _lines(section: _Section) -> list[str]:
     return section.opening + section.rows + section.closing
 
 
-def _summary(report: DriftReport, show_expected: bool) -> list[str]:
+def _summary(
+    report: DriftReport, show_expected: bool, history: History | None, checked: Checked | None
+) -> list[str]:
     lines = [f"## {_text(headline(report))}", ""]
+    if checked:
+        lines += [f"- {_text(line)}" for line in checked_lines(checked)] + [""]
+    if history is not None:
+        lines += [f"_{_text(history.summary())}_", ""]
     lines += [
         "| kind | scope | resources | drift | expected | unknown | noise |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -121,12 +132,12 @@ def _summary(report: DriftReport, show_expected: bool) -> list[str]:
     return lines
 
 
-def _sections(report: DriftReport, show_expected: bool) -> list[_Section]:
+def _sections(report: DriftReport, show_expected: bool, history: History | None) -> list[_Section]:
     never_applied = not_applied(report)
     chosen: list[_Section] = []
     folded: list[_Section] = []
     for kind, scope, findings in sections(report, show_expected):
-        rows = [row for finding in findings for row in _rows(finding, show_expected)]
+        rows = [row for finding in findings for row in _rows(finding, show_expected, history)]
         title = _text(section_title(kind, scope))
         if kind is Kind.PENDING and scope in never_applied:
             summary = f"{title}: not applied yet, {len(findings)} resource(s) to create"
@@ -134,11 +145,18 @@ def _sections(report: DriftReport, show_expected: bool) -> list[_Section]:
             folded.append(_Section(opening, rows, ["", "</details>"]))
         else:
             chosen.append(_Section(["", f"### {title}", "", *_ROW_HEADER], rows))
+    if history is not None and history.resolved:
+        title = _text(f"resolved since {history.baseline}")
+        resolved = [f"- {_text(str(key))}" for key in history.resolved]
+        chosen.append(_Section(["", f"### {title}", ""], resolved))
     return chosen + folded
 
 
-def _rows(finding: DriftFinding, show_expected: bool) -> list[str]:
+def _rows(finding: DriftFinding, show_expected: bool, history: History | None) -> list[str]:
     resource = code_span(finding.address)
+    status = status_of(finding, history)
+    if status:
+        resource = f"**{status}** {resource}"
     attributes = shown_attributes(finding, show_expected)
     if not attributes:
         why = cut(f"{finding.change.value}: {finding_reason(finding)}", MARKDOWN_REASON_LIMIT)

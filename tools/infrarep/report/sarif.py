@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..drift import DriftFinding, DriftReport, Kind, Verdict, scope_envs
+from ..drift import DriftFinding, DriftReport, History, Kind, Status, Verdict, scope_envs
 from .common import finding_reason, value_text
 
 SARIF_VERSION = "2.1.0"
@@ -27,6 +27,8 @@ FINGERPRINT = "infrarepFinding/v1"
 """The partialFingerprints key: a finding keeps its alert across runs however its line moves."""
 
 _LEVELS = {Verdict.DRIFT: "error", Verdict.UNKNOWN: "warning", Verdict.EXPECTED: "note"}
+_BASELINE_STATES = {Status.NEW: "new", Status.PERSISTING: "unchanged"}
+"""SARIF's `baselineState` of a result compared with a baseline."""
 _INSTANCE_KEY = re.compile(r"\[[^\]]*\]")
 
 
@@ -79,8 +81,14 @@ RULES = {
 
 
 def sarif_document(
-    report: DriftReport, sources: Sources = Sources(), show_expected: bool = False, tool_version: str = ""
+    report: DriftReport,
+    sources: Sources = Sources(),
+    show_expected: bool = False,
+    tool_version: str = "",
+    history: History | None = None,
 ) -> dict[str, Any]:
+    """With a history, each drift result has its `baselineState` (new, unchanged) and the run's
+    properties list the drift resolved since the baseline (a result needs a rule's finding)."""
     kinds = list(Kind)
     driver: dict[str, Any] = {
         "name": TOOL_NAME,
@@ -89,27 +97,31 @@ def sarif_document(
     if tool_version:
         driver["version"] = tool_version
     results = [
-        _result(finding, kinds.index(finding.kind), sources)
+        _result(finding, kinds.index(finding.kind), sources, history)
         for finding in report.findings
         if finding.verdict is not Verdict.EXPECTED or show_expected
     ]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {"driver": driver},
-                "automationDetails": {"id": "infrarep/drift-report/"},
-                "results": results,
-            }
-        ],
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": "infrarep/drift-report/"},
+        "results": results,
     }
+    if history is not None:
+        run["properties"] = {
+            "baseline": history.baseline,
+            "resolved": [str(key) for key in history.resolved],
+        }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
 def sarif(
-    report: DriftReport, sources: Sources = Sources(), show_expected: bool = False, tool_version: str = ""
+    report: DriftReport,
+    sources: Sources = Sources(),
+    show_expected: bool = False,
+    tool_version: str = "",
+    history: History | None = None,
 ) -> str:
-    document = sarif_document(report, sources, show_expected, tool_version)
+    document = sarif_document(report, sources, show_expected, tool_version, history)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -125,7 +137,9 @@ def _rule_document(rule: _Rule) -> dict[str, Any]:
     }
 
 
-def _result(finding: DriftFinding, rule_index: int, sources: Sources) -> dict[str, Any]:
+def _result(
+    finding: DriftFinding, rule_index: int, sources: Sources, history: History | None
+) -> dict[str, Any]:
     logical = {"fullyQualifiedName": finding.address, "name": finding.type, "kind": "resource"}
     location: dict[str, Any] = {"logicalLocations": [logical]}
     where = source_of(finding, sources)
@@ -135,7 +149,7 @@ def _result(finding: DriftFinding, rule_index: int, sources: Sources) -> dict[st
             "region": {"startLine": max(where.line, 1)},
         }
     identity = "\0".join((finding.kind.value, finding.scope, finding.address, finding.change.value))
-    return {
+    found: dict[str, Any] = {
         "ruleId": RULES[finding.kind].id,
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.verdict],
@@ -148,6 +162,10 @@ def _result(finding: DriftFinding, rule_index: int, sources: Sources) -> dict[st
             "change": finding.change.value,
         },
     }
+    status = history.status(finding) if history is not None else None
+    if status is not None:
+        found["baselineState"] = _BASELINE_STATES[status]
+    return found
 
 
 def source_of(finding: DriftFinding, sources: Sources) -> SourceLocation | None:

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from ..drift import DriftReport
+from ..drift import DriftReport, History
 from .common import (
+    Checked,
+    checked_lines,
     finding_reason,
     headline,
     hidden_count,
     section_title,
     sections,
     shown_attributes,
+    status_of,
     value_text,
 )
 
 TABLE_VALUE_LIMIT = 60
 
 
-def table(report: DriftReport, show_expected: bool = False) -> str:
-    lines = [headline(report), ""]
+def table(
+    report: DriftReport,
+    show_expected: bool = False,
+    history: History | None = None,
+    checked: Checked | None = None,
+) -> str:
+    lines = [headline(report)]
+    lines += [f"  {line}" for line in checked_lines(checked)]
+    if history is not None:
+        lines.append(f"  {history.summary()}")
+    lines.append("")
     header = ("kind", "scope", "resources", "drift", "expected", "unknown", "noise")
     lines.append("  {:<8} {:<20} {:>9} {:>6} {:>8} {:>8} {:>6}".format(*header))
     for summary in report.summaries:
@@ -37,8 +49,10 @@ def table(report: DriftReport, show_expected: bool = False) -> str:
     for kind, scope, findings in sections(report, show_expected):
         lines += ["", section_title(kind, scope)]
         for finding in findings:
+            status = status_of(finding, history)
             lines.append(
-                f"  {finding.address}  [{finding.type}]  {finding.change.value}: {finding_reason(finding)}"
+                f"  {f'[{status}] ' if status else ''}{finding.address}  [{finding.type}]  "
+                f"{finding.change.value}: {finding_reason(finding)}"
             )
             attributes = shown_attributes(finding, show_expected)
             width = max((len(diff.path) for diff in attributes), default=0)
@@ -48,4 +62,7 @@ def table(report: DriftReport, show_expected: bool = False) -> str:
                 lines.append(f"      {diff.path:<{width}}  {before} -> {after}")
                 if diff.reason:
                     lines.append(f"      {'':<{width}}  {diff.verdict.value}: {diff.reason}")
+    if history is not None and history.resolved:
+        lines += ["", f"resolved since {history.baseline}"]
+        lines += [f"  {key}" for key in history.resolved]
     return "\n".join(lines) + "\n"
