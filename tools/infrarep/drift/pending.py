@@ -56,10 +56,9 @@ def _planned_diffs(
     unknown = plans.decode_json(change.after_unknown)
     before_sensitive = plans.decode_json(change.before_sensitive)
     after_sensitive = plans.decode_json(change.after_sensitive)
-    view = record.after
-    raw_values = view.raw_values() if view is not None else ()
+    planned = plans.decode_json(change.after)
     names, _ = sets.of(record)
-    after = {name: plans.decode_json(raw_values[plan.attribute_index[name]]) for name in names}
+    after = {name: planned.get(name) if isinstance(planned, dict) else None for name in names}
     diffs: list[AttributeDiff] = []
     for name in names:
         if name in ignored:
