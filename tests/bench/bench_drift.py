@@ -292,7 +292,7 @@ def measure(kind: str, names: list[str], files: list[Path]) -> dict[str, float]:
                 loading += time.perf_counter() - load_started
                 yield drift.EnvPlans(name, drift.detect_identity(name, plan), plan)
 
-        report = drift.analyse(list(envs()), [drift.Kind.PARITY], manifests=kind == "engine+manifests")
+        report = drift.analyse(envs(), [drift.Kind.PARITY], manifests=kind == "engine+manifests")
         assert report.drift
     seconds = time.perf_counter() - started
     return {

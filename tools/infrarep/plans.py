@@ -453,10 +453,11 @@ def _without_resources(module: ModuleConfig) -> ModuleConfig:
     return msgspec.structs.replace(module, resources=[], module_calls=calls)
 
 
-def changed_blocks(old: Configuration, new: Configuration) -> frozenset[tuple[tuple[str, ...], str]]:
-    """The resource blocks (and modules' data source lists) that differ between two configurations,
-    or are in one only (see `Configuration.block_texts`)."""
-    before, after = old.block_texts, new.block_texts
+def changed_blocks(
+    before: Mapping[tuple[tuple[str, ...], str], bytes], after: Mapping[tuple[tuple[str, ...], str], bytes]
+) -> frozenset[tuple[tuple[str, ...], str]]:
+    """The resource blocks (and modules' data source lists) that differ between two configurations'
+    `Configuration.block_texts`, or are in one only."""
     return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
 
 

@@ -113,7 +113,8 @@ class _Classification:
     differs only in the resource blocks `changed`. A block's shape is taken from the donor
     when the block is unchanged and none of the blocks its traces read is (`footprints`)."""
 
-    config: plans.Configuration
+    skeleton: bytes  # `Configuration.skeleton_digest`
+    blocks: Mapping[tuple[tuple[str, ...], str], bytes]  # `Configuration.block_texts`
     columns: Mapping[str, int]  # the plan's attribute index (`_Kept.column`)
     donor: _Classification | None = None
     changed: frozenset[Read] = frozenset()
@@ -175,12 +176,17 @@ class Classifications:
                 (
                     other
                     for (_, other_paths), other in self._shared.items()
-                    if other_paths == paths and other.config.skeleton_digest == plan.config.skeleton_digest
+                    if other_paths == paths and other.skeleton == plan.config.skeleton_digest
                 ),
                 None,
             )
-            changed = plans.changed_blocks(donor.config, plan.config) if donor is not None else frozenset()
-            found = self._shared[key] = _Classification(plan.config, plan.attribute_index, donor, changed)
+            # Kept: the configuration's texts, not the configuration (which holds on to the whole
+            # plan file's bytes: envs read one after another are let go of).
+            blocks = plan.config.block_texts
+            changed = plans.changed_blocks(donor.blocks, blocks) if donor is not None else frozenset()
+            found = self._shared[key] = _Classification(
+                plan.config.skeleton_digest, blocks, plan.attribute_index, donor, changed
+            )
         return found
 
 
