@@ -254,15 +254,23 @@ def _built_apart(
     """Which records of a shape must be built value by value (None: all of them); the others are
     written from their raw values, which `records.canonical` would write the same once decoded.
     Objects among those are re-encoded with sorted keys (normalising a key may change their
-    order). Sensitive values, escapes, whitespace, fractions and values `prune` might drop are
-    built."""
-    if shape.variant or shape.nested:
+    order); nested blocks are cut to what the configuration sets, pruned and encoded, once per
+    distinct value (`sorted_objects`). Sensitive values, escapes, whitespace, fractions and values
+    `prune` might drop are built."""
+    if shape.variant:
         return None
     apart: set[int] = set()
     sensitive = list(map(_AFTER_SENSITIVE, records))
     if b"true" in b"".join(sensitive):
         apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
+        blocks = shape.kept[position].blocks
+        if blocks is not None:  # the sensitive records' blocks stay raw: they are built
+            columns[position] = [
+                raw if index in apart else _block_text(blocks, raw, sorted_objects)
+                for index, raw in enumerate(column)
+            ]
+            continue
         joined = b"\x1f".join(column)
         values = joined.split(b"\x1f")  # bytes: `%` writes them as they are, raw views it converts first
         # Strings only? (An unescaped \x1f cannot be inside one, and `""` can only be a whole value.)
@@ -285,6 +293,17 @@ def _built_apart(
 
 
 _AFTER_SENSITIVE = attrgetter("change.after_sensitive")
+
+
+def _block_text(blocks: Any, raw: bytes, texts: dict[bytes, bytes]) -> bytes:
+    """A nested block's normalised raw value as its manifest entry writes it (as `_attributes`
+    builds it): cut to what the configuration sets, pruned, canonical; once per value."""
+    key = b"%d\x1f%s" % (id(blocks), raw)  # \x1f never occurs in JSON text
+    text = texts.get(key)
+    if text is None:
+        value = prune(_configured_part(blocks, plans.decode_json(raw)))
+        text = texts[key] = canonical(value).encode()
+    return text
 
 
 def _as_written(data: bytes) -> bool:
