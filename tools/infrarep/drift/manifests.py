@@ -65,8 +65,13 @@ class _Shape:
     type: str
 
     @cached_property
-    def nested(self) -> bool:
-        return any(item.blocks is not None for item in self.kept)
+    def key(self) -> Any:
+        """Equal for equal shapes (nested blocks' expressions by their canonical JSON: they do not hash)."""
+        kept = tuple(
+            item if item.blocks is None else item._replace(blocks=canonical_json(item.blocks))
+            for item in self.kept
+        )
+        return (kept, self.variant, self.type)
 
     @cached_property
     def template(self) -> bytes:
@@ -132,8 +137,7 @@ class _Classification:
                 with side.tracer.recording() as reads:
                     found = _shape(side, record, self)
                 self.footprints[block] = frozenset(reads)
-            if not found.nested:  # nested blocks' expressions do not hash; they are built anyway
-                found = self.distinct.setdefault((found.kept, found.variant, found.type), found)
+            found = self.distinct.setdefault(found.key, found)
             self.shapes[block] = found
         return found
 
