@@ -217,7 +217,7 @@ def _attribute_parity(
     # Only the attributes whose loose prints (`EnvIdentity.raw`) differ, where the names agree.
     candidates, verified = _differing(names_left, print_left, names_right, print_right)
     if key in left.unshown or key in right.unshown:
-        candidates = sorted(candidates)
+        candidates = sorted(candidates)  # configured attributes and unshown blocks, in name order
     masks = (
         record_left.change.after_unknown,
         record_right.change.after_unknown,

@@ -29,7 +29,7 @@ def pending_findings(
         details: tuple[AttributeDiff, ...] = ()
         reason = f"terraform will {action.value} it"
         if action in (Action.UPDATE, Action.REPLACE):
-            details = _planned_diffs(plan, record, attributes, owned.attributes(record))
+            details = _planned_diffs(record, attributes, owned.attributes(record))
             if action is Action.REPLACE:
                 reason = _replace_reason(record)
             elif not details:
@@ -49,7 +49,7 @@ def _replace_reason(record: ResourceChange) -> str:
 
 
 def _planned_diffs(
-    plan: Plan, record: ResourceChange, sets: AttributeSets, ignored: frozenset[str]
+    record: ResourceChange, sets: AttributeSets, ignored: frozenset[str]
 ) -> tuple[AttributeDiff, ...]:
     change = record.change
     before = plans.decode_json(change.before) or {}

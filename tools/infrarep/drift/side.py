@@ -49,7 +49,7 @@ class Side:
         keys: list[str] = []
         compared: list[tuple[str, ...]] = []
         prints: list[bytes] = []
-        self.runs: list[tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]]] = []
+        self.runs: list[tuple[list[str], list[ResourceChange], list[plans.Row]]] = []
         """Instances of one block, one after the other: their keys, records and `Plan.rows`."""
         changes, all_rows, all_blocks = self.plan.changes, self.plan.rows, self.plan.block_names
         start = 0
@@ -58,19 +58,19 @@ class Side:
             start += sum(1 for _ in group)
             if mode != plans.Mode.MANAGED:
                 continue  # data sources are not compared
-            kept = [position for position in range(offset, start) if all_rows[position] is not None]
-            if not kept:
+            planned = [(at, row) for at in range(offset, start) if (row := all_rows[at]) is not None]
+            if not planned:
                 continue  # deleted resources are not planned
-            records = [changes[position] for position in kept]
-            rows = [all_rows[position] for position in kept]
+            records = [changes[at] for at, _ in planned]
+            rows = [row for _, row in planned]
             names, pick = self.sets.of(records[0])
-            unshown = self.unshown_blocks(records, names, {all_blocks[position] for position in kept})
+            unshown = self.unshown_blocks(records, names, {all_blocks[at] for at, _ in planned})
             if unshown:
                 names = (*names, *unshown)
                 pick = _picker([self.plan.attribute_index[name] for name in names])
             addresses = [record.address for record in records]
             run_keys = [normalise_address(address) if '"' in address else address for address in addresses]
-            self.runs.append((run_keys, records, rows))  # type: ignore[arg-type]
+            self.runs.append((run_keys, records, rows))
             self.records.update(zip(run_keys, records, strict=True))
             picked = list(map(pick, rows))
             self.values.update(zip(run_keys, picked, strict=True))
