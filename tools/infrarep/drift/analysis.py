@@ -32,9 +32,10 @@ def analyse(
     per env, its module sources as read from disk (`read_sources`), traced where plan JSON
     leaves things out; an env without them is judged on plan JSON alone.
 
-    `envs` is read once, in order, and no env is kept once no pair still to compare needs it:
-    given an iterator that loads each env's plans as it is reached, at most the envs of one
-    pair (with default pairs, two) are in memory at once."""
+    `envs` is read once, in order; each env is analysed as it comes and let go of once every
+    pair it is in has been compared. Given an iterator that loads each env's plans when it is
+    reached, memory holds only the envs whose pairs wait for a later env: with default pairs,
+    the previous env while the next one is read."""
     with plans.cycle_collection_paused():
         return _analyse(envs, kinds, pairs, policy, version, manifests, sources or {})
 
