@@ -1,28 +1,36 @@
 """Benchmark: the drift engine against the floor of merely parsing the same plan JSON files.
 
-    .venv/bin/python tests/bench/bench_drift.py                 # 1k, 10k, 50k per env; 3 envs x 20k
-    .venv/bin/python tests/bench/bench_drift.py --sizes 20000   # just one size
+    .venv/bin/python tests/bench/bench_drift.py                          # 1k, 10k, 20k, 50k per env
+    .venv/bin/python tests/bench/bench_drift.py --sizes 20000             # 3 envs x 20k
+    .venv/bin/python tests/bench/bench_drift.py --sizes 20000 --envs 10   # 10 envs x 20k
 
-For each size N it writes three synthetic plans (dev, staging, prod) of N
+For each size N it writes one synthetic plan per env (dev, staging, prod; with `--envs` > 3
+more envs between staging and prod, each with its own region and account) of N
 `aws_lambda_function` resources each, shaped like `terraform show -json` output: every
-resource in `resource_changes` (before and after), `planned_values` and `prior_state`,
-plus `configuration` (N/10 resource blocks with `count = 10`). Names, ARNs, regions,
-timestamps and ids differ per env as they do in real plans; 10% of the blocks take
-`memory_size` from a root variable whose values differ (expected differences); prod
-hard-codes another `timeout` in one block and has one block more (parity drift).
+resource in `resource_changes` (before, after, and the `after_unknown` / `*_sensitive` masks
+terraform writes, mirroring every list and map: `{"environment": [{"variables": {}}], ...}`),
+`planned_values` and `prior_state`, plus `configuration` (N/10 resource blocks with
+`count = 10`). Names, ARNs, regions, timestamps and ids differ per env as they do in real
+plans; 10% of the blocks take `memory_size` from a root variable whose values differ
+(expected differences); prod hard-codes another `timeout` in one block and has one block
+more (parity drift). Every block sets the nested blocks `tracing_config` and (three blocks
+in four; the fourth in a `dynamic` block, which plan JSON leaves out) `environment`; the
+provider fills in `ephemeral_storage` and `logging_config`, which no configuration shows.
 
 Each measurement runs in a fresh process (so peak RSS is its own), three times, the three
 kinds taking turns (a shared machine's load then weighs on each alike); the best time is
 printed, wall clock and CPU (user + system of the process, steadier on a busy machine):
 
-- parse-only: one msgspec pass per file decoding only what the comparison needs, with
-  the attribute names known in advance (`after` as typed values): the floor that
-  docs/performance.md judges the engine against;
-- engine: `plans.load` of the three files + `drift.analyse(kinds=[parity])`;
-- engine + manifests: the same with the three config manifests.
+- parse-only: one msgspec pass per file decoding the attributes every block sets besides
+  its nested blocks, with their names known in advance (`after` as typed values), all files
+  kept: the floor that docs/performance.md judges the engine against;
+- engine: `drift.analyse(kinds=[parity])` over the envs, each read by `plans.load` when the
+  engine reaches it (`compare`: the time outside `plans.load`); ratios are to parse-only;
+- engine + manifests: the same with each env's config manifest.
 
-Targets (issue 6): 3 envs x 20k compared in < 2 s and < 1 GB peak RSS, and the engine
-at most 1.5x parse-only.
+Targets (issues 6, 19, 21): 3 envs x 20k compared in < 2 s and < 1 GB peak RSS, the engine
+at most 1.5x parse-only, and 10 envs x 20k in less peak RSS than 3 x 20k took before envs
+were read one after another (~500 MB).
 """
 
 from __future__ import annotations
@@ -34,17 +42,41 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-ENVS = {
-    "dev": ("us-east-1", "111111111111"),
-    "staging": ("us-west-2", "222222222222"),
-    "prod": ("eu-west-1", "333333333333"),
-}
-MEMORY = {"dev": 256, "staging": 512, "prod": 1024}
+REGIONS = (
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ca-central-1",
+    "sa-east-1",
+    "eu-north-1",
+    "ap-south-1",
+)
+EXTRA_ENVS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet")
+"""Names of the envs between staging and prod when there are more than three (no one holds another)."""
+
+
+def env_names(count: int) -> list[str]:
+    """dev, staging, the extra envs, prod: the promotion order, prod last (it holds the drift)."""
+    if not 3 <= count <= 3 + len(EXTRA_ENVS):
+        raise SystemExit(f"--envs: 3 to {3 + len(EXTRA_ENVS)}")
+    return ["dev", "staging", *EXTRA_ENVS[: count - 3], "prod"]
+
+
+def env_identity(env: str, names: list[str]) -> tuple[str, str, int]:
+    """The env's region, account id and root `memory_mb` (different in every env)."""
+    position = names.index(env)
+    return REGIONS[position % len(REGIONS)], f"{position + 1:02d}" * 6, 256 * (position + 1)
+
+
 COUNT = 10  # instances per configuration block
 CONFIGURED = (
     "architectures",
@@ -56,10 +88,13 @@ CONFIGURED = (
     "tags",
     "timeout",
 )
+"""The attributes every block sets besides its nested blocks (`environment` in three blocks of
+four, `tracing_config`): what the parse-only floor decodes, with `tags_all`."""
 
 
-def lambda_values(env: str, block: int, index: int, memory: int, timeout: int) -> dict[str, Any]:
-    region, account = ENVS[env]
+def lambda_values(
+    env: str, region: str, account: str, block: int, index: int, memory: int, timeout: int
+) -> dict[str, Any]:
     name = f"shop-{env}-fn{block}-{index}"
     arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
     return {
@@ -98,9 +133,29 @@ def lambda_values(env: str, block: int, index: int, memory: int, timeout: int) -
     }
 
 
+def terraform_mask(value: Any) -> Any:
+    """The `after_unknown` / `*_sensitive` mask terraform writes for a value with nothing unknown
+    or sensitive: every list mirrored element by element, objects and maps kept with only their
+    non-false entries (so `{}` for a map of strings), `false` for the rest."""
+    if isinstance(value, dict):
+        masked = {key: terraform_mask(item) for key, item in value.items()}
+        return {key: item for key, item in masked.items() if item is not False}
+    if isinstance(value, list):
+        return [terraform_mask(item) for item in value]
+    return False
+
+
+def dynamic_environment(block: int) -> bool:
+    """Does the block set `environment` in a `dynamic` block (left out of plan JSON's expressions)?"""
+    return block % 4 == 3
+
+
 def expression_block(block: int, env: str) -> dict[str, Any]:
     memory = {"references": ["var.memory_mb"]} if block % 10 == 0 else {"constant_value": 256}
     timeout = 30 if env == "prod" and block == 1 else 10
+    environment = (
+        {} if dynamic_environment(block) else {"environment": [{"variables": {"references": ["var.name"]}}]}
+    )
     return {
         "address": f"aws_lambda_function.fn{block}",
         "mode": "managed",
@@ -109,6 +164,7 @@ def expression_block(block: int, env: str) -> dict[str, Any]:
         "provider_config_key": "aws",
         "expressions": {
             "architectures": {"constant_value": ["arm64"]},
+            **environment,
             "function_name": {"references": ["var.name", "count.index"]},
             "handler": {"constant_value": "handler.handler"},
             "memory_size": memory,
@@ -116,20 +172,23 @@ def expression_block(block: int, env: str) -> dict[str, Any]:
             "runtime": {"constant_value": "python3.12"},
             "tags": {"constant_value": {"Service": "shop"}},
             "timeout": {"constant_value": timeout},
+            "tracing_config": [{"mode": {"constant_value": "Active"}}],
         },
         "schema_version": 0,
         "count_expression": {"constant_value": COUNT},
     }
 
 
-def write_plan(path: Path, env: str, resources: int) -> int:
+def write_plan(path: Path, env: str, names: list[str], resources: int) -> int:
+    region, account, memory_mb = env_identity(env, names)
     blocks = resources // COUNT + (1 if env == "prod" else 0)
     changes, planned = [], []
     for block in range(blocks):
-        memory = MEMORY[env] if block % 10 == 0 else 256
+        memory = memory_mb if block % 10 == 0 else 256
         timeout = 30 if env == "prod" and block == 1 else 10
         for index in range(COUNT):
-            values = lambda_values(env, block, index, memory, timeout)
+            values = lambda_values(env, region, account, block, index, memory, timeout)
+            mask = terraform_mask(values)
             address = f"module.fleet.aws_lambda_function.fn{block}[{index}]"
             common = {
                 "address": address,
@@ -147,24 +206,23 @@ def write_plan(path: Path, env: str, resources: int) -> int:
                         "actions": ["no-op"],
                         "before": values,
                         "after": values,
-                        "after_unknown": {},
-                        "before_sensitive": {"tags": {}, "tags_all": {}},
-                        "after_sensitive": {"tags": {}, "tags_all": {}},
+                        "after_unknown": mask,
+                        "before_sensitive": mask,
+                        "after_sensitive": mask,
                     },
                 }
             )
             planned.append(
-                {**common, "index": index, "schema_version": 0, "values": values, "sensitive_values": {}}
+                {**common, "index": index, "schema_version": 0, "values": values, "sensitive_values": mask}
             )
     module = {"resources": planned, "address": "module.fleet"}
-    region, _ = ENVS[env]
     document = {
         "format_version": "1.2",
         "terraform_version": "1.11.4",
         "variables": {
             "env": {"value": env},
             "region": {"value": region},
-            "memory_mb": {"value": MEMORY[env]},
+            "memory_mb": {"value": memory_mb},
         },
         "planned_values": {"root_module": {"child_modules": [module]}},
         "resource_changes": changes,
@@ -222,38 +280,40 @@ def floor_types() -> type[msgspec.Struct]:
     return msgspec.defstruct("Plan", [("format_version", str), ("resource_changes", list[entry], [])])
 
 
-def measure(kind: str, files: list[Path]) -> dict[str, float]:
+def measure(kind: str, names: list[str], files: list[Path]) -> dict[str, float]:
     from infrarep import drift, plans  # imported before the clock starts
 
     plan_type = floor_types()
     started = time.perf_counter()
     cpu_started = time.process_time()
-    compare = 0.0
+    loading = 0.0
     if kind == "parse":
         kept = [msgspec.json.decode(path.read_bytes(), type=plan_type) for path in files]
         assert all(plan.resource_changes for plan in kept)
     else:
-        loaded = [plans.load(path) for path in files]
-        parsed = time.perf_counter()
-        envs = [
-            drift.EnvPlans(name, drift.detect_identity(name, plan), plan)
-            for name, plan in zip(ENVS, loaded, strict=True)
-        ]
-        report = drift.analyse(envs, [drift.Kind.PARITY], manifests=kind == "engine+manifests")
-        compare = time.perf_counter() - parsed
+
+        def envs() -> Iterator[drift.EnvPlans]:
+            nonlocal loading
+            for name, path in zip(names, files, strict=True):
+                load_started = time.perf_counter()
+                plan = plans.load(path)
+                loading += time.perf_counter() - load_started
+                yield drift.EnvPlans(name, drift.detect_identity(name, plan), plan)
+
+        report = drift.analyse(envs(), [drift.Kind.PARITY], manifests=kind == "engine+manifests")
         assert report.drift
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
         "cpu": time.process_time() - cpu_started,
-        "compare": compare,
+        "compare": seconds - loading,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def run_child(kind: str, files: list[Path]) -> dict[str, float]:
+def run_child(kind: str, names: list[str], files: list[Path]) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, *map(str, files)],
+        [sys.executable, __file__, "--measure", kind, "--names", ",".join(names), *map(str, files)],
         capture_output=True,
         text=True,
         check=True,
@@ -261,12 +321,14 @@ def run_child(kind: str, files: list[Path]) -> dict[str, float]:
     return json.loads(done.stdout)
 
 
-def best_of(kinds: list[str], files: list[Path], repeat: int) -> dict[str, dict[str, float]]:
+def best_of(
+    kinds: list[str], names: list[str], files: list[Path], repeat: int
+) -> dict[str, dict[str, float]]:
     """Each kind `repeat` times, taking turns; per kind the fastest run (wall and CPU apart)."""
     runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     for _ in range(repeat):
         for kind in kinds:
-            runs[kind].append(run_child(kind, files))
+            runs[kind].append(run_child(kind, names, files))
     return {
         kind: {
             **min(measured, key=lambda run: run["seconds"]),
@@ -282,35 +344,38 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 20000, 50000])
+    parser.add_argument("--envs", type=int, default=3, help="envs per size (3 to 13)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--names", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.files)))
+        print(json.dumps(measure(args.measure, args.names.split(","), args.files)))
         return
+    names = env_names(args.envs)
     print(
-        f"{'resources/env':>13} {'MB/env':>7} | {'parse-only':>10} {'cpu':>5} {'RSS':>5} | "
+        f"{'envs x resources':>16} {'MB/env':>7} | {'parse-only':>10} {'cpu':>5} {'RSS':>5} | "
         f"{'engine':>6} {'cpu':>5} {'compare':>7} {'ratio':>5} {'cpu':>5} {'RSS':>5} | "
-        f"{'+manifests':>10} {'ratio':>5} {'cpu':>5} {'RSS':>5}"
+        f"{'+manifests':>10} {'cpu':>5} {'ratio':>5} {'cpu':>5} {'RSS':>5}"
     )
     with tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch:
         for size in args.sizes:
             files = []
             total = 0
-            for env in ENVS:
+            for env in names:
                 path = Path(scratch) / f"{env}-{size}.json"
-                total += write_plan(path, env, size)
+                total += write_plan(path, env, names, size)
                 files.append(path)
-            measured = best_of(["parse", "engine", "engine+manifests"], files, args.repeat)
+            measured = best_of(["parse", "engine", "engine+manifests"], names, files, args.repeat)
             parse, engine, full = measured["parse"], measured["engine"], measured["engine+manifests"]
             figures = [
-                f"{size:>13} {total / 3 / 1e6:>7.1f}",
+                f"{f'{len(names)} x {size}':>16} {total / len(names) / 1e6:>7.1f}",
                 f"{parse['seconds']:>9.2f}s {parse['cpu']:>4.2f}s {parse['peak_rss_mib']:>4.0f}M",
                 f"{engine['seconds']:>5.2f}s {engine['cpu']:>4.2f}s {engine['compare']:>6.2f}s "
                 f"{engine['seconds'] / parse['seconds']:>5.2f} {engine['cpu'] / parse['cpu']:>5.2f} "
                 f"{engine['peak_rss_mib']:>4.0f}M",
-                f"{full['seconds']:>9.2f}s {full['seconds'] / parse['seconds']:>5.2f} "
+                f"{full['seconds']:>9.2f}s {full['cpu']:>4.2f}s {full['seconds'] / parse['seconds']:>5.2f} "
                 f"{full['cpu'] / parse['cpu']:>5.2f} {full['peak_rss_mib']:>4.0f}M",
             ]
             print(" | ".join(figures), flush=True)

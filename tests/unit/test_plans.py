@@ -126,6 +126,31 @@ def test_a_malformed_resource_change_is_named_where_it_is_in_the_file(tmp_path):
     )
 
 
+def test_an_after_that_is_not_an_object_is_named_when_its_values_are_read(tmp_path):
+    document = json.loads((FIXTURES / "parity_dev.json").read_text())
+    address = document["resource_changes"][2]["address"]
+    document["resource_changes"][2]["change"]["after"] = "not an object"
+    plan = plans.load(_write(tmp_path, "plan.json", json.dumps(document).encode()))
+
+    with pytest.raises(PlanUnreadable) as raised:
+        plan.rows  # noqa: B018 - reading the values is what fails
+    assert raised.value.message.startswith(f"{plan.path}: not a terraform plan JSON ({address}: Expected")
+
+
+def test_rows_hold_configured_attributes_then_the_nested_blocks_the_masks_show():
+    plan = plans.load(FIXTURES / "parity_dev.json")
+
+    assert plan.view_names[: len(plan.attribute_names)] == plan.attribute_names
+    shown = {name for names in plan.block_names for name in names}
+    assert set(plan.view_names) == set(plan.attribute_names) | shown
+    for record, row, blocks in zip(plan.changes, plan.rows, plan.block_names, strict=True):
+        if row is None:
+            continue
+        after = plans.decode_json(record.change.after)
+        assert [plans.decode_json(value) for value in row] == [after.get(name) for name in plan.view_names]
+        assert all(isinstance(after[name], list) and after[name] for name in blocks)
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

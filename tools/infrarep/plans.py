@@ -4,15 +4,13 @@ Only the fields a caller needs are decoded (msgspec skips the rest without build
 Python objects): a plan's size is mostly values no comparison reads.
 
 `summarise` reads just the actions (for `plan`/`deploy`). `load` reads what the drift
-engine needs, in two passes:
-
-1. over the whole file, the plan's head: root variables, `resource_drift` (values kept as
-   raw JSON), `configuration` (the module tree with each resource's expressions), and
-   `resource_changes` as raw JSON;
-2. over `resource_changes` alone, where each `after` object is decoded into a struct that
-   holds, as raw JSON, only the attributes some resource's configuration sets (the union
-   over the plan, plus `tags_all`). Computed attributes - ids, timestamps, ARNs nobody
-   configured - are skipped by the decoder and never become Python objects.
+engine needs in one pass over the whole file: root variables, `resource_drift` and
+`resource_changes` (values kept as raw JSON), and `configuration` (the module tree with each
+resource's expressions). `Plan.rows` then decodes each `after` object into a struct that
+holds, as raw JSON, only the attributes some resource's configuration sets (the union over
+the plan, plus `tags_all`) and the nested blocks the masks show. Computed attributes - ids,
+timestamps, ARNs nobody configured - are skipped by the decoder and never become Python
+objects.
 
 Values stay raw JSON (`msgspec.Raw`, a view into the file's bytes) until a comparison
 needs them; `decode_json` turns one into Python values.
@@ -224,19 +222,13 @@ class ResourceDrift(Record, frozen=True, gc=False, kw_only=True):
     change: DriftChange
 
 
-class AttributeView(msgspec.Struct, frozen=True, gc=False):
-    """`after` decoded selectively: the raw JSON of each attribute in `Plan.attribute_names`
-    order (`null` where the plan leaves the attribute out, e.g. because it is unknown)."""
-
-    def raw_values(self) -> tuple[msgspec.Raw, ...]:
-        return msgspec.structs.astuple(self)
-
-
 class PlannedChange(msgspec.Struct, frozen=True, gc=False):
-    """A change of `resource_changes`; `after` is an `AttributeView` (see `ResourceChange.after`)."""
+    """A change of `resource_changes` with whole values as raw JSON (`Plan.rows` picks the
+    attributes the comparisons read out of `after`)."""
 
     actions: tuple[str, ...]
     before: msgspec.Raw = NULL
+    after: msgspec.Raw = NULL
     after_unknown: msgspec.Raw = NULL
     before_sensitive: msgspec.Raw = NULL
     after_sensitive: msgspec.Raw = NULL
@@ -254,10 +246,9 @@ class ResourceChange(Record, frozen=True, gc=False, kw_only=True):
     action_reason: str | None = None
 
     @property
-    def after(self) -> AttributeView | None:
-        """The selectively decoded `after`; None when the resource is deleted."""
-        view: AttributeView | None = getattr(self.change, "after", None)
-        return view
+    def planned(self) -> bool:
+        """Does the resource exist after the change (it has an `after`: it is not deleted)?"""
+        return self.change.after != NULL
 
 
 # --- configuration: the module tree with expressions ---
@@ -323,7 +314,7 @@ class _PlanHead(msgspec.Struct):
     planned_values: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     resource_drift: list[ResourceDrift] = msgspec.field(default_factory=list)
     configuration: _Configuration = msgspec.field(default_factory=_Configuration)
-    resource_changes: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # decoded once the names are known
+    resource_changes: list[ResourceChange] | msgspec.UnsetType = msgspec.UNSET
 
 
 @dataclass(frozen=True)
@@ -462,11 +453,17 @@ def _without_resources(module: ModuleConfig) -> ModuleConfig:
     return msgspec.structs.replace(module, resources=[], module_calls=calls)
 
 
-def changed_blocks(old: Configuration, new: Configuration) -> frozenset[tuple[tuple[str, ...], str]]:
-    """The resource blocks (and modules' data source lists) that differ between two configurations,
-    or are in one only (see `Configuration.block_texts`)."""
-    before, after = old.block_texts, new.block_texts
+def changed_blocks(
+    before: Mapping[tuple[tuple[str, ...], str], bytes], after: Mapping[tuple[tuple[str, ...], str], bytes]
+) -> frozenset[tuple[tuple[str, ...], str]]:
+    """The resource blocks (and modules' data source lists) that differ between two configurations'
+    `Configuration.block_texts`, or are in one only."""
     return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+
+
+Row = tuple[msgspec.Raw, ...]
+"""A resource's `after` as `Plan.rows` decodes it: the raw JSON of each name in `Plan.view_names`
+(`null` where the plan leaves the attribute out, e.g. because it is unknown)."""
 
 
 @dataclass(frozen=True)
@@ -481,14 +478,55 @@ class Plan:
     drift: tuple[ResourceDrift, ...]
     changes: tuple[ResourceChange, ...]
     attribute_names: tuple[str, ...]
+    """Every top-level attribute some managed resource's configuration sets, plus `tags_all`."""
     has_changes: bool = field(default=False)
     """Whether the file has `resource_changes` (a refresh-only plan has none)."""
-    raw_changes: msgspec.Raw = field(default_factory=lambda: NULL, repr=False)
-    """`resource_changes` as read (a view into the file's bytes), to decode again for more names."""
+
+    @cached_property
+    def block_names(self) -> tuple[tuple[str, ...], ...]:
+        """Per change (in `changes` order), the nested blocks its `after_sensitive` mask shows
+        (`block_lists`); none for data sources and deleted resources."""
+        by_mask: dict[bytes, tuple[str, ...]] = {}
+        found: list[tuple[str, ...]] = []
+        for record in self.changes:
+            if not record.planned or record.mode != Mode.MANAGED:
+                found.append(())
+                continue
+            mask = bytes(record.change.after_sensitive)
+            blocks = by_mask.get(mask)
+            if blocks is None:
+                blocks = by_mask[mask] = block_lists(decode_json(mask))
+            found.append(blocks)
+        return tuple(found)
+
+    @cached_property
+    def view_names(self) -> tuple[str, ...]:
+        """The names `rows` holds: `attribute_names`, then the other nested blocks of
+        `block_names`, sorted."""
+        blocks = {name for names in set(self.block_names) for name in names}
+        return self.attribute_names + tuple(sorted(blocks.difference(self.attribute_names)))
 
     @cached_property
     def attribute_index(self) -> dict[str, int]:
-        return {name: position for position, name in enumerate(self.attribute_names)}
+        """The position of each of `view_names` in a row."""
+        return {name: position for position, name in enumerate(self.view_names)}
+
+    @cached_property
+    def rows(self) -> tuple[Row | None, ...]:
+        """Each change's `after` (in `changes` order) as a `Row`; None where it is deleted."""
+        decoder = msgspec.json.Decoder(_view_type(self.view_names) | None)
+        astuple = msgspec.structs.astuple
+        rows: list[Row | None] = []
+        with cycle_collection_paused():
+            for record in self.changes:
+                try:
+                    view = decoder.decode(record.change.after)
+                except msgspec.DecodeError as err:
+                    raise PlanUnreadable(
+                        f"{self.path}: not a terraform plan JSON ({cut(record.address)}: {err})"
+                    ) from None
+                rows.append(None if view is None else astuple(view))
+        return tuple(rows)
 
     def variable_value(self, name: str) -> Any:
         variable = self.variables.get(name)
@@ -501,32 +539,14 @@ class Plan:
 
 
 def _view_type(names: tuple[str, ...]) -> Any:
-    """An `AttributeView` of `names`."""
+    """A struct of `names`, each raw JSON (`null` by default)."""
     return msgspec.defstruct(
         "AfterView",
         [(f"a{position}", msgspec.Raw, NULL) for position in range(len(names))],
         rename={f"a{position}": name for position, name in enumerate(names)},
-        bases=(AttributeView,),
         frozen=True,
         gc=False,
     )
-
-
-def _changes_type(names: tuple[str, ...]) -> Any:
-    """The type of `resource_changes` whose entries' `after` decodes only `names`."""
-    view = _view_type(names)
-    change = msgspec.defstruct(
-        "SelectedChange", [("after", view | None, None)], bases=(PlannedChange,), frozen=True, gc=False
-    )
-    entry = msgspec.defstruct(
-        "SelectedResourceChange",
-        [("change", change)],
-        bases=(ResourceChange,),
-        frozen=True,
-        gc=False,
-        kw_only=True,
-    )
-    return list[entry]  # type: ignore[valid-type]
 
 
 def load(path: Path) -> Plan:
@@ -574,9 +594,7 @@ def _load(path: Path) -> Plan:
             hint="pass the output of `terraform show -json PLANFILE`, not of a state",
         )
     config = Configuration(head.configuration)
-    names = config.attribute_names()
-    raw = NULL if head.resource_changes is msgspec.UNSET else head.resource_changes
-    records = _records(path, raw, names) if head.resource_changes is not msgspec.UNSET else ()
+    records = () if head.resource_changes is msgspec.UNSET else tuple(head.resource_changes)
     _check_records(path, (*records, *head.resource_drift))
     return Plan(
         path=path,
@@ -586,14 +604,9 @@ def _load(path: Path) -> Plan:
         config=config,
         drift=tuple(head.resource_drift),
         changes=records,
-        attribute_names=names,
+        attribute_names=config.attribute_names(),
         has_changes=head.resource_changes is not msgspec.UNSET,
-        raw_changes=raw,
     )
-
-
-def _records(path: Path, raw: msgspec.Raw, names: tuple[str, ...]) -> tuple[ResourceChange, ...]:
-    return tuple(_decode_bytes(path, raw, _changes_type(names), at="$.resource_changes"))
 
 
 def block_lists(mask: Any) -> tuple[str, ...]:
@@ -609,32 +622,12 @@ def block_lists(mask: Any) -> tuple[str, ...]:
     )
 
 
-def after_values(plan: Plan, names: tuple[str, ...]) -> list[tuple[msgspec.Raw, ...] | None]:
-    """The raw JSON of `names` in each change's `after`, in `plan.changes` order (None where the
-    resource is deleted): `resource_changes` decoded once more, for these names only."""
-    if not names or not plan.has_changes:
-        return [None] * len(plan.changes)
-    view = _view_type(names)
-    change = msgspec.defstruct("AfterOnly", [("after", view | None, None)], gc=False)
-    entry = msgspec.defstruct("ChangeOnly", [("change", change)], gc=False)
-    with cycle_collection_paused():
-        records = _decode_bytes(plan.path, plan.raw_changes, list[entry], at="$.resource_changes")
-    astuple = msgspec.structs.astuple
-    return [None if (after := record.change.after) is None else astuple(after) for record in records]
-
-
 def with_hidden(plan: Plan, hidden: Hidden) -> Plan:
-    """`plan` whose resources also set the `hidden` block types (read from their source): its
-    changes decoded again when that adds attribute names."""
+    """`plan` whose resources also set the `hidden` block types (read from their source)."""
     if not hidden:
         return plan
     config = plan.config.with_hidden(hidden)
-    names = config.attribute_names()
-    if names == plan.attribute_names or not plan.has_changes:
-        return dataclasses.replace(plan, config=config)
-    with cycle_collection_paused():
-        records = _records(plan.path, plan.raw_changes, names)
-    return dataclasses.replace(plan, config=config, changes=records, attribute_names=names)
+    return dataclasses.replace(plan, config=config, attribute_names=config.attribute_names())
 
 
 _ACTIONS = attrgetter("change.actions")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
+
 import pytest
 
-from infrarep import drift
+from infrarep import drift, plans
 from infrarep.drift import Kind
 from infrarep.errors import ConfigError
 
@@ -51,3 +54,36 @@ def test_plans_without_managed_resources_compare_clean(tmp_path):
 
     assert report.findings == ()
     assert report.inventory == {"staging": (), "prod": ()}
+
+
+def test_envs_read_one_after_another_give_the_same_report_and_are_let_go_of():
+    """An env's plans are dropped once no pair still to compare needs them: with default pairs,
+    dev's plan is gone by the time prod's is read."""
+    expected = drift.analyse(parity_envs())
+    alive: dict[str, weakref.ref[plans.Plan]] = {}
+    alive_when_prod_is_read: list[str] = []
+
+    def one_by_one() -> Iterator[drift.EnvPlans]:
+        for env in ("dev", "staging", "prod"):
+            if env == "prod":
+                alive_when_prod_is_read.extend(name for name, plan in alive.items() if plan() is not None)
+            loaded = env_plans(env, f"parity_{env}.json")
+            assert loaded.plan is not None
+            alive[env] = weakref.ref(loaded.plan)
+            yield loaded
+
+    report = drift.analyse(one_by_one())
+
+    assert alive_when_prod_is_read == ["staging"]
+    assert report == expected
+    assert report.pairs == (("dev", "staging"), ("staging", "prod"))
+
+
+def test_explicit_pairs_keep_an_env_until_its_last_pair():
+    envs = parity_envs()
+    pairs = [("staging", "prod"), ("dev", "prod")]
+
+    report = drift.analyse(iter(envs), [Kind.PARITY], pairs=pairs)
+
+    assert report == drift.analyse(envs, [Kind.PARITY], pairs=pairs)
+    assert [summary.scope for summary in report.summaries] == ["staging~prod", "dev~prod"]

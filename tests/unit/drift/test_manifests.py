@@ -297,3 +297,40 @@ def test_manifests_written_together_keep_each_envs_own_values_and_secrets(tmp_pa
     assert b"gamma" not in together["prod"].canonical_bytes()
     for env in (dev, prod):  # the same as written alone
         assert together[env.env] == manifests.manifest(env, version="v1")
+
+
+def test_nested_blocks_written_from_raw_json_are_cut_pruned_and_redacted_as_built(tmp_path):
+    # The configuration sets rule.days; the provider fills rule.id ("" in one instance) and
+    # rule.tags (empty); one instance's block is sensitive.
+    rule = [{"days": {"constant_value": 7}}]
+
+    def instance(days: int, rule_id: str) -> tuple[dict, dict]:
+        return {"rule": rule}, {"rule": [{"days": days, "id": rule_id, "tags": {}}]}
+
+    path = small_plan(
+        tmp_path,
+        "dev",
+        {
+            "aws_thing.plain": instance(7, "r-dev-1"),
+            "aws_thing.empty": instance(7, ""),
+            "aws_thing.secret": instance(7, "r-dev-2"),
+            "aws_thing.other": instance(9, "r-dev-3"),
+        },
+        {"env": "dev"},
+        sensitive={"aws_thing.secret": {"rule": [{"days": True}]}},
+    )
+    env = env_plans("dev", path)
+
+    written = manifests.manifest(env, version="v1")
+
+    assert (
+        written.canonical_bytes()
+        == manifests.manifest_for(Side(env), "v1", as_written=False).canonical_bytes()
+    )
+    rules = {address: entry["attributes"]["rule"] for address, entry in written.resources.items()}
+    assert rules == {
+        "aws_thing.plain": [{"days": 7}],
+        "aws_thing.empty": [{"days": 7}],
+        "aws_thing.secret": [{"days": "(sensitive)"}],
+        "aws_thing.other": [{"days": 9}],
+    }

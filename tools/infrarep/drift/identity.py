@@ -207,9 +207,9 @@ def _account_id(plan: Plan) -> str | None:
     """The account id most ARNs in the plan carry: a bucket policy naming another account, or
     a shared ECR registry, must not become the env's account id."""
     sample: list[bytes] = []
-    for record in plan.changes[:_ACCOUNT_SAMPLE]:
-        view = record.after
-        sample += map(bytes, (*(view.raw_values() if view is not None else ()), record.change.before))
+    configured = len(plan.attribute_names)  # a row's first values
+    for record, row in zip(plan.changes[:_ACCOUNT_SAMPLE], plan.rows, strict=False):
+        sample += map(bytes, (*(row[:configured] if row is not None else ()), record.change.before))
     for drifted in plan.drift[:_ACCOUNT_SAMPLE]:
         sample += map(bytes, (drifted.change.before, drifted.change.after))
     votes = Counter(_ARN_ACCOUNT.findall(b"\x1e".join(sample)))  # \x1e: never inside JSON text

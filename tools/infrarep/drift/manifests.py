@@ -71,8 +71,13 @@ class _Shape:
     type: str
 
     @cached_property
-    def nested(self) -> bool:
-        return any(item.blocks is not None for item in self.kept)
+    def key(self) -> Any:
+        """Equal for equal shapes (nested blocks' expressions by their canonical JSON: they do not hash)."""
+        kept = tuple(
+            item if item.blocks is None else item._replace(blocks=canonical_json(item.blocks))
+            for item in self.kept
+        )
+        return (kept, self.variant, self.type)
 
     @cached_property
     def template(self) -> bytes:
@@ -119,7 +124,8 @@ class _Classification:
     differs only in the resource blocks `changed`. A block's shape is taken from the donor
     when the block is unchanged and none of the blocks its traces read is (`footprints`)."""
 
-    config: plans.Configuration
+    skeleton: bytes  # `Configuration.skeleton_digest`
+    blocks: Mapping[tuple[tuple[str, ...], str], bytes]  # `Configuration.block_texts`
     columns: Mapping[str, int]  # the plan's attribute index (`_Kept.column`)
     donor: _Classification | None = None
     changed: frozenset[Read] = frozenset()
@@ -137,8 +143,7 @@ class _Classification:
                 with side.tracer.recording() as reads:
                     found = _shape(side, record, self)
                 self.footprints[block] = frozenset(reads)
-            if not found.nested:  # nested blocks' expressions do not hash; they are built anyway
-                found = self.distinct.setdefault((found.kept, found.variant, found.type), found)
+            found = self.distinct.setdefault(found.key, found)
             self.shapes[block] = found
         return found
 
@@ -181,12 +186,17 @@ class Classifications:
                 (
                     other
                     for (_, other_paths), other in self._shared.items()
-                    if other_paths == paths and other.config.skeleton_digest == plan.config.skeleton_digest
+                    if other_paths == paths and other.skeleton == plan.config.skeleton_digest
                 ),
                 None,
             )
-            changed = plans.changed_blocks(donor.config, plan.config) if donor is not None else frozenset()
-            found = self._shared[key] = _Classification(plan.config, plan.attribute_index, donor, changed)
+            # Kept: the configuration's texts, not the configuration (which holds on to the whole
+            # plan file's bytes: envs read one after another are let go of).
+            blocks = plan.config.block_texts
+            changed = plans.changed_blocks(donor.blocks, blocks) if donor is not None else frozenset()
+            found = self._shared[key] = _Classification(
+                plan.config.skeleton_digest, blocks, plan.attribute_index, donor, changed
+            )
         return found
 
 
@@ -254,15 +264,23 @@ def _built_apart(
     """Which records of a shape must be built value by value (None: all of them); the others are
     written from their raw values, which `records.canonical` would write the same once decoded.
     Objects among those are re-encoded with sorted keys (normalising a key may change their
-    order). Sensitive values, escapes, whitespace, fractions and values `prune` might drop are
-    built."""
-    if shape.variant or shape.nested:
+    order); nested blocks are cut to what the configuration sets, pruned and encoded, once per
+    distinct value (`sorted_objects`). Sensitive values, escapes, whitespace, fractions and values
+    `prune` might drop are built."""
+    if shape.variant:
         return None
     apart: set[int] = set()
     sensitive = list(map(_AFTER_SENSITIVE, records))
     if b"true" in b"".join(sensitive):
         apart.update(position for position, raw in enumerate(sensitive) if b"true" in bytes(raw))
     for position, column in enumerate(columns):
+        blocks = shape.kept[position].blocks
+        if blocks is not None:  # the sensitive records' blocks stay raw: they are built
+            columns[position] = [
+                raw if index in apart else _block_text(blocks, raw, sorted_objects)
+                for index, raw in enumerate(column)
+            ]
+            continue
         joined = b"\x1f".join(column)
         values = joined.split(b"\x1f")  # bytes: `%` writes them as they are, raw views it converts first
         # Strings only? (An unescaped \x1f cannot be inside one, and `""` can only be a whole value.)
@@ -285,6 +303,17 @@ def _built_apart(
 
 
 _AFTER_SENSITIVE = attrgetter("change.after_sensitive")
+
+
+def _block_text(blocks: Any, raw: bytes, texts: dict[bytes, bytes]) -> bytes:
+    """A nested block's normalised raw value as its manifest entry writes it (as `_attributes`
+    builds it): cut to what the configuration sets, pruned, canonical; once per value."""
+    key = b"%d\x1f%s" % (id(blocks), raw)  # \x1f never occurs in JSON text
+    text = texts.get(key)
+    if text is None:
+        value = prune(_configured_part(blocks, plans.decode_json(raw)))
+        text = texts[key] = canonical(value).encode()
+    return text
 
 
 def _as_written(data: bytes) -> bool:

@@ -60,13 +60,12 @@ def parity_between(left: Side, right: Side, policy: Policy | None) -> tuple[list
     common = 0
     judged: dict[tuple[Any, ...], Any] = {}  # verdicts per value, and results per attribute
     right_prints = right.fingerprints
-    unshown_left, unshown_right = left.unshown_prints.get, right.unshown_prints.get
     for key, fingerprint in left.fingerprints.items():
         other = right_prints.get(key)
         if other is None:
             continue
         common += 1
-        if other == fingerprint and unshown_left(key) == unshown_right(key):
+        if other == fingerprint:
             continue
         finding = _attribute_parity(left, right, key, scope, stats, judged)
         if finding is not None:
@@ -214,18 +213,11 @@ def _attribute_parity(
     record_left, record_right = left.records[key], right.records[key]
     names_left, print_left = left.fingerprints[key]
     names_right, print_right = right.fingerprints[key]
-    raw_left, raw_right = left.raw_values(record_left, key), right.raw_values(record_right, key)
+    raw_left, raw_right = left.raw_values(key), right.raw_values(key)
     # Only the attributes whose loose prints (`EnvIdentity.raw`) differ, where the names agree.
     candidates, verified = _differing(names_left, print_left, names_right, print_right)
-    blocks_left, blocks_right = left.unshown.get(key), right.unshown.get(key)
-    if blocks_left is not None or blocks_right is not None:
-        found, sure = _differing(
-            blocks_left[0] if blocks_left else (),
-            left.unshown_prints.get(key, b""),
-            blocks_right[0] if blocks_right else (),
-            right.unshown_prints.get(key, b""),
-        )
-        candidates, verified = sorted({*candidates, *found}), verified | sure
+    if key in left.unshown or key in right.unshown:
+        candidates = sorted(candidates)  # configured attributes and unshown blocks, in name order
     masks = (
         record_left.change.after_unknown,
         record_right.change.after_unknown,
@@ -333,8 +325,7 @@ def _unshown_block(
 ) -> bool:
     """Is the value at `path` inside a nested block its configuration does not show (a `dynamic`
     block, or one the provider fills in), with no module source read to tell which?"""
-    unshown = side.unshown.get(key)
-    if unshown is not None and name in unshown[0]:
+    if name in side.unshown.get(key, ()):
         return True
     if config is None or (side.sources is not None and side.sources.module(side.records[key].module)):
         return False

@@ -29,7 +29,7 @@ def pending_findings(
         details: tuple[AttributeDiff, ...] = ()
         reason = f"terraform will {action.value} it"
         if action in (Action.UPDATE, Action.REPLACE):
-            details = _planned_diffs(plan, record, attributes, owned.attributes(record))
+            details = _planned_diffs(record, attributes, owned.attributes(record))
             if action is Action.REPLACE:
                 reason = _replace_reason(record)
             elif not details:
@@ -49,17 +49,16 @@ def _replace_reason(record: ResourceChange) -> str:
 
 
 def _planned_diffs(
-    plan: Plan, record: ResourceChange, sets: AttributeSets, ignored: frozenset[str]
+    record: ResourceChange, sets: AttributeSets, ignored: frozenset[str]
 ) -> tuple[AttributeDiff, ...]:
     change = record.change
     before = plans.decode_json(change.before) or {}
     unknown = plans.decode_json(change.after_unknown)
     before_sensitive = plans.decode_json(change.before_sensitive)
     after_sensitive = plans.decode_json(change.after_sensitive)
-    view = record.after
-    raw_values = view.raw_values() if view is not None else ()
+    planned = plans.decode_json(change.after)
     names, _ = sets.of(record)
-    after = {name: plans.decode_json(raw_values[plan.attribute_index[name]]) for name in names}
+    after = {name: planned.get(name) if isinstance(planned, dict) else None for name in names}
     diffs: list[AttributeDiff] = []
     for name in names:
         if name in ignored:

@@ -19,7 +19,6 @@ from .tracing import AttributeSets, Source, Tracer
 from .values import value_at
 
 _BLOCK_OF = attrgetter("module_address", "mode", "type", "name")
-_AFTER_SENSITIVE = attrgetter("change.after_sensitive")
 """The resource block of a record (instances of one block come one after the other)."""
 
 
@@ -38,103 +37,75 @@ class Side:
         self.owned = Ownership(self.plan)
         self.records: dict[str, ResourceChange] = {}
         self.fingerprints: dict[str, tuple[tuple[str, ...], bytes]] = {}
-        self.unshown: dict[str, tuple[tuple[str, ...], tuple[msgspec.Raw, ...]]] = {}
-        """By record key: the blocks set where plan JSON does not show how (`unshown_blocks`),
-        with their raw values."""
-        self.unshown_prints: dict[str, bytes] = {}
-        """By record key: the unshown blocks' values joined by \\x1f, normalised (`fingerprints`)."""
-        self._mask_blocks: dict[bytes, tuple[str, ...]] = {}
+        """By record key: the names compared (the configured attributes, then the `unshown` blocks)
+        and their raw values joined by \x1f, loosely normalised (`EnvIdentity.raw`)."""
+        self.values: dict[str, tuple[msgspec.Raw, ...]] = {}
+        """By record key: the raw values of the names in its fingerprint."""
+        self.unshown: dict[str, tuple[str, ...]] = {}
+        """By record key: the nested blocks it holds that plan JSON does not show how are set
+        (`unshown_blocks`); only keys that have some."""
         normalise_address = self.identity.text
         join = b"\x1f".join
-        astuple = msgspec.structs.astuple
         keys: list[str] = []
-        attribute_names: list[tuple[str, ...]] = []
-        values: list[bytes] = []
-        self.runs: list[tuple[list[str], list[ResourceChange], list[tuple[Any, ...]]]] = []
-        """Instances of one block, one after the other: their keys, records and `after` views."""
-        unshown_runs: list[tuple[list[str], list[int], tuple[str, ...]]] = []
+        compared: list[tuple[str, ...]] = []
+        prints: list[bytes] = []
+        self.runs: list[tuple[list[str], list[ResourceChange], list[plans.Row]]] = []
+        """Instances of one block, one after the other: their keys, records and `Plan.rows`."""
+        changes, all_rows, all_blocks = self.plan.changes, self.plan.rows, self.plan.block_names
         start = 0
-        for (_, mode, _, _), group in groupby(self.plan.changes, _BLOCK_OF):
-            instances = list(group)
-            offset, start = start, start + len(instances)
+        for (_, mode, _, _), group in groupby(changes, _BLOCK_OF):
+            offset = start
+            start += sum(1 for _ in group)
             if mode != plans.Mode.MANAGED:
                 continue  # data sources are not compared
-            records = [record for record in instances if getattr(record.change, "after", None) is not None]
-            if not records:
+            planned = [(at, row) for at in range(offset, start) if (row := all_rows[at]) is not None]
+            if not planned:
                 continue  # deleted resources are not planned
+            records = [changes[at] for at, _ in planned]
+            rows = [row for _, row in planned]
             names, pick = self.sets.of(records[0])
+            unshown = self.unshown_blocks(records, names, {all_blocks[at] for at, _ in planned})
+            if unshown:
+                names = (*names, *unshown)
+                pick = _picker([self.plan.attribute_index[name] for name in names])
             addresses = [record.address for record in records]
             run_keys = [normalise_address(address) if '"' in address else address for address in addresses]
-            rows = [astuple(record.change.after) for record in records]  # type: ignore[attr-defined]
             self.runs.append((run_keys, records, rows))
             self.records.update(zip(run_keys, records, strict=True))
-            keys.extend(run_keys)
-            attribute_names.extend([names] * len(records))
-            values.extend(map(join, map(pick, rows)))
-            unshown = self.unshown_blocks(records, names)
+            picked = list(map(pick, rows))
+            self.values.update(zip(run_keys, picked, strict=True))
             if unshown:
-                planned = (getattr(record.change, "after", None) is not None for record in instances)
-                positions = [offset + position for position, kept in enumerate(planned) if kept]
-                unshown_runs.append((run_keys, positions, unshown))
+                self.unshown.update(dict.fromkeys(run_keys, unshown))
+            keys.extend(run_keys)
+            compared.extend([names] * len(records))
+            prints.extend(map(join, picked))
         # EnvIdentity.raw over all resources at once (\x1e and \x1f never occur in JSON text).
-        normalised = self.identity.raw(b"\x1e".join(values)).split(b"\x1e") if values else []
-        self.fingerprints = dict(zip(keys, zip(attribute_names, normalised, strict=True), strict=True))
-        if unshown_runs:
-            self._add_unshown(unshown_runs)
+        normalised = self.identity.raw(b"\x1e".join(prints)).split(b"\x1e") if prints else []
+        self.fingerprints = dict(zip(keys, zip(compared, normalised, strict=True), strict=True))
 
-    def unshown_blocks(self, records: list[ResourceChange], configured: tuple[str, ...]) -> tuple[str, ...]:
-        """The nested blocks the instances of one resource block hold (per `after_sensitive`) that
-        its configuration does not show: set in `dynamic` blocks, which plan JSON leaves out, or
-        filled in by the provider; only the module's source tells which. Empty when the source
-        was read, and for attributes another resource owns (`noise.OWNED_ATTRIBUTES`)."""
-        if self.sources is not None and self.sources.module(records[0].module) is not None:
-            return ()
-        found: set[str] = set()
-        for mask in set(map(bytes, map(_AFTER_SENSITIVE, records))):
-            blocks = self._mask_blocks.get(mask)
-            if blocks is None:
-                blocks = self._mask_blocks[mask] = plans.block_lists(plans.decode_json(mask))
-            found.update(blocks)
+    def unshown_blocks(
+        self, records: list[ResourceChange], configured: tuple[str, ...], masked: set[tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The nested blocks the instances of one resource block hold (`masked`: per
+        `after_sensitive`, `Plan.block_names`) that its configuration does not show: set in
+        `dynamic` blocks, which plan JSON leaves out, or filled in by the provider; only the
+        module's source tells which. Empty when the source was read, and for attributes another
+        resource owns (`noise.OWNED_ATTRIBUTES`)."""
+        found = {name for names in masked for name in names}
         if not found:
+            return ()
+        if self.sources is not None and self.sources.module(records[0].module) is not None:
             return ()
         found.difference_update(configured, self.owned.owners(records[0]))
         return tuple(sorted(found))
 
-    def _add_unshown(self, runs: list[tuple[list[str], list[int], tuple[str, ...]]]) -> None:
-        """Decode the unshown blocks' values and print them like `fingerprints` (each distinct
-        value normalised once: instances often hold the same blocks)."""
-        union = tuple(sorted({name for _, _, names in runs for name in names}))
-        column = {name: position for position, name in enumerate(union)}
-        decoded = plans.after_values(self.plan, union)
-        join = b"\x1f".join
-        keys: list[str] = []
-        prints: list[bytes] = []
-        for run_keys, positions, names in runs:
-            columns = [column[name] for name in names]
-            pick = itemgetter(*columns) if len(columns) > 1 else _single(columns[0])
-            picked = list(map(pick, map(decoded.__getitem__, positions)))
-            self.unshown.update(zip(run_keys, zip([names] * len(run_keys), picked, strict=True), strict=True))
-            keys.extend(run_keys)
-            prints.extend(map(join, picked))
-        distinct = list(dict.fromkeys(prints))
-        normalised = dict(
-            zip(distinct, self.identity.raw(b"\x1e".join(distinct)).split(b"\x1e"), strict=True)
-        )
-        self.unshown_prints.update(zip(keys, map(normalised.__getitem__, prints), strict=True))
-
     def config_resource(self, record: plans.Record) -> ConfigResource | None:
         return self.plan.config.resource(record.module, record.config_address)
 
-    def raw_values(self, record: ResourceChange, key: str | None = None) -> dict[str, msgspec.Raw]:
-        """The raw JSON of each attribute the resource's configuration sets, and (by its record
-        `key`) of the blocks it holds that the configuration does not show."""
-        names, pick = self.sets.of(record)
-        view = record.after
-        found = dict(zip(names, pick(view.raw_values()), strict=True)) if view is not None else {}
-        unshown = self.unshown.get(key) if key is not None else None
-        if unshown is not None:
-            found.update(zip(*unshown, strict=True))
-        return found
+    def raw_values(self, key: str) -> dict[str, msgspec.Raw]:
+        """By its record key, the raw JSON of each attribute the resource's configuration sets
+        and of the blocks it holds that the configuration does not show (`unshown`)."""
+        return dict(zip(self.fingerprints[key][0], self.values[key], strict=True))
 
     def variable(self, source: Source) -> Any:
         return value_at(self.plan.variable_value(source.name.removeprefix("var.")), source.path)
@@ -143,5 +114,9 @@ class Side:
         return self.plan.variable_sensitive(source.name.removeprefix("var."))
 
 
-def _single(position: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    return lambda row: (row[position],)
+def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A getter of the values at `positions` of a row, always as a tuple."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    return itemgetter(*positions)
