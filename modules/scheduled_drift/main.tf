@@ -1,6 +1,7 @@
 # Scheduled drift: an EventBridge Scheduler schedule starts one CodeBuild batch build whose
 # build list has one build per env (in promotion order, generated from var.environments), each
-# running the drift report of its env alone, as that env's role, on the latest release bundle.
+# running the drift report of its env alone, as the deployer role (infrarep assumes an env's own
+# role_arn from there, as in the pipeline's builds), on the latest release bundle.
 # Without a schedule expression the batch project stays, to be started by hand
 # (`aws codebuild start-build-batch --project-name <name>-scheduled-drift`).
 
@@ -22,7 +23,7 @@ locals {
         variables = {
           ENV               = env.name
           ENV_REGION        = env.region
-          DEPLOYER_ROLE_ARN = coalesce(env.role_arn, var.deployer_role_arn)
+          DEPLOYER_ROLE_ARN = var.deployer_role_arn
         }
       }
     }
@@ -63,7 +64,7 @@ data "aws_iam_policy_document" "build" {
   statement {
     sid       = "BecomeEnvRoles"
     actions   = ["sts:AssumeRole"]
-    resources = distinct([for entry in local.build_list : entry.env.variables.DEPLOYER_ROLE_ARN])
+    resources = [var.deployer_role_arn]
   }
 }
 

@@ -14,7 +14,7 @@ output "build_list" {
 }
 
 output "build_role_arn" {
-  description = "Role the builds run as: it may read the release bundle, write its logs and assume each env's role, nothing else."
+  description = "Role the builds run as: it may read the release bundle, write its logs and assume the deployer role, nothing else."
   value       = module.build_role.arn
 }
 

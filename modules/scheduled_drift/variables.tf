@@ -10,11 +10,10 @@ variable "name" {
 
 variable "environments" {
   type = list(object({
-    name     = string
-    region   = string
-    role_arn = optional(string)
+    name   = string
+    region = string
   }))
-  description = "The environments in promotion order: one build of the batch each, in this order. role_arn is the role the env's check assumes; null: deployer_role_arn."
+  description = "The environments in promotion order: one build of the batch each, in this order."
 
   validation {
     condition     = length(var.environments) >= 1 && length(distinct([for e in var.environments : e.name])) == length(var.environments)
@@ -25,16 +24,11 @@ variable "environments" {
     condition     = alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9-]{1,15}$", e.name))])
     error_message = "environment names are 2-16 of [a-z0-9-], got ${jsonencode([for e in var.environments : e.name])}."
   }
-
-  validation {
-    condition     = alltrue([for e in var.environments : e.role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", e.role_arn))])
-    error_message = "each role_arn must be null or an IAM role ARN, got ${jsonencode([for e in var.environments : e.role_arn])}."
-  }
 }
 
 variable "deployer_role_arn" {
   type        = string
-  description = "Role the check of an env without a role_arn of its own assumes (the role the pipeline's builds run terraform as)."
+  description = "Role every check runs as (the role the pipeline's builds run terraform as); an env with an account of its own is reached from it, as infrarep assumes that env's role_arn."
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.deployer_role_arn))

@@ -109,7 +109,7 @@ module "scheduled_drift" {
   source = "../../modules/scheduled_drift"
 
   name                = local.name
-  environments        = [for env in var.environments : { name = env.name, region = env.region, role_arn = env.deployer_role_arn }]
+  environments        = [for env in var.environments : { name = env.name, region = env.region }]
   deployer_role_arn   = local.deployer_role_arn
   schedule_expression = var.drift_schedule
   source_bucket       = { name = module.config_store.bucket_name, arn = module.config_store.bucket_arn }

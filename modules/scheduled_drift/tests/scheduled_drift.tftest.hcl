@@ -49,22 +49,22 @@ run "one_build_per_env_in_promotion_order" {
   }
 }
 
-run "every_build_assumes_the_deployer_role_unless_the_env_has_its_own" {
+run "every_build_runs_as_the_deployer_role" {
   command = plan
 
   variables {
     environments = [
       { name = "dev", region = "us-east-1" },
-      { name = "prod-us", region = "us-east-2", role_arn = "arn:aws:iam::210987654321:role/infrarep-prod-us-deployer" },
+      { name = "prod-us", region = "us-east-2" },
     ]
   }
 
   assert {
     condition = [for entry in output.build_list : entry.env.variables.DEPLOYER_ROLE_ARN] == [
       "arn:aws:iam::123456789012:role/infrarep-deployer",
-      "arn:aws:iam::210987654321:role/infrarep-prod-us-deployer",
+      "arn:aws:iam::123456789012:role/infrarep-deployer",
     ]
-    error_message = "an env's own role_arn should replace the deployer role for its build only"
+    error_message = "every build should run as the deployer role"
   }
 
   assert {
