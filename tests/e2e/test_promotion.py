@@ -649,7 +649,7 @@ def test_an_accepted_rollback_reaches_the_control_plane_as_a_build_of_that_versi
 
 
 def test_the_control_plane_promotes_through_every_env_with_the_soak_before_the_last(
-    rollback_requested, target, aws_for
+    rollback_requested, target, aws_for, env_aws
 ):
     """The control plane deployed from the four-env project: its pipeline follows the order to
     prod-us, soaking in prod; the primary store replicates to every env outside its region."""
