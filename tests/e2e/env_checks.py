@@ -12,13 +12,34 @@ from .tagging import assert_every_taggable_resource_tagged, state_of
 Client = Callable[[str], Any]
 
 
-ACCOUNT = "123456789012"  # moto's default account
+ACCOUNT = "123456789012"  # moto's default account: the caller's, where the state buckets are
 
 
-def assert_stack_matches(env: EnvSettings, client: Client, version: str) -> None:
+def as_role(local: Any, service: str, region: str, role_arn: str) -> Any:
+    """A boto3 client against the local AWS acting as `role_arn`: moto keeps what an assumed
+    role creates or reads in that role's account."""
+    import boto3
+
+    assumed = local.client("sts", region).assume_role(RoleArn=role_arn, RoleSessionName="e2e")
+    credentials = assumed["Credentials"]
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=local.endpoint,
+        verify=local.ca_bundle,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def assert_stack_matches(
+    env: EnvSettings, client: Client, version: str, state_client: Client | None = None
+) -> None:
     """Ledger on-demand with PITR and stream, config store versioned and private, control
     functions arm64, VPC endpoints for every service the functions call, one tagging scheme on
-    every taggable resource of the env's state."""
+    every taggable resource of the env's state. `client`: the env's account; `state_client`:
+    the caller's, where the state is (default: the same)."""
     prefix = f"infrarep-{env.name}"
     dynamodb = client("dynamodb")
     table = dynamodb.describe_table(TableName=f"{prefix}-ledger")["Table"]
@@ -30,7 +51,7 @@ def assert_stack_matches(env: EnvSettings, client: Client, version: str) -> None
     assert table["DeletionProtectionEnabled"] is env.deletion_protection
 
     s3 = client("s3")
-    bucket = f"{prefix}-config-{ACCOUNT}"
+    bucket = f"{prefix}-config-{env.account_id or ACCOUNT}"
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
@@ -50,7 +71,9 @@ def assert_stack_matches(env: EnvSettings, client: Client, version: str) -> None
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     assert len({subnet["AvailabilityZone"] for subnet in subnets}) == env.az_count
 
-    state = state_of(client, f"infrarep-tfstate-{env.region}", f"{env.name}/terraform.tfstate")
+    state = state_of(
+        state_client or client, f"infrarep-tfstate-{env.region}", f"{env.name}/terraform.tfstate"
+    )
     expected = {"System": "infrarep", "Environment": env.name, "ManagedBy": "terraform", "Version": version}
     checked = assert_every_taggable_resource_tagged(state, client, expected)
     assert {

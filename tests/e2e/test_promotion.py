@@ -4,6 +4,8 @@ a short soak, a two-step promotion, a rollback of prod, and Ctrl-C during a depl
 The scratch project has a fourth env the repository's environments.yaml lacks: `prod-us`
 (us-east-2, after prod), so nothing may assume three names or three regions, and a name with
 a dash must work everywhere. It is deployed once (version 1); later versions stop at prod.
+`prod-us` is also in an account of its own (222222222222, through its deployer role), the
+others and the control plane in the caller's: every step crosses that line once.
 
 One module-scoped local AWS and scratch project; the tests run in file order and build on
 each other (each fixture is one phase of the story). The four stacks are created once.
@@ -33,7 +35,7 @@ import yaml
 from infrarep import config, drift, env_roots, local_target, planfile, plans, records, render
 from infrarep.terraform import TerraformRoot
 
-from .env_checks import assert_stack_matches, assert_workload_matches
+from .env_checks import ACCOUNT, as_role, assert_stack_matches, assert_workload_matches
 from .projects import run_infrarep, running_local_aws, scratch_project
 
 pytestmark = pytest.mark.e2e
@@ -42,8 +44,12 @@ REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1", "pro
 ONCALL = "oncall@example.com"
 FOURTH = "prod-us"
 """The env after prod: added to the scratch project only, with its own region and CIDR."""
+FOURTH_ACCOUNT = "222222222222"
+FOURTH_ROLE = f"arn:aws:iam::{FOURTH_ACCOUNT}:role/infrarep-deployer"
 FOURTH_SETTINGS = {
     "region": REGIONS[FOURTH],
+    "account_id": FOURTH_ACCOUNT,
+    "role_arn": FOURTH_ROLE,
     "vpc_cidr": "10.3.0.0/16",
     "approval_required": True,
     "allowed_origins": ["https://pay.us.example.com"],
@@ -58,10 +64,11 @@ FOURTH_SETTINGS = {
 
 
 def add_fourth_env(project: Path) -> None:
-    """prod-us after prod in promotion.order, and its root: the hand-written files every env
-    root shares (render writes the rest)."""
+    """prod-us after prod in promotion.order, in its own account, and its root: the
+    hand-written files every env root shares (render writes the rest)."""
     path = project / "envs" / "environments.yaml"
     document = yaml.safe_load(path.read_text())
+    document["control_account_id"] = ACCOUNT
     document["environments"][FOURTH] = FOURTH_SETTINGS
     document["promotion"]["order"].append(FOURTH)
     path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -113,13 +120,25 @@ def newest_run_file(state_dir: Path, env: str, name: str) -> Path:
     return sorted((state_dir / "runs" / env).glob(f"*/{name}"))[-1]
 
 
-@pytest.fixture
-def ledger(target, aws_for) -> Callable[[str], list[dict[str, str]]]:
-    """`ledger("prod")`: the env's rows, newest first, as plain strings."""
+@pytest.fixture(scope="module")
+def env_aws(target, aws_for) -> Callable[[str, str], object]:
+    """`env_aws("prod-us", "s3")`: a boto3 client in the env's region and account."""
     _, started = target
 
+    def client(env: str, service: str) -> object:
+        if env == FOURTH:
+            return as_role(started, service, REGIONS[env], FOURTH_ROLE)
+        return aws_for(started, service, REGIONS[env])
+
+    return client
+
+
+@pytest.fixture
+def ledger(env_aws) -> Callable[[str], list[dict[str, str]]]:
+    """`ledger("prod")`: the env's rows, newest first, as plain strings."""
+
     def rows(env: str) -> list[dict[str, str]]:
-        items = aws_for(started, "dynamodb", REGIONS[env]).query(
+        items = env_aws(env, "dynamodb").query(
             TableName=f"infrarep-{env}-ledger",
             KeyConditionExpression="#e = :e",
             ExpressionAttributeNames={"#e": "env"},
@@ -226,13 +245,31 @@ def settings_of(project: Path) -> config.Settings:
     return config.load(project / "envs" / "environments.yaml")
 
 
-def test_every_env_runs_the_stack_and_the_workload_with_its_values(v1_in_prod_us, project, target, aws_for):
+def test_every_env_runs_the_stack_and_the_workload_with_its_values(
+    v1_in_prod_us, project, target, aws_for, env_aws
+):
     _, started = target
     assert [env.name for env in settings_of(project).ordered()] == list(REGIONS)
     for env in settings_of(project).ordered():
-        client = lambda service, region=env.region: aws_for(started, service, region)  # noqa: E731
-        assert_stack_matches(env, client, version="e2e-1")
+        client = lambda service, name=env.name: env_aws(name, service)  # noqa: E731
+        state = lambda service, region=env.region: aws_for(started, service, region)  # noqa: E731
+        assert_stack_matches(env, client, version="e2e-1", state_client=state)
         assert_workload_matches(env, client)
+
+
+def test_the_env_with_an_account_of_its_own_is_there_and_only_there(v1_in_prod_us, target, aws_for, env_aws):
+    """prod-us's resources are in its account; the caller's account holds only its state."""
+    _, started = target
+    table = f"infrarep-{FOURTH}-ledger"
+    own = env_aws(FOURTH, "dynamodb").describe_table(TableName=table)["Table"]
+    assert own["TableArn"].split(":")[4] == FOURTH_ACCOUNT
+    caller = aws_for(started, "dynamodb", REGIONS[FOURTH])
+    assert table not in caller.list_tables()["TableNames"]
+    names = lambda s3: {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}  # noqa: E731
+    assert f"infrarep-{FOURTH}-config-{FOURTH_ACCOUNT}" in names(env_aws(FOURTH, "s3"))
+    assert not {name for name in names(aws_for(started, "s3", REGIONS[FOURTH])) if FOURTH in name}
+    functions = env_aws(FOURTH, "lambda").list_functions()["Functions"]
+    assert {function["FunctionArn"].split(":")[4] for function in functions} == {FOURTH_ACCOUNT}
 
 
 @pytest.fixture(scope="module")
@@ -291,13 +328,13 @@ def test_parity_pairs_follow_the_promotion_order_to_the_fourth_env(parity_report
     assert (cidr["before"], cidr["after"], cidr["verdict"]) == ("10.2.0.0/16", "10.3.0.0/16", "expected")
 
 
-def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, target, aws_for):
+def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, target, env_aws):
     """deploy builds the manifest from the env's state after the apply (terraform is not run
     again for it), drift-report from fresh plans: the two agree. dev, staging and prod plan
     the same code, so one kept configuration serves all three."""
-    state_dir, started = target
-    for env, region in REGIONS.items():
-        s3 = aws_for(started, "s3", region)
+    state_dir, _ = target
+    for env in REGIONS:
+        s3 = env_aws(env, "s3")
         bucket = next(
             found["Name"]
             for found in s3.list_buckets()["Buckets"]
@@ -612,7 +649,7 @@ def test_an_accepted_rollback_reaches_the_control_plane_as_a_build_of_that_versi
 
 
 def test_the_control_plane_promotes_through_every_env_with_the_soak_before_the_last(
-    rollback_requested, target, aws_for
+    rollback_requested, target, aws_for, env_aws
 ):
     """The control plane deployed from the four-env project: its pipeline follows the order to
     prod-us, soaking in prod; the primary store replicates to every env outside its region."""
@@ -636,11 +673,26 @@ def test_the_control_plane_promotes_through_every_env_with_the_soak_before_the_l
     ]
     replication = aws_for(started, "s3", CONTROL_REGION).get_bucket_replication(Bucket=RELEASES)
     destinations = {
-        rule["Destination"]["Bucket"] for rule in replication["ReplicationConfiguration"]["Rules"]
+        rule["Destination"]["Bucket"]: rule["Destination"]
+        for rule in replication["ReplicationConfiguration"]["Rules"]
     }
-    assert destinations == {
-        f"arn:aws:s3:::infrarep-{env}-config-123456789012" for env in ("staging", "prod", FOURTH)
-    }
+    accounts = {"staging": ACCOUNT, "prod": ACCOUNT, FOURTH: FOURTH_ACCOUNT}
+    assert set(destinations) == {f"arn:aws:s3:::infrarep-{env}-config-{accounts[env]}" for env in accounts}
+    # Across accounts the destination account owns the replicas, and lets the replication in.
+    across = destinations[f"arn:aws:s3:::infrarep-{FOURTH}-config-{FOURTH_ACCOUNT}"]
+    assert (across["Account"], across["AccessControlTranslation"]) == (
+        FOURTH_ACCOUNT,
+        {"Owner": "Destination"},
+    )
+    assert not any(
+        "Account" in destinations[f"arn:aws:s3:::infrarep-{env}-config-{ACCOUNT}"]
+        for env in ("staging", "prod")
+    )
+    policy = json.loads(
+        env_aws(FOURTH, "s3").get_bucket_policy(Bucket=f"infrarep-{FOURTH}-config-{FOURTH_ACCOUNT}")["Policy"]
+    )
+    principals = json.dumps([statement.get("Principal") for statement in policy["Statement"]])
+    assert f":{ACCOUNT}:role/" in principals, policy
 
 
 def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
