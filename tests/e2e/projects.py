@@ -68,6 +68,36 @@ def applied_control_plane(project: Path, state_dir: Path, local: LocalAws) -> Co
     return ControlPlane(project, state_dir, local, json.loads(applied.stdout))
 
 
+@dataclass(frozen=True)
+class DeployedEnv:
+    """One env deployed through the real CLI into a control plane's local AWS, and what the
+    ledger and `status` said right after the deploy (later suites add drift checks to its
+    history)."""
+
+    world: ControlPlane
+    env: str
+    version: str
+    applied: dict[str, Any]  # `infrarep deploy --json`
+    ledger_after: list[dict[str, Any]]  # the env's ledger rows, as DynamoDB returns them
+    status_after: dict[str, Any]  # `infrarep status --json`
+
+
+def deployed_env(world: ControlPlane, env: str, region: str, version: str, actor: str) -> DeployedEnv:
+    package_functions(world.project)
+    args = ("deploy", "--env", env, "--version", version, "--actor", actor, "--json")
+    deploy = run_infrarep(world.project, world.state_dir, *args)
+    assert deploy.returncode == 0, deploy.stderr[-3000:]
+    rows = world.local.client("dynamodb", region).query(
+        TableName=f"infrarep-{env}-ledger",
+        KeyConditionExpression="#e = :e",
+        ExpressionAttributeNames={"#e": "env"},
+        ExpressionAttributeValues={":e": {"S": env}},
+    )["Items"]
+    shown = run_infrarep(world.project, world.state_dir, "status", "--json")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    return DeployedEnv(world, env, version, json.loads(deploy.stdout), rows, json.loads(shown.stdout))
+
+
 def run_infrarep(
     project: Path,
     state_dir: Path,
