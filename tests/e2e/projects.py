@@ -3,11 +3,14 @@ stack is deployed, its packaged functions) on its own local AWS, driven through 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +40,18 @@ def scratch_project(where: Path, with_functions: bool = True) -> Path:
 
 def package_functions(where: Path) -> None:
     """dist/lambda under `where`: what an env deploy uploads."""
+    shutil.copytree(_built_functions(), where / "dist" / "lambda", dirs_exist_ok=True)
+
+
+@functools.cache
+def _built_functions() -> Path:
+    """The packages built once per test run (pip resolves their dependencies): every scratch
+    project deploys the same repository code."""
+    built = Path(tempfile.mkdtemp(prefix="infrarep-e2e-packages-"))
+    atexit.register(shutil.rmtree, built, ignore_errors=True)
     for name in FUNCTIONS:
-        package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", package.SHARED_FILES)
+        package.build(name, REPO / "lambda_src" / name, built, package.SHARED_FILES)
+    return built
 
 
 def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, LocalAws]]:
