@@ -14,7 +14,7 @@ from infrarep.errors import ToolchainError
 from infrarep.terraform import TerraformRoot
 from infrarep_local_aws import LocalAws
 
-from .projects import ControlPlane, applied_control_plane, scratch_project
+from .projects import ControlPlane, DeployedEnv, applied_control_plane, deployed_env, scratch_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -38,7 +38,8 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
 
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
-    """One control plane for the suites that read or use it (applied once per session)."""
+    """One control plane for the suites that read or use it (applied once per session); its local
+    AWS also holds the session's deployed dev (`shared_dev`)."""
     project = scratch_project(tmp_path_factory.mktemp("control-project"), with_functions=False)
     state_dir = tmp_path_factory.mktemp("control-state")
     started = local_target.up(state_dir)
@@ -46,6 +47,14 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
         yield applied_control_plane(project, state_dir, started)
     finally:
         local_target.down(state_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_dev(control_plane: ControlPlane) -> DeployedEnv:
+    """dev (in the control region) deployed once, version e2e-1 by ci, beside the control plane:
+    for every suite that checks or uses a deployed env there (test_stack, test_soak). A suite
+    that changes dev behind terraform's back puts it back before it ends."""
+    return deployed_env(control_plane, "dev", "us-east-1", version="e2e-1", actor="ci")
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,14 @@ stack is deployed, its packaged functions) on its own local AWS, driven through 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +40,18 @@ def scratch_project(where: Path, with_functions: bool = True) -> Path:
 
 def package_functions(where: Path) -> None:
     """dist/lambda under `where`: what an env deploy uploads."""
+    shutil.copytree(_built_functions(), where / "dist" / "lambda", dirs_exist_ok=True)
+
+
+@functools.cache
+def _built_functions() -> Path:
+    """The packages built once per test run (pip resolves their dependencies): every scratch
+    project deploys the same repository code."""
+    built = Path(tempfile.mkdtemp(prefix="infrarep-e2e-packages-"))
+    atexit.register(shutil.rmtree, built, ignore_errors=True)
     for name in FUNCTIONS:
-        package.build(name, REPO / "lambda_src" / name, where / "dist" / "lambda", package.SHARED_FILES)
+        package.build(name, REPO / "lambda_src" / name, built, package.SHARED_FILES)
+    return built
 
 
 def running_local_aws(state_dir: Path) -> Iterator[tuple[Path, LocalAws]]:
@@ -66,6 +79,36 @@ def applied_control_plane(project: Path, state_dir: Path, local: LocalAws) -> Co
     applied = run_infrarep(project, state_dir, "control-plane", "--version", "cp-1", "--json")
     assert applied.returncode == 0, applied.stderr[-3000:]
     return ControlPlane(project, state_dir, local, json.loads(applied.stdout))
+
+
+@dataclass(frozen=True)
+class DeployedEnv:
+    """One env deployed through the real CLI into a control plane's local AWS, and what the
+    ledger and `status` said right after the deploy (later suites add drift checks to its
+    history)."""
+
+    world: ControlPlane
+    env: str
+    version: str
+    applied: dict[str, Any]  # `infrarep deploy --json`
+    ledger_after: list[dict[str, Any]]  # the env's ledger rows, as DynamoDB returns them
+    status_after: dict[str, Any]  # `infrarep status --json`
+
+
+def deployed_env(world: ControlPlane, env: str, region: str, version: str, actor: str) -> DeployedEnv:
+    package_functions(world.project)
+    args = ("deploy", "--env", env, "--version", version, "--actor", actor, "--json")
+    deploy = run_infrarep(world.project, world.state_dir, *args)
+    assert deploy.returncode == 0, deploy.stderr[-3000:]
+    rows = world.local.client("dynamodb", region).query(
+        TableName=f"infrarep-{env}-ledger",
+        KeyConditionExpression="#e = :e",
+        ExpressionAttributeNames={"#e": "env"},
+        ExpressionAttributeValues={":e": {"S": env}},
+    )["Items"]
+    shown = run_infrarep(world.project, world.state_dir, "status", "--json")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    return DeployedEnv(world, env, version, json.loads(deploy.stdout), rows, json.loads(shown.stdout))
 
 
 def run_infrarep(

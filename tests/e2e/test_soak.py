@@ -25,7 +25,7 @@ import yaml
 
 from infrarep import config, records, release
 
-from .projects import ControlPlane, package_functions, run_infrarep
+from .projects import ControlPlane, DeployedEnv
 
 pytestmark = pytest.mark.e2e
 
@@ -37,19 +37,17 @@ ROLLBACK = "infrarep-control-rollback"
 
 
 @pytest.fixture(scope="module")
-def deployed(control_plane: ControlPlane) -> Iterator[ControlPlane]:
-    """The shared control plane, its project made the working copy of a build: a release bundle
-    (RELEASE.json) after the install phase's `make setup` (.venv). dev runs that release."""
-    project = control_plane.project
+def deployed(shared_dev: DeployedEnv) -> Iterator[ControlPlane]:
+    """The shared control plane with the shared dev (tests/e2e/conftest.py), its project made the
+    working copy of a build: a release bundle (RELEASE.json) of the version dev runs, after the
+    install phase's `make setup` (.venv)."""
+    project = shared_dev.world.project
     bundle = project / release.RELEASE_FILE
-    bundle.write_text(json.dumps({"version": "e2e-1", "source_commit": "e2e"}))
+    bundle.write_text(json.dumps({"version": shared_dev.version, "source_commit": "e2e"}))
     venv = project / ".venv"
     venv.symlink_to(sys.prefix)
     try:
-        package_functions(project)
-        done = run_infrarep(project, control_plane.state_dir, "deploy", "--env", ENV, "--actor", "ci")
-        assert done.returncode == 0, done.stderr[-3000:]
-        yield control_plane
+        yield shared_dev.world
     finally:
         venv.unlink()
         bundle.unlink()
@@ -180,7 +178,8 @@ def test_without_drift_the_check_passes_and_requests_nothing(clean_check, reques
 
 @pytest.fixture(scope="module")
 def drifted_check(clean_check, deployed, aws_for, soak_states, tmp_path_factory):
-    """An out-of-band change in dev (a tag on its drift topic), then the same check."""
+    """An out-of-band change in dev (a tag on its drift topic), then the same check. The tag is
+    removed afterwards: dev is shared."""
     sns = aws_for(deployed.local, "sns", REGION)
     topic = next(
         found["TopicArn"]
@@ -188,9 +187,12 @@ def drifted_check(clean_check, deployed, aws_for, soak_states, tmp_path_factory)
         if found["TopicArn"].endswith(f":infrarep-{ENV}-drift")
     )
     sns.tag_resource(ResourceArn=topic, Tags=[{"Key": "Owner", "Value": "someone"}])
-    started = datetime.now(UTC)
-    done, build_id = drift_check(deployed, aws_for, soak_states, tmp_path_factory.mktemp("drift"))
-    return done, build_id, started
+    try:
+        started = datetime.now(UTC)
+        done, build_id = drift_check(deployed, aws_for, soak_states, tmp_path_factory.mktemp("drift"))
+        yield done, build_id, started
+    finally:
+        sns.untag_resource(ResourceArn=topic, TagKeys=["Owner"])
 
 
 def test_drift_fails_the_check_and_the_rollback_request_runs_to_the_bus(drifted_check, requests_seen, aws):

@@ -1,4 +1,8 @@
-"""The shared stack on the local AWS, through the real CLI: bootstrap, deploy, verify, re-plan clean."""
+"""The shared stack on the local AWS, through the real CLI: deploy, verify, re-plan clean.
+
+dev is the session's one deployed dev (`shared_dev`, tests/e2e/conftest.py), beside the control
+plane: bootstrapped and deployed once for this file and test_soak.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from infrarep import config, env_lock, package, planfile, records, render
+from infrarep_local_aws import LocalAws
 
 from .env_checks import assert_workload_matches
-from .projects import REPO, run_infrarep, running_local_aws, scratch_project
+from .projects import REPO, DeployedEnv, run_infrarep
 
 pytestmark = pytest.mark.e2e
 
@@ -21,28 +26,22 @@ CONTROL_FUNCTIONS = package.functions(REPO / "lambda_src")["control"]
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return scratch_project(tmp_path_factory.mktemp("project"))
+def project(shared_dev: DeployedEnv) -> Path:
+    return shared_dev.world.project
 
 
 @pytest.fixture(scope="module")
-def stack_aws(tmp_path_factory: pytest.TempPathFactory):
-    yield from running_local_aws(tmp_path_factory.mktemp("stack-state"))
+def stack_aws(shared_dev: DeployedEnv) -> tuple[Path, LocalAws]:
+    return shared_dev.world.state_dir, shared_dev.world.local
 
 
 infrarep = run_infrarep
 
 
 @pytest.fixture(scope="module")
-def deployed_dev(project, stack_aws):
-    state_dir, _ = stack_aws
-    boot = infrarep(project, state_dir, "bootstrap")
-    assert boot.returncode == 0, boot.stderr[-3000:]
-    deploy = infrarep(
-        project, state_dir, "deploy", "--env", "dev", "--version", "e2e-1", "--actor", "ci", "--json"
-    )
-    assert deploy.returncode == 0, deploy.stderr[-3000:]
-    return json.loads(deploy.stdout)
+def deployed_dev(shared_dev: DeployedEnv) -> dict:
+    """`deploy --env dev --json` of the shared dev (tests/e2e/conftest.py)."""
+    return shared_dev.applied
 
 
 def test_dev_deploys_with_the_settings_the_stack_promises(deployed_dev, stack_aws, aws_for):
@@ -97,14 +96,9 @@ def test_dev_deploys_with_the_settings_the_stack_promises(deployed_dev, stack_aw
     } <= services
 
 
-def test_the_deployment_is_in_the_ledger(deployed_dev, stack_aws, aws_for):
+def test_the_deployment_is_in_the_ledger(shared_dev: DeployedEnv, stack_aws, aws_for):
     _, target = stack_aws
-    rows = aws_for(target, "dynamodb", "us-east-1").query(
-        TableName="infrarep-dev-ledger",
-        KeyConditionExpression="#e = :e",
-        ExpressionAttributeNames={"#e": "env"},
-        ExpressionAttributeValues={":e": {"S": "dev"}},
-    )["Items"]
+    rows = shared_dev.ledger_after
     assert [(r["version"]["S"], r["status"]["S"], r["actor"]["S"]) for r in rows] == [
         ("e2e-1", "SUCCEEDED", "ci")
     ]
@@ -146,11 +140,8 @@ def test_dev_runs_the_payments_workload_with_its_declared_limits(deployed_dev, s
     assert_workload_matches(dev, lambda service: aws_for(target, service, dev.region))
 
 
-def test_status_shows_what_runs_where(deployed_dev, project, stack_aws):
-    state_dir, _ = stack_aws
-    shown = infrarep(project, state_dir, "status", "--json")
-    assert shown.returncode == 0, shown.stderr[-2000:]
-    by_env = {row["env"]: row for row in json.loads(shown.stdout)["environments"]}
+def test_status_shows_what_runs_where(shared_dev: DeployedEnv):
+    by_env = {row["env"]: row for row in shared_dev.status_after["environments"]}
     assert (by_env["dev"]["version"], by_env["dev"]["by"]) == ("e2e-1", "ci")
     assert by_env["staging"]["version"] is None and by_env["prod"]["version"] is None
     assert by_env["dev"]["drift"] == {
@@ -286,7 +277,8 @@ def test_terraforms_own_state_lock_is_one_line_and_the_failed_run_releases_the_e
 def test_live_drift_report_is_clean_then_names_an_out_of_band_change(
     deployed_dev, project, stack_aws, aws_for
 ):
-    """Runs last in this file: it changes dev behind terraform's back."""
+    """Runs last in this file: it changes dev behind terraform's back, and puts it back (dev is
+    shared with test_soak)."""
     state_dir, target = stack_aws
     args = ("drift-report", "--env", "dev", "--kind", "live", "--format", "json", "--version", "e2e-1")
     clean = infrarep(project, state_dir, *args)
@@ -295,8 +287,13 @@ def test_live_drift_report_is_clean_then_names_an_out_of_band_change(
     assert json.loads(clean.stdout)["drift"] is False, clean.stderr[-3000:]
 
     name = "infrarep-dev-drift-validator"
-    aws_for(target, "lambda", "us-east-1").update_function_configuration(FunctionName=name, MemorySize=512)
-    drifted = infrarep(project, state_dir, *args)
+    functions = aws_for(target, "lambda", "us-east-1")
+    memory = functions.get_function_configuration(FunctionName=name)["MemorySize"]
+    functions.update_function_configuration(FunctionName=name, MemorySize=512)
+    try:
+        drifted = infrarep(project, state_dir, *args)
+    finally:
+        functions.update_function_configuration(FunctionName=name, MemorySize=memory)
     assert drifted.returncode == 2, f"{drifted.stdout[-3000:]} {drifted.stderr[-2000:]}"
     findings = [f for f in json.loads(drifted.stdout)["findings"] if f["verdict"] == "drift"]
     assert [f["address"] for f in findings] == [
