@@ -744,8 +744,9 @@ def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, 
 
 SCHEDULED_DRIFT = "infrarep-control-scheduled-drift"
 LEDGER_TABLE = "module.stack.module.ledger.aws_dynamodb_table.this"
-PLANTED = ("staging", "live", LEDGER_TABLE)
-"""The out-of-band change the batch must find: staging's ledger table loses point-in-time recovery."""
+PLANTED = {("staging", "live", LEDGER_TABLE), ("staging", "pending", LEDGER_TABLE)}
+"""The out-of-band change the batch must find: staging's ledger table loses point-in-time
+recovery. It is live drift, and a pending change too (applying the code would turn it back on)."""
 RUNNING = {"version": "e2e-2", "source_commit": "unknown"}
 """The release the fleet runs once dev and prod-us catch up: e2e-2, deployed from this scratch
 project, which has no git commit (so its source commit is unknown)."""
@@ -940,13 +941,13 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
         assert (stored["env"], stored["envs"], stored["findings"]) == (env, [env], printed["findings"])
         assert f"store    {env}: s3://infrarep-{env}-config-123456789012/drift/{env}/" in done.stderr
     staging = json.loads(builds["staging"].stdout)
-    assert own_drift(staging) == {PLANTED: "new"}
+    assert own_drift(staging) == dict.fromkeys(PLANTED, "new")
 
     fleet = ok(first_scheduled_run["fleet"], code=2)
     report = json.loads(fleet.stdout)
     assert report["envs"] == list(REGIONS)
-    assert own_drift(report) == {PLANTED: "new"}
-    assert keys_by_status(report) == {"new": {PLANTED}, "persisting": set(), "resolved": set()}
+    assert own_drift(report) == dict.fromkeys(PLANTED, "new")
+    assert keys_by_status(report) == {"new": PLANTED, "persisting": set(), "resolved": set()}
     assert report["checked"] == {env: stored_report(started, aws_for, env)["checked_at"] for env in REGIONS}
 
     (told,) = first_scheduled_run["told"]
@@ -968,15 +969,15 @@ def second_scheduled_run(
 def test_a_second_run_reports_the_finding_as_persisting_and_tells_no_one_again(second_scheduled_run, ledger):
     build = second_scheduled_run["done"]["staging"]
     assert build.returncode == 2, build.stderr[-3000:]
-    assert own_drift(json.loads(build.stdout)) == {PLANTED: "persisting"}
+    assert own_drift(json.loads(build.stdout)) == dict.fromkeys(PLANTED, "persisting")
     assert "notify   staging: metric, ledger" in build.stderr  # no drift topic message
     assert second_scheduled_run["told"] == []
     row = ledger("staging")[0]
     assert (row["event_type"], row["status"]) == ("DRIFT_CHECK", "SUCCEEDED")
 
     report = json.loads(ok(second_scheduled_run["fleet"], code=2).stdout)
-    assert own_drift(report) == {PLANTED: "persisting"}
-    assert keys_by_status(report) == {"new": set(), "persisting": {PLANTED}, "resolved": set()}
+    assert own_drift(report) == dict.fromkeys(PLANTED, "persisting")
+    assert keys_by_status(report) == {"new": set(), "persisting": PLANTED, "resolved": set()}
     before = second_scheduled_run["before"]
     assert report["checked"]["staging"] > before["staging"]
     assert {env: report["checked"][env] for env in REGIONS if env != "staging"} == {
@@ -1006,4 +1007,4 @@ def test_after_the_fix_a_third_run_reports_the_finding_resolved(third_scheduled_
 
     report = json.loads(ok(third_scheduled_run["fleet"]).stdout)
     assert report["drift"] is False and own_drift(report) == {}
-    assert keys_by_status(report) == {"new": set(), "persisting": set(), "resolved": {PLANTED}}
+    assert keys_by_status(report) == {"new": set(), "persisting": set(), "resolved": PLANTED}
