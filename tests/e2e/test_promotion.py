@@ -792,3 +792,273 @@ def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, 
         if isinstance(instance["attributes"].get("tags_all"), dict)
     }
     assert before in versions, "the apply was not stopped: every resource carries the new version"
+
+
+# --- Scheduled drift: each build of the control plane's batch, run here as CodeBuild would ----
+
+SCHEDULED_DRIFT = "infrarep-control-scheduled-drift"
+LEDGER_TABLE = "module.stack.module.ledger.aws_dynamodb_table.this"
+PLANTED = {("staging", "live", LEDGER_TABLE), ("staging", "pending", LEDGER_TABLE)}
+"""The out-of-band change the batch must find: staging's ledger table loses point-in-time
+recovery. It is live drift, and a pending change too (applying the code would turn it back on)."""
+RUNNING = {"version": "e2e-2", "source_commit": "unknown"}
+"""The release the fleet runs once dev and prod-us catch up: e2e-2, deployed from this scratch
+project, which has no git commit (so its source commit is unknown)."""
+FROM_STORE = ("drift-report", "--from-store", "--kind", "live", "--kind", "pending", "--format", "json")
+"""The fleet's own drift as the stored reports tell it (parity from the stored manifests names
+every difference of the stacks, declared or not: another matter than the batch's)."""
+
+
+@pytest.fixture(scope="module")
+def drift_batch(rollback_requested, target, aws_for) -> dict:
+    """The scheduled-drift batch project as the control plane applied it (the scratch project's
+    environments.yaml sets `drift.schedule`): its buildspec, read back from the local AWS."""
+    _, started = target
+    codebuild = aws_for(started, "codebuild", CONTROL_REGION)
+    (batch_project,) = codebuild.batch_get_projects(names=[SCHEDULED_DRIFT])["projects"]
+    return yaml.safe_load(batch_project["source"]["buildspec"])
+
+
+def run_side_by_side(commands: dict[str, tuple[list[str], dict[str, str]]], cwd: Path, logs: Path) -> dict:
+    """Each `name: (argv, env)` as its own process, all at once; when all have ended, each one's
+    exit code, stdout and stderr, and the wall and CPU seconds (these processes and theirs) of the
+    whole."""
+    logs.mkdir(parents=True, exist_ok=True)
+    cpu_before, started = os.times(), time.monotonic()
+    running = {}
+    for name, (argv, env) in commands.items():
+        out, err = (logs / f"{name}.out").open("w"), (logs / f"{name}.err").open("w")
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        running[name] = (process, out, err)
+    done = {}
+    for name, (process, out, err) in running.items():
+        returncode = process.wait(timeout=1800)
+        out.close()
+        err.close()
+        done[name] = subprocess.CompletedProcess(
+            process.args, returncode, (logs / f"{name}.out").read_text(), (logs / f"{name}.err").read_text()
+        )
+    cpu_after = os.times()
+    cpu = (cpu_after.children_user - cpu_before.children_user) + (
+        cpu_after.children_system - cpu_before.children_system
+    )
+    return {"done": done, "wall": time.monotonic() - started, "cpu": cpu}
+
+
+@pytest.fixture(scope="module")
+def fleet_on_one_release(drift_batch, project: Path, target, tmp_path_factory) -> dict[str, str]:
+    """Every env runs e2e-2, the release RELEASE.json names, as after a promotion to the end: dev
+    (whose deploy of e2e-3 Ctrl-C stopped) and prod-us (on e2e-1) are deployed with it, side by
+    side. A build checks its env against the bundle it unpacks: another release's tags would be
+    pending changes in every env. Returns the CLI's environment."""
+    state_dir, _ = target
+    cli_env = {**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "LOGNAME": "e2e", "USER": "e2e"}
+    deploy = [
+        sys.executable,
+        "-m",
+        "infrarep.cli",
+        "deploy",
+        "--version",
+        RUNNING["version"],
+        "--actor",
+        "ci",
+    ]
+    deploys = {env: ([*deploy, "--env", env], cli_env) for env in ("dev", FOURTH)}
+    ran = run_side_by_side(deploys, project, tmp_path_factory.mktemp("catch-up"))
+    for env, done in ran["done"].items():
+        assert done.returncode == 0, f"{env}: exit {done.returncode}\n{done.stderr[-4000:]}"
+    print(f"dev and {FOURTH} deployed side by side: {ran['wall']:.0f} s wall, {ran['cpu']:.0f} CPU-s")
+    (project / "RELEASE.json").write_text(json.dumps(RUNNING) + "\n")
+    return cli_env
+
+
+@pytest.fixture(scope="module")
+def drift_builds(drift_batch, fleet_on_one_release, project: Path, tmp_path_factory) -> Callable[..., dict]:
+    """`run(*envs)`: the batch's entries (of those envs; none: all), each run as its build would,
+    all side by side, in the project standing in for the release bundle a build unpacks.
+
+    The local AWS runs no builds, so each entry's build phase runs here verbatim, with bash, with
+    the entry's variables (ENV, ENV_REGION, DEPLOYER_ROLE_ARN) over the CLI's environment for the
+    local target. The install phase cannot: `aws configure set ... credential_source
+    EcsContainer` needs a container's credentials and `make setup package` the network. Its
+    local equivalent: the same `deployer` profile in an AWS config file (AWS_CONFIG_FILE) with
+    `credential_source = Environment`; the project has its toolchain and packages already, and
+    its `.venv/bin/infrarep` is this virtualenv's. On the local target infrarep's own clients use
+    the local AWS's test credentials, so the profile is there because the command names it."""
+    home = tmp_path_factory.mktemp("drift-build")
+    install = drift_batch["phases"]["install"]["commands"]
+    assert install == [
+        'aws configure set profile.deployer.role_arn "$DEPLOYER_ROLE_ARN"',
+        "aws configure set profile.deployer.credential_source EcsContainer",
+        "make setup package",
+    ]
+    (project / ".venv").symlink_to(Path(sys.prefix))
+    assert (project / ".venv" / "bin" / "infrarep").is_file()
+    commands = "\n".join(drift_batch["phases"]["build"]["commands"])
+    entries = {
+        entry["env"]["variables"]["ENV"]: entry["env"]["variables"]
+        for entry in drift_batch["batch"]["build-list"]
+    }
+    assert list(entries) == list(REGIONS)
+    runs: list[str] = []
+
+    def build_env(variables: dict[str, str]) -> dict[str, str]:
+        config_file = home / f"{variables['ENV']}.config"
+        role = variables["DEPLOYER_ROLE_ARN"]
+        config_file.write_text(f"[profile deployer]\nrole_arn = {role}\ncredential_source = Environment\n")
+        return {**fleet_on_one_release, **variables, "AWS_CONFIG_FILE": str(config_file)}
+
+    def run(*envs: str) -> dict:
+        chosen = envs or tuple(entries)
+        runs.append(",".join(chosen))
+        builds = {env: (["bash", "-ec", commands], build_env(entries[env])) for env in chosen}
+        ran = run_side_by_side(builds, project, home / f"run-{len(runs)}")
+        print(f"builds of {', '.join(chosen)} side by side: {ran['wall']:.0f} s wall, {ran['cpu']:.0f} CPU-s")
+        return ran
+
+    return run
+
+
+def stored_report(started, aws_for, env: str) -> dict:
+    """`drift/<env>/latest.json` in the env's config store."""
+    s3 = aws_for(started, "s3", REGIONS[env])
+    stored = s3.get_object(Bucket=f"infrarep-{env}-config-123456789012", Key=records.latest_drift_key(env))
+    return json.loads(stored["Body"].read())
+
+
+def keys_by_status(report: dict) -> dict[str, set[tuple[str, str, str]]]:
+    """A json report's history: (scope, kind, address) of its new, persisting and resolved drift."""
+    return {
+        status: {(key["scope"], key["kind"], key["address"]) for key in report["history"][status]}
+        for status in ("new", "persisting", "resolved")
+    }
+
+
+def own_drift(report: dict) -> dict[tuple[str, str, str], str | None]:
+    """A json report's drift findings: (scope, kind, address) -> its status (new, persisting)."""
+    return {
+        (finding["scope"], finding["kind"], finding["address"]): finding.get("status")
+        for finding in report["findings"]
+        if finding["verdict"] == "drift"
+    }
+
+
+@pytest.fixture(scope="module")
+def drift_inbox(fleet_on_one_release, target, aws_for) -> Callable[[], list[dict]]:
+    """`received()`: the messages staging's drift topic delivered since the last call (to a queue
+    subscribed before the first scheduled run)."""
+    _, started = target
+    sns, sqs = aws_for(started, "sns", REGIONS["staging"]), aws_for(started, "sqs", REGIONS["staging"])
+    topic = next(
+        found["TopicArn"]
+        for found in sns.list_topics()["Topics"]
+        if found["TopicArn"].endswith(":infrarep-staging-drift")
+    )
+    inbox = sqs.create_queue(QueueName="scheduled-drift-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+
+    def received() -> list[dict]:
+        messages = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
+        for message in messages:
+            sqs.delete_message(QueueUrl=inbox, ReceiptHandle=message["ReceiptHandle"])
+        return [json.loads(json.loads(message["Body"])["Message"]) for message in messages]
+
+    return received
+
+
+@pytest.fixture(scope="module")
+def first_scheduled_run(drift_builds, drift_inbox, target, aws_for, infrarep: Run) -> dict:
+    """Out of band, staging's ledger table loses point-in-time recovery; then the whole batch runs."""
+    _, started = target
+    aws_for(started, "dynamodb", REGIONS["staging"]).update_continuous_backups(
+        TableName="infrarep-staging-ledger",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
+    )
+    ran = drift_builds()
+    return {**ran, "fleet": infrarep(*FROM_STORE), "told": drift_inbox()}
+
+
+def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_scheduled_run, target, aws_for):
+    _, started = target
+    builds = first_scheduled_run["done"]
+    exits = {env: done.returncode for env, done in builds.items()}
+    assert exits == {"dev": 0, "staging": 2, "prod": 0, FOURTH: 0}, {
+        env: done.stderr[-3000:] for env, done in builds.items() if done.returncode not in (0, 2)
+    } or {env: own_drift(json.loads(done.stdout)) for env, done in builds.items()}
+    for env, done in builds.items():
+        printed = json.loads(done.stdout)
+        assert printed["envs"] == [env]
+        stored = stored_report(started, aws_for, env)
+        assert (stored["env"], stored["envs"], stored["findings"]) == (env, [env], printed["findings"])
+        assert f"store    {env}: s3://infrarep-{env}-config-123456789012/drift/{env}/" in done.stderr
+    staging = json.loads(builds["staging"].stdout)
+    assert own_drift(staging) == dict.fromkeys(PLANTED, "new")
+
+    fleet = ok(first_scheduled_run["fleet"], code=2)
+    report = json.loads(fleet.stdout)
+    assert report["envs"] == list(REGIONS)
+    assert own_drift(report) == dict.fromkeys(PLANTED, "new")
+    assert keys_by_status(report) == {"new": PLANTED, "persisting": set(), "resolved": set()}
+    assert report["checked"] == {env: stored_report(started, aws_for, env)["checked_at"] for env in REGIONS}
+
+    (told,) = first_scheduled_run["told"]
+    assert told["env"] == "staging" and told["drift"] is True
+    assert {finding["address"] for finding in told["findings"]} == {LEDGER_TABLE}
+
+
+@pytest.fixture(scope="module")
+def second_scheduled_run(
+    first_scheduled_run, drift_builds, drift_inbox, target, aws_for, infrarep: Run
+) -> dict:
+    """Staging's build again, nothing changed since (the other envs' reports stay the first run's)."""
+    _, started = target
+    before = {env: stored_report(started, aws_for, env)["checked_at"] for env in REGIONS}
+    ran = drift_builds("staging")
+    return {**ran, "before": before, "fleet": infrarep(*FROM_STORE), "told": drift_inbox()}
+
+
+def test_a_second_run_reports_the_finding_as_persisting_and_tells_no_one_again(second_scheduled_run, ledger):
+    build = second_scheduled_run["done"]["staging"]
+    assert build.returncode == 2, build.stderr[-3000:]
+    assert own_drift(json.loads(build.stdout)) == dict.fromkeys(PLANTED, "persisting")
+    assert "notify   staging: metric, ledger" in build.stderr  # no drift topic message
+    assert second_scheduled_run["told"] == []
+    row = ledger("staging")[0]
+    assert (row["event_type"], row["status"]) == ("DRIFT_CHECK", "SUCCEEDED")
+
+    report = json.loads(ok(second_scheduled_run["fleet"], code=2).stdout)
+    assert own_drift(report) == dict.fromkeys(PLANTED, "persisting")
+    assert keys_by_status(report) == {"new": set(), "persisting": PLANTED, "resolved": set()}
+    before = second_scheduled_run["before"]
+    assert report["checked"]["staging"] > before["staging"]
+    assert {env: report["checked"][env] for env in REGIONS if env != "staging"} == {
+        env: before[env] for env in REGIONS if env != "staging"
+    }
+
+
+@pytest.fixture(scope="module")
+def third_scheduled_run(
+    second_scheduled_run, drift_builds, drift_inbox, target, aws_for, infrarep: Run
+) -> dict:
+    """Point-in-time recovery is turned back on (as the table's Terraform sets it); staging's build again."""
+    _, started = target
+    aws_for(started, "dynamodb", REGIONS["staging"]).update_continuous_backups(
+        TableName="infrarep-staging-ledger",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    ran = drift_builds("staging")
+    return {**ran, "fleet": infrarep(*FROM_STORE), "told": drift_inbox()}
+
+
+def test_after_the_fix_a_third_run_reports_the_finding_resolved(third_scheduled_run):
+    build = third_scheduled_run["done"]["staging"]
+    assert build.returncode == 0, build.stderr[-3000:]
+    assert own_drift(json.loads(build.stdout)) == {}
+    assert third_scheduled_run["told"] == []
+
+    report = json.loads(ok(third_scheduled_run["fleet"]).stdout)
+    assert report["drift"] is False and own_drift(report) == {}
+    assert keys_by_status(report) == {"new": set(), "persisting": set(), "resolved": PLANTED}
