@@ -919,10 +919,12 @@ def drift_builds(drift_batch, fleet_on_one_release, project: Path, tmp_path_fact
     return run
 
 
-def stored_report(started, aws_for, env: str) -> dict:
-    """`drift/<env>/latest.json` in the env's config store."""
-    s3 = aws_for(started, "s3", REGIONS[env])
-    stored = s3.get_object(Bucket=f"infrarep-{env}-config-123456789012", Key=records.latest_drift_key(env))
+def stored_report(env_aws, env: str) -> dict:
+    """`drift/<env>/latest.json` in the env's config store (in the env's account)."""
+    account = FOURTH_ACCOUNT if env == FOURTH else ACCOUNT
+    stored = env_aws(env, "s3").get_object(
+        Bucket=f"infrarep-{env}-config-{account}", Key=records.latest_drift_key(env)
+    )
     return json.loads(stored["Body"].read())
 
 
@@ -981,8 +983,7 @@ def first_scheduled_run(drift_builds, drift_inbox, target, aws_for, infrarep: Ru
     return {**ran, "fleet": infrarep(*FROM_STORE), "told": drift_inbox()}
 
 
-def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_scheduled_run, target, aws_for):
-    _, started = target
+def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_scheduled_run, env_aws):
     builds = first_scheduled_run["done"]
     exits = {env: done.returncode for env, done in builds.items()}
     assert exits == {"dev": 0, "staging": 2, "prod": 0, FOURTH: 0}, {
@@ -991,9 +992,10 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
     for env, done in builds.items():
         printed = json.loads(done.stdout)
         assert printed["envs"] == [env]
-        stored = stored_report(started, aws_for, env)
+        stored = stored_report(env_aws, env)
         assert (stored["env"], stored["envs"], stored["findings"]) == (env, [env], printed["findings"])
-        assert f"store    {env}: s3://infrarep-{env}-config-123456789012/drift/{env}/" in done.stderr
+        account = FOURTH_ACCOUNT if env == FOURTH else ACCOUNT
+        assert f"store    {env}: s3://infrarep-{env}-config-{account}/drift/{env}/" in done.stderr
     staging = json.loads(builds["staging"].stdout)
     assert own_drift(staging) == dict.fromkeys(PLANTED, "new")
 
@@ -1002,7 +1004,7 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
     assert report["envs"] == list(REGIONS)
     assert own_drift(report) == dict.fromkeys(PLANTED, "new")
     assert keys_by_status(report) == {"new": PLANTED, "persisting": set(), "resolved": set()}
-    assert report["checked"] == {env: stored_report(started, aws_for, env)["checked_at"] for env in REGIONS}
+    assert report["checked"] == {env: stored_report(env_aws, env)["checked_at"] for env in REGIONS}
 
     (told,) = first_scheduled_run["told"]
     assert told["env"] == "staging" and told["drift"] is True
@@ -1010,12 +1012,9 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
 
 
 @pytest.fixture(scope="module")
-def second_scheduled_run(
-    first_scheduled_run, drift_builds, drift_inbox, target, aws_for, infrarep: Run
-) -> dict:
+def second_scheduled_run(first_scheduled_run, drift_builds, drift_inbox, env_aws, infrarep: Run) -> dict:
     """Staging's build again, nothing changed since (the other envs' reports stay the first run's)."""
-    _, started = target
-    before = {env: stored_report(started, aws_for, env)["checked_at"] for env in REGIONS}
+    before = {env: stored_report(env_aws, env)["checked_at"] for env in REGIONS}
     ran = drift_builds("staging")
     return {**ran, "before": before, "fleet": infrarep(*FROM_STORE), "told": drift_inbox()}
 
