@@ -98,9 +98,17 @@ def env_part(report: DriftReport, env: str) -> DriftReport:
     )
 
 
+MANIFESTS_DIFFER = (
+    "the stored config manifests differ: a declared variation or drift; "
+    "`drift-report --kind parity` on plans tells which"
+)
+"""A manifest keeps no expressions, so it cannot tell a difference a declared variation makes
+(prod alone subscribing an on-call address) from drift: it names it, and leaves the verdict open."""
+
+
 def manifest_parity(left: Manifest, right: Manifest) -> tuple[list[DriftFinding], ScopeSummary]:
-    """Parity drift between two envs' manifests: nothing when their resources hash the same,
-    else one finding per entry that differs or is in one manifest only."""
+    """Parity between two envs' manifests: nothing when their resources hash the same, else one
+    finding per entry that differs or is in one manifest only, each unknown (`MANIFESTS_DIFFER`)."""
     scope = pair_scope(left.env, right.env)
     if left.resources_sha256() == right.resources_sha256():
         return [], summarise(Kind.PARITY, scope, left.entries, [])
@@ -116,7 +124,8 @@ def manifest_parity(left: Manifest, right: Manifest) -> tuple[list[DriftFinding]
                 address,
                 str(after.get("type", "")),
                 Change.MODULE if module else Change.DIFFERS,
-                Verdict.DRIFT,
+                Verdict.UNKNOWN,
+                reason=MANIFESTS_DIFFER,
                 attributes=entry_differences(before, after),
             )
         )
@@ -131,8 +140,8 @@ def manifest_parity(left: Manifest, right: Manifest) -> tuple[list[DriftFinding]
                 address,
                 str(entry.get("type", "")),
                 Change.ONLY_IN,
-                Verdict.DRIFT,
-                reason=f"only in {env}'s config manifest",
+                Verdict.UNKNOWN,
+                reason=f"only in {env}'s config manifest; {MANIFESTS_DIFFER}",
             )
         )
     findings.sort(key=lambda finding: finding.address)
