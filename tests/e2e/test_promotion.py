@@ -734,7 +734,8 @@ def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
 def test_ctrl_c_during_deploy_stops_terraform_cleanly(v1_in_dev, project: Path, target, aws_for, ledger):
     """SIGINT while terraform applies: forwarded once, state saved, lock released, INTERRUPTED, 130.
 
-    Needs only dev (`-k ctrl_c` runs it alone); in a full run it comes last."""
+    Needs only dev (`-k ctrl_c` runs it alone); in a full run the scheduled-drift tests after it
+    deploy dev again before they check it."""
     state_dir, started = target
     before = ledger("dev")[0]["version"]
     process = subprocess.Popen(
