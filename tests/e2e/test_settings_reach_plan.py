@@ -53,12 +53,24 @@ SAMPLE_TEXTS = (
 )
 
 
+PROVIDER_ONLY = {
+    "account_id": "the provider's allowed_account_ids",
+    "role_arn": "the provider's assume_role",
+}
+"""Settings that choose where the provider acts, not what it plans: no planned resource can
+show them (on the local AWS every account is reachable). tests/unit/test_accounts.py checks
+they are rendered into every root, and test_promotion's prod-us lives in its own account
+through them."""
+
+
 def setting_keys(model: type[BaseModel] = config.EnvSettings, prefix: str = "") -> list[str]:
-    """Dotted paths of every leaf field of the per-env settings model."""
+    """Dotted paths of every leaf field of the per-env settings model (`PROVIDER_ONLY` left out)."""
     keys = []
     for name, info in model.model_fields.items():
         if model is config.EnvSettings and name == "name":
             continue  # the env's key in the file, not a setting
+        if model is config.EnvSettings and name in PROVIDER_ONLY:
+            continue
         annotation = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             keys.extend(setting_keys(annotation, f"{prefix}{name}."))
@@ -253,6 +265,7 @@ def test_the_walk_covers_nested_settings():
         KEYS
     )
     assert "payments.table_capacity.max" in KEYS and "payments" not in KEYS
+    assert set(PROVIDER_ONLY) <= set(config.EnvSettings.model_fields) and not set(PROVIDER_ONLY) & set(KEYS)
 
 
 @pytest.mark.parametrize("key", KEYS)
