@@ -59,3 +59,34 @@ run "rejects_a_name_without_room_for_the_log_bucket" {
 
   expect_failures = [var.name]
 }
+
+run "hands_replicas_to_other_accounts_only" {
+  command = plan
+
+  variables {
+    replication_destinations = {
+      staging = { bucket_arn = "arn:aws:s3:::infrarep-staging-config", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555", account_id = "123456789012" }
+      prod    = { bucket_arn = "arn:aws:s3:::infrarep-prod-config", kms_key_arn = "arn:aws:kms:eu-west-1:222222222222:key/11111111-2222-3333-4444-555555555555", account_id = "222222222222" }
+    }
+  }
+
+  assert {
+    condition     = one([for rule in aws_s3_bucket_replication_configuration.this[0].rule : rule.destination[0].account if rule.id == "to-prod"]) == "222222222222"
+    error_message = "the destination in another account is named by its account"
+  }
+
+  assert {
+    condition     = length(one([for rule in aws_s3_bucket_replication_configuration.this[0].rule : rule.destination[0].access_control_translation if rule.id == "to-prod"])) == 1
+    error_message = "the destination in another account takes ownership of the replicas"
+  }
+
+  assert {
+    condition     = one([for rule in aws_s3_bucket_replication_configuration.this[0].rule : rule.destination[0].account if rule.id == "to-staging"]) == null
+    error_message = "a destination in this store's account names no account"
+  }
+
+  assert {
+    condition     = length(one([for rule in aws_s3_bucket_replication_configuration.this[0].rule : rule.destination[0].access_control_translation if rule.id == "to-staging"])) == 0
+    error_message = "a destination in this store's account hands no ownership over"
+  }
+}
