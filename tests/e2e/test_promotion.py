@@ -4,8 +4,10 @@ a short soak, a two-step promotion, a rollback of prod, and Ctrl-C during a depl
 The scratch project has a fourth env the repository's environments.yaml lacks: `prod-us`
 (us-east-2, after prod), so nothing may assume three names or three regions, and a name with
 a dash must work everywhere. It is deployed once (version 1); later versions stop at prod.
-`prod-us` is also in an account of its own (222222222222, through its deployer role), the
-others and the control plane in the caller's: every step crosses that line once.
+Two accounts, as a team that keeps production apart would have them: dev and the control
+plane in the caller's (123456789012), staging, prod and prod-us in another (222222222222), each
+reached through its deployer role. Every promotion, the parity pairs, replication, the
+rollback events and the scheduled builds cross that line.
 
 One module-scoped local AWS and scratch project; the tests run in file order and build on
 each other (each fixture is one phase of the story). The four stacks are created once.
@@ -44,12 +46,17 @@ REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "eu-west-1", "pro
 ONCALL = "oncall@example.com"
 FOURTH = "prod-us"
 """The env after prod: added to the scratch project only, with its own region and CIDR."""
-FOURTH_ACCOUNT = "222222222222"
-FOURTH_ROLE = f"arn:aws:iam::{FOURTH_ACCOUNT}:role/infrarep-deployer"
+OTHER_ACCOUNT = "222222222222"
+ACCOUNTS = {"dev": ACCOUNT, "staging": OTHER_ACCOUNT, "prod": OTHER_ACCOUNT, FOURTH: OTHER_ACCOUNT}
+"""Where each env lives: dev beside the control plane, the rest in the other account."""
+
+
+def deployer(env: str) -> str:
+    return f"arn:aws:iam::{ACCOUNTS[env]}:role/infrarep-deployer"
+
+
 FOURTH_SETTINGS = {
     "region": REGIONS[FOURTH],
-    "account_id": FOURTH_ACCOUNT,
-    "role_arn": FOURTH_ROLE,
     "vpc_cidr": "10.3.0.0/16",
     "approval_required": True,
     "allowed_origins": ["https://pay.us.example.com"],
@@ -64,12 +71,16 @@ FOURTH_SETTINGS = {
 
 
 def add_fourth_env(project: Path) -> None:
-    """prod-us after prod in promotion.order, in its own account, and its root: the
-    hand-written files every env root shares (render writes the rest)."""
+    """prod-us after prod in promotion.order, and its root: the hand-written files every env
+    root shares (render writes the rest). Every env outside the caller's account gets that
+    account and its deployer role."""
     path = project / "envs" / "environments.yaml"
     document = yaml.safe_load(path.read_text())
     document["control_account_id"] = ACCOUNT
     document["environments"][FOURTH] = FOURTH_SETTINGS
+    for env, account in ACCOUNTS.items():
+        if account != ACCOUNT:
+            document["environments"][env].update(account_id=account, role_arn=deployer(env))
     document["promotion"]["order"].append(FOURTH)
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     settings = config.load(path)
@@ -122,12 +133,12 @@ def newest_run_file(state_dir: Path, env: str, name: str) -> Path:
 
 @pytest.fixture(scope="module")
 def env_aws(target, aws_for) -> Callable[[str, str], object]:
-    """`env_aws("prod-us", "s3")`: a boto3 client in the env's region and account."""
+    """`env_aws("prod", "s3")`: a boto3 client in the env's region and account."""
     _, started = target
 
     def client(env: str, service: str) -> object:
-        if env == FOURTH:
-            return as_role(started, service, REGIONS[env], FOURTH_ROLE)
+        if ACCOUNTS[env] != ACCOUNT:
+            return as_role(started, service, REGIONS[env], deployer(env))
         return aws_for(started, service, REGIONS[env])
 
     return client
@@ -257,19 +268,34 @@ def test_every_env_runs_the_stack_and_the_workload_with_its_values(
         assert_workload_matches(env, client)
 
 
-def test_the_env_with_an_account_of_its_own_is_there_and_only_there(v1_in_prod_us, target, aws_for, env_aws):
-    """prod-us's resources are in its account; the caller's account holds only its state."""
+def test_each_env_is_in_its_account_and_only_there(v1_in_prod_us, target, aws_for, env_aws):
+    """Each env's table, config store and functions are in its account, none in the other one.
+    The caller's account holds every env's state."""
     _, started = target
-    table = f"infrarep-{FOURTH}-ledger"
-    own = env_aws(FOURTH, "dynamodb").describe_table(TableName=table)["Table"]
-    assert own["TableArn"].split(":")[4] == FOURTH_ACCOUNT
-    caller = aws_for(started, "dynamodb", REGIONS[FOURTH])
-    assert table not in caller.list_tables()["TableNames"]
-    names = lambda s3: {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}  # noqa: E731
-    assert f"infrarep-{FOURTH}-config-{FOURTH_ACCOUNT}" in names(env_aws(FOURTH, "s3"))
-    assert not {name for name in names(aws_for(started, "s3", REGIONS[FOURTH])) if FOURTH in name}
-    functions = env_aws(FOURTH, "lambda").list_functions()["Functions"]
-    assert {function["FunctionArn"].split(":")[4] for function in functions} == {FOURTH_ACCOUNT}
+
+    def in_account(account: str, service: str, region: str):
+        if account == ACCOUNT:
+            return aws_for(started, service, region)
+        return as_role(started, service, region, f"arn:aws:iam::{account}:role/infrarep-deployer")
+
+    def buckets(account: str) -> set[str]:
+        return {bucket["Name"] for bucket in in_account(account, "s3", "us-east-1").list_buckets()["Buckets"]}
+
+    for env, region in REGIONS.items():
+        account, other = ACCOUNTS[env], ({ACCOUNT, OTHER_ACCOUNT} - {ACCOUNTS[env]}).pop()
+        table = f"infrarep-{env}-ledger"
+        own = env_aws(env, "dynamodb").describe_table(TableName=table)["Table"]
+        assert own["TableArn"].split(":")[4] == account, env
+        assert table not in in_account(other, "dynamodb", region).list_tables()["TableNames"], env
+        functions = env_aws(env, "lambda").list_functions()["Functions"]
+        assert {function["FunctionArn"].split(":")[4] for function in functions} == {account}, env
+        assert not in_account(other, "lambda", region).list_functions()["Functions"], env
+    for account in (ACCOUNT, OTHER_ACCOUNT):
+        envs = [env for env in REGIONS if ACCOUNTS[env] == account]
+        owners = {env for name in buckets(account) for env in REGIONS if name.startswith(f"infrarep-{env}-")}
+        assert owners == set(envs), account
+        assert {f"infrarep-{env}-config-{account}" for env in envs} <= buckets(account)
+    assert {f"infrarep-tfstate-{region}" for region in REGIONS.values()} <= buckets(ACCOUNT)
 
 
 @pytest.fixture(scope="module")
@@ -350,7 +376,7 @@ def test_each_deploy_stored_the_manifest_drift_report_computes(parity_report, ta
 
 
 def test_live_drift_names_exactly_the_out_of_band_changes(
-    v1_in_prod_us, infrarep: Run, target, aws_for, ledger, tools, project: Path
+    v1_in_prod_us, infrarep: Run, target, env_aws, ledger, tools, project: Path
 ):
     """With --notify each env gets its metric, ledger row and (on drift) a drift-topic message.
     Then re-applying each env makes the report clean again."""
@@ -361,18 +387,18 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
     clean = json.loads(ok(infrarep(*report, *changed_envs)).stdout)
     assert clean["drift"] is False, clean["findings"]
 
-    sns_dev = aws_for(started, "sns", "us-east-1")
+    sns_dev = env_aws("dev", "sns")
     topics = [topic["TopicArn"] for topic in sns_dev.list_topics()["Topics"]]
     topic = next(arn for arn in topics if arn.endswith(":infrarep-dev-drift"))
     sns_dev.tag_resource(ResourceArn=topic, Tags=[{"Key": "Owner", "Value": "someone"}])
-    aws_for(started, "dynamodb", "us-west-2").update_continuous_backups(
+    env_aws("staging", "dynamodb").update_continuous_backups(
         TableName="infrarep-staging-ledger",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
     )
-    aws_for(started, "lambda", "eu-west-1").update_function_configuration(
+    env_aws("prod", "lambda").update_function_configuration(
         FunctionName="infrarep-prod-drift-validator", MemorySize=512
     )
-    sns_prod = aws_for(started, "sns", "eu-west-1")
+    sns_prod = env_aws("prod", "sns")
     subscription = next(
         s["SubscriptionArn"]
         for s in sns_prod.list_subscriptions()["Subscriptions"]
@@ -381,7 +407,7 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
     sns_prod.unsubscribe(SubscriptionArn=subscription)
 
     # Out of band too, and not in any state: a queue that reads prod's drift topic.
-    sqs_prod = aws_for(started, "sqs", "eu-west-1")
+    sqs_prod = env_aws("prod", "sqs")
     inbox = sqs_prod.create_queue(QueueName="drift-inbox")["QueueUrl"]
     inbox_arn = sqs_prod.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]
     prod_topic = next(
@@ -452,7 +478,7 @@ def test_live_drift_names_exactly_the_out_of_band_changes(
             checks[env]["checked_at"]
             == records.parse_timestamp(ledger(env)[0]["deployed_at"].split("#")[0]).isoformat()
         )
-    metrics = aws_for(started, "cloudwatch", "eu-west-1").list_metrics(
+    metrics = env_aws("prod", "cloudwatch").list_metrics(
         Namespace="Infrarep", MetricName="DriftDetected", Dimensions=[{"Name": "Env", "Value": "prod"}]
     )["Metrics"]
     assert {"Name": "Kind", "Value": "live"} in [d for metric in metrics for d in metric["Dimensions"]]
@@ -476,12 +502,11 @@ def v2_in_prod(v1_in_prod_us, project: Path, infrarep: Run) -> subprocess.Comple
     return ok(infrarep("promote", "--to", "staging", "--to", "prod", "--approve", "carol"))
 
 
-def test_two_step_promotion_reaches_prod(v2_in_prod, target, aws_for, ledger):
-    _, started = target
+def test_two_step_promotion_reaches_prod(v2_in_prod, env_aws, ledger):
     assert "staging    promoted      e2e-2 (from dev)" in v2_in_prod.stdout
     assert "prod       promoted      e2e-2 (from staging)" in v2_in_prod.stdout
     assert ledger("prod")[0]["version"] == "e2e-2"
-    table = aws_for(started, "dynamodb", "eu-west-1").describe_table(TableName="infrarep-prod-ledger")
+    table = env_aws("prod", "dynamodb").describe_table(TableName="infrarep-prod-ledger")
     assert table["Table"]["DeletionProtectionEnabled"] is False
 
 
@@ -490,15 +515,15 @@ def prod_rolled_back(v2_in_prod, infrarep: Run) -> subprocess.CompletedProcess[s
     return ok(infrarep("rollback", "--env", "prod", "--to", "e2e-1", "--reason", "e2e: bad release"))
 
 
-def test_rollback_restores_the_snapshot_and_records_why(prod_rolled_back, target, aws_for, ledger):
-    _, started = target
+def test_rollback_restores_the_snapshot_and_records_why(prod_rolled_back, env_aws, ledger):
     newest = ledger("prod")[0]
     assert (newest["event_type"], newest["status"], newest["version"]) == ("ROLLBACK", "SUCCEEDED", "e2e-1")
     assert (newest["reason"], newest["actor"]) == ("e2e: bad release", "e2e")
-    table = aws_for(started, "dynamodb", "eu-west-1").describe_table(TableName="infrarep-prod-ledger")
+    table = env_aws("prod", "dynamodb").describe_table(TableName="infrarep-prod-ledger")
     assert table["Table"]["DeletionProtectionEnabled"] is True  # e2e-1's snapshot, not the yaml
-    s3 = aws_for(started, "s3", "eu-west-1")
-    current = s3.get_object(Bucket="infrarep-prod-config-123456789012", Key="parameters/prod.json")
+    current = env_aws("prod", "s3").get_object(
+        Bucket=f"infrarep-prod-config-{ACCOUNTS['prod']}", Key="parameters/prod.json"
+    )
     assert json.loads(current["Body"].read())["deletion_protection"] is True
     assert current["Metadata"]["infrarep-version"] == "e2e-1"
 
@@ -517,7 +542,7 @@ ROLLBACK_EVENT = {
     "id": "e2e-rollback-request-1",
     "detail-type": "RollbackRequested",
     "source": "infrarep",
-    "account": "123456789012",
+    "account": ACCOUNTS["prod"],
     "region": REGIONS["prod"],
     "resources": [],
     "detail": {"env": "prod", "to_version": "e2e-2", "reason": "e2e: e2e-1 is broken", "initiator": "erin"},
@@ -542,13 +567,18 @@ def release_checkout(project: Path, where: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rollback_executor(project: Path, target, aws_for, tmp_path_factory) -> Callable[[dict], dict]:
-    """`invoke(event)`: prod's rollback executor as deployed (its zip's code and its settings),
-    run here against the local AWS, which cannot run functions itself."""
+def rollback_executor(project: Path, target, env_aws, tmp_path_factory) -> Callable[[dict], dict]:
+    """`invoke(event)`: prod's rollback executor as deployed (its zip's code, its settings and its
+    execution role's credentials, so it acts in prod's account), run here against the local AWS,
+    which cannot run functions itself."""
     _, started = target
-    function = aws_for(started, "lambda", REGIONS["prod"]).get_function_configuration(
+    function = env_aws("prod", "lambda").get_function_configuration(
         FunctionName="infrarep-prod-rollback-executor"
     )
+    assert function["Role"].split(":")[4] == ACCOUNTS["prod"]
+    credentials = started.client("sts", REGIONS["prod"]).assume_role(
+        RoleArn=function["Role"], RoleSessionName="infrarep-prod-rollback-executor"
+    )["Credentials"]
     code = tmp_path_factory.mktemp("rollback-executor")
     with zipfile.ZipFile(project / "dist/lambda/rollback_executor.zip") as deployed:
         deployed.extractall(code)
@@ -556,7 +586,7 @@ def rollback_executor(project: Path, target, aws_for, tmp_path_factory) -> Calla
         "import json, sys, types; import handler; "
         "context = types.SimpleNamespace(function_name='infrarep-prod-rollback-executor', "
         "function_version='$LATEST', memory_limit_in_mb=256, aws_request_id='e2e', "
-        "invoked_function_arn='arn:aws:lambda:eu-west-1:123456789012:function:rollback', "
+        f"invoked_function_arn='{function['FunctionArn']}', "
         "log_group_name='/aws/lambda/infrarep-prod-rollback-executor', log_stream_name='e2e'); "
         "print(json.dumps(handler.handler(json.load(sys.stdin), context)))"
     )
@@ -566,8 +596,9 @@ def rollback_executor(project: Path, target, aws_for, tmp_path_factory) -> Calla
         **function["Environment"]["Variables"],
         "AWS_ENDPOINT_URL": started.endpoint,
         "AWS_CA_BUNDLE": started.ca_bundle,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
         "AWS_DEFAULT_REGION": REGIONS["prod"],
         "AWS_REGION": REGIONS["prod"],
     }
@@ -678,27 +709,23 @@ def test_the_control_plane_promotes_through_every_env_with_the_soak_before_the_l
         rule["Destination"]["Bucket"]: rule["Destination"]
         for rule in replication["ReplicationConfiguration"]["Rules"]
     }
-    accounts = {"staging": ACCOUNT, "prod": ACCOUNT, FOURTH: FOURTH_ACCOUNT}
-    assert set(destinations) == {f"arn:aws:s3:::infrarep-{env}-config-{accounts[env]}" for env in accounts}
+    replicated = [env for env in REGIONS if REGIONS[env] != CONTROL_REGION]
+    assert set(destinations) == {f"arn:aws:s3:::infrarep-{env}-config-{ACCOUNTS[env]}" for env in replicated}
     # Across accounts the destination account owns the replicas, and lets the replication in.
-    across = destinations[f"arn:aws:s3:::infrarep-{FOURTH}-config-{FOURTH_ACCOUNT}"]
-    assert (across["Account"], across["AccessControlTranslation"]) == (
-        FOURTH_ACCOUNT,
-        {"Owner": "Destination"},
-    )
-    assert not any(
-        "Account" in destinations[f"arn:aws:s3:::infrarep-{env}-config-{ACCOUNT}"]
-        for env in ("staging", "prod")
-    )
-    policy = json.loads(
-        env_aws(FOURTH, "s3").get_bucket_policy(Bucket=f"infrarep-{FOURTH}-config-{FOURTH_ACCOUNT}")["Policy"]
-    )
-    principals = json.dumps([statement.get("Principal") for statement in policy["Statement"]])
-    assert f":{ACCOUNT}:role/" in principals, policy
+    for env in replicated:
+        bucket = f"infrarep-{env}-config-{ACCOUNTS[env]}"
+        across = destinations[f"arn:aws:s3:::{bucket}"]
+        assert (across["Account"], across["AccessControlTranslation"]) == (
+            ACCOUNTS[env],
+            {"Owner": "Destination"},
+        ), env
+        policy = json.loads(env_aws(env, "s3").get_bucket_policy(Bucket=bucket)["Policy"])
+        principals = json.dumps([statement.get("Principal") for statement in policy["Statement"]])
+        assert f":{ACCOUNT}:role/" in principals, policy
 
 
 def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
-    rollback_requested, infrarep: Run, target, aws_for, ledger
+    rollback_requested, infrarep: Run, target, aws_for, env_aws, ledger
 ):
     _, started = target
     codebuild = aws_for(started, "codebuild", CONTROL_REGION)
@@ -727,7 +754,7 @@ def test_a_requested_rollback_changes_nothing_until_the_build_applies_it(
     assert (newest["actor"], newest["reason"]) == ("erin", "e2e: e2e-1 is broken")
     assert newest["plan_digest"]
     assert prod_status()["version"] == "e2e-2"
-    table = aws_for(started, "dynamodb", REGIONS["prod"]).describe_table(TableName="infrarep-prod-ledger")
+    table = env_aws("prod", "dynamodb").describe_table(TableName="infrarep-prod-ledger")
     assert table["Table"]["DeletionProtectionEnabled"] is False  # e2e-2's snapshot applied
 
 
@@ -922,9 +949,8 @@ def drift_builds(drift_batch, fleet_on_one_release, project: Path, tmp_path_fact
 
 def stored_report(env_aws, env: str) -> dict:
     """`drift/<env>/latest.json` in the env's config store (in the env's account)."""
-    account = FOURTH_ACCOUNT if env == FOURTH else ACCOUNT
     stored = env_aws(env, "s3").get_object(
-        Bucket=f"infrarep-{env}-config-{account}", Key=records.latest_drift_key(env)
+        Bucket=f"infrarep-{env}-config-{ACCOUNTS[env]}", Key=records.latest_drift_key(env)
     )
     return json.loads(stored["Body"].read())
 
@@ -947,11 +973,10 @@ def own_drift(report: dict) -> dict[tuple[str, str, str], str | None]:
 
 
 @pytest.fixture(scope="module")
-def drift_inbox(fleet_on_one_release, target, aws_for) -> Callable[[], list[dict]]:
+def drift_inbox(fleet_on_one_release, env_aws) -> Callable[[], list[dict]]:
     """`received()`: the messages staging's drift topic delivered since the last call (to a queue
     subscribed before the first scheduled run)."""
-    _, started = target
-    sns, sqs = aws_for(started, "sns", REGIONS["staging"]), aws_for(started, "sqs", REGIONS["staging"])
+    sns, sqs = env_aws("staging", "sns"), env_aws("staging", "sqs")
     topic = next(
         found["TopicArn"]
         for found in sns.list_topics()["Topics"]
@@ -973,10 +998,9 @@ def drift_inbox(fleet_on_one_release, target, aws_for) -> Callable[[], list[dict
 
 
 @pytest.fixture(scope="module")
-def first_scheduled_run(drift_builds, drift_inbox, target, aws_for, infrarep: Run) -> dict:
+def first_scheduled_run(drift_builds, drift_inbox, env_aws, infrarep: Run) -> dict:
     """Out of band, staging's ledger table loses point-in-time recovery; then the whole batch runs."""
-    _, started = target
-    aws_for(started, "dynamodb", REGIONS["staging"]).update_continuous_backups(
+    env_aws("staging", "dynamodb").update_continuous_backups(
         TableName="infrarep-staging-ledger",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
     )
@@ -995,8 +1019,7 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
         assert printed["envs"] == [env]
         stored = stored_report(env_aws, env)
         assert (stored["env"], stored["envs"], stored["findings"]) == (env, [env], printed["findings"])
-        account = FOURTH_ACCOUNT if env == FOURTH else ACCOUNT
-        assert f"store    {env}: s3://infrarep-{env}-config-{account}/drift/{env}/" in done.stderr
+        assert f"store    {env}: s3://infrarep-{env}-config-{ACCOUNTS[env]}/drift/{env}/" in done.stderr
     staging = json.loads(builds["staging"].stdout)
     assert own_drift(staging) == dict.fromkeys(PLANTED, "new")
 
@@ -1040,12 +1063,9 @@ def test_a_second_run_reports_the_finding_as_persisting_and_tells_no_one_again(s
 
 
 @pytest.fixture(scope="module")
-def third_scheduled_run(
-    second_scheduled_run, drift_builds, drift_inbox, target, aws_for, infrarep: Run
-) -> dict:
+def third_scheduled_run(second_scheduled_run, drift_builds, drift_inbox, env_aws, infrarep: Run) -> dict:
     """Point-in-time recovery is turned back on (as the table's Terraform sets it); staging's build again."""
-    _, started = target
-    aws_for(started, "dynamodb", REGIONS["staging"]).update_continuous_backups(
+    env_aws("staging", "dynamodb").update_continuous_backups(
         TableName="infrarep-staging-ledger",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
     )
