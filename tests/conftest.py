@@ -10,10 +10,26 @@ from typing import Any
 import pytest
 import yaml
 
+from . import workers
 from .moto_world import MOTO_REGION, isolate_aws_env
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_CONFIG = ROOT / "envs" / "environments.yaml"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest units first (tests/workers.py), in a serial run as on xdist's workers."""
+    workers.check_shared_fixtures(items)
+    workers.longest_first(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile` with the files that share a session fixture kept on one worker."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    return workers.SharedFixtureFileScheduling(config, log)
 
 
 @pytest.fixture
