@@ -22,6 +22,12 @@ def test_the_real_file_declares_dev_staging_prod_in_promotion_order(config_text)
     assert [env.region for env in settings.ordered()] == ["us-east-1", "us-west-2", "eu-west-1"]
 
 
+def test_the_other_envs_of_one_are_every_other_name_in_promotion_order(config_text):
+    settings = config.parse(config_text(), SOURCE)
+    assert settings.others("staging") == ("dev", "prod")
+    assert settings.others("prod") == ("dev", "staging")
+
+
 def test_defaults_merge_under_each_environment(config_text):
     settings = config.parse(config_text(), SOURCE)
     staging, prod = settings.environments["staging"], settings.environments["prod"]

@@ -301,6 +301,11 @@ class Settings(_Model):
     def ordered(self) -> list[EnvSettings]:
         return [self.environments[name] for name in self.promotion.order]
 
+    def others(self, name: str) -> tuple[str, ...]:
+        """Every env's name but `name`'s, in promotion order (a name built from `prod-us` is
+        that env's, never `prod`'s with a suffix)."""
+        return tuple(other for other in self.promotion.order if other != name)
+
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""

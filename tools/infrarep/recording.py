@@ -110,7 +110,7 @@ def applied_manifest(
     path = runner.workspace.run_dir(run.name) / "applied.json"
     write_atomic(path, inputs.document(state, where))
     aliases = runner.settings.aliases.get(env.name, ())
-    others = tuple(name for name in runner.settings.environments if name != env.name)
+    others = runner.settings.others(env.name)
     return drift.env_manifest(env.name, plans.load(path), release.version, env.region, aliases, others)
 
 

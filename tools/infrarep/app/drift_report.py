@@ -134,7 +134,7 @@ def drift_report(
             runner, selected, kinds, release, progress, refresh_running=not options.version
         )
     for env in env_plans:
-        others = tuple(name for name in known if name != env.env)
+        others = settings.others(env.env) if settings else tuple(name for name in given if name != env.env)
         env.identity = dataclasses.replace(env.identity, aliases=aliases.get(env.env, ()), others=others)
     version = manifest_version(options.version, release)
     if given:
