@@ -6,13 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hcl2
 import pytest
 
 from infrarep import accounts, config, ledger, render
-from infrarep.errors import ConfigError
+from infrarep.errors import ConfigError, InfrarepError
 from infrarep.runner import Runner, WrongAccount
 
 SOURCE = Path("envs/environments.yaml")
@@ -192,6 +193,25 @@ def test_the_assumed_role_reaches_its_own_account(aws):
     Runner.require_account(_Identity(), "dev", "us-east-1", "111111111111", DEV_ROLE)  # type: ignore[arg-type]
     clients = ledger.make_clients("us-east-1", role_arn=DEV_ROLE)
     assert clients.sts.get_caller_identity()["Account"] == "111111111111"
+
+
+def test_an_assumed_role_is_assumed_again_before_its_credentials_expire(aws):
+    clients = ledger.make_clients("us-east-1", role_arn=DEV_ROLE)
+    credentials = clients.s3._request_signer._credentials  # shared by every client of the env
+    first = credentials.get_frozen_credentials().access_key
+    # As an hour later: botocore refreshes credentials that expire within its advisory window.
+    credentials._expiry_time = datetime.now(UTC) + timedelta(minutes=5)
+    assert clients.sts.get_caller_identity()["Account"] == "111111111111"
+    assert credentials.get_frozen_credentials().access_key != first
+    assert clients.dynamodb._request_signer._credentials is credentials
+
+
+def test_a_role_that_cannot_be_assumed_is_one_line_naming_it(aws, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
+    with pytest.raises(InfrarepError) as refused:
+        ledger.make_clients("us-east-1", role_arn=DEV_ROLE)
+    assert refused.value.message.startswith(f"cannot assume {DEV_ROLE}: ")
 
 
 def test_credentials_of_another_account_are_refused_before_any_plan(aws):

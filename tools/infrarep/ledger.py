@@ -43,26 +43,14 @@ def make_clients(
     region: str, endpoint: str | None = None, ca_bundle: str | None = None, role_arn: str | None = None
 ) -> Clients:
     """Clients for `region`: of real AWS, or with `endpoint` of the local AWS (its certificate
-    authority `ca_bundle`, and the test credentials moto takes); with `role_arn`, as that role
-    (assumed once with the caller's credentials: an hour, longer than any one command)."""
+    authority `ca_bundle`, and the test credentials moto takes); with `role_arn`, as that role."""
     import boto3
 
     local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if endpoint is not None else {}
     session = boto3.session.Session(region_name=region, **local)
     extra: dict[str, Any] = {"endpoint_url": endpoint, "verify": ca_bundle} if endpoint is not None else {}
     if role_arn is not None:
-        try:
-            assumed = session.client("sts", **extra).assume_role(
-                RoleArn=role_arn, RoleSessionName="infrarep", DurationSeconds=3600
-            )["Credentials"]
-        except Exception as err:  # botocore errors share no useful base beyond this
-            raise InfrarepError(f"cannot assume {role_arn}: {err}") from err
-        session = boto3.session.Session(
-            region_name=region,
-            aws_access_key_id=assumed["AccessKeyId"],
-            aws_secret_access_key=assumed["SecretAccessKey"],
-            aws_session_token=assumed["SessionToken"],
-        )
+        session = _as_role(session, role_arn, extra)
     return Clients(
         dynamodb=session.client("dynamodb", **extra),
         s3=session.client("s3", **extra),
@@ -71,6 +59,53 @@ def make_clients(
         sns=session.client("sns", **extra),
         sts=session.client("sts", **extra),
     )
+
+
+def _as_role(caller: Any, role_arn: str, extra: dict[str, Any]) -> Any:
+    """A session acting as `role_arn`, assumed with `caller`'s credentials. The role is assumed
+    again before its credentials expire: a deploy records its result after the apply, and an
+    Aurora cluster alone can take longer than the hour a role session lasts."""
+    import boto3
+    import botocore.credentials
+    import botocore.session
+
+    sts = caller.client("sts", **extra)
+
+    def assume() -> dict[str, str]:
+        try:
+            credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="infrarep", DurationSeconds=3600)[
+                "Credentials"
+            ]
+        except Exception as err:  # botocore errors share no useful base beyond this
+            raise InfrarepError(f"cannot assume {role_arn}: {err}") from err
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    refreshing = botocore.credentials.RefreshableCredentials.create_from_metadata(
+        metadata=assume(), refresh_using=assume, method="assume-role"
+    )
+    core = botocore.session.Session()
+    core.register_component(
+        "credential_provider", botocore.credentials.CredentialResolver([_Given(refreshing)])
+    )
+    return boto3.session.Session(botocore_session=core, region_name=caller.region_name)
+
+
+class _Given:
+    """A credential provider that hands out credentials made already (botocore's resolver asks
+    its providers in turn; this one always answers)."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, credentials: Any) -> None:
+        self.credentials = credentials
+
+    def load(self) -> Any:
+        return self.credentials
 
 
 def record(clients: Clients, where: EnvResources, entry: records.LedgerEntry) -> bool:
