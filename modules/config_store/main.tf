@@ -64,6 +64,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Dated drift reports (`drift-report --store`); the env's latest.json is kept elsewhere.
+  rule {
+    id     = "expire-drift-history"
+    status = "Enabled"
+
+    filter {
+      prefix = "drift-history/"
+    }
+
+    expiration {
+      days = var.drift_history_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.this]
 }
 

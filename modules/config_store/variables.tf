@@ -29,6 +29,17 @@ variable "noncurrent_version_days" {
   }
 }
 
+variable "drift_history_days" {
+  type        = number
+  description = "Days a dated drift report (under drift-history/) is kept; the newest report of each env is kept whatever its age."
+  default     = 90
+
+  validation {
+    condition     = var.drift_history_days >= 1
+    error_message = "drift_history_days must be at least 1, got ${var.drift_history_days}."
+  }
+}
+
 variable "replication_destinations" {
   type = map(object({
     bucket_arn  = string

@@ -1019,7 +1019,9 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
         assert printed["envs"] == [env]
         stored = stored_report(env_aws, env)
         assert (stored["env"], stored["envs"], stored["findings"]) == (env, [env], printed["findings"])
-        assert f"store    {env}: s3://infrarep-{env}-config-{ACCOUNTS[env]}/drift/{env}/" in done.stderr
+        assert (
+            f"store    {env}: s3://infrarep-{env}-config-{ACCOUNTS[env]}/drift-history/{env}/" in done.stderr
+        )
     staging = json.loads(builds["staging"].stdout)
     assert own_drift(staging) == dict.fromkeys(PLANTED, "new")
 

@@ -120,8 +120,8 @@ def test_a_stored_report_is_written_dated_and_as_latest_and_reads_back(aws, sett
 
     s3 = boto3.client("s3", region_name=where.region)
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket=where.config_bucket)["Contents"]]
-    assert sorted(keys) == ["drift/dev/20261123T120000.000000Z.json", "drift/dev/latest.json"]
-    assert lines == ["store    dev: s3://dev-config/drift/dev/20261123T120000.000000Z.json"]
+    assert sorted(keys) == ["drift-history/dev/20261123T120000.000000Z.json", "drift/dev/latest.json"]
+    assert lines == ["store    dev: s3://dev-config/drift-history/dev/20261123T120000.000000Z.json"]
     document = json.loads(
         s3.get_object(Bucket=where.config_bucket, Key="drift/dev/latest.json")["Body"].read()
     )
@@ -166,10 +166,12 @@ def test_drift_is_told_once_persists_then_resolves_and_is_told_again_when_back(a
 
     stored = drift_store.read_latest(boto3.client("s3", region_name=where.region), where)
     assert stored is not None and stored.history is not None and len(stored.history.new) == 4
-    listed = boto3.client("s3", region_name=where.region).list_objects_v2(
-        Bucket=where.config_bucket, Prefix="drift/"
-    )
-    assert len(listed["Contents"]) == 5  # four dated reports and latest
+    s3 = boto3.client("s3", region_name=where.region)
+    listed = s3.list_objects_v2(Bucket=where.config_bucket, Prefix="drift-history/dev/")
+    assert len(listed["Contents"]) == 4  # four dated reports
+    assert [
+        item["Key"] for item in s3.list_objects_v2(Bucket=where.config_bucket, Prefix="drift/")["Contents"]
+    ] == ["drift/dev/latest.json"]
 
 
 def test_from_store_reports_each_envs_stored_drift_and_parity_from_the_manifests(aws, settings):

@@ -624,7 +624,8 @@ def drift_report(
         bool,
         typer.Option(
             "--store",
-            help="Keep each env's report in its config store (drift/<env>/<time>.json and latest.json); "
+            help="Keep each env's report in its config store (drift-history/<env>/<time>.json, expired "
+            "after 90 days, and drift/<env>/latest.json); "
             "drift is then new or persisting against the previous stored report.",
         ),
     ] = False,

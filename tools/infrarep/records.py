@@ -109,10 +109,15 @@ def manifest_key(env: str) -> str:
     return f"manifests/{check_env(env)}/manifest.json"
 
 
+DRIFT_HISTORY_PREFIX = "drift-history/"
+"""Where the dated drift reports are kept: the config store's lifecycle expires what is under it
+(modules/config_store, `drift_history_days`), never `latest_drift_key`."""
+
+
 def drift_report_key(env: str, checked_at: datetime) -> str:
-    """`drift/<env>/<YYYYmmddTHHMMSS.ffffffZ>.json`: one drift report `drift-report --store` made
-    (keys sort by check time)."""
-    return f"drift/{check_env(env)}/{checked_at.astimezone(UTC):%Y%m%dT%H%M%S.%fZ}.json"
+    """`drift-history/<env>/<YYYYmmddTHHMMSS.ffffffZ>.json`: one drift report `drift-report
+    --store` made (keys sort by check time)."""
+    return f"{DRIFT_HISTORY_PREFIX}{check_env(env)}/{checked_at.astimezone(UTC):%Y%m%dT%H%M%S.%fZ}.json"
 
 
 def latest_drift_key(env: str) -> str:

@@ -90,3 +90,21 @@ run "hands_replicas_to_other_accounts_only" {
     error_message = "a destination in this store's account hands no ownership over"
   }
 }
+
+run "expires_dated_drift_reports_only" {
+  command = plan
+
+  variables {
+    drift_history_days = 30
+  }
+
+  assert {
+    condition     = one([for rule in aws_s3_bucket_lifecycle_configuration.this.rule : rule.expiration[0].days if rule.id == "expire-drift-history"]) == 30
+    error_message = "dated drift reports expire after drift_history_days"
+  }
+
+  assert {
+    condition     = one([for rule in aws_s3_bucket_lifecycle_configuration.this.rule : rule.filter[0].prefix if rule.id == "expire-drift-history"]) == "drift-history/"
+    error_message = "only what is under drift-history/ expires (each env's drift/<env>/latest.json stays)"
+  }
+}
