@@ -830,8 +830,9 @@ PLANTED = {("staging", "live", LEDGER_TABLE), ("staging", "pending", LEDGER_TABL
 """The out-of-band change the batch must find: staging's ledger table loses point-in-time
 recovery. It is live drift, and a pending change too (applying the code would turn it back on)."""
 RUNNING = {"version": "e2e-2", "source_commit": "unknown"}
-"""The release the fleet runs once dev and prod-us catch up: e2e-2, deployed from this scratch
-project, which has no git commit (so its source commit is unknown)."""
+"""The release the bundle holds, and the one dev, staging and prod run once dev catches up:
+e2e-2, deployed from this scratch project, which has no git commit (so its source commit is
+unknown). prod-us stays on e2e-1: it awaits its promotion."""
 FROM_STORE = ("drift-report", "--from-store", "--kind", "live", "--kind", "pending", "--format", "json")
 """The fleet's own drift as the stored reports tell it (parity from the stored manifests names
 every difference of the stacks, declared or not: another matter than the batch's)."""
@@ -874,11 +875,12 @@ def run_side_by_side(commands: dict[str, tuple[list[str], dict[str, str]]], cwd:
 
 
 @pytest.fixture(scope="module")
-def fleet_on_one_release(drift_batch, project: Path, target, tmp_path_factory) -> dict[str, str]:
-    """Every env runs e2e-2, the release RELEASE.json names, as after a promotion to the end: dev
-    (whose deploy of e2e-3 Ctrl-C stopped) and prod-us (on e2e-1) are deployed with it, side by
-    side. A build checks its env against the bundle it unpacks: another release's tags would be
-    pending changes in every env. Returns the CLI's environment."""
+def fleet_mid_promotion(drift_batch, project: Path, target) -> dict[str, str]:
+    """The fleet as mid-promotion: dev, staging and prod run e2e-2, the release RELEASE.json
+    names (dev, whose deploy of e2e-3 Ctrl-C stopped half-way, is deployed with it again), and
+    prod-us still runs e2e-1. A build plans its env with the bundle it unpacks, so e2e-2's tags
+    are prod-us's pending changes: expected until e2e-2 is promoted there, not drift. Returns
+    the CLI's environment."""
     state_dir, _ = target
     cli_env = {**os.environ, "INFRAREP_STATE_DIR": str(state_dir), "LOGNAME": "e2e", "USER": "e2e"}
     deploy = [
@@ -891,17 +893,14 @@ def fleet_on_one_release(drift_batch, project: Path, target, tmp_path_factory) -
         "--actor",
         "ci",
     ]
-    deploys = {env: ([*deploy, "--env", env], cli_env) for env in ("dev", FOURTH)}
-    ran = run_side_by_side(deploys, project, tmp_path_factory.mktemp("catch-up"))
-    for env, done in ran["done"].items():
-        assert done.returncode == 0, f"{env}: exit {done.returncode}\n{done.stderr[-4000:]}"
-    print(f"dev and {FOURTH} deployed side by side: {ran['wall']:.0f} s wall, {ran['cpu']:.0f} CPU-s")
+    done = subprocess.run([*deploy, "--env", "dev"], cwd=project, env=cli_env, capture_output=True, text=True)
+    assert done.returncode == 0, f"dev: exit {done.returncode}\n{done.stderr[-4000:]}"
     (project / "RELEASE.json").write_text(json.dumps(RUNNING) + "\n")
     return cli_env
 
 
 @pytest.fixture(scope="module")
-def drift_builds(drift_batch, fleet_on_one_release, project: Path, tmp_path_factory) -> Callable[..., dict]:
+def drift_builds(drift_batch, fleet_mid_promotion, project: Path, tmp_path_factory) -> Callable[..., dict]:
     """`run(*envs)`: the batch's entries (of those envs; none: all), each run as its build would,
     all side by side, in the project standing in for the release bundle a build unpacks.
 
@@ -934,7 +933,7 @@ def drift_builds(drift_batch, fleet_on_one_release, project: Path, tmp_path_fact
         config_file = home / f"{variables['ENV']}.config"
         role = variables["DEPLOYER_ROLE_ARN"]
         config_file.write_text(f"[profile deployer]\nrole_arn = {role}\ncredential_source = Environment\n")
-        return {**fleet_on_one_release, **variables, "AWS_CONFIG_FILE": str(config_file)}
+        return {**fleet_mid_promotion, **variables, "AWS_CONFIG_FILE": str(config_file)}
 
     def run(*envs: str) -> dict:
         chosen = envs or tuple(entries)
@@ -973,7 +972,7 @@ def own_drift(report: dict) -> dict[tuple[str, str, str], str | None]:
 
 
 @pytest.fixture(scope="module")
-def drift_inbox(fleet_on_one_release, env_aws) -> Callable[[], list[dict]]:
+def drift_inbox(fleet_mid_promotion, env_aws) -> Callable[[], list[dict]]:
     """`received()`: the messages staging's drift topic delivered since the last call (to a queue
     subscribed before the first scheduled run)."""
     sns, sqs = env_aws("staging", "sns"), env_aws("staging", "sqs")
@@ -1024,6 +1023,16 @@ def test_the_scheduled_batch_finds_the_planted_change_in_its_env_alone(first_sch
         )
     staging = json.loads(builds["staging"].stdout)
     assert own_drift(staging) == dict.fromkeys(PLANTED, "new")
+
+    awaits = f"{FOURTH} runs e2e-1, planned with e2e-2: expected until e2e-2 is deployed there"
+    assert f"{FOURTH:<10} runs    e2e-1, planned with e2e-2: its pending changes" in builds[FOURTH].stderr
+    promoted_later = [
+        finding for finding in json.loads(builds[FOURTH].stdout)["findings"] if finding["kind"] == "pending"
+    ]
+    assert promoted_later, "e2e-2's tags are pending changes of prod-us"
+    assert all(
+        finding["verdict"] == "expected" and finding["reason"].endswith(awaits) for finding in promoted_later
+    ), promoted_later[:3]
 
     fleet = ok(first_scheduled_run["fleet"], code=2)
     report = json.loads(fleet.stdout)

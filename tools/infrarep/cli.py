@@ -658,7 +658,12 @@ def drift_report(
     ] = False,
     config_path: ConfigOption = Path("envs/environments.yaml"),
     version: Annotated[
-        str | None, typer.Option(help="Version for the manifests and ledger; default: the git commit.")
+        str | None,
+        typer.Option(
+            help="Release to plan every env with, judging live drift and pending changes by it; default: "
+            "the git commit (an env running another release is refreshed with its own, and its pending "
+            "changes are expected)."
+        ),
     ] = None,
     verbose: VerboseOption = False,
 ) -> None:

@@ -15,7 +15,16 @@ from pathlib import Path
 
 from . import plans
 from .config import EnvSettings, Settings
-from .drift import DEFAULT_POLICY_NAME, EnvPlans, Kind, Verdict, analyse, detect_identity, load_policy
+from .drift import (
+    DEFAULT_POLICY_NAME,
+    EnvPlans,
+    Kind,
+    Releases,
+    Verdict,
+    analyse,
+    detect_identity,
+    load_policy,
+)
 from .errors import ConfigError, InfrarepError, Interrupted, shown
 from .notify import EnvTarget
 from .runner import Release, Runner, running_release, stack_outputs
@@ -119,18 +128,20 @@ def plan_in_parallel(
     release: Release,
     progress: Progress,
     heartbeat: float = HEARTBEAT_SECONDS,
-    refresh_running: bool = False,
+    use_running: bool = False,
 ) -> list[EnvPlans]:
     """Plan every env in its own thread; raise the first failure after all threads finished.
     Every `heartbeat` seconds without a finished env, one line names the envs still planning.
-    `refresh_running`: refresh each env with the release its ledger says it runs (looked up
-    in the env's own thread), else with `release`; a never deployed env uses `release`."""
+    `use_running`: look up the release each env's ledger says it runs (in the env's own
+    thread) and refresh the env with it, else with `release`; a never deployed env uses
+    `release`. An env that runs another release than `release` then has its pending changes
+    expected (that release's promotion will make them), said in one line."""
     steps = (["refresh-only"] if Kind.LIVE in kinds else []) + (["plan"] if kinds & NORMAL_KINDS else [])
     progress(f"drift-report: {' + '.join(steps)} for {', '.join(env.name for env in envs)} in parallel")
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, len(envs)), thread_name_prefix="plan") as pool:
         futures: dict[str, Future[EnvPlans]] = {
-            env.name: pool.submit(_plan_env, runner, env, kinds, release, refresh_running, progress)
+            env.name: pool.submit(_plan_env, runner, env, kinds, release, use_running, progress)
             for env in envs
         }
         try:
@@ -168,25 +179,32 @@ def _plan_env(
     env: EnvSettings,
     kinds: frozenset[Kind],
     release: Release,
-    refresh_running: bool,
+    use_running: bool,
     progress: Progress,
 ) -> EnvPlans:
     root = runner.workspace.env_root(env.name)
-    refresh = normal = None
+    refresh = normal = releases = None
+    running = running_release(runner, env) if use_running else None
     if Kind.LIVE in kinds:
         # The Version/SourceCommit default tags are part of what a refresh compares: refreshing
         # with another release than the running one would show its tags as drift everywhere.
-        running = (running_release(runner, env) if refresh_running else None) or release
-        var_files = [runner.release_vars(env.name, running)]
+        var_files = [runner.release_vars(env.name, running or release)]
         run = runner.plan(env.name, root, runner.backend(root), var_files, refresh_only=True)
         refresh = plans.load(run.plan_json)
     if kinds & NORMAL_KINDS:
         var_files = [runner.release_vars(env.name, release)]
         run = runner.plan(env.name, root, runner.backend(root), var_files)
         normal = plans.load(run.plan_json)
+        if running is not None:
+            releases = Releases(running.version, release.version)
+            if releases.differ:
+                progress(
+                    f"{env.name:<10} runs    {running.version}, planned with {release.version}: "
+                    f"its pending changes are expected until {release.version} is deployed there"
+                )
     plan = normal or refresh
     assert plan is not None
-    return EnvPlans(env.name, detect_identity(env.name, plan, env.region), normal, refresh)
+    return EnvPlans(env.name, detect_identity(env.name, plan, env.region), normal, refresh, releases)
 
 
 def live_drift(runner: Runner, env: EnvSettings, running: Release) -> bool | None:

@@ -129,9 +129,10 @@ def drift_report(
         project.require_ready(selected)
         runner = project.runner()
         release = project.release(options.version)
-        # Live drift compares each env with the release it runs, unless --version names one.
+        # Unless --version names one, live drift compares each env with the release it runs,
+        # and an env running another release than this one awaits its promotion.
         env_plans = drift_runs.plan_in_parallel(
-            runner, selected, kinds, release, progress, refresh_running=not options.version
+            runner, selected, kinds, release, progress, use_running=not options.version
         )
     for env in env_plans:
         others = settings.others(env.env) if settings else tuple(name for name in given if name != env.env)

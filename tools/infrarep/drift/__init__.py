@@ -32,7 +32,7 @@ from .history import (
     report_keys,
     within,
 )
-from .identity import EnvIdentity, EnvPlans, detect_identity
+from .identity import EnvIdentity, EnvPlans, Releases, detect_identity
 from .live import live_findings
 from .manifests import env_manifest
 from .model import (
@@ -61,6 +61,7 @@ __all__ = [
     "History",
     "Kind",
     "Marker",
+    "Releases",
     "ScopeSummary",
     "Sources",
     "Status",

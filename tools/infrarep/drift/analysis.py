@@ -69,7 +69,7 @@ def _analyse(
         if Kind.PENDING in wanted:
             if env.plan is None:
                 raise ConfigError(f"{env.env}: pending changes need a normal plan")
-            _add(found, summaries, Kind.PENDING, pending_findings(env.env, env.plan, policy))
+            _add(found, summaries, Kind.PENDING, pending_findings(env.env, env.plan, policy, env.releases))
         if Kind.PARITY not in wanted:
             continue
         if env.plan is None:

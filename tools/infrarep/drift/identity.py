@@ -218,6 +218,18 @@ def _account_id(plan: Plan) -> str | None:
     return votes.most_common(1)[0][0].decode()
 
 
+@dataclass(frozen=True)
+class Releases:
+    """The release an env runs and the one its normal plan was made with."""
+
+    runs: str
+    planned: str
+
+    @property
+    def differ(self) -> bool:
+        return self.runs != self.planned
+
+
 @dataclass
 class EnvPlans:
     """One env's input to the drift engine: its identity, and the plans read for it."""
@@ -228,6 +240,10 @@ class EnvPlans:
     """The normal plan (pending changes, parity; also live drift when there is no refresh plan)."""
     refresh: Plan | None = None
     """The refresh-only plan (live drift)."""
+    releases: Releases | None = None
+    """Known when the env was planned with the release its ledger names as running compared:
+    an env on another release than the planned one awaits its promotion, so its pending changes
+    are expected. None (plans read from files, or `--version`): pending changes are drift."""
 
 
 def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, ValuePath]]:

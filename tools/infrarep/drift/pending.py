@@ -3,8 +3,11 @@ no-ops or data source reads."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import plans
 from ..plans import Action, Plan, ResourceChange
+from .identity import Releases
 from .model import AttributeDiff, Change, DriftFinding, Kind, Marker, ScopeSummary, Verdict, summarise
 from .noise import Ownership, prune
 from .policy import Policy, apply_policy
@@ -13,9 +16,11 @@ from .values import mask_at, masked, path_text, value_diffs
 
 
 def pending_findings(
-    env: str, plan: Plan, policy: Policy | None = None
+    env: str, plan: Plan, policy: Policy | None = None, releases: Releases | None = None
 ) -> tuple[list[DriftFinding], ScopeSummary]:
-    """What applying the code would change: `resource_changes` other than no-op and data reads."""
+    """What applying the code would change: `resource_changes` other than no-op and data reads.
+    When the env runs another release than the one planned (`releases`), they are what
+    promoting that release will do: expected, not drift."""
     attributes = AttributeSets(plan)
     owned = Ownership(plan)
     findings: list[DriftFinding] = []
@@ -37,8 +42,26 @@ def pending_findings(
         finding = DriftFinding(
             Kind.PENDING, env, record.address, record.type, change, Verdict.DRIFT, reason, details
         )
-        findings.append(apply_policy(finding, policy))
+        findings.append(_awaiting_promotion(env, apply_policy(finding, policy), releases))
     return findings, summarise(Kind.PENDING, env, len(findings), findings)
+
+
+def _awaiting_promotion(env: str, finding: DriftFinding, releases: Releases | None) -> DriftFinding:
+    if releases is None or not releases.differ or finding.verdict is not Verdict.DRIFT:
+        return finding
+    awaits = (
+        f"{env} runs {releases.runs}, planned with {releases.planned}: "
+        f"expected until {releases.planned} is deployed there"
+    )
+    attributes = tuple(
+        dataclasses.replace(diff, verdict=Verdict.EXPECTED, reason=awaits)
+        if diff.verdict is Verdict.DRIFT
+        else diff
+        for diff in finding.attributes
+    )
+    return dataclasses.replace(
+        finding, verdict=Verdict.EXPECTED, reason=f"{finding.reason}; {awaits}", attributes=attributes
+    )
 
 
 def _replace_reason(record: ResourceChange) -> str:
