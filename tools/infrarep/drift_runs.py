@@ -184,7 +184,8 @@ def _plan_env(
 ) -> EnvPlans:
     root = runner.workspace.env_root(env.name)
     refresh = normal = releases = None
-    running = running_release(runner, env) if use_running else None
+    # Only a refresh and pending changes depend on it: parity alone needs no ledger read.
+    running = running_release(runner, env) if use_running and kinds & {Kind.LIVE, Kind.PENDING} else None
     if Kind.LIVE in kinds:
         # The Version/SourceCommit default tags are part of what a refresh compares: refreshing
         # with another release than the running one would show its tags as drift everywhere.
@@ -195,7 +196,7 @@ def _plan_env(
         var_files = [runner.release_vars(env.name, release)]
         run = runner.plan(env.name, root, runner.backend(root), var_files)
         normal = plans.load(run.plan_json)
-        if running is not None:
+        if running is not None and Kind.PENDING in kinds:
             releases = Releases(running.version, release.version)
             if releases.differ:
                 progress(

@@ -241,9 +241,9 @@ class EnvPlans:
     refresh: Plan | None = None
     """The refresh-only plan (live drift)."""
     releases: Releases | None = None
-    """Known when the env was planned with the release its ledger names as running compared:
-    an env on another release than the planned one awaits its promotion, so its pending changes
-    are expected. None (plans read from files, or `--version`): pending changes are drift."""
+    """Known when the release the env runs was looked up: an env on another release than the
+    planned one awaits its promotion, so its pending changes are expected. None (plans read
+    from files, or `--version`): pending changes are drift."""
 
 
 def identity_paths(plan: Plan, identity: EnvIdentity) -> frozenset[tuple[str, ValuePath]]:
